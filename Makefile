@@ -1,0 +1,45 @@
+# Thin wrappers over the scripts; each target says what it runs.
+SHELL := /usr/bin/env bash
+NET := test-network-scripts/network.sh
+
+.PHONY: help fabric network-up network-down network-purge network-status deploy logs demo test unit integration lint bench
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+fabric: ## build the pinned Fabric binaries into network/fabric/bin
+	network/fabric/build.sh
+
+network-up: ## bring the network up with every chaincode deployed
+	$(NET) up
+
+network-down: ## stop every process the network started
+	$(NET) down
+
+network-purge: ## stop the network and remove its state
+	$(NET) down --purge
+
+network-status: ## health of nodes, Raft leader, channel height, chaincodes
+	$(NET) status
+
+deploy: ## redeploy a chaincode: make deploy CC=consent
+	$(NET) deploy $(CC)
+
+logs: ## list the logs, or show one: make logs NAME=peer0-hospital
+	$(NET) logs $(NAME)
+
+demo: ## the first README command: network up, then a short demo through the SDK
+	test-network-scripts/demo.sh
+
+test: ## the second README command: every test, unit and integration, on a network it starts and stops
+	test-network-scripts/test.sh all
+
+unit: ## unit tests only
+	test-network-scripts/test.sh unit
+
+integration: ## integration tests only
+	test-network-scripts/test.sh integration
+
+lint: ## gofmt and go vet
+	test -z "$$(gofmt -l chaincode gateway-client network/probe integration)"
+	go vet ./...

@@ -1,0 +1,140 @@
+// Package baseline is the platform-ceiling reference: a blind write and a read of one key of a given
+// size, plus the few calls the SDK's integration tests need (a read-modify-write counter and an
+// admin-only delete). Benchmarks state every domain chaincode's cost as a ratio to these calls.
+package baseline
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+)
+
+// MaxValueSize bounds a stored value: 1 MiB.
+const MaxValueSize = 1 << 20
+
+const keyPrefix = "baseline~"
+
+// Contract is the baseline contract.
+type Contract struct {
+	contractapi.Contract
+}
+
+// GetEvaluateTransactions declares the read-only functions.
+func (c *Contract) GetEvaluateTransactions() []string {
+	return []string{"Read", "Size"}
+}
+
+func stateKey(key string) (string, error) {
+	if err := ccutil.CheckID("key", key); err != nil {
+		return "", err
+	}
+	return keyPrefix + key, nil
+}
+
+// Write stores value under key, whatever was there: a blind write.
+func (c *Contract) Write(ctx contractapi.TransactionContextInterface, key, value string) error {
+	k, err := stateKey(key)
+	if err != nil {
+		return err
+	}
+	if len(value) > MaxValueSize {
+		return codes.New(codes.InvalidArgument, "value of %d bytes exceeds %d", len(value), MaxValueSize)
+	}
+	if err := ctx.GetStub().PutState(k, []byte(value)); err != nil {
+		return codes.New(codes.Internal, "writing %s: %v", key, err)
+	}
+	return nil
+}
+
+// WriteSized stores a value of size bytes under key without sending it: the value repeats the
+// transaction id, so every write is distinct and every peer computes the same bytes.
+func (c *Contract) WriteSized(ctx contractapi.TransactionContextInterface, key string, size int) error {
+	if size < 1 || size > MaxValueSize {
+		return codes.New(codes.InvalidArgument, "size %d is outside 1..%d", size, MaxValueSize)
+	}
+	seed := ctx.GetStub().GetTxID()
+	if seed == "" {
+		seed = "x"
+	}
+	value := strings.Repeat(seed, size/len(seed)+1)[:size]
+	return c.Write(ctx, key, value)
+}
+
+// Read returns the value stored under key, or NOT_FOUND.
+func (c *Contract) Read(ctx contractapi.TransactionContextInterface, key string) (string, error) {
+	k, err := stateKey(key)
+	if err != nil {
+		return "", err
+	}
+	v, err := ctx.GetStub().GetState(k)
+	if err != nil {
+		return "", codes.New(codes.Internal, "reading %s: %v", key, err)
+	}
+	if v == nil {
+		return "", codes.New(codes.NotFound, "key %s", key)
+	}
+	return string(v), nil
+}
+
+// Size returns the size in bytes of the value under key, or NOT_FOUND.
+func (c *Contract) Size(ctx contractapi.TransactionContextInterface, key string) (int, error) {
+	v, err := c.Read(ctx, key)
+	if err != nil {
+		return 0, err
+	}
+	return len(v), nil
+}
+
+// Add reads the integer under key (0 when absent), adds delta and stores the sum, which it returns.
+// Concurrent Adds of one key conflict (MVCC_READ_CONFLICT) and must be retried by the client.
+func (c *Contract) Add(ctx contractapi.TransactionContextInterface, key string, delta int) (int, error) {
+	k, err := stateKey(key)
+	if err != nil {
+		return 0, err
+	}
+	raw, err := ctx.GetStub().GetState(k)
+	if err != nil {
+		return 0, codes.New(codes.Internal, "reading %s: %v", key, err)
+	}
+	n := 0
+	if raw != nil {
+		if n, err = strconv.Atoi(string(raw)); err != nil {
+			return 0, codes.New(codes.PreconditionFailed, "key %s does not hold an integer", key)
+		}
+	}
+	n += delta
+	if err := ctx.GetStub().PutState(k, []byte(strconv.Itoa(n))); err != nil {
+		return 0, codes.New(codes.Internal, "writing %s: %v", key, err)
+	}
+	return n, nil
+}
+
+// Delete removes key. Only an org admin (a certificate with the admin node OU) may delete.
+func (c *Contract) Delete(ctx contractapi.TransactionContextInterface, key string) error {
+	k, err := stateKey(key)
+	if err != nil {
+		return err
+	}
+	cert, err := ctx.GetClientIdentity().GetX509Certificate()
+	if err != nil || cert == nil {
+		return codes.New(codes.Internal, "reading the caller's certificate: %v", err)
+	}
+	if !slices.Contains(cert.Subject.OrganizationalUnit, "admin") {
+		return codes.New(codes.Forbidden, "only an org admin may delete %s", key)
+	}
+	v, err := ctx.GetStub().GetState(k)
+	if err != nil {
+		return codes.New(codes.Internal, "reading %s: %v", key, err)
+	}
+	if v == nil {
+		return codes.New(codes.NotFound, "key %s", key)
+	}
+	if err := ctx.GetStub().DelState(k); err != nil {
+		return codes.New(codes.Internal, "deleting %s: %v", key, err)
+	}
+	return nil
+}

@@ -1,0 +1,84 @@
+package baseline_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/healthledger/healthledger/chaincode/baseline"
+	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/internal/cctest"
+	"github.com/stretchr/testify/require"
+)
+
+func setup(t *testing.T) (*cctest.Ledger, *cctest.Identity) {
+	l := cctest.New(t)
+	l.Deploy("baseline", &baseline.Contract{})
+	return l, l.Identity("HospitalMSP", "patient1", cctest.RoleAttrs("patient", "pat-1"))
+}
+
+func TestWriteThenReadReturnsTheValue(t *testing.T) {
+	l, who := setup(t)
+	cctest.RequireOK(t, l.Invoke("baseline", who, "Write", []string{"k1", "hello"}))
+	got := l.Evaluate("baseline", who, "Read", []string{"k1"})
+	cctest.RequireOK(t, got)
+	require.Equal(t, "hello", string(got.Payload))
+}
+
+func TestWriteSizedStoresExactlyThatManyBytes(t *testing.T) {
+	l, who := setup(t)
+	cctest.RequireOK(t, l.Invoke("baseline", who, "WriteSized", []string{"k1", "1000"}))
+	got := l.Evaluate("baseline", who, "Size", []string{"k1"})
+	cctest.RequireOK(t, got)
+	require.Equal(t, "1000", string(got.Payload))
+}
+
+func TestReadOfAMissingKeyIsNotFound(t *testing.T) {
+	l, who := setup(t)
+	cctest.RequireCode(t, l.Evaluate("baseline", who, "Read", []string{"nope"}), codes.NotFound)
+}
+
+func TestAddAccumulates(t *testing.T) {
+	l, who := setup(t)
+	cctest.RequireOK(t, l.Invoke("baseline", who, "Add", []string{"n", "5"}))
+	res := l.Invoke("baseline", who, "Add", []string{"n", "-2"})
+	cctest.RequireOK(t, res)
+	require.Equal(t, "3", string(res.Payload))
+}
+
+func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
+	cases := []struct {
+		name string
+		fn   string
+		args []string
+		code codes.Code
+	}{
+		{"a malformed key", "Write", []string{"bad key!", "v"}, codes.InvalidArgument},
+		{"an empty key", "Write", []string{"", "v"}, codes.InvalidArgument},
+		{"a value over the limit", "Write", []string{"k", strings.Repeat("x", baseline.MaxValueSize+1)}, codes.InvalidArgument},
+		{"a size of zero", "WriteSized", []string{"k", "0"}, codes.InvalidArgument},
+		{"a size over the limit", "WriteSized", []string{"k", "2000000"}, codes.InvalidArgument},
+		{"adding to a key that holds text", "Add", []string{"text", "1"}, codes.PreconditionFailed},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l, who := setup(t)
+			cctest.RequireOK(t, l.Invoke("baseline", who, "Write", []string{"text", "abc"}))
+			before := l.Snapshot()
+			cctest.RequireCode(t, l.Invoke("baseline", who, tc.fn, tc.args), tc.code)
+			l.RequireUnchanged(t, before)
+		})
+	}
+}
+
+func TestOnlyAnOrgAdminDeletes(t *testing.T) {
+	l, who := setup(t)
+	cctest.RequireOK(t, l.Invoke("baseline", who, "Write", []string{"k", "v"}))
+	before := l.Snapshot()
+	cctest.RequireCode(t, l.Invoke("baseline", who, "Delete", []string{"k"}), codes.Forbidden)
+	l.RequireUnchanged(t, before)
+
+	admin := l.AdminIdentity("HospitalMSP", "Admin")
+	cctest.RequireOK(t, l.Invoke("baseline", admin, "Delete", []string{"k"}))
+	cctest.RequireCode(t, l.Evaluate("baseline", who, "Read", []string{"k"}), codes.NotFound)
+	cctest.RequireCode(t, l.Invoke("baseline", admin, "Delete", []string{"k"}), codes.NotFound)
+}

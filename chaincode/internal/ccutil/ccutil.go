@@ -1,0 +1,331 @@
+// Package ccutil holds what the healthledger contracts share: who the caller is, the transaction's
+// time, JSON state access, composite-key pages, events and input checks. Every failure it returns is a
+// *codes.Error, so a contract can return it as it is.
+package ccutil
+
+import (
+	"encoding/json"
+	"errors"
+
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+)
+
+// The certificate attributes that the Fabric CAs put in every enrollment certificate.
+const (
+	AttrRole    = "role"
+	AttrSubject = "subject"
+)
+
+// The roles a user can hold. Contracts decide from these, never from arguments.
+const (
+	RolePatient      = "patient"
+	RoleProvider     = "provider"
+	RolePharmacist   = "pharmacist"
+	RoleManufacturer = "manufacturer"
+	RoleDistributor  = "distributor"
+	RoleInsurer      = "insurer"
+	RoleAuditor      = "auditor"
+)
+
+// Caller is the identity that signed the proposal, as read from its certificate.
+type Caller struct {
+	MSPID   string // the caller's organisation
+	ID      string // the certificate's unique id (subject and issuer)
+	Role    string // the role attribute; empty when the certificate has none
+	Subject string // the subject-id attribute: patient id, NPI, GLN ...; empty when absent
+}
+
+// Is reports whether the caller holds one of the given roles.
+func (c Caller) Is(roles ...string) bool {
+	for _, r := range roles {
+		if c.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
+// CallerOf reads the caller from the transaction context.
+func CallerOf(ctx contractapi.TransactionContextInterface) (Caller, error) {
+	id := ctx.GetClientIdentity()
+	msp, err := id.GetMSPID()
+	if err != nil {
+		return Caller{}, codes.New(codes.Internal, "reading the caller's MSP id: %v", err)
+	}
+	uid, err := id.GetID()
+	if err != nil {
+		return Caller{}, codes.New(codes.Internal, "reading the caller's id: %v", err)
+	}
+	role, _, err := id.GetAttributeValue(AttrRole)
+	if err != nil {
+		return Caller{}, codes.New(codes.Internal, "reading the caller's role: %v", err)
+	}
+	subject, _, err := id.GetAttributeValue(AttrSubject)
+	if err != nil {
+		return Caller{}, codes.New(codes.Internal, "reading the caller's subject id: %v", err)
+	}
+	return Caller{MSPID: msp, ID: uid, Role: role, Subject: subject}, nil
+}
+
+// RequireRole returns the caller when it holds one of roles, and FORBIDDEN otherwise.
+func RequireRole(ctx contractapi.TransactionContextInterface, action string, roles ...string) (Caller, error) {
+	c, err := CallerOf(ctx)
+	if err != nil {
+		return Caller{}, err
+	}
+	if !c.Is(roles...) {
+		role := c.Role
+		if role == "" {
+			role = "none"
+		}
+		return Caller{}, codes.New(codes.Forbidden, "%s needs role %v; caller %s of %s has role %s", action, roles, c.Subject, c.MSPID, role)
+	}
+	if c.Subject == "" {
+		return Caller{}, codes.New(codes.Forbidden, "%s needs a subject id in the caller's certificate", action)
+	}
+	return c, nil
+}
+
+// TxTime is the transaction's timestamp, in UTC. Contracts never read the local clock.
+func TxTime(ctx contractapi.TransactionContextInterface) (time.Time, error) {
+	ts, err := ctx.GetStub().GetTxTimestamp()
+	if err != nil {
+		return time.Time{}, codes.New(codes.Internal, "reading the transaction time: %v", err)
+	}
+	return ts.AsTime().UTC(), nil
+}
+
+// GetJSON reads key into v. It reports false, with no error, when the key is absent.
+func GetJSON(ctx contractapi.TransactionContextInterface, key string, v any) (bool, error) {
+	raw, err := ctx.GetStub().GetState(key)
+	if err != nil {
+		return false, codes.New(codes.Internal, "reading %q: %v", key, err)
+	}
+	if raw == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return false, codes.New(codes.Internal, "decoding %q: %v", key, err)
+	}
+	return true, nil
+}
+
+// PutJSON writes v under key as JSON.
+func PutJSON(ctx contractapi.TransactionContextInterface, key string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return codes.New(codes.Internal, "encoding %q: %v", key, err)
+	}
+	if err := ctx.GetStub().PutState(key, raw); err != nil {
+		return codes.New(codes.Internal, "writing %q: %v", key, err)
+	}
+	return nil
+}
+
+// Key builds a composite key, failing with INVALID_ARGUMENT on attributes the shim rejects.
+func Key(ctx contractapi.TransactionContextInterface, objectType string, attrs ...string) (string, error) {
+	k, err := ctx.GetStub().CreateCompositeKey(objectType, attrs)
+	if err != nil {
+		return "", codes.New(codes.InvalidArgument, "building a %s key: %v", objectType, err)
+	}
+	return k, nil
+}
+
+// Emit sets the transaction's chaincode event. Fabric keeps one event per transaction: the last set.
+func Emit(ctx contractapi.TransactionContextInterface, name string, payload any) error {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return codes.New(codes.Internal, "encoding event %s: %v", name, err)
+	}
+	if err := ctx.GetStub().SetEvent(name, raw); err != nil {
+		return codes.New(codes.Internal, "setting event %s: %v", name, err)
+	}
+	return nil
+}
+
+// Transient returns the transient field name, or INVALID_ARGUMENT when it is missing or empty.
+func Transient(ctx contractapi.TransactionContextInterface, name string) ([]byte, error) {
+	m, err := ctx.GetStub().GetTransient()
+	if err != nil {
+		return nil, codes.New(codes.Internal, "reading transient data: %v", err)
+	}
+	v, ok := m[name]
+	if !ok || len(v) == 0 {
+		return nil, codes.New(codes.InvalidArgument, "transient field %q is missing", name)
+	}
+	return v, nil
+}
+
+// Page is one page of a paginated query: the items and the bookmark that fetches the next page. An
+// empty bookmark means there is nothing more.
+//
+// contractapi cannot describe a generic type in its metadata, so a contract must not return Page[T]
+// itself: declare a named type (type ConsentPage ccutil.Page[Consent]) and convert.
+type Page[T any] struct {
+	Items    []T    `json:"items"`
+	Bookmark string `json:"bookmark"`
+}
+
+// The page size limits.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 500
+)
+
+// PageSize checks a requested size: 0 means the default, and sizes above the maximum are refused.
+func PageSize(n int) (int32, error) {
+	switch {
+	case n == 0:
+		return DefaultPageSize, nil
+	case n < 0 || n > MaxPageSize:
+		return 0, codes.New(codes.InvalidArgument, "page size %d is outside 1..%d", n, MaxPageSize)
+	}
+	return int32(n), nil
+}
+
+// ListByPartialKey reads one page of the composite keys that start with objectType and attrs and
+// decodes each value with decode. Its cost is the page's size, not the ledger's.
+func ListByPartialKey[T any](ctx contractapi.TransactionContextInterface, objectType string, attrs []string, pageSize int, bookmark string, decode func(key string, value []byte) (T, error)) (*Page[T], error) {
+	size, err := PageSize(pageSize)
+	if err != nil {
+		return nil, err
+	}
+	// A bookmark is the next key to read. One from outside this index would let a caller read
+	// other keys, so it must lie under the index's prefix.
+	if bookmark != "" {
+		prefix, err := ctx.GetStub().CreateCompositeKey(objectType, attrs)
+		if err != nil {
+			return nil, codes.New(codes.InvalidArgument, "listing %s: %v", objectType, err)
+		}
+		if !strings.HasPrefix(bookmark, prefix) {
+			return nil, codes.New(codes.InvalidArgument, "bookmark does not belong to this %s listing", objectType)
+		}
+	}
+	iter, meta, err := ctx.GetStub().GetStateByPartialCompositeKeyWithPagination(objectType, attrs, size, bookmark)
+	if err != nil {
+		return nil, codes.New(codes.InvalidArgument, "listing %s: %v", objectType, err)
+	}
+	defer iter.Close()
+	page := &Page[T]{Items: []T{}}
+	for iter.HasNext() {
+		kv, err := iter.Next()
+		if err != nil {
+			return nil, codes.New(codes.Internal, "listing %s: %v", objectType, err)
+		}
+		item, err := decode(kv.GetKey(), kv.GetValue())
+		if err != nil {
+			return nil, err
+		}
+		page.Items = append(page.Items, item)
+	}
+	if int32(len(page.Items)) == size && meta != nil {
+		page.Bookmark = meta.GetBookmark()
+	}
+	return page, nil
+}
+
+// DecodeJSON is a decode function for ListByPartialKey that unmarshals the value into a T.
+func DecodeJSON[T any](key string, value []byte) (T, error) {
+	var v T
+	if err := json.Unmarshal(value, &v); err != nil {
+		return v, codes.New(codes.Internal, "decoding %q: %v", key, err)
+	}
+	return v, nil
+}
+
+// HistoryEntry is one version of a key, as Fabric's history database keeps it.
+type HistoryEntry[T any] struct {
+	TxID      string    `json:"txId"`
+	Timestamp time.Time `json:"timestamp"`
+	IsDelete  bool      `json:"isDelete"`
+	Value     *T        `json:"value,omitempty" metadata:",optional"`
+}
+
+// History returns every version of key, oldest first.
+func History[T any](ctx contractapi.TransactionContextInterface, key string) ([]HistoryEntry[T], error) {
+	iter, err := ctx.GetStub().GetHistoryForKey(key)
+	if err != nil {
+		return nil, codes.New(codes.Internal, "reading the history of %q: %v", key, err)
+	}
+	defer iter.Close()
+	out := []HistoryEntry[T]{}
+	for iter.HasNext() {
+		m, err := iter.Next()
+		if err != nil {
+			return nil, codes.New(codes.Internal, "reading the history of %q: %v", key, err)
+		}
+		e := HistoryEntry[T]{TxID: m.GetTxId(), IsDelete: m.GetIsDelete()}
+		if ts := m.GetTimestamp(); ts != nil {
+			e.Timestamp = ts.AsTime().UTC()
+		}
+		if !m.GetIsDelete() && len(m.GetValue()) > 0 {
+			var v T
+			if err := json.Unmarshal(m.GetValue(), &v); err != nil {
+				return nil, codes.New(codes.Internal, "decoding a version of %q: %v", key, err)
+			}
+			e.Value = &v
+		}
+		out = append(out, e)
+	}
+	// Fabric returns newest first; callers read a history oldest first.
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}
+
+// idPattern is what a client-chosen id may look like: 1 to 64 letters, digits, '.', '_', ':' or '-',
+// starting with a letter or digit. It keeps ids safe inside composite keys and log lines.
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
+
+// CheckID returns INVALID_ARGUMENT unless id is a well-formed identifier. what names it in the message.
+func CheckID(what, id string) error {
+	if !idPattern.MatchString(id) {
+		return codes.New(codes.InvalidArgument, "%s %q is malformed: want 1-64 of [A-Za-z0-9._:-], starting with a letter or digit", what, id)
+	}
+	return nil
+}
+
+// AsCode returns err as a *codes.Error, wrapping unknown errors as INTERNAL.
+func AsCode(err error) *codes.Error {
+	var ce *codes.Error
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return codes.New(codes.Internal, "%v", err)
+}
+
+// InvokeJSON calls function fn of another chaincode on the same channel and decodes its JSON answer
+// into v. A failure of the called chaincode keeps its stable code.
+func InvokeJSON(ctx contractapi.TransactionContextInterface, chaincode, fn string, args []string, v any) error {
+	argv := make([][]byte, 0, len(args)+1)
+	argv = append(argv, []byte(fn))
+	for _, a := range args {
+		argv = append(argv, []byte(a))
+	}
+	resp := ctx.GetStub().InvokeChaincode(chaincode, argv, "")
+	if resp.GetStatus() >= shim.ERRORTHRESHOLD {
+		if ce, ok := codes.Parse(resp.GetMessage()); ok {
+			return ce
+		}
+		return codes.New(codes.Unavailable, "calling %s.%s: %s", chaincode, fn, resp.GetMessage())
+	}
+	if v == nil {
+		return nil
+	}
+	if err := json.Unmarshal(resp.GetPayload(), v); err != nil {
+		return codes.New(codes.Internal, "decoding the answer of %s.%s: %v", chaincode, fn, err)
+	}
+	return nil
+}
+
+// Errorf is a shorthand for codes.New that reads well in contracts.
+func Errorf(code codes.Code, format string, args ...any) error {
+	return codes.New(code, format, args...)
+}

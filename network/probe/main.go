@@ -1,0 +1,195 @@
+// Command hlprobe is network.sh's gossip readiness check. Through every org's gateway it submits a
+// baseline write that every org endorses, then reads it back through every other org's gateway. It
+// succeeds only once every peer sees every other org's peer, which is what applications need.
+//
+// Usage: hlprobe -profiles DIR [-timeout 20s]
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+)
+
+type orgRef struct {
+	Name    string `json:"name"`
+	MSPID   string `json:"mspId"`
+	Profile string `json:"profile"`
+}
+
+type network struct {
+	Channel string   `json:"channel"`
+	Orgs    []orgRef `json:"orgs"`
+}
+
+type profile struct {
+	MSPID string `json:"mspId"`
+	Peers []struct {
+		Endpoint     string `json:"endpoint"`
+		TLSCACert    string `json:"tlsCACert"`
+		HostOverride string `json:"hostOverride"`
+	} `json:"peers"`
+	AdminMSP string `json:"adminMsp"`
+}
+
+type conn struct {
+	org  string
+	grpc *grpc.ClientConn
+	gw   *client.Gateway
+	ct   *client.Contract
+}
+
+func main() {
+	dir := flag.String("profiles", "", "the profiles folder that network.sh writes")
+	timeout := flag.Duration("timeout", 20*time.Second, "how long one probe round may take")
+	flag.Parse()
+	if *dir == "" {
+		fmt.Fprintln(os.Stderr, "hlprobe: -profiles is required")
+		os.Exit(2)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	if err := run(ctx, *dir); err != nil {
+		fmt.Fprintf(os.Stderr, "hlprobe: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Println("hlprobe: every org's gateway committed a write endorsed by every org and read the others'")
+}
+
+func run(ctx context.Context, dir string) error {
+	var net network
+	if err := readJSON(filepath.Join(dir, "network.json"), &net); err != nil {
+		return err
+	}
+	var msps []string
+	var conns []*conn
+	defer func() {
+		for _, c := range conns {
+			c.gw.Close()
+			c.grpc.Close()
+		}
+	}()
+	for _, o := range net.Orgs {
+		c, err := connect(dir, o, net.Channel)
+		if err != nil {
+			return err
+		}
+		conns = append(conns, c)
+		msps = append(msps, o.MSPID)
+	}
+	stamp := time.Now().UTC().Format(time.RFC3339Nano)
+	for _, c := range conns {
+		key := "probe-" + c.org
+		if _, err := c.ct.SubmitWithContext(ctx, "Write", client.WithArguments(key, stamp), client.WithEndorsingOrganizations(msps...)); err != nil {
+			return fmt.Errorf("submit through %s's gateway: %w", c.org, err)
+		}
+		for _, other := range conns {
+			got, err := other.ct.EvaluateWithContext(ctx, "Read", client.WithArguments(key))
+			if err != nil {
+				return fmt.Errorf("read %s through %s's gateway: %w", key, other.org, err)
+			}
+			if string(got) != stamp {
+				return fmt.Errorf("read %s through %s's gateway: got %q, want %q", key, other.org, got, stamp)
+			}
+		}
+	}
+	return nil
+}
+
+func connect(dir string, o orgRef, channel string) (*conn, error) {
+	var p profile
+	if err := readJSON(filepath.Join(dir, o.Profile), &p); err != nil {
+		return nil, err
+	}
+	if len(p.Peers) == 0 {
+		return nil, fmt.Errorf("profile %s lists no peer", o.Profile)
+	}
+	peer := p.Peers[0]
+	caPEM, err := os.ReadFile(filepath.Join(dir, peer.TLSCACert))
+	if err != nil {
+		return nil, fmt.Errorf("reading the TLS CA of %s: %w", o.Name, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, fmt.Errorf("no certificate in the TLS CA file of %s", o.Name)
+	}
+	gc, err := grpc.NewClient(peer.Endpoint, grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, peer.HostOverride)))
+	if err != nil {
+		return nil, fmt.Errorf("dialing %s: %w", peer.Endpoint, err)
+	}
+	adminDir := filepath.Join(dir, p.AdminMSP)
+	id, sign, err := loadMSP(adminDir, p.MSPID)
+	if err != nil {
+		gc.Close()
+		return nil, err
+	}
+	gw, err := client.Connect(id, client.WithSign(sign), client.WithClientConnection(gc))
+	if err != nil {
+		gc.Close()
+		return nil, fmt.Errorf("connecting to %s's gateway: %w", o.Name, err)
+	}
+	return &conn{org: o.Name, grpc: gc, gw: gw, ct: gw.GetNetwork(channel).GetContract("baseline")}, nil
+}
+
+func loadMSP(dir, mspID string) (*identity.X509Identity, identity.Sign, error) {
+	certPEM, err := firstFile(filepath.Join(dir, "signcerts"))
+	if err != nil {
+		return nil, nil, err
+	}
+	cert, err := identity.CertificateFromPEM(certPEM)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parsing the certificate in %s: %w", dir, err)
+	}
+	id, err := identity.NewX509Identity(mspID, cert)
+	if err != nil {
+		return nil, nil, fmt.Errorf("identity from %s: %w", dir, err)
+	}
+	keyPEM, err := firstFile(filepath.Join(dir, "keystore"))
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := identity.PrivateKeyFromPEM(keyPEM)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parsing the key in %s: %w", dir, err)
+	}
+	sign, err := identity.NewPrivateKeySign(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("signer from %s: %w", dir, err)
+	}
+	return id, sign, nil
+}
+
+func firstFile(dir string) ([]byte, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			return os.ReadFile(filepath.Join(dir, e.Name()))
+		}
+	}
+	return nil, errors.New("no file in " + dir)
+}
+
+func readJSON(path string, v any) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("parsing %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# healthledger's native Fabric network: orderers, peers, Fabric CAs and chaincode servers as plain
+# processes on 127.0.0.1, all state under one git-ignored folder.
+#
+#   network.sh up [--layout NAME]   bring everything up and deploy every chaincode (idempotent)
+#   network.sh down [--purge]       stop every process up started, by PID; --purge also removes the state
+#   network.sh deploy NAME|all      (re)deploy a chaincode: a changed one gets the next sequence
+#   network.sh status               health of every node, Raft leader, channel height, chaincodes
+#   network.sh logs [NAME]          list the logs, or follow one (e.g. peer0-hospital, orderer1)
+#
+# Environment: HL_NETWORK_DIR (state folder, default <repo>/.network), HL_PORT_OFFSET (added to every
+# port), HL_BATCH_TIMEOUT (default 100ms), HL_MAX_MESSAGE_COUNT (default 50), HL_GATEWAY_CONCURRENCY
+# (default 500), HL_CA_ADMIN_SECRET (default adminpw).
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+NETDIR=${HL_NETWORK_DIR:-$ROOT/.network}
+BIN="$ROOT/network/fabric/bin"
+HL_T0=$(date +%s)
+# shellcheck source=lib/common.sh
+source "$HERE/lib/common.sh"
+# shellcheck source=lib/config.sh
+source "$HERE/lib/config.sh"
+# shellcheck source=lib/nodes.sh
+source "$HERE/lib/nodes.sh"
+# shellcheck source=lib/identities.sh
+source "$HERE/lib/identities.sh"
+# shellcheck source=lib/deploy.sh
+source "$HERE/lib/deploy.sh"
+
+usage() {
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+# the layout of the network in NETDIR, or of a new one
+current_layout() { cat "$NETDIR/layout" 2>/dev/null || echo "${1:-default}"; }
+
+network_running() { # true when every node of the layout is alive
+  local i org
+  for i in "${!O_NAMES[@]}"; do alive "${O_NAMES[$i]}" || return 1; done
+  for org in "${ORGS[@]}"; do alive "peer0-$org" && alive "ca-$org" || return 1; done
+  alive "ca-$ORDERER_ORG"
+}
+
+any_running() {
+  local n
+  while read -r n; do [ -n "$n" ] && alive "$n" && return 0; done < <(proc_names)
+  return 1
+}
+
+cmd_up() {
+  local layout=default
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --layout) [ $# -ge 2 ] || die "--layout needs a name"; layout=$2; shift 2 ;;
+      --layout=*) layout=${1#--layout=}; shift ;;
+      *) die "up: unknown argument '$1'" ;;
+    esac
+  done
+  if [ -f "$NETDIR/layout" ] && [ "$(cat "$NETDIR/layout")" != "$layout" ]; then
+    die "$NETDIR holds a '$(cat "$NETDIR/layout")' network; run 'network.sh down --purge' first, or set HL_NETWORK_DIR"
+  fi
+  load_layout "$layout"
+  if network_running; then
+    log "the $LAYOUT network is already running in $NETDIR"
+    cmd_status
+    return
+  fi
+  if any_running; then
+    die "part of the network in $NETDIR is running; run 'network.sh down' first"
+  fi
+  need_tools go jq curl openssl tar gzip sha256sum setsid
+  local p busy=()
+  while read -r p; do port_in_use "$p" && busy+=("$p"); done < <(all_ports)
+  [ "${#busy[@]}" -eq 0 ] || die "ports already in use: ${busy[*]} (another network? set HL_PORT_OFFSET, or stop it)"
+
+  mkdir -p "$NETDIR/logs" "$NETDIR/pids"
+  echo "$layout" >"$NETDIR/layout"
+  # From here on, a failure stops whatever this run started.
+  trap 'rc=$?; if [ $rc -ne 0 ]; then echo "network.sh: up failed; stopping what it started" >&2; stop_all; fi' EXIT
+
+  "$ROOT/network/fabric/build.sh" | sed 's/^/       /'
+  gen_crypto
+  gen_node_config
+  gen_genesis
+
+  local org i
+  start_ca "$ORDERER_ORG"
+  for org in "${ORGS[@]}"; do start_ca "$org"; done
+  for i in "${!O_NAMES[@]}"; do start_orderer "$i"; done
+  for org in "${ORGS[@]}"; do start_peer "$org"; done
+  for org in "$ORDERER_ORG" "${ORGS[@]}"; do
+    wait_for "the CA of $org" 30 "$(log_file "ca-$org")" healthy "https://127.0.0.1:$(ca_ops_port "$(ca_port_of "$org")")" "$(ca_tls_cert "$org")"
+  done
+  for i in "${!O_NAMES[@]}"; do
+    wait_for "${O_NAMES[$i]}" 30 "$(log_file "${O_NAMES[$i]}")" healthy "https://127.0.0.1:${O_OPS[$i]}" "$(orderer_tlsca)"
+  done
+  for org in "${ORGS[@]}"; do
+    wait_for "peer0 of $org" 30 "$(log_file "peer0-$org")" healthy "https://127.0.0.1:${PEER_OPS[$org]}" "$(org_tlsca "$org")"
+  done
+  log "nodes: $((${#ORGS[@]} + 1)) CAs, ${#O_NAMES[@]} orderers and ${#ORGS[@]} peers healthy"
+
+  join_orderers
+  join_peers
+  enroll_identities
+  local name
+  for name in $(chaincode_names); do deploy_cc "$name"; done
+  write_profiles
+  wait_for "every org's gateway to commit a transaction endorsed by every org (gossip)" 90 "$(log_file probe)" probe
+  trap - EXIT
+  log "network $LAYOUT is up: profiles in $NETDIR/profiles, wallet in $NETDIR/wallet"
+}
+
+# probe: the gossip readiness check. Each org's gateway must commit a baseline write endorsed by every
+# org, and read it back.
+probe() {
+  local probe_bin="$NETDIR/bin/hlprobe"
+  if [ ! -x "$probe_bin" ] || [ "$ROOT/network/probe/main.go" -nt "$probe_bin" ]; then
+    (cd "$ROOT" && go build -o "$probe_bin" ./network/probe) >>"$(log_file probe)" 2>&1 || return 1
+  fi
+  "$probe_bin" -profiles "$NETDIR/profiles" >>"$(log_file probe)" 2>&1
+}
+
+stop_all() {
+  local n
+  # Chaincode servers first, then peers, orderers and CAs.
+  for n in $(proc_names | grep '^cc-' || true); do stop_proc "$n"; done
+  for n in $(proc_names | grep '^peer0-' || true); do stop_proc "$n"; done
+  for n in $(proc_names | grep -v '^cc-\|^peer0-\|^ca-' || true); do stop_proc "$n"; done
+  for n in $(proc_names); do stop_proc "$n"; done
+}
+
+cmd_down() {
+  local purge=0
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --purge) purge=1; shift ;;
+      *) die "down: unknown argument '$1'" ;;
+    esac
+  done
+  local count; count=$(proc_names | wc -l)
+  stop_all
+  log "stopped $count processes"
+  if [ "$purge" = 1 ] && [ -d "$NETDIR" ]; then
+    rm -rf "$NETDIR"
+    log "removed $NETDIR"
+  fi
+}
+
+cmd_deploy() {
+  [ $# -ge 1 ] || die "deploy needs a chaincode name (known: $(chaincode_names | tr '\n' ' ') or all)"
+  local target=$1; shift
+  [ $# -eq 0 ] || die "deploy: unknown argument '$1'"
+  load_layout "$(current_layout)"
+  if [ "$target" != all ]; then load_cc_conf "$target"; fi
+  network_running || die "the network is not running (deploy before up?); run 'network.sh up' first"
+  local name
+  if [ "$target" = all ]; then
+    for name in $(chaincode_names); do deploy_cc "$name"; done
+  else
+    deploy_cc "$target"
+  fi
+  write_profiles
+}
+
+cmd_status() {
+  [ -f "$NETDIR/layout" ] || { echo "no network in $NETDIR"; return 1; }
+  load_layout "$(current_layout)"
+  local i org total=0 good=0
+  echo "network: layout $LAYOUT, channel $CHANNEL, state in $NETDIR"
+  # row LABEL ADDRESS PROC CHECK...: one line per node, counting the healthy ones.
+  row() {
+    local st=stopped
+    total=$((total + 1))
+    if alive "$3"; then
+      st="running, unhealthy"
+      if "${@:4}"; then st=healthy; good=$((good + 1)); fi
+    fi
+    printf '  %-30s %-17s %s\n' "$1" "$2" "$st"
+  }
+  for i in "${!O_NAMES[@]}"; do
+    row "${O_NAMES[$i]}" "127.0.0.1:${O_PORT[$i]}" "${O_NAMES[$i]}" healthy "https://127.0.0.1:${O_OPS[$i]}" "$(orderer_tlsca)"
+  done
+  for org in "${ORGS[@]}"; do
+    row "peer0-$org (${MSP[$org]})" "127.0.0.1:${PEER_PORT[$org]}" "peer0-$org" healthy "https://127.0.0.1:${PEER_OPS[$org]}" "$(org_tlsca "$org")"
+  done
+  for org in "$ORDERER_ORG" "${ORGS[@]}"; do
+    row "ca-$org" "127.0.0.1:$(ca_port_of "$org")" "ca-$org" healthy "https://127.0.0.1:$(ca_ops_port "$(ca_port_of "$org")")" "$(ca_tls_cert "$org")"
+  done
+  echo "  raft leader: $(raft_leader_name)"
+  for org in "${ORGS[@]}"; do
+    if alive "peer0-$org"; then
+      local h
+      h=$( (peer_env "$org"; "$BIN/peer" channel getinfo -c "$CHANNEL" 2>/dev/null) | sed -n 's/.*"height":\([0-9]*\).*/\1/p')
+      echo "  height of $CHANNEL on peer0-$org: ${h:-unknown}"
+    fi
+  done
+  local first=${ORGS[0]}
+  if alive "peer0-$first"; then
+    echo "  committed chaincodes:"
+    (peer_env "$first"; "$BIN/peer" lifecycle chaincode querycommitted -C "$CHANNEL" -O json 2>/dev/null) |
+      jq -r '.chaincode_definitions // [] | .[] | "    \(.name)  sequence \(.sequence)  version \(.version)"' || true
+  fi
+  local n
+  for n in $(proc_names | grep '^cc-' || true); do
+    printf '  %-30s %s\n' "$n" "$(if alive "$n"; then echo running; else echo stopped; fi)"
+  done
+  if [ "$good" = "$total" ]; then
+    echo "all $total nodes healthy"
+  else
+    echo "$good of $total nodes healthy"
+    return 1
+  fi
+}
+
+cmd_logs() {
+  if [ $# -eq 0 ]; then
+    ls -1 "$NETDIR/logs" 2>/dev/null | sed 's/\.log$//' || echo "no logs in $NETDIR/logs"
+    return
+  fi
+  local f; f=$(log_file "$1")
+  [ -f "$f" ] || die "no log named '$1' (see 'network.sh logs')"
+  if [ -t 1 ]; then tail -n 100 -f "$f"; else tail -n 200 "$f"; fi
+}
+
+main() {
+  local cmd=${1:-}
+  [ $# -gt 0 ] && shift
+  case "$cmd" in
+    up) cmd_up "$@" ;;
+    down) cmd_down "$@" ;;
+    deploy) cmd_deploy "$@" ;;
+    status) cmd_status "$@" ;;
+    logs) cmd_logs "$@" ;;
+    -h|--help|help) usage ;;
+    "") usage >&2; exit 2 ;;
+    *) echo "network.sh: unknown command '$cmd'" >&2; usage >&2; exit 2 ;;
+  esac
+}
+main "$@"

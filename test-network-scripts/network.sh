@@ -2,9 +2,12 @@
 # healthledger's native Fabric network: orderers, peers, Fabric CAs and chaincode servers as plain
 # processes on 127.0.0.1, all state under one git-ignored folder.
 #
-#   network.sh up [--layout NAME]   bring everything up and deploy every chaincode (idempotent)
+#   network.sh up [--layout NAME] [--no-deploy]
+#                                   bring everything up and deploy every chaincode (idempotent)
 #   network.sh down [--purge]       stop every process up started, by PID; --purge also removes the state
-#   network.sh deploy NAME|all      (re)deploy a chaincode: a changed one gets the next sequence
+#   network.sh deploy NAME|all [--target DIR]
+#                                   (re)deploy a chaincode: a changed one gets the next sequence; with
+#                                   --target, onto the network described by the profiles in DIR
 #   network.sh status               health of every node, Raft leader, channel height, chaincodes
 #   network.sh logs [NAME]          list the logs, or follow one (e.g. peer0-hospital, orderer1)
 #
@@ -29,7 +32,7 @@ source "$HERE/lib/identities.sh"
 source "$HERE/lib/deploy.sh"
 
 usage() {
-  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # the layout of the network in NETDIR, or of a new one
@@ -49,11 +52,12 @@ any_running() {
 }
 
 cmd_up() {
-  local layout=default
+  local layout=default deploy=1
   while [ $# -gt 0 ]; do
     case "$1" in
       --layout) [ $# -ge 2 ] || die "--layout needs a name"; layout=$2; shift 2 ;;
       --layout=*) layout=${1#--layout=}; shift ;;
+      --no-deploy) deploy=0; shift ;;
       *) die "up: unknown argument '$1'" ;;
     esac
   done
@@ -103,10 +107,15 @@ cmd_up() {
   join_orderers
   join_peers
   enroll_identities
-  local name
-  for name in $(chaincode_names); do deploy_cc "$name"; done
   write_profiles
-  wait_for "every org's gateway to commit a transaction endorsed by every org (gossip)" 90 "$(log_file probe)" probe
+  if [ "$deploy" = 1 ]; then
+    load_target "$NETDIR/profiles"
+    local name
+    for name in $(chaincode_names); do deploy_cc "$name"; done
+    wait_for "every org's gateway to commit a transaction endorsed by every org (gossip)" 90 "$(log_file probe)" probe
+  else
+    log "chaincodes: not deployed (--no-deploy); deploy them with 'network.sh deploy all --target $NETDIR/profiles'"
+  fi
   trap - EXIT
   log "network $LAYOUT is up: profiles in $NETDIR/profiles, wallet in $NETDIR/wallet"
 }
@@ -149,18 +158,35 @@ cmd_down() {
 
 cmd_deploy() {
   [ $# -ge 1 ] || die "deploy needs a chaincode name (known: $(chaincode_names | tr '\n' ' ') or all)"
-  local target=$1; shift
-  [ $# -eq 0 ] || die "deploy: unknown argument '$1'"
-  load_layout "$(current_layout)"
-  if [ "$target" != all ]; then load_cc_conf "$target"; fi
-  network_running || die "the network is not running (deploy before up?); run 'network.sh up' first"
+  local what=$1 dir=""; shift
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --target) [ $# -ge 2 ] || die "--target needs a profiles folder"; dir=$2; shift 2 ;;
+      --target=*) dir=${1#--target=}; shift ;;
+      *) die "deploy: unknown argument '$1'" ;;
+    esac
+  done
+  if [ "$what" != all ]; then load_cc_conf "$what"; fi
+  need_tools go jq openssl tar gzip sha256sum setsid
+  if [ -z "$dir" ]; then
+    load_layout "$(current_layout)"
+    network_running || die "the network in $NETDIR is not running (deploy before up?); run 'network.sh up' first"
+    dir="$NETDIR/profiles"
+  else
+    [ -d "$dir" ] || die "--target $dir is not a folder"
+    dir=$(cd "$dir" && pwd)
+    # The chaincode servers of a target run from this folder's state; the peer CLI needs a core.yaml.
+    mkdir -p "$NETDIR/logs" "$NETDIR/pids"
+    [ -f "$NETDIR/config/core.yaml" ] || gen_node_config
+    "$ROOT/network/fabric/build.sh" >/dev/null
+  fi
+  load_target "$dir"
   local name
-  if [ "$target" = all ]; then
+  if [ "$what" = all ]; then
     for name in $(chaincode_names); do deploy_cc "$name"; done
   else
-    deploy_cc "$target"
+    deploy_cc "$what"
   fi
-  write_profiles
 }
 
 cmd_status() {

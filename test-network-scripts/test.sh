@@ -25,16 +25,52 @@ if [ "$what" != integration ]; then
   step "unit tests"
   go test -race -count=1 -timeout 10m ./...
 fi
+# integration LOG: runs the integration suite, keeping its whole output in LOG and showing the
+# test lines; fails when the suite does.
+integration() {
+  local logf=$1
+  go test -race -count=1 -tags integration -timeout 40m -v ./integration/... 2>&1 | tee "$logf" |
+    grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic|\s+[a-z_]+_test\.go:[0-9]+:|harness:|\[ *[0-9]+s\])' || true
+  if ! grep -q '^ok' "$logf" || grep -q '^FAIL' "$logf"; then
+    echo "integration tests failed; the full output is in $logf"
+    tail -n 60 "$logf"
+    return 1
+  fi
+}
+
 if [ "$what" != unit ]; then
   step "Fabric binaries"
   "$ROOT/network/fabric/build.sh"
-  step "integration tests (the suite starts and stops its own network unless HEALTHLEDGER_NETWORK is set)"
-  go test -race -count=1 -tags integration -timeout 40m -v ./integration/... 2>&1 | tee "$ROOT/.integration.log" |
-    grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic|\s+[a-z_]+_test\.go:[0-9]+:|harness:)' || true
-  if ! grep -q '^ok' "$ROOT/.integration.log" || grep -q '^FAIL' "$ROOT/.integration.log"; then
-    echo "integration tests failed; the full output is in .integration.log"
-    tail -n 60 "$ROOT/.integration.log"
-    exit 1
+  if [ -n "${HEALTHLEDGER_NETWORK:-}" ]; then
+    step "integration tests against the network in $HEALTHLEDGER_NETWORK"
+    integration "$ROOT/.integration.log"
+  else
+    step "integration tests, run 1: the default layout (the suite starts and stops its own network)"
+    integration "$ROOT/.integration.log"
+
+    step "integration tests, run 2: fabric-samples' test-network layout, started as a foreign network"
+    tn="$ROOT/.network-it-tn"; tgt="$ROOT/.network-it-target"
+    net() { HL_NETWORK_DIR=$1 "$HERE/network.sh" "${@:2}"; }
+    # stop_foreign: both networks down, by PID, and none of their processes left running.
+    stop_foreign() {
+      local recorded left
+      recorded=$(cat "$tgt"/pids/*.pid "$tn"/pids/*.pid 2>/dev/null || true)
+      net "$tgt" down --purge >/dev/null; net "$tn" down --purge >/dev/null
+      left=$(for p in $recorded; do
+        st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null || true)
+        [ -n "$st" ] && [ "$st" != Z ] && echo "$p"
+      done)
+      if [ -n "$left" ]; then echo "processes left after network down: $left"; return 1; fi
+      return 0
+    }
+    trap 'stop_foreign || true' EXIT
+    net "$tn" down --purge >/dev/null; net "$tgt" down --purge >/dev/null
+    net "$tn" up --layout test-network --no-deploy
+    net "$tgt" deploy all --target "$tn/profiles"
+    HEALTHLEDGER_NETWORK="$tn/profiles" integration "$ROOT/.integration-test-network.log"
+    trap - EXIT
+    stop_foreign
+    step "run 2: the test-network layout and its chaincode servers are down, no process left"
   fi
 fi
 step "all tests passed"

@@ -27,11 +27,80 @@ load_cc_conf() {
   [[ "$CC_PORT_INDEX" =~ ^[0-9]+$ ]] || die "$f: CC_PORT_INDEX must be a number"
 }
 
+# --- the deployment target ---------------------------------------------------------------------
+# deploy reads everything it needs about a network from a profiles folder (network.json and one
+# profile per org), so the same code deploys to the network network.sh started and to one it did not.
+#   T_MODE       own (this script's network: one package for all orgs, mutual TLS to the servers)
+#                or target (a network described only by its profiles: one package per org)
+#   T_ORGS       org names;  T_MSP/T_ROLES/T_PEER_ADDR/T_PEER_TLSCA/T_PEER_HOST/T_ADMIN_MSP/
+#                T_CC_HOST/T_CC_BASE by org;  T_CHANNEL, T_ORDERER_ADDR, T_ORDERER_TLSCA, T_ORDERER_HOST
+
+load_target() {
+  local dir=$1 nj="$1/network.json" org i=0 prof
+  [ -f "$nj" ] || die "no network.json in $dir"
+  resolve() { case "$1" in /*) echo "$1" ;; *) echo "$dir/$1" ;; esac; }
+  T_CHANNEL=$(jq -r '.channel // empty' "$nj")
+  [ -n "$T_CHANNEL" ] || die "$nj names no channel"
+  T_ORDERER_ADDR=$(jq -r '.orderer.endpoint // empty' "$nj")
+  [ -n "$T_ORDERER_ADDR" ] || die "$nj has no orderer.endpoint"
+  T_ORDERER_TLSCA=$(resolve "$(jq -r '.orderer.tlsCACert // empty' "$nj")")
+  T_ORDERER_HOST=$(jq -r '.orderer.hostOverride // empty' "$nj")
+  T_ORGS=(); declare -gA T_MSP=() T_ROLES=() T_PEER_ADDR=() T_PEER_TLSCA=() T_PEER_HOST=() T_ADMIN_MSP=() T_CC_HOST=() T_CC_BASE=()
+  while read -r org; do
+    [ -n "$org" ] || continue
+    prof="$dir/$(jq -r --arg o "$org" '.orgs[] | select(.name == $o) | .profile' "$nj")"
+    [ -f "$prof" ] || die "the profile of $org ($prof) is missing"
+    T_ORGS+=("$org")
+    T_MSP[$org]=$(jq -r '.mspId' "$prof")
+    T_ROLES[$org]=$(jq -r --arg o "$org" '.orgs[] | select(.name == $o) | .roles | join(",")' "$nj")
+    T_PEER_ADDR[$org]=$(jq -r '.peers[0].endpoint' "$prof")
+    T_PEER_TLSCA[$org]=$(resolve "$(jq -r '.peers[0].tlsCACert' "$prof")")
+    T_PEER_HOST[$org]=$(jq -r '.peers[0].hostOverride // empty' "$prof")
+    T_ADMIN_MSP[$org]=$(resolve "$(jq -r '.adminMsp // empty' "$prof")")
+    [ -d "${T_ADMIN_MSP[$org]}" ] || die "the profile of $org names no admin MSP folder (adminMsp)"
+    T_CC_HOST[$org]=$(jq -r '.chaincodeServers.host // "127.0.0.1"' "$prof")
+    T_CC_BASE[$org]=$(jq -r --argjson d "$((12000 + 100 * i))" '.chaincodeServers.portBase // $d' "$prof")
+    i=$((i + 1))
+  done < <(jq -r '.orgs[].name' "$nj")
+  [ "${#T_ORGS[@]}" -gt 0 ] || die "$nj lists no org"
+  T_MODE=target
+  [ "$(cd "$dir" && pwd)" = "$(cd "$NETDIR/profiles" 2>/dev/null && pwd)" ] && T_MODE=own
+  return 0
+}
+
+# target_env ORG: the environment for the peer CLI as ORG's admin against ORG's peer.
+target_env() {
+  local org=$1
+  export FABRIC_CFG_PATH="$NETDIR/config"
+  export CORE_PEER_TLS_ENABLED=true
+  export CORE_PEER_LOCALMSPID="${T_MSP[$org]}"
+  export CORE_PEER_ADDRESS="${T_PEER_ADDR[$org]}"
+  export CORE_PEER_TLS_ROOTCERT_FILE="${T_PEER_TLSCA[$org]}"
+  export CORE_PEER_MSPCONFIGPATH="${T_ADMIN_MSP[$org]}"
+  # No server host override: the peer CLI would apply it to every --peerAddresses of a commit. A
+  # peer's endpoint must therefore be a name or address its TLS certificate carries (ours carry
+  # 127.0.0.1 and localhost, as fabric-samples' test-network certificates carry localhost).
+}
+
+target_orderer_args() {
+  local a=(-o "$T_ORDERER_ADDR" --tls --cafile "$T_ORDERER_TLSCA")
+  [ -n "$T_ORDERER_HOST" ] && a+=(--ordererTLSHostnameOverride "$T_ORDERER_HOST")
+  printf '%s\n' "${a[@]}"
+}
+
+# orgs_holding ROLE: the target's org names whose roles include ROLE.
+orgs_holding() {
+  local org
+  for org in "${T_ORGS[@]}"; do
+    case ",${T_ROLES[$org]}," in *",$1,"*) echo "$org" ;; esac
+  done
+}
+
 # msps_of_roles ROLE,ROLE...: the distinct MSP ids of the orgs that hold any of the roles.
 msps_of_roles() {
   local r org
   for r in ${1//,/ }; do
-    while read -r org; do [ -n "$org" ] && echo "${MSP[$org]}"; done < <(orgs_with_role "$r")
+    while read -r org; do [ -n "$org" ] && echo "${T_MSP[$org]}"; done < <(orgs_holding "$r")
   done | sort -u
 }
 
@@ -45,12 +114,12 @@ policy_expr() {
     majority) echo "" ;;
     any-of-roles)
       g=$(msps_of_roles "$arg" | sed "s/.*/'&.peer'/" | paste -sd, -)
-      [ -n "$g" ] || die "policy $CC_POLICY matches no org in layout $LAYOUT"
+      [ -n "$g" ] || die "policy $CC_POLICY matches no org of the target"
       echo "OR($g)" ;;
     all-of-roles)
       for r in ${arg//,/ }; do
         g=$(msps_of_roles "$r" | sed "s/.*/'&.peer'/" | paste -sd, -)
-        [ -n "$g" ] || die "policy $CC_POLICY: no org holds role $r in layout $LAYOUT"
+        [ -n "$g" ] || die "policy $CC_POLICY: no org holds role $r in the target"
         groups+=("OR($g)")
       done
       # The same org set twice would demand two signatures from one peer: keep each group once.
@@ -86,127 +155,174 @@ collections_json() {
   echo "$out"
 }
 
-# package_cc NAME: builds NAME's server binary and its ccaas package; prints the package id.
-package_cc() {
-  local name=$1 pkgdir="$NETDIR/packages/$1" bin="$NETDIR/bin/$1-cc" hash
-  mkdir -p "$pkgdir/src" "$NETDIR/bin"
+# build_cc NAME: builds NAME's chaincode server; prints a short hash of the binary, which names
+# the build in package labels and in the definition's version.
+build_cc() {
+  local name=$1 bin="$NETDIR/bin/$1-cc"
+  mkdir -p "$NETDIR/bin"
   (cd "$ROOT" && go build -trimpath -buildvcs=false -o "$bin" "./chaincode/$name/cmd/$name-cc") >"$(log_file "build-$name")" 2>&1 ||
     die "building chaincode $name failed; read $(log_file "build-$name")"
-  hash=$(sha256sum "$bin" | cut -c1-16)
-  printf '{"chaincode":"%s","build":"%s"}\n' "$name" "$hash" >"$pkgdir/src/connection.json"
-  printf '{"type":"ccaas","label":"%s_%s"}\n' "$name" "$hash" >"$pkgdir/metadata.json"
-  local tarflags=(--sort=name --mtime='UTC 2020-01-01' --owner=0 --group=0 --numeric-owner)
-  tar "${tarflags[@]}" -C "$pkgdir/src" -cf - connection.json | gzip -n >"$pkgdir/code.tar.gz"
-  tar "${tarflags[@]}" -C "$pkgdir" -cf - code.tar.gz metadata.json | gzip -n >"$pkgdir/$name.tgz"
-  (peer_env "${ORGS[0]}"; "$BIN/peer" lifecycle chaincode calculatepackageid "$pkgdir/$name.tgz")
+  sha256sum "$bin" | cut -c1-16
 }
 
-cc_port() { echo $(( ${CC_BASE[$1]} + CC_PORT_INDEX )); }
+# make_package DIR LABEL CONNECTION_JSON: a ccaas package (metadata.json + code.tar.gz holding
+# connection.json), built deterministically so the same content always gives the same package id.
+make_package() {
+  local dir=$1 label=$2
+  mkdir -p "$dir/src"
+  printf '%s\n' "$3" >"$dir/src/connection.json"
+  printf '{"type":"ccaas","label":"%s"}\n' "$label" >"$dir/metadata.json"
+  local tarflags=(--sort=name --mtime='UTC 2020-01-01' --owner=0 --group=0 --numeric-owner)
+  tar "${tarflags[@]}" -C "$dir/src" -cf - connection.json | gzip -n >"$dir/code.tar.gz"
+  tar "${tarflags[@]}" -C "$dir" -cf - code.tar.gz metadata.json | gzip -n >"$dir/package.tgz"
+  (target_env "${T_ORGS[0]}"; "$BIN/peer" lifecycle chaincode calculatepackageid "$dir/package.tgz")
+}
 
-# cc_tls ORG NAME: a TLS server certificate for ORG's NAME server, signed by ORG's TLS CA.
+cc_port() { echo $(( ${T_CC_BASE[$1]} + CC_PORT_INDEX )); }
+
+# cc_tls ORG NAME: the TLS server certificate of ORG's NAME server. On our own network it is signed
+# by ORG's TLS CA; on a target, by a CA of this deployment (the target's CA keys are not ours).
 cc_tls() {
-  local org=$1 name=$2 d="$NETDIR/ccaas/$1/tls"
+  local org=$1 name=$2 d="$NETDIR/ccaas/$1/tls" ca cakey
   mkdir -p "$d"
   [ -f "$d/$name.crt" ] && return
+  if [ "$T_MODE" = own ]; then
+    ca=$(org_tlsca "$org"); cakey=$(org_tlsca_key "$org")
+  else
+    ca="$NETDIR/ccaas/ca.crt"; cakey="$NETDIR/ccaas/ca.key"
+    if [ ! -f "$ca" ]; then
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+        -subj "/CN=healthledger chaincode servers CA" -keyout "$cakey" -out "$ca" 2>/dev/null ||
+        die "could not make the chaincode servers' CA"
+    fi
+  fi
   openssl ecparam -name prime256v1 -genkey -noout -out "$d/$name.key.ec" 2>/dev/null
   openssl pkcs8 -topk8 -nocrypt -in "$d/$name.key.ec" -out "$d/$name.key"
   rm -f "$d/$name.key.ec"
-  openssl req -new -key "$d/$name.key" -subj "/CN=$name.$(org_domain "$org")" -out "$d/$name.csr" 2>/dev/null
+  openssl req -new -key "$d/$name.key" -subj "/CN=$name.$org" -out "$d/$name.csr" 2>/dev/null
   printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n' >"$d/$name.ext"
-  openssl x509 -req -in "$d/$name.csr" -CA "$(org_tlsca "$org")" -CAkey "$(org_tlsca_key "$org")" \
-    -CAcreateserial -days 3650 -sha256 -extfile "$d/$name.ext" -out "$d/$name.crt" 2>/dev/null ||
+  openssl x509 -req -in "$d/$name.csr" -CA "$ca" -CAkey "$cakey" -CAcreateserial -days 3650 -sha256 \
+    -extfile "$d/$name.ext" -out "$d/$name.crt" 2>/dev/null ||
     die "could not sign the TLS certificate of $name for $org"
   rm -f "$d/$name.csr" "$d/$name.ext"
+  cp "$ca" "$d/ca.crt"
 }
 
-# cc_connection ORG NAME: what ORG's peer reads (through the builder) to dial ORG's NAME server.
+# cc_connection ORG NAME: how ORG's peer reaches ORG's NAME server. On our own network the peer
+# presents its TLS certificate (mutual TLS); a target's peer keys are not ours, so there the server
+# only proves its identity.
 cc_connection() {
-  local org=$1 name=$2 pd; pd=$(peer_dir "$org")
-  jq -n --arg addr "127.0.0.1:$(cc_port "$org")" --rawfile key "$pd/tls/server.key" \
-    --rawfile cert "$pd/tls/server.crt" --rawfile root "$(org_tlsca "$org")" \
-    '{address:$addr, dial_timeout:"10s", tls_required:true, client_auth_required:true,
-      client_key:$key, client_cert:$cert, root_cert:$root}' >"$NETDIR/ccaas/$org/$name.json"
+  local org=$1 name=$2 addr="${T_CC_HOST[$1]}:$(cc_port "$1")"
+  if [ "$T_MODE" = own ]; then
+    local pd; pd=$(peer_dir "$org")
+    jq -n --arg addr "$addr" --rawfile key "$pd/tls/server.key" --rawfile cert "$pd/tls/server.crt" \
+      --rawfile root "$NETDIR/ccaas/$org/tls/ca.crt" \
+      '{address:$addr, dial_timeout:"10s", tls_required:true, client_auth_required:true,
+        client_key:$key, client_cert:$cert, root_cert:$root}'
+  else
+    jq -n --arg addr "$addr" --rawfile root "$NETDIR/ccaas/$org/tls/ca.crt" \
+      '{address:$addr, dial_timeout:"10s", tls_required:true, client_auth_required:false, root_cert:$root}'
+  fi
 }
 
 # start_cc ORG NAME PKGID: (re)starts ORG's server of NAME unless it already serves PKGID.
 start_cc() {
-  local org=$1 name=$2 pkgid=$3 proc="cc-$2-$1" d="$NETDIR/ccaas/$1/tls"
+  local org=$1 name=$2 pkgid=$3 proc="cc-$2-$1" d="$NETDIR/ccaas/$1/tls" port
+  port=$(cc_port "$org")
   if alive "$proc" && [ "$(cat "$(pid_file "$proc").pkg" 2>/dev/null)" = "$pkgid" ]; then return; fi
   stop_proc "$proc"
-  port_in_use "$(cc_port "$org")" && die "port $(cc_port "$org") for the $name server of $org is in use by another process"
-  CHAINCODE_SERVER_ADDRESS="127.0.0.1:$(cc_port "$org")" \
-  CORE_CHAINCODE_ID_NAME="$pkgid" \
-  CORE_PEER_TLS_ENABLED=true \
-  CORE_TLS_CLIENT_KEY_FILE="$d/$name.key" \
-  CORE_TLS_CLIENT_CERT_FILE="$d/$name.crt" \
-  CORE_PEER_TLS_ROOTCERT_FILE="$(org_tlsca "$org")" \
-  start_proc "$proc" "$NETDIR/bin/$name-cc"
+  port_in_use "$port" && die "port $port for the $name server of $org is in use by another process"
+  (
+    export CHAINCODE_SERVER_ADDRESS="127.0.0.1:$port" CORE_CHAINCODE_ID_NAME="$pkgid"
+    export CORE_PEER_TLS_ENABLED=true CORE_TLS_CLIENT_KEY_FILE="$d/$name.key" CORE_TLS_CLIENT_CERT_FILE="$d/$name.crt"
+    # On our own network the server also checks the peer's client certificate against the org's TLS CA.
+    if [ "$T_MODE" = own ]; then export CORE_PEER_TLS_ROOTCERT_FILE; CORE_PEER_TLS_ROOTCERT_FILE=$(org_tlsca "$org"); fi
+    start_proc "$proc" "$NETDIR/bin/$name-cc"
+  )
   echo "$pkgid" >"$(pid_file "$proc").pkg"
-  wait_for "the $name server of $org on port $(cc_port "$org")" 20 "$(log_file "$proc")" port_in_use "$(cc_port "$org")"
+  wait_for "the $name server of $org on port $port" 20 "$(log_file "$proc")" port_in_use "$port"
 }
 
 committed_field() { # NAME FIELD
-  (peer_env "${ORGS[0]}"; "$BIN/peer" lifecycle chaincode querycommitted -C "$CHANNEL" -n "$1" -O json 2>/dev/null) |
+  (target_env "${T_ORGS[0]}"; "$BIN/peer" lifecycle chaincode querycommitted -C "$T_CHANNEL" -n "$1" -O json 2>/dev/null) |
     jq -r ".$2 // empty" 2>/dev/null || true
 }
 
 cc_answers() { # ORG NAME: the contract answers its metadata query on ORG's peer
-  (peer_env "$1"; "$BIN/peer" chaincode query -C "$CHANNEL" -n "$2" -c '{"Args":["org.hyperledger.fabric:GetMetadata"]}' >/dev/null 2>&1)
+  (target_env "$1"; "$BIN/peer" chaincode query -C "$T_CHANNEL" -n "$2" -c '{"Args":["org.hyperledger.fabric:GetMetadata"]}' >/dev/null 2>&1)
 }
 
+# deploy_cc NAME: the whole lifecycle of NAME on the loaded target. A chaincode whose binary,
+# policy and collections are unchanged is left as committed (its servers are restarted if down); a
+# changed one is approved and committed at the next sequence and its servers restarted.
 deploy_cc() {
-  local name=$1 org pkgid policy colls version seq cur
+  local name=$1 org policy colls build version seq cur
   load_cc_conf "$name"
   policy=$(policy_expr)
   colls=$(collections_json)
-  pkgid=$(package_cc "$name")
-  local pflags=() cflags=()
+  build=$(build_cc "$name")
+  local pflags=() cflags=() oargs
+  mapfile -t oargs < <(target_orderer_args)
   [ -n "$policy" ] && pflags=(--signature-policy "$policy")
+  mkdir -p "$NETDIR/packages/$name"
   if [ -n "$colls" ]; then
     echo "$colls" >"$NETDIR/packages/$name/collections.json"
     cflags=(--collections-config "$NETDIR/packages/$name/collections.json")
   fi
-  version=$(printf '%s\n%s\n%s\n' "$pkgid" "$policy" "$colls" | sha256sum | cut -c1-12)
+  version=$(printf '%s\n%s\n%s\n' "$build" "$policy" "$colls" | sha256sum | cut -c1-12)
 
-  for org in "${ORGS[@]}"; do
+  declare -A pkgid=()
+  local shared=""
+  if [ "$T_MODE" = own ]; then
+    # One package for every org: the builder fills in each org's address and TLS from HL_CCAAS_DIR.
+    shared=$(make_package "$NETDIR/packages/$name/all" "${name}_$build" "{\"chaincode\":\"$name\",\"build\":\"$build\"}")
+  fi
+  for org in "${T_ORGS[@]}"; do
     cc_tls "$org" "$name"
-    cc_connection "$org" "$name"
-    start_cc "$org" "$name" "$pkgid"
-    if ! (peer_env "$org"; "$BIN/peer" lifecycle chaincode queryinstalled -O json 2>/dev/null) |
-      jq -e --arg id "$pkgid" '.installed_chaincodes // [] | map(.package_id) | index($id)' >/dev/null; then
-      (peer_env "$org"; "$BIN/peer" lifecycle chaincode install "$NETDIR/packages/$name/$name.tgz" >>"$(log_file peer-cli)" 2>&1) ||
-        die "installing $name on $org failed; read $(log_file peer-cli) and $(log_file "peer0-$org")"
+    if [ "$T_MODE" = own ]; then
+      mkdir -p "$NETDIR/ccaas/$org"
+      cc_connection "$org" "$name" >"$NETDIR/ccaas/$org/$name.json"
+      pkgid[$org]=$shared
+      cp "$NETDIR/packages/$name/all/package.tgz" "$NETDIR/packages/$name/$org.tgz"
+    else
+      # A standard ccaas package per org, whose connection.json names that org's server.
+      pkgid[$org]=$(make_package "$NETDIR/packages/$name/$org" "${name}_${build}_$org" "$(cc_connection "$org" "$name")")
+      cp "$NETDIR/packages/$name/$org/package.tgz" "$NETDIR/packages/$name/$org.tgz"
+    fi
+    start_cc "$org" "$name" "${pkgid[$org]}"
+    if ! (target_env "$org"; "$BIN/peer" lifecycle chaincode queryinstalled -O json 2>/dev/null) |
+      jq -e --arg id "${pkgid[$org]}" '.installed_chaincodes // [] | map(.package_id) | index($id)' >/dev/null; then
+      (target_env "$org"; "$BIN/peer" lifecycle chaincode install "$NETDIR/packages/$name/$org.tgz" >>"$(log_file peer-cli)" 2>&1) ||
+        die "installing $name on $org failed; read $(log_file peer-cli)"
     fi
   done
 
   cur=$(committed_field "$name" version)
   if [ "$cur" = "$version" ]; then
-    log "chaincode $name: definition $version already committed; servers serve $pkgid"
+    log "chaincode $name: definition $version already committed"
   else
     seq=$(committed_field "$name" sequence); seq=$(( ${seq:-0} + 1 ))
-    for org in "${ORGS[@]}"; do
-      if (peer_env "$org"; "$BIN/peer" lifecycle chaincode queryapproved -C "$CHANNEL" -n "$name" --sequence "$seq" -O json 2>/dev/null) |
-        jq -e --arg v "$version" '.version == $v' >/dev/null 2>&1; then
+    for org in "${T_ORGS[@]}"; do
+      if (target_env "$org"; "$BIN/peer" lifecycle chaincode queryapproved -C "$T_CHANNEL" -n "$name" --sequence "$seq" -O json 2>/dev/null) |
+        jq -e --arg v "$version" --arg id "${pkgid[$org]}" '.version == $v and .source.Type.LocalPackage.package_id == $id' >/dev/null 2>&1; then
         continue
       fi
-      # shellcheck disable=SC2046
-      (peer_env "$org"; "$BIN/peer" lifecycle chaincode approveformyorg $(orderer_args) -C "$CHANNEL" -n "$name" \
-        --version "$version" --package-id "$pkgid" --sequence "$seq" "${pflags[@]}" "${cflags[@]}" \
+      (target_env "$org"; "$BIN/peer" lifecycle chaincode approveformyorg "${oargs[@]}" -C "$T_CHANNEL" -n "$name" \
+        --version "$version" --package-id "${pkgid[$org]}" --sequence "$seq" "${pflags[@]}" "${cflags[@]}" \
         --waitForEventTimeout 60s >>"$(log_file peer-cli)" 2>&1) ||
         die "approving $name for $org failed; read $(log_file peer-cli)"
     done
     local peers=()
-    for org in "${ORGS[@]}"; do
-      peers+=(--peerAddresses "127.0.0.1:${PEER_PORT[$org]}" --tlsRootCertFiles "$(org_tlsca "$org")")
+    for org in "${T_ORGS[@]}"; do
+      peers+=(--peerAddresses "${T_PEER_ADDR[$org]}" --tlsRootCertFiles "${T_PEER_TLSCA[$org]}")
     done
-    # shellcheck disable=SC2046
-    (peer_env "${ORGS[0]}"; "$BIN/peer" lifecycle chaincode commit $(orderer_args) -C "$CHANNEL" -n "$name" \
+    (target_env "${T_ORGS[0]}"; "$BIN/peer" lifecycle chaincode commit "${oargs[@]}" -C "$T_CHANNEL" -n "$name" \
       --version "$version" --sequence "$seq" "${pflags[@]}" "${cflags[@]}" "${peers[@]}" \
       --waitForEventTimeout 60s >>"$(log_file peer-cli)" 2>&1) ||
       die "committing $name failed; read $(log_file peer-cli)"
     log "chaincode $name: sequence $seq committed (policy ${policy:-MAJORITY Endorsement}${colls:+, collections $(jq -r 'map(.name)|join(",")' <<<"$colls")})"
   fi
-  for org in "${ORGS[@]}"; do
+  for org in "${T_ORGS[@]}"; do
     wait_for "chaincode $name to answer on the peer of $org" 60 "$(log_file "cc-$name-$org")" cc_answers "$org" "$name"
   done
 }

@@ -72,10 +72,12 @@ write_profiles() {
       --arg ca "ca-$org" --arg caurl "https://127.0.0.1:${CA_PORT[$org]}" \
       --arg catls "../crypto/peerOrganizations/$(org_domain "$org")/peers/ca.$(org_domain "$org")/tls/ca.crt" \
       --arg admin "../crypto/peerOrganizations/$(org_domain "$org")/users/Admin@$(org_domain "$org")/msp" \
+      --argjson ccbase "${CC_BASE[$org]}" \
       '{name:$name, mspId:$msp, channel:$ch,
         peers:[{name:$peer, endpoint:$ep, tlsCACert:$tls, hostOverride:$peer}],
         ca:{name:$ca, url:$caurl, tlsCACert:$catls, registrar:("registrar." + $name)},
-        adminMsp:$admin, wallet:"../wallet"}' >"$p/$org.json"
+        adminMsp:$admin, wallet:"../wallet",
+        chaincodeServers:{host:"127.0.0.1", portBase:$ccbase}}' >"$p/$org.json"
   done
   {
     local orgs_json="[]" ids_json="[]" ccs_json
@@ -90,7 +92,9 @@ write_profiles() {
     done
     ccs_json=$(printf '%s\n' "$(chaincode_names)" | jq -R . | jq -s 'map(select(length > 0))')
     jq -n --arg layout "$LAYOUT" --arg ch "$CHANNEL" --argjson orgs "$orgs_json" --argjson ids "$ids_json" \
-      --argjson ccs "$ccs_json" \
-      '{layout:$layout, channel:$ch, wallet:"../wallet", orgs:$orgs, identities:$ids, chaincodes:$ccs}'
+      --argjson ccs "$ccs_json" --arg oep "127.0.0.1:${O_PORT[0]}" \
+      --arg otls "../crypto/ordererOrganizations/$ORDERER_DOMAIN/tlsca/tlsca.$ORDERER_DOMAIN-cert.pem" \
+      '{layout:$layout, channel:$ch, wallet:"../wallet",
+        orderer:{endpoint:$oep, tlsCACert:$otls}, orgs:$orgs, identities:$ids, chaincodes:$ccs}'
   } >"$p/network.json"
 }

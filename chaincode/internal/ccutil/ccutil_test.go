@@ -1,0 +1,136 @@
+package ccutil_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/internal/cctest"
+	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/stretchr/testify/require"
+)
+
+type item struct {
+	ID string `json:"id"`
+}
+
+type itemPage ccutil.Page[item]
+
+// testContract exercises ccutil the way the real contracts do.
+type testContract struct {
+	contractapi.Contract
+}
+
+func (c *testContract) GetEvaluateTransactions() []string { return []string{"List", "Who"} }
+
+func (c *testContract) Put(ctx contractapi.TransactionContextInterface, group, id string) error {
+	if err := ccutil.CheckID("id", id); err != nil {
+		return err
+	}
+	k, err := ccutil.Key(ctx, "item", group, id)
+	if err != nil {
+		return err
+	}
+	if err := ccutil.PutJSON(ctx, k, item{ID: id}); err != nil {
+		return err
+	}
+	return ccutil.Emit(ctx, "ItemPut", item{ID: id})
+}
+
+func (c *testContract) List(ctx contractapi.TransactionContextInterface, group string, size int, bookmark string) (*itemPage, error) {
+	p, err := ccutil.ListByPartialKey(ctx, "item", []string{group}, size, bookmark, ccutil.DecodeJSON[item])
+	if err != nil {
+		return nil, err
+	}
+	return (*itemPage)(p), nil
+}
+
+func (c *testContract) Who(ctx contractapi.TransactionContextInterface) (string, error) {
+	caller, err := ccutil.RequireRole(ctx, "Who", ccutil.RoleProvider, ccutil.RoleAuditor)
+	if err != nil {
+		return "", err
+	}
+	return caller.MSPID + "/" + caller.Role + "/" + caller.Subject, nil
+}
+
+func setup(t *testing.T) (*cctest.Ledger, *cctest.Identity) {
+	l := cctest.New(t)
+	l.Deploy("util", &testContract{})
+	return l, l.Identity("HospitalMSP", "provider1", cctest.RoleAttrs("provider", "1003000126"))
+}
+
+func TestRequireRoleReadsTheCertificate(t *testing.T) {
+	l, provider := setup(t)
+	res := l.Evaluate("util", provider, "Who", nil)
+	cctest.RequireOK(t, res)
+	require.Equal(t, "HospitalMSP/provider/1003000126", string(res.Payload))
+
+	patient := l.Identity("HospitalMSP", "patient1", cctest.RoleAttrs("patient", "pat-1"))
+	cctest.RequireCode(t, l.Evaluate("util", patient, "Who", nil), codes.Forbidden)
+	nobody := l.Identity("HospitalMSP", "nobody", nil)
+	cctest.RequireCode(t, l.Evaluate("util", nobody, "Who", nil), codes.Forbidden)
+}
+
+func TestPagesFollowTheBookmarkAndStayInTheirIndex(t *testing.T) {
+	l, who := setup(t)
+	for i := 0; i < 5; i++ {
+		cctest.RequireOK(t, l.Invoke("util", who, "Put", []string{"a", fmt.Sprintf("a%d", i)}))
+	}
+	cctest.RequireOK(t, l.Invoke("util", who, "Put", []string{"b", "b0"}))
+
+	var seen []string
+	bookmark := ""
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 5, "paging does not end")
+		p := cctest.Decode[itemPage](t, l.Evaluate("util", who, "List", []string{"a", "2", bookmark}))
+		for _, it := range p.Items {
+			seen = append(seen, it.ID)
+		}
+		if p.Bookmark == "" {
+			break
+		}
+		bookmark = p.Bookmark
+	}
+	require.Equal(t, []string{"a0", "a1", "a2", "a3", "a4"}, seen)
+
+	// A bookmark taken from another index is refused, not followed.
+	other := cctest.Decode[itemPage](t, l.Evaluate("util", who, "List", []string{"a", "1", ""}))
+	require.NotEmpty(t, other.Bookmark)
+	cctest.RequireCode(t, l.Evaluate("util", who, "List", []string{"b", "1", other.Bookmark}), codes.InvalidArgument)
+}
+
+func TestPageSizeLimits(t *testing.T) {
+	l, who := setup(t)
+	cctest.RequireCode(t, l.Evaluate("util", who, "List", []string{"a", "-1", ""}), codes.InvalidArgument)
+	cctest.RequireCode(t, l.Evaluate("util", who, "List", []string{"a", "501", ""}), codes.InvalidArgument)
+	p := cctest.Decode[itemPage](t, l.Evaluate("util", who, "List", []string{"a", "0", ""}))
+	require.NotNil(t, p.Items)
+	require.Empty(t, p.Items)
+}
+
+func TestCheckID(t *testing.T) {
+	cases := []struct {
+		id string
+		ok bool
+	}{
+		{"c-17", true}, {"A.b_c:d-9", true}, {"", false}, {"-lead", false}, {"has space", false},
+		{"x" + string(make([]byte, 64)), false}, {"ünï", false},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("id %q ok=%v", tc.id, tc.ok), func(t *testing.T) {
+			err := ccutil.CheckID("id", tc.id)
+			if tc.ok {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, &codes.Error{Code: codes.InvalidArgument})
+		})
+	}
+}
+
+func TestEventsCarryThePayload(t *testing.T) {
+	l, who := setup(t)
+	ev := cctest.RequireEvent[item](t, l.Invoke("util", who, "Put", []string{"a", "x1"}), "ItemPut")
+	require.Equal(t, "x1", ev.ID)
+}

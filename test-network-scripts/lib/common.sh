@@ -62,6 +62,14 @@ start_proc() {
   echo "$1" >"$(pid_file "$name").cmd"
 }
 
+# running PID: the process exists and has not ended (a zombie has ended: it only waits for its
+# parent to collect its status).
+running() {
+  local st
+  st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ]
+}
+
 # stop_proc NAME: ends the recorded process by PID (TERM, then KILL after 10 s) and forgets it.
 stop_proc() {
   local name=$1 f pid i
@@ -71,14 +79,13 @@ stop_proc() {
   if alive "$name"; then
     kill -TERM "$pid" 2>/dev/null || true
     for i in $(seq 1 100); do
-      [ -d "/proc/$pid" ] || break
-      # A zombie has no cmdline; it is gone for our purposes.
-      [ -s "/proc/$pid/cmdline" ] || break
+      running "$pid" || break
       sleep 0.1
     done
-    if [ -s "/proc/$pid/cmdline" ]; then
+    if running "$pid"; then
       echo "network.sh: $name (pid $pid) ignored TERM for 10s; killing it" >&2
       kill -KILL "$pid" 2>/dev/null || true
+      for i in $(seq 1 50); do running "$pid" || break; sleep 0.1; done
     fi
   fi
   rm -f "$f" "$f.cmd"

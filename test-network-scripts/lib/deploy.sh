@@ -160,7 +160,10 @@ collections_json() {
 build_cc() {
   local name=$1 bin="$NETDIR/bin/$1-cc"
   mkdir -p "$NETDIR/bin"
-  (cd "$ROOT" && go build -trimpath -buildvcs=false -o "$bin" "./chaincode/$name/cmd/$name-cc") >"$(log_file "build-$name")" 2>&1 ||
+  # HL_CC_BUILD_TAG, when set, is linked into main.buildTag: a way to make a changed build of the same
+  # source (the integration suite uses it to exercise an upgrade).
+  (cd "$ROOT" && go build -trimpath -buildvcs=false -ldflags "-X main.buildTag=${HL_CC_BUILD_TAG:-}" \
+    -o "$bin" "./chaincode/$name/cmd/$name-cc") >"$(log_file "build-$name")" 2>&1 ||
     die "building chaincode $name failed; read $(log_file "build-$name")"
   sha256sum "$bin" | cut -c1-16
 }

@@ -10,6 +10,9 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
+// buildTag names a build; the deploy script can set it at link time (-X main.buildTag=...).
+var buildTag string
+
 func main() {
 	cc, err := contractapi.NewChaincode(&baseline.Contract{})
 	if err != nil {
@@ -17,6 +20,9 @@ func main() {
 		os.Exit(1)
 	}
 	cc.Info.Title = "healthledger baseline"
+	if buildTag != "" {
+		cc.Info.Version = buildTag
+	}
 	if err := cc.Start(); err != nil {
 		fmt.Fprintf(os.Stderr, "baseline-cc: %v\n", err)
 		os.Exit(1)

@@ -1,0 +1,212 @@
+package consent
+
+import (
+	"github.com/healthledger/healthledger/chaincode/codes"
+	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+)
+
+// RecordAccess logs that the caller reads dataClass of patient for purpose (record recordId). It
+// succeeds only when the patient's consents permit the caller (as "<MSP>/<role>/<subject>") to
+// access that class for that purpose at the transaction's time; otherwise it fails with FORBIDDEN and
+// stores nothing. When recordId names a registered record, its patient and class must match. The
+// entry's id is "<recordId>@<txId>": a retry is a new transaction and logs a new entry. Patients do
+// not log reads of their own data. Emits AccessRecorded.
+func (s *Contract) RecordAccess(ctx contractapi.TransactionContextInterface, patient, dataClass, purpose, recordID string) (*ct.AccessEntry, error) {
+	caller, err := callerOf(ctx, "RecordAccess")
+	if err != nil {
+		return nil, err
+	}
+	if caller.Role == ccutil.RolePatient {
+		return nil, codes.New(codes.Forbidden, "RecordAccess: a patient does not record access; caller is %s", partyOf(caller))
+	}
+	req, err := parseRequest(patient, caller.MSPID, string(ct.ActionAccess), purpose, dataClass)
+	if err != nil {
+		return nil, err
+	}
+	req.Grantee = granteeOf(caller)
+	if err := ccutil.CheckID("record id", recordID); err != nil {
+		return nil, err
+	}
+	rec, found, err := getRecord(ctx, recordID)
+	if err != nil {
+		return nil, err
+	}
+	if found && (rec.Patient != patient || rec.DataClass != req.Class) {
+		return nil, codes.New(codes.InvalidArgument, "record %s is not a %s of patient %s", recordID, req.Class, patient)
+	}
+	now, err := ccutil.TxTime(ctx)
+	if err != nil {
+		return nil, err
+	}
+	consents, err := activeConsents(ctx, patient, caller.MSPID)
+	if err != nil {
+		return nil, err
+	}
+	d := ct.Decide(consents, req, now)
+	if !d.Permitted() {
+		return nil, codes.New(codes.Forbidden, "RecordAccess: %s", d.Reason)
+	}
+	txID := ctx.GetStub().GetTxID()
+	e := &ct.AccessEntry{
+		ID: recordID + "@" + txID, Patient: patient, Accessor: partyOf(caller), Action: ct.ActionAccess,
+		DataClass: req.Class, Purpose: req.Purpose, RecordID: recordID, ConsentIDs: d.ConsentIDs, At: now, TxID: txID,
+	}
+	key, err := ccutil.Key(ctx, objAccess, patient, invertedTime(now), txID, recordID)
+	if err != nil {
+		return nil, err
+	}
+	if err := ccutil.PutJSON(ctx, key, e); err != nil {
+		return nil, err
+	}
+	ev := ct.AccessEvent{AccessID: e.ID, Patient: patient, Accessor: e.Accessor, DataClass: e.DataClass,
+		Purpose: e.Purpose, RecordID: recordID, ConsentIDs: e.ConsentIDs, At: now}
+	if err := ccutil.Emit(ctx, ct.EventAccessRecorded, ev); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// ListAccessLog returns one page of a patient's access log, newest first, to the patient, a delegate
+// or an auditor. pageSize 0 means the default.
+func (s *Contract) ListAccessLog(ctx contractapi.TransactionContextInterface, patient string, pageSize int, bookmark string) (*ct.AccessLogPage, error) {
+	caller, err := callerOf(ctx, "ListAccessLog")
+	if err != nil {
+		return nil, err
+	}
+	if err := ccutil.CheckID("patient", patient); err != nil {
+		return nil, err
+	}
+	if err := requireOwnerOrAuditor(ctx, caller, patient, "ListAccessLog"); err != nil {
+		return nil, err
+	}
+	page, err := listPage(ctx, objAccess, []string{patient}, pageSize, bookmark, ccutil.DecodeJSON[ct.AccessEntry])
+	if err != nil {
+		return nil, err
+	}
+	return &ct.AccessLogPage{Items: page.Items, Bookmark: page.Bookmark}, nil
+}
+
+// AddDelegate lets the calling patient record a delegate (a guardian): the holder of a certificate of
+// MSP mspID with subject attribute subject, whatever its role. A delegate may grant, update and revoke
+// the patient's consents, read them and the access log, and request or perform the erasure of the
+// patient's records. Emits DelegateAdded.
+func (s *Contract) AddDelegate(ctx contractapi.TransactionContextInterface, subject, mspID string) (*ct.Delegate, error) {
+	caller, rel, err := patientSelf(ctx, "AddDelegate")
+	if err != nil {
+		return nil, err
+	}
+	if err := ccutil.CheckID("delegate subject", subject); err != nil {
+		return nil, err
+	}
+	if err := ct.CheckMSPID(mspID); err != nil {
+		return nil, err
+	}
+	if subject == caller.Subject && mspID == caller.MSPID {
+		return nil, codes.New(codes.InvalidArgument, "AddDelegate: a patient cannot be their own delegate")
+	}
+	key, err := ccutil.Key(ctx, objDelegate, caller.Subject, mspID, subject)
+	if err != nil {
+		return nil, err
+	}
+	var existing ct.Delegate
+	found, err := ccutil.GetJSON(ctx, key, &existing)
+	if err != nil {
+		return nil, err
+	}
+	if found {
+		return nil, codes.New(codes.Duplicate, "%s/%s is already a delegate of patient %s", mspID, subject, caller.Subject)
+	}
+	now, err := ccutil.TxTime(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d := &ct.Delegate{Patient: caller.Subject, MSPID: mspID, Subject: subject, AddedAt: now, AddedBy: partyOf(caller)}
+	if err := ccutil.PutJSON(ctx, key, d); err != nil {
+		return nil, err
+	}
+	if err := bind(ctx, caller, rel, now); err != nil {
+		return nil, err
+	}
+	if err := ccutil.Emit(ctx, ct.EventDelegateAdded, ct.DelegateEvent{Patient: d.Patient, MSPID: mspID, Subject: subject, At: now}); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// RemoveDelegate lets the calling patient remove a delegate; from the next transaction on it may no
+// longer act for the patient. Emits DelegateRemoved.
+func (s *Contract) RemoveDelegate(ctx contractapi.TransactionContextInterface, subject, mspID string) error {
+	caller, rel, err := patientSelf(ctx, "RemoveDelegate")
+	if err != nil {
+		return err
+	}
+	if err := ccutil.CheckID("delegate subject", subject); err != nil {
+		return err
+	}
+	if err := ct.CheckMSPID(mspID); err != nil {
+		return err
+	}
+	key, err := ccutil.Key(ctx, objDelegate, caller.Subject, mspID, subject)
+	if err != nil {
+		return err
+	}
+	raw, err := ctx.GetStub().GetState(key)
+	if err != nil {
+		return codes.New(codes.Internal, "reading delegate %s/%s: %v", mspID, subject, err)
+	}
+	if raw == nil {
+		return codes.New(codes.NotFound, "%s/%s is not a delegate of patient %s", mspID, subject, caller.Subject)
+	}
+	if err := ctx.GetStub().DelState(key); err != nil {
+		return codes.New(codes.Internal, "deleting delegate %s/%s: %v", mspID, subject, err)
+	}
+	now, err := ccutil.TxTime(ctx)
+	if err != nil {
+		return err
+	}
+	if err := bind(ctx, caller, rel, now); err != nil {
+		return err
+	}
+	return ccutil.Emit(ctx, ct.EventDelegateRemoved, ct.DelegateEvent{Patient: caller.Subject, MSPID: mspID, Subject: subject, At: now})
+}
+
+// ListDelegates returns one page of a patient's delegates to the patient, a delegate or an auditor.
+func (s *Contract) ListDelegates(ctx contractapi.TransactionContextInterface, patient string, pageSize int, bookmark string) (*ct.DelegatePage, error) {
+	caller, err := callerOf(ctx, "ListDelegates")
+	if err != nil {
+		return nil, err
+	}
+	if err := ccutil.CheckID("patient", patient); err != nil {
+		return nil, err
+	}
+	if err := requireOwnerOrAuditor(ctx, caller, patient, "ListDelegates"); err != nil {
+		return nil, err
+	}
+	page, err := listPage(ctx, objDelegate, []string{patient}, pageSize, bookmark, ccutil.DecodeJSON[ct.Delegate])
+	if err != nil {
+		return nil, err
+	}
+	return &ct.DelegatePage{Items: page.Items, Bookmark: page.Bookmark}, nil
+}
+
+// patientSelf returns the caller when it is a patient acting for itself (with a certificate of its
+// bound MSP), or FORBIDDEN.
+func patientSelf(ctx contractapi.TransactionContextInterface, action string) (ccutil.Caller, relation, error) {
+	caller, err := callerOf(ctx, action)
+	if err != nil {
+		return ccutil.Caller{}, relNone, err
+	}
+	if caller.Role != ccutil.RolePatient {
+		return ccutil.Caller{}, relNone, codes.New(codes.Forbidden, "%s: only a patient may do this; caller is %s", action, partyOf(caller))
+	}
+	b, found, err := bindingOf(ctx, caller.Subject)
+	if err != nil {
+		return ccutil.Caller{}, relNone, err
+	}
+	if found && b.MSPID != caller.MSPID {
+		return ccutil.Caller{}, relNone, codes.New(codes.Forbidden, "%s: patient %s belongs to %s, not %s", action, caller.Subject, b.MSPID, caller.MSPID)
+	}
+	return caller, relSelf, nil
+}

@@ -1,0 +1,125 @@
+package consent
+
+import (
+	"time"
+
+	"github.com/healthledger/healthledger/chaincode/codes"
+	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+)
+
+// CheckAccess answers whether grantee may do action for purpose on dataClass of patient at the
+// transaction's time: permit or deny, the consents that decided it and why. Deny overrides permit; a
+// consent outside its period does not count; ETREAT needs a consent that names it. It reads only the
+// patient's active consents for the grantee's organisation (at most MaxActivePerGrantee), so it costs
+// the same whatever else the ledger holds.
+//
+// Callers: the patient, a delegate, an auditor, a provider or pharmacist (a data holder deciding a
+// disclosure), or a non-patient member of the grantee's organisation. Others get FORBIDDEN.
+func (s *Contract) CheckAccess(ctx contractapi.TransactionContextInterface, patient, grantee, action, purpose, dataClass string) (*ct.Decision, error) {
+	caller, err := callerOf(ctx, "CheckAccess")
+	if err != nil {
+		return nil, err
+	}
+	req, err := parseRequest(patient, grantee, action, purpose, dataClass)
+	if err != nil {
+		return nil, err
+	}
+	if err := authorizeCheck(ctx, caller, req); err != nil {
+		return nil, err
+	}
+	now, err := ccutil.TxTime(ctx)
+	if err != nil {
+		return nil, err
+	}
+	consents, err := activeConsents(ctx, req.Patient, req.Grantee.MSPID)
+	if err != nil {
+		return nil, err
+	}
+	d := ct.Decide(consents, req, now)
+	return &d, nil
+}
+
+func parseRequest(patient, grantee, action, purpose, dataClass string) (ct.Request, error) {
+	if err := ccutil.CheckID("patient", patient); err != nil {
+		return ct.Request{}, err
+	}
+	g, err := ct.ParseGrantee(grantee)
+	if err != nil {
+		return ct.Request{}, err
+	}
+	a, err := ct.CheckAction(action)
+	if err != nil {
+		return ct.Request{}, err
+	}
+	p, err := ct.CheckPurpose(purpose)
+	if err != nil {
+		return ct.Request{}, err
+	}
+	k, err := ct.CheckDataClass(dataClass)
+	if err != nil {
+		return ct.Request{}, err
+	}
+	return ct.Request{Patient: patient, Grantee: g, Action: a, Purpose: p, Class: k}, nil
+}
+
+func authorizeCheck(ctx contractapi.TransactionContextInterface, caller ccutil.Caller, req ct.Request) error {
+	switch {
+	case caller.Is(ccutil.RoleAuditor, ccutil.RoleProvider, ccutil.RolePharmacist):
+		return nil
+	case caller.Role != ccutil.RolePatient && caller.MSPID == req.Grantee.MSPID:
+		return nil
+	}
+	rel, err := relationTo(ctx, caller, req.Patient)
+	if err != nil {
+		return err
+	}
+	if rel == relNone {
+		return codes.New(codes.Forbidden, "CheckAccess: %s may not ask about patient %s for %s", partyOf(caller), req.Patient, req.Grantee)
+	}
+	return nil
+}
+
+// activeConsents reads the patient's active consents for one grantee organisation: one bounded range
+// read of the decision index. It is not paginated, so a transaction that then writes (RecordAccess,
+// RegisterRecord) may use it, and Fabric's phantom-read check invalidates that transaction when a
+// consent of the range changes before it commits.
+func activeConsents(ctx contractapi.TransactionContextInterface, patient, mspID string) ([]ct.Consent, error) {
+	iter, err := ctx.GetStub().GetStateByPartialCompositeKey(objConsentByPatGrOrg, []string{patient, mspID})
+	if err != nil {
+		return nil, codes.New(codes.Internal, "reading the consents of %s for %s: %v", patient, mspID, err)
+	}
+	defer iter.Close()
+	out := []ct.Consent{}
+	for iter.HasNext() {
+		kv, err := iter.Next()
+		if err != nil {
+			return nil, codes.New(codes.Internal, "reading the consents of %s for %s: %v", patient, mspID, err)
+		}
+		c, err := ccutil.DecodeJSON[ct.Consent](kv.GetKey(), kv.GetValue())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// decideAnyPurpose answers whether some purpose permits action on class for grantee: the first purpose,
+// in canonical order, whose decision is permit, with that decision. When none permits it reports the
+// TREAT decision and an empty purpose.
+func decideAnyPurpose(consents []ct.Consent, patient string, g ct.Grantee, action ct.Action, class ct.DataClass, now time.Time) (ct.Decision, ct.Purpose) {
+	var first ct.Decision
+	for i, p := range ct.Purposes() {
+		d := ct.Decide(consents, ct.Request{Patient: patient, Grantee: g, Action: action, Purpose: p, Class: class}, now)
+		if d.Permitted() {
+			return d, p
+		}
+		if i == 0 {
+			first = d
+		}
+	}
+	first.Reason = "no purpose of use permits it (for " + string(ct.PurposeTreatment) + ": " + first.Reason + ")"
+	return first, ""
+}

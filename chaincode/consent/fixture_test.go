@@ -1,0 +1,183 @@
+package consent_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/healthledger/healthledger/chaincode/consent"
+	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/internal/cctest"
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/stretchr/testify/require"
+)
+
+// The demo layout of common.md.
+const (
+	hospital = "HospitalMSP"
+	pharma   = "PharmaMSP"
+	insurer  = "InsurerMSP"
+
+	pat1 = "pat-7f3a9c21"
+	pat2 = "pat-2b8e4d10"
+	pat3 = "pat-c91d05e7"
+
+	npi1 = "1003000126"
+	npi2 = "1003000134"
+
+	cc = "consent"
+)
+
+// builtChaincode builds the chaincode once per test binary: contractapi.NewChaincode compiles a JSON
+// schema per function, which costs a quarter of a second under the race detector. The chaincode keeps
+// no state between calls, so the ledgers of all tests can share it.
+var builtChaincode = sync.OnceValues(consent.NewChaincode)
+
+// fixture is a ledger with the consent chaincode deployed through contractapi.NewChaincode and the
+// demo identities.
+type fixture struct {
+	t  *testing.T
+	l  *cctest.Ledger
+	id map[string]*cctest.Identity
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	return newFixtureWith(t, nil)
+}
+
+// newFixtureWith wraps the chaincode with wrap (when not nil) before registering it.
+func newFixtureWith(t *testing.T, wrap func(shim.Chaincode) shim.Chaincode) *fixture {
+	t.Helper()
+	l := cctest.New(t)
+	chaincode, err := builtChaincode()
+	require.NoError(t, err)
+	var c shim.Chaincode = chaincode
+	if wrap != nil {
+		c = wrap(c)
+	}
+	l.Register(cc, c)
+	l.DefineCollections(cc, ct.CollectionFor(hospital), ct.CollectionFor(pharma), ct.CollectionFor(insurer))
+	f := &fixture{t: t, l: l, id: map[string]*cctest.Identity{}}
+	add := func(name, msp, role, subject string) {
+		f.id[name] = l.Identity(msp, name, cctest.RoleAttrs(role, subject))
+	}
+	add("patient1", hospital, "patient", pat1)
+	add("patient2", hospital, "patient", pat2)
+	add("patient3", hospital, "patient", pat3)
+	add("provider1", hospital, "provider", npi1)
+	add("provider2", hospital, "provider", npi2)
+	add("pharmacist1", hospital, "pharmacist", "0614141000029")
+	add("manufacturer1", pharma, "manufacturer", "0614141000005")
+	add("distributor1", pharma, "distributor", "0614141000012")
+	add("insurer1", insurer, "insurer", "PAYER-0001")
+	add("auditor1", insurer, "auditor", "AUD-0001")
+	// A certificate from another CA that claims to be patient1.
+	add("impostor1", insurer, "patient", pat1)
+	f.id["noattrs"] = l.Identity(hospital, "noattrs", nil)
+	return f
+}
+
+func (f *fixture) who(name string) *cctest.Identity {
+	f.t.Helper()
+	id, ok := f.id[name]
+	if !ok {
+		f.t.Fatalf("no identity %s", name)
+	}
+	return id
+}
+
+func (f *fixture) invoke(name, fn string, args ...string) *cctest.Result {
+	f.t.Helper()
+	return f.l.Invoke(cc, f.who(name), fn, args)
+}
+
+func (f *fixture) invokeWith(name, fn string, opts []cctest.CallOption, args ...string) *cctest.Result {
+	f.t.Helper()
+	return f.l.Invoke(cc, f.who(name), fn, args, opts...)
+}
+
+func (f *fixture) eval(name, fn string, args ...string) *cctest.Result {
+	f.t.Helper()
+	return f.l.Evaluate(cc, f.who(name), fn, args)
+}
+
+// consentDoc returns a permit consent of patient for grantee; mods adjust it.
+func consentDoc(id, patient, grantee string, mods ...func(*ct.Consent)) ct.Consent {
+	c := ct.Consent{
+		ID: id, Patient: patient, Grantee: grantee, Decision: ct.Permit,
+		Actions:  []ct.Action{ct.ActionAccess, ct.ActionCollect},
+		Purposes: []ct.Purpose{ct.PurposeTreatment},
+		Classes:  []ct.DataClass{ct.ClassObservation, ct.ClassCondition},
+	}
+	for _, m := range mods {
+		m(&c)
+	}
+	return c
+}
+
+func deny(c *ct.Consent) { c.Decision = ct.Deny }
+
+func actions(a ...ct.Action) func(*ct.Consent) {
+	return func(c *ct.Consent) { c.Actions = a }
+}
+
+func purposes(p ...ct.Purpose) func(*ct.Consent) {
+	return func(c *ct.Consent) { c.Purposes = p }
+}
+
+func classes(k ...ct.DataClass) func(*ct.Consent) {
+	return func(c *ct.Consent) { c.Classes = k }
+}
+
+func period(start, end time.Time) func(*ct.Consent) {
+	return func(c *ct.Consent) { c.Period = ct.Period{Start: start, End: end} }
+}
+
+func asJSON(t *testing.T, v any) string {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(raw)
+}
+
+// grant grants c as the named identity and requires success.
+func (f *fixture) grant(name string, c ct.Consent) ct.Consent {
+	f.t.Helper()
+	return cctest.Decode[ct.Consent](f.t, f.invoke(name, "Grant", asJSON(f.t, c)))
+}
+
+func (f *fixture) check(name, patient, grantee string, action ct.Action, purpose ct.Purpose, class ct.DataClass) ct.Decision {
+	f.t.Helper()
+	return cctest.Decode[ct.Decision](f.t, f.eval(name, "CheckAccess", patient, grantee, string(action), string(purpose), string(class)))
+}
+
+func sum(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// recordOpt passes the private details of a record as transient data.
+func recordOpt(t *testing.T, uri, description string) []cctest.CallOption {
+	t.Helper()
+	return []cctest.CallOption{cctest.WithTransient(map[string][]byte{
+		ct.TransientRecord: []byte(asJSON(t, ct.RecordDetails{URI: uri, Description: description, Salt: "c2FsdA"})),
+	})}
+}
+
+// register grants provider1's organisation a collect permit for Observation (when not yet granted) and
+// registers a record of patient1 as provider1.
+func (f *fixture) register(recordID, content, uri string) ct.Record {
+	f.t.Helper()
+	if f.l.State(cc, f.l.Key("consent", "c-collect")) == nil {
+		f.grant("patient1", consentDoc("c-collect", pat1, hospital, classes(ct.ClassObservation)))
+	}
+	res := f.invokeWith("provider1", "RegisterRecord", recordOpt(f.t, uri, "private description"), recordID, pat1, string(ct.ClassObservation), sum(content))
+	return cctest.Decode[ct.Record](f.t, res)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

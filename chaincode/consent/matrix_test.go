@@ -1,0 +1,133 @@
+package consent_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/healthledger/healthledger/chaincode/codes"
+	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/internal/cctest"
+	"github.com/stretchr/testify/require"
+)
+
+// The callers of the access matrix, in the roles docs/consent.md names. patient1 is "the patient",
+// patient3 its recorded delegate, patient2 another patient, impostor1 a certificate of another MSP
+// that claims patient1's subject id; provider1/pharmacist1 belong to the custodian organisation.
+var matrixCallers = []string{
+	"patient1", "patient3", "patient2", "provider1", "pharmacist1", "insurer1", "auditor1", "manufacturer1", "impostor1", "noattrs",
+}
+
+// TestAccessMatrix runs every transaction as every caller on a fresh ledger holding: consent c-1 of
+// patient1 letting InsurerMSP insurers receive claims for payment, consent c-collect letting
+// HospitalMSP access and collect Observations for treatment, record r-1 of patient1 registered by
+// provider1, and patient3 as patient1's delegate. A caller outside a transaction's allowed set must get
+// FORBIDDEN and change nothing; a caller inside it must succeed (or get the code listed in expect).
+func TestAccessMatrix(t *testing.T) {
+	self := []string{"patient1", "patient3"}
+	owners := []string{"patient1", "patient3", "auditor1"}
+	custodian := []string{"provider1", "pharmacist1"}
+	everyone := matrixCallers
+	rows := []struct {
+		fn       string
+		args     []string
+		opts     []cctest.CallOption
+		evalOnly bool
+		allowed  []string
+		expect   map[string]codes.Code // allowed callers that get a code other than success
+	}{
+		{fn: "Grant", args: []string{`{"id":"c-new","patient":"pat-7f3a9c21","grantee":"PharmaMSP","decision":"permit","actions":["use"],"purposes":["HRESCH"],"dataClasses":["*"]}`}, allowed: self},
+		{fn: "Update", args: []string{`{"id":"c-1","patient":"pat-7f3a9c21","grantee":"InsurerMSP","decision":"permit","actions":["disclose"],"purposes":["HPAYMT"],"dataClasses":["Claim"]}`}, allowed: self},
+		{fn: "Revoke", args: []string{"c-1", ""}, allowed: self},
+		{fn: "GetConsent", args: []string{"c-1"}, evalOnly: true, allowed: append(slices.Clone(owners), "insurer1")},
+		{fn: "ConsentHistory", args: []string{"c-1"}, evalOnly: true, allowed: append(slices.Clone(owners), "insurer1")},
+		{fn: "ListConsentsByPatient", args: []string{pat1, "0", ""}, evalOnly: true, allowed: owners},
+		{fn: "ListConsentsByGrantee", args: []string{hospital, "0", ""}, evalOnly: true, allowed: append(slices.Clone(custodian), "auditor1")},
+		{fn: "CheckAccess", args: []string{pat1, hospital, "access", "TREAT", "Observation"}, evalOnly: true, allowed: append(slices.Clone(owners), custodian...)},
+		{fn: "RecordAccess", args: []string{pat1, "Observation", "TREAT", "r-1"}, allowed: custodian},
+		{fn: "ListAccessLog", args: []string{pat1, "0", ""}, evalOnly: true, allowed: owners},
+		{fn: "AddDelegate", args: []string{"x-1", hospital}, allowed: []string{"patient1", "patient2", "patient3"}},
+		{fn: "RemoveDelegate", args: []string{pat3, hospital}, allowed: []string{"patient1", "patient2", "patient3"},
+			expect: map[string]codes.Code{"patient2": codes.NotFound, "patient3": codes.NotFound}},
+		{fn: "ListDelegates", args: []string{pat1, "0", ""}, evalOnly: true, allowed: owners},
+		{fn: "RegisterRecord", args: []string{"r-2", pat1, "Observation", sum("r-2")}, opts: recordOpt(t, "https://ehr.example/r/2", "d"), allowed: custodian},
+		{fn: "VerifyRecord", args: []string{"r-1", sum("document")}, evalOnly: true, allowed: everyone},
+		{fn: "GetRecord", args: []string{"r-1"}, evalOnly: true, allowed: append(slices.Clone(owners), custodian...)},
+		{fn: "RecordHistory", args: []string{"r-1"}, evalOnly: true, allowed: append(slices.Clone(owners), custodian...)},
+		{fn: "GetRecordDetails", args: []string{"r-1"}, evalOnly: true, allowed: append(slices.Clone(self), custodian...)},
+		{fn: "ListRecordsByPatient", args: []string{pat1, "0", ""}, evalOnly: true, allowed: owners},
+		{fn: "RequestErasure", args: []string{"r-1", ""}, allowed: self},
+		{fn: "EraseRecord", args: []string{"r-1", ""}, allowed: append(slices.Clone(self), custodian...),
+			expect: map[string]codes.Code{"provider1": codes.PreconditionFailed, "pharmacist1": codes.PreconditionFailed}},
+	}
+	for _, row := range rows {
+		for _, caller := range matrixCallers {
+			allowed := slices.Contains(row.allowed, caller)
+			name := row.fn + " by " + caller + " is forbidden"
+			if allowed {
+				name = row.fn + " by " + caller + " is allowed"
+			}
+			t.Run(name, func(t *testing.T) {
+				f := newFixture(t)
+				f.grant("patient1", consentDoc("c-1", pat1, insurer+"/insurer", actions(ct.ActionDisclose), purposes(ct.PurposePayment), classes(ct.ClassClaim)))
+				cctest.RequireOK(t, f.invoke("patient1", "AddDelegate", pat3, hospital))
+				f.register("r-1", "document", "https://ehr.example/r/1")
+				before := f.l.Snapshot()
+				var res *cctest.Result
+				if row.evalOnly {
+					res = f.l.Evaluate(cc, f.who(caller), row.fn, row.args, row.opts...)
+				} else {
+					res = f.l.Invoke(cc, f.who(caller), row.fn, row.args, row.opts...)
+				}
+				switch {
+				case !allowed:
+					cctest.RequireCode(t, res, codes.Forbidden)
+					f.l.RequireUnchanged(t, before)
+				case row.expect[caller] != "":
+					cctest.RequireCode(t, res, row.expect[caller])
+				default:
+					cctest.RequireOK(t, res)
+				}
+			})
+		}
+	}
+}
+
+func TestEvaluateTransactionsAreDeclared(t *testing.T) {
+	f := newFixture(t)
+	res := f.eval("auditor1", "org.hyperledger.fabric:GetMetadata")
+	meta := cctest.Decode[chaincodeMetadata](t, res)
+	evaluate := map[string]bool{}
+	submit := map[string]bool{}
+	for _, c := range meta.Contracts {
+		if !c.Default {
+			continue
+		}
+		for _, tx := range c.Transactions {
+			if slices.Contains(tx.Tags, "EVALUATE") {
+				evaluate[tx.Name] = true
+			} else {
+				submit[tx.Name] = true
+			}
+		}
+	}
+	for _, fn := range []string{"GetConsent", "ListConsentsByPatient", "ListConsentsByGrantee", "ConsentHistory", "CheckAccess",
+		"ListAccessLog", "ListDelegates", "VerifyRecord", "GetRecord", "GetRecordDetails", "RecordHistory", "ListRecordsByPatient"} {
+		require.True(t, evaluate[fn], "%s is declared evaluate-only", fn)
+	}
+	for _, fn := range []string{"Grant", "Update", "Revoke", "RecordAccess", "AddDelegate", "RemoveDelegate", "RegisterRecord",
+		"RequestErasure", "EraseRecord"} {
+		require.True(t, submit[fn], "%s is a submit transaction", fn)
+	}
+	require.Len(t, submit, 9, "no helper leaks out as a transaction: %v", submit)
+}
+
+// chaincodeMetadata is the part of contractapi's metadata this test reads.
+type chaincodeMetadata struct {
+	Contracts map[string]struct {
+		Default      bool `json:"default"`
+		Transactions []struct {
+			Name string   `json:"name"`
+			Tags []string `json:"tag"`
+		} `json:"transactions"`
+	} `json:"contracts"`
+}

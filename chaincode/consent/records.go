@@ -1,0 +1,407 @@
+package consent
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/healthledger/healthledger/chaincode/codes"
+	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+)
+
+// RegisterRecord anchors an off-chain health record: its SHA-256, class and patient go in public state;
+// its location and description, passed as the transient field "record" ({"uri","description","salt"}),
+// go in the private data collection of the caller's organisation (consentRecords<MSPID>). The caller
+// must be a provider or pharmacist that some consent permits to collect that class for some purpose
+// (deny overrides permit per purpose). Re-registering an id with the same anchor fails with DUPLICATE,
+// with another with CONFLICT. Emits RecordRegistered.
+func (s *Contract) RegisterRecord(ctx contractapi.TransactionContextInterface, recordID, patient, dataClass, sha256hex string) (*ct.Record, error) {
+	caller, err := callerOf(ctx, "RegisterRecord")
+	if err != nil {
+		return nil, err
+	}
+	if !caller.Is(ccutil.RoleProvider, ccutil.RolePharmacist) {
+		return nil, codes.New(codes.Forbidden, "RegisterRecord needs role provider or pharmacist; caller is %s", partyOf(caller))
+	}
+	if err := ccutil.CheckID("record id", recordID); err != nil {
+		return nil, err
+	}
+	if err := ccutil.CheckID("patient", patient); err != nil {
+		return nil, err
+	}
+	class, err := ct.CheckDataClass(dataClass)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := ct.CheckSHA256(sha256hex)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := ccutil.Transient(ctx, ct.TransientRecord)
+	if err != nil {
+		return nil, err
+	}
+	var details ct.RecordDetails
+	if err := decodeStrict(raw, &details); err != nil {
+		// The decoder's message could quote the private value: say only what is wrong.
+		return nil, codes.New(codes.InvalidArgument, "transient field %q is not a JSON object {\"uri\",\"description\",\"salt\"}", ct.TransientRecord)
+	}
+	if err := details.Validate(); err != nil {
+		return nil, err
+	}
+	now, err := ccutil.TxTime(ctx)
+	if err != nil {
+		return nil, err
+	}
+	existing, found, err := getRecord(ctx, recordID)
+	if err != nil {
+		return nil, err
+	}
+	if found {
+		if existing.Patient == patient && existing.DataClass == class && existing.SHA256 == sum && existing.RegisteredByMSP == caller.MSPID {
+			return nil, codes.New(codes.Duplicate, "record %s is already registered with this hash", recordID)
+		}
+		return nil, codes.New(codes.Conflict, "record %s is already registered with another anchor", recordID)
+	}
+	consents, err := activeConsents(ctx, patient, caller.MSPID)
+	if err != nil {
+		return nil, err
+	}
+	d, purpose := decideAnyPurpose(consents, patient, granteeOf(caller), ct.ActionCollect, class, now)
+	if !d.Permitted() {
+		return nil, codes.New(codes.Forbidden, "RegisterRecord: %s", d.Reason)
+	}
+	rec := &ct.Record{
+		ID: recordID, Patient: patient, DataClass: class, SHA256: sum, RegisteredBy: partyOf(caller),
+		RegisteredByMSP: caller.MSPID, RegisteredAt: now, Collection: ct.CollectionFor(caller.MSPID),
+		Purpose: purpose, ConsentIDs: d.ConsentIDs,
+	}
+	private, err := json.Marshal(details)
+	if err != nil {
+		return nil, codes.New(codes.Internal, "encoding the details of record %s: %v", recordID, err)
+	}
+	if err := ctx.GetStub().PutPrivateData(rec.Collection, recordID, private); err != nil {
+		return nil, codes.New(codes.Unavailable, "writing the details of record %s to collection %s: %v", recordID, rec.Collection, err)
+	}
+	if err := putRecord(ctx, rec); err != nil {
+		return nil, err
+	}
+	if err := putMarker(ctx, objRecordByPatient, patient, recordID); err != nil {
+		return nil, err
+	}
+	if err := ccutil.Emit(ctx, ct.EventRecordRegistered, recordEvent(rec, rec.RegisteredBy, now)); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// VerifyRecord tells anyone whether a presented document's SHA-256 matches a registered record. The
+// answer holds for an erased record too: the hash stays.
+func (s *Contract) VerifyRecord(ctx contractapi.TransactionContextInterface, recordID, sha256hex string) (*ct.Verification, error) {
+	if err := ccutil.CheckID("record id", recordID); err != nil {
+		return nil, err
+	}
+	sum, err := ct.CheckSHA256(sha256hex)
+	if err != nil {
+		return nil, err
+	}
+	rec, found, err := getRecord(ctx, recordID)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, codes.New(codes.NotFound, "record %s", recordID)
+	}
+	v := &ct.Verification{RecordID: recordID, Result: ct.Mismatch, Erased: rec.Erased}
+	if rec.SHA256 == sum {
+		v.Result = ct.Match
+	}
+	return v, nil
+}
+
+// GetRecord returns a record's public anchor to the patient, a delegate, an auditor, a provider or
+// pharmacist of the registering organisation, or a caller that a consent permits to access that class.
+func (s *Contract) GetRecord(ctx contractapi.TransactionContextInterface, recordID string) (*ct.Record, error) {
+	caller, err := callerOf(ctx, "GetRecord")
+	if err != nil {
+		return nil, err
+	}
+	return readableRecord(ctx, caller, recordID, "GetRecord")
+}
+
+// RecordHistory returns every version of a record's anchor, oldest first (registration, erasure
+// request, erasure), to whoever may read the record.
+func (s *Contract) RecordHistory(ctx contractapi.TransactionContextInterface, recordID string) ([]ct.RecordVersion, error) {
+	caller, err := callerOf(ctx, "RecordHistory")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := readableRecord(ctx, caller, recordID, "RecordHistory"); err != nil {
+		return nil, err
+	}
+	key, err := ccutil.Key(ctx, objRecord, recordID)
+	if err != nil {
+		return nil, err
+	}
+	hist, err := ccutil.History[ct.Record](ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ct.RecordVersion, 0, len(hist))
+	for _, h := range hist {
+		out = append(out, ct.RecordVersion{TxID: h.TxID, Timestamp: h.Timestamp, IsDelete: h.IsDelete, Value: h.Value})
+	}
+	return out, nil
+}
+
+// GetRecordDetails returns a record's private location and description to the patient, a delegate, or
+// a provider or pharmacist of the registering organisation. It answers NOT_FOUND once the details are
+// erased, and UNAVAILABLE on a peer that does not hold the collection. Evaluate it only: a submitted
+// transaction would write its answer into a block.
+func (s *Contract) GetRecordDetails(ctx contractapi.TransactionContextInterface, recordID string) (*ct.RecordDetailsView, error) {
+	caller, err := callerOf(ctx, "GetRecordDetails")
+	if err != nil {
+		return nil, err
+	}
+	rec, err := mustRecord(ctx, recordID)
+	if err != nil {
+		return nil, err
+	}
+	if !isCustodian(caller, rec) {
+		rel, err := relationTo(ctx, caller, rec.Patient)
+		if err != nil {
+			return nil, err
+		}
+		if rel == relNone {
+			return nil, codes.New(codes.Forbidden, "GetRecordDetails: only patient %s, a delegate, or a provider or pharmacist of %s may read the details of record %s; caller is %s",
+				rec.Patient, rec.RegisteredByMSP, recordID, partyOf(caller))
+		}
+	}
+	if rec.Erased {
+		return nil, codes.New(codes.NotFound, "the details of record %s were erased at %s", recordID, rec.ErasedAt.Format(time.RFC3339))
+	}
+	raw, err := ctx.GetStub().GetPrivateData(rec.Collection, recordID)
+	if err != nil {
+		return nil, codes.New(codes.Unavailable, "the details of record %s are not readable here (collection %s): %v", recordID, rec.Collection, err)
+	}
+	if raw == nil {
+		return nil, codes.New(codes.NotFound, "the details of record %s are not held by this peer (collection %s)", recordID, rec.Collection)
+	}
+	var details ct.RecordDetails
+	if err := json.Unmarshal(raw, &details); err != nil {
+		return nil, codes.New(codes.Internal, "decoding the details of record %s", recordID)
+	}
+	return &ct.RecordDetailsView{RecordID: recordID, Collection: rec.Collection, URI: details.URI, Description: details.Description}, nil
+}
+
+// RequestErasure lets the patient or a delegate ask the custodian (the registering organisation) to
+// erase a record's private details. The reason is public: it must not hold PHI. Emits
+// ErasureRequested.
+func (s *Contract) RequestErasure(ctx contractapi.TransactionContextInterface, recordID, reason string) (*ct.Record, error) {
+	caller, err := callerOf(ctx, "RequestErasure")
+	if err != nil {
+		return nil, err
+	}
+	if err := ct.CheckReason(reason); err != nil {
+		return nil, err
+	}
+	rec, err := mustRecord(ctx, recordID)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := requireManager(ctx, caller, rec.Patient, "RequestErasure")
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case rec.Erased:
+		return nil, codes.New(codes.Duplicate, "record %s is already erased", recordID)
+	case rec.ErasureRequested:
+		return nil, codes.New(codes.Duplicate, "the erasure of record %s is already requested", recordID)
+	}
+	now, err := ccutil.TxTime(ctx)
+	if err != nil {
+		return nil, err
+	}
+	party := partyOf(caller)
+	rec.ErasureRequested, rec.ErasureRequestedAt, rec.ErasureRequestedBy = true, now, party
+	if reason != "" {
+		rec.EraseReason = reason
+	}
+	if err := putRecord(ctx, rec); err != nil {
+		return nil, err
+	}
+	if err := bind(ctx, caller, rel, now); err != nil {
+		return nil, err
+	}
+	if err := ccutil.Emit(ctx, ct.EventErasureRequested, recordEvent(rec, party, now)); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// EraseRecord purges a record's private details with Fabric's private data purge and marks the public
+// anchor erased (erasedAt, erasedBy, reason), so the record's history shows it; the hash stays and
+// VerifyRecord keeps answering. Callers: the patient or a delegate at any time; a provider or
+// pharmacist of the registering organisation once the patient requested it (PRECONDITION_FAILED
+// before). Erasing twice fails with DUPLICATE. Emits RecordErased.
+func (s *Contract) EraseRecord(ctx contractapi.TransactionContextInterface, recordID, reason string) (*ct.Record, error) {
+	caller, err := callerOf(ctx, "EraseRecord")
+	if err != nil {
+		return nil, err
+	}
+	if err := ct.CheckReason(reason); err != nil {
+		return nil, err
+	}
+	rec, err := mustRecord(ctx, recordID)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := relationTo(ctx, caller, rec.Patient)
+	if err != nil {
+		return nil, err
+	}
+	custodian := isCustodian(caller, rec)
+	if rel == relNone && !custodian {
+		return nil, codes.New(codes.Forbidden, "EraseRecord: only patient %s, a delegate, or the custodian %s at the patient's request may erase record %s; caller is %s",
+			rec.Patient, rec.RegisteredByMSP, recordID, partyOf(caller))
+	}
+	if rec.Erased {
+		return nil, codes.New(codes.Duplicate, "record %s is already erased (at %s)", recordID, rec.ErasedAt.Format(time.RFC3339))
+	}
+	if rel == relNone && !rec.ErasureRequested {
+		return nil, codes.New(codes.PreconditionFailed, "EraseRecord: the custodian may erase record %s only after the patient requested it (RequestErasure)", recordID)
+	}
+	now, err := ccutil.TxTime(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.GetStub().PurgePrivateData(rec.Collection, recordID); err != nil {
+		return nil, codes.New(codes.Unavailable, "purging the details of record %s from collection %s: %v", recordID, rec.Collection, err)
+	}
+	party := partyOf(caller)
+	rec.Erased, rec.ErasedAt, rec.ErasedBy = true, now, party
+	if reason != "" {
+		rec.EraseReason = reason
+	}
+	if err := putRecord(ctx, rec); err != nil {
+		return nil, err
+	}
+	if err := bind(ctx, caller, rel, now); err != nil {
+		return nil, err
+	}
+	if err := ccutil.Emit(ctx, ct.EventRecordErased, recordEvent(rec, party, now)); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// ListRecordsByPatient returns one page of a patient's record anchors, ordered by id, to the patient, a
+// delegate or an auditor.
+func (s *Contract) ListRecordsByPatient(ctx contractapi.TransactionContextInterface, patient string, pageSize int, bookmark string) (*ct.RecordPage, error) {
+	caller, err := callerOf(ctx, "ListRecordsByPatient")
+	if err != nil {
+		return nil, err
+	}
+	if err := ccutil.CheckID("patient", patient); err != nil {
+		return nil, err
+	}
+	if err := requireOwnerOrAuditor(ctx, caller, patient, "ListRecordsByPatient"); err != nil {
+		return nil, err
+	}
+	page, err := listPage(ctx, objRecordByPatient, []string{patient}, pageSize, bookmark, func(key string, _ []byte) (ct.Record, error) {
+		id, err := lastAttr(ctx, key)
+		if err != nil {
+			return ct.Record{}, err
+		}
+		rec, found, err := getRecord(ctx, id)
+		if err != nil {
+			return ct.Record{}, err
+		}
+		if !found {
+			return ct.Record{}, codes.New(codes.Internal, "index entry %q names a missing record", key)
+		}
+		return *rec, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ct.RecordPage{Items: page.Items, Bookmark: page.Bookmark}, nil
+}
+
+// isCustodian reports whether the caller is a provider or pharmacist of the registering organisation.
+func isCustodian(c ccutil.Caller, rec *ct.Record) bool {
+	return c.MSPID == rec.RegisteredByMSP && c.Is(ccutil.RoleProvider, ccutil.RolePharmacist)
+}
+
+// readableRecord returns a record's anchor when the caller may read it.
+func readableRecord(ctx contractapi.TransactionContextInterface, caller ccutil.Caller, recordID, action string) (*ct.Record, error) {
+	rec, err := mustRecord(ctx, recordID)
+	if err != nil {
+		return nil, err
+	}
+	if caller.Role == ccutil.RoleAuditor || isCustodian(caller, rec) {
+		return rec, nil
+	}
+	rel, err := relationTo(ctx, caller, rec.Patient)
+	if err != nil {
+		return nil, err
+	}
+	if rel != relNone {
+		return rec, nil
+	}
+	if caller.Role != ccutil.RolePatient {
+		consents, err := activeConsents(ctx, rec.Patient, caller.MSPID)
+		if err != nil {
+			return nil, err
+		}
+		now, err := ccutil.TxTime(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if d, _ := decideAnyPurpose(consents, rec.Patient, granteeOf(caller), ct.ActionAccess, rec.DataClass, now); d.Permitted() {
+			return rec, nil
+		}
+	}
+	return nil, codes.New(codes.Forbidden, "%s: %s may not read record %s", action, partyOf(caller), recordID)
+}
+
+func mustRecord(ctx contractapi.TransactionContextInterface, recordID string) (*ct.Record, error) {
+	if err := ccutil.CheckID("record id", recordID); err != nil {
+		return nil, err
+	}
+	rec, found, err := getRecord(ctx, recordID)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, codes.New(codes.NotFound, "record %s", recordID)
+	}
+	return rec, nil
+}
+
+func getRecord(ctx contractapi.TransactionContextInterface, recordID string) (*ct.Record, bool, error) {
+	key, err := ccutil.Key(ctx, objRecord, recordID)
+	if err != nil {
+		return nil, false, err
+	}
+	var rec ct.Record
+	found, err := ccutil.GetJSON(ctx, key, &rec)
+	if err != nil || !found {
+		return nil, false, err
+	}
+	return &rec, true, nil
+}
+
+func putRecord(ctx contractapi.TransactionContextInterface, rec *ct.Record) error {
+	key, err := ccutil.Key(ctx, objRecord, rec.ID)
+	if err != nil {
+		return err
+	}
+	return ccutil.PutJSON(ctx, key, rec)
+}
+
+func recordEvent(rec *ct.Record, by string, at time.Time) ct.RecordEvent {
+	return ct.RecordEvent{RecordID: rec.ID, Patient: rec.Patient, DataClass: rec.DataClass, Collection: rec.Collection, By: by, At: at}
+}

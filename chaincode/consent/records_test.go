@@ -1,0 +1,266 @@
+package consent_test
+
+import (
+	"testing"
+
+	"github.com/healthledger/healthledger/chaincode/codes"
+	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/internal/cctest"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRegisterRecord(t *testing.T) {
+	t.Run("a provider with a collect permit anchors the hash and keeps the details private", func(t *testing.T) {
+		f := newFixture(t)
+		f.grant("patient1", consentDoc("c-1", pat1, hospital, actions(ct.ActionCollect), purposes(ct.PurposeResearch), classes(ct.ClassObservation)))
+		res := f.invokeWith("provider1", "RegisterRecord", recordOpt(t, "https://ehr.example/r/1", "lipid panel"),
+			"r-1", pat1, "Observation", sum("document"))
+		rec := cctest.Decode[ct.Record](t, res)
+		require.Equal(t, ct.Record{
+			ID: "r-1", Patient: pat1, DataClass: ct.ClassObservation, SHA256: sum("document"),
+			RegisteredBy: hospital + "/provider/" + npi1, RegisteredByMSP: hospital, RegisteredAt: res.Time,
+			Collection: "consentRecordsHospitalMSP", Purpose: ct.PurposeResearch, ConsentIDs: []string{"c-1"},
+		}, rec)
+		require.Equal(t, rec, cctest.StateJSON[ct.Record](t, f.l, cc, f.l.Key("record", "r-1")))
+		private := f.l.PrivateData(cc, "consentRecordsHospitalMSP", "r-1")
+		require.Contains(t, string(private), "https://ehr.example/r/1")
+		require.NotNil(t, f.l.PrivateDataHash(cc, "consentRecordsHospitalMSP", "r-1"))
+		ev := cctest.RequireEvent[ct.RecordEvent](t, res, ct.EventRecordRegistered)
+		require.Equal(t, ct.RecordEvent{RecordID: "r-1", Patient: pat1, DataClass: ct.ClassObservation,
+			Collection: "consentRecordsHospitalMSP", By: rec.RegisteredBy, At: res.Time}, ev)
+	})
+
+	t.Run("re-registering the same anchor is a duplicate, another anchor a conflict", func(t *testing.T) {
+		f := newFixture(t)
+		f.register("r-1", "document", "https://ehr.example/r/1")
+		before := f.l.Snapshot()
+		opts := recordOpt(t, "https://ehr.example/r/1", "d")
+		cctest.RequireCode(t, f.invokeWith("provider1", "RegisterRecord", opts, "r-1", pat1, "Observation", sum("document")), codes.Duplicate)
+		cctest.RequireCode(t, f.invokeWith("provider2", "RegisterRecord", opts, "r-1", pat1, "Observation", sum("other")), codes.Conflict)
+		f.l.RequireUnchanged(t, before)
+	})
+
+	good := recordOpt(t, "https://ehr.example/r/1", "d")
+	tests := []struct {
+		name   string
+		caller string
+		opts   []cctest.CallOption
+		args   []string
+		code   codes.Code
+	}{
+		{"a wrong hash length is an invalid argument", "provider1", good, []string{"r-1", pat1, "Observation", sum("x")[:40]}, codes.InvalidArgument},
+		{"a non-hex hash is an invalid argument", "provider1", good, []string{"r-1", pat1, "Observation", "zz" + sum("x")[2:]}, codes.InvalidArgument},
+		{"a malformed record id is an invalid argument", "provider1", good, []string{"r/1", pat1, "Observation", sum("x")}, codes.InvalidArgument},
+		{"an unknown class is an invalid argument", "provider1", good, []string{"r-1", pat1, "Genome", sum("x")}, codes.InvalidArgument},
+		{"missing transient data is an invalid argument", "provider1", nil, []string{"r-1", pat1, "Observation", sum("x")}, codes.InvalidArgument},
+		{"transient details without a uri are an invalid argument", "provider1",
+			[]cctest.CallOption{cctest.WithTransient(map[string][]byte{"record": []byte(`{"description":"d"}`)})},
+			[]string{"r-1", pat1, "Observation", sum("x")}, codes.InvalidArgument},
+		{"transient details that are not JSON are an invalid argument", "provider1",
+			[]cctest.CallOption{cctest.WithTransient(map[string][]byte{"record": []byte(`https://ehr.example/r/1`)})},
+			[]string{"r-1", pat1, "Observation", sum("x")}, codes.InvalidArgument},
+		{"a provider without a collect permit for the class is forbidden", "provider1", good, []string{"r-1", pat1, "Condition", sum("x")}, codes.Forbidden},
+		{"a provider of another patient is forbidden", "provider1", good, []string{"r-1", pat2, "Observation", sum("x")}, codes.Forbidden},
+		{"a provider the patient denied is forbidden", "provider2", good, []string{"r-1", pat1, "Observation", sum("x")}, codes.Forbidden},
+		{"a patient may not register", "patient1", good, []string{"r-1", pat1, "Observation", sum("x")}, codes.Forbidden},
+		{"an insurer may not register", "insurer1", good, []string{"r-1", pat1, "Observation", sum("x")}, codes.Forbidden},
+		{"a manufacturer may not register", "manufacturer1", good, []string{"r-1", pat1, "Observation", sum("x")}, codes.Forbidden},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name+" and nothing is stored", func(t *testing.T) {
+			f := newFixture(t)
+			f.grant("patient1", consentDoc("c-1", pat1, hospital, classes(ct.ClassObservation)))
+			f.grant("patient1", consentDoc("c-2", pat1, hospital+"/provider/"+npi2, deny, actions(ct.ActionCollect), classes(ct.AllClasses),
+				purposes(ct.Purposes()...)))
+			before := f.l.Snapshot()
+			res := f.invokeWith(tc.caller, "RegisterRecord", tc.opts, tc.args...)
+			ce := cctest.RequireCode(t, res, tc.code)
+			require.NotContains(t, ce.Message, "ehr.example", "errors do not echo private details")
+			f.l.RequireUnchanged(t, before)
+		})
+	}
+}
+
+func TestVerifyRecord(t *testing.T) {
+	f := newFixture(t)
+	f.register("r-1", "document", "https://ehr.example/r/1")
+	tests := []struct {
+		name   string
+		caller string
+		hash   string
+		want   string
+	}{
+		{"the presented document matches", "insurer1", sum("document"), ct.Match},
+		{"an altered document does not match", "distributor1", sum("document!"), ct.Mismatch},
+		{"an uppercase digest of the document matches", "patient2", upper(sum("document")), ct.Match},
+		{"anyone may verify, even without attributes", "noattrs", sum("document"), ct.Match},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := cctest.Decode[ct.Verification](t, f.eval(tc.caller, "VerifyRecord", "r-1", tc.hash))
+			require.Equal(t, ct.Verification{RecordID: "r-1", Result: tc.want, Erased: false}, v)
+		})
+	}
+	t.Run("an unknown record is not found", func(t *testing.T) {
+		cctest.RequireCode(t, f.eval("insurer1", "VerifyRecord", "r-404", sum("document")), codes.NotFound)
+	})
+	t.Run("a short hash is an invalid argument", func(t *testing.T) {
+		cctest.RequireCode(t, f.eval("insurer1", "VerifyRecord", "r-1", "abcd"), codes.InvalidArgument)
+	})
+}
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'f' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+func TestGetRecord(t *testing.T) {
+	f := newFixture(t)
+	f.register("r-1", "document", "https://ehr.example/r/1")
+	f.grant("patient1", consentDoc("c-ins", pat1, insurer+"/insurer", actions(ct.ActionAccess), purposes(ct.PurposePayment), classes(ct.ClassObservation)))
+	tests := []struct {
+		caller string
+		code   codes.Code
+	}{
+		{"patient1", ""}, {"auditor1", ""}, {"provider2", ""}, {"pharmacist1", ""},
+		{"insurer1", ""}, // a consent lets it access Observations
+		{"patient2", codes.Forbidden}, {"manufacturer1", codes.Forbidden}, {"impostor1", codes.Forbidden},
+	}
+	for _, tc := range tests {
+		verb := "may"
+		if tc.code != "" {
+			verb = "may not"
+		}
+		t.Run(tc.caller+" "+verb+" read the anchor and its history", func(t *testing.T) {
+			res := f.eval(tc.caller, "GetRecord", "r-1")
+			hist := f.eval(tc.caller, "RecordHistory", "r-1")
+			if tc.code == "" {
+				require.Equal(t, "r-1", cctest.Decode[ct.Record](t, res).ID)
+				require.Len(t, cctest.Decode[[]ct.RecordVersion](t, hist), 1)
+				return
+			}
+			cctest.RequireCode(t, res, tc.code)
+			cctest.RequireCode(t, hist, tc.code)
+		})
+	}
+	t.Run("an insurer whose consent is revoked may no longer read it", func(t *testing.T) {
+		cctest.RequireOK(t, f.invoke("patient1", "Revoke", "c-ins", ""))
+		cctest.RequireCode(t, f.eval("insurer1", "GetRecord", "r-1"), codes.Forbidden)
+	})
+	t.Run("the records of a patient are listed for the patient only", func(t *testing.T) {
+		page := cctest.Decode[ct.RecordPage](t, f.eval("patient1", "ListRecordsByPatient", pat1, "0", ""))
+		require.Len(t, page.Items, 1)
+		cctest.RequireCode(t, f.eval("patient2", "ListRecordsByPatient", pat1, "0", ""), codes.Forbidden)
+		cctest.RequireCode(t, f.eval("provider1", "ListRecordsByPatient", pat1, "0", ""), codes.Forbidden)
+	})
+}
+
+func TestGetRecordDetails(t *testing.T) {
+	f := newFixture(t)
+	f.register("r-1", "document", "https://ehr.example/r/1")
+	cctest.RequireOK(t, f.invoke("patient1", "AddDelegate", pat3, hospital))
+	for _, who := range []string{"patient1", "patient3", "provider1", "provider2", "pharmacist1"} {
+		t.Run(who+" may read the private details", func(t *testing.T) {
+			v := cctest.Decode[ct.RecordDetailsView](t, f.eval(who, "GetRecordDetails", "r-1"))
+			require.Equal(t, ct.RecordDetailsView{RecordID: "r-1", Collection: "consentRecordsHospitalMSP",
+				URI: "https://ehr.example/r/1", Description: "private description"}, v)
+		})
+	}
+	for _, who := range []string{"patient2", "insurer1", "auditor1", "manufacturer1", "impostor1", "noattrs"} {
+		t.Run(who+" may not read the private details", func(t *testing.T) {
+			cctest.RequireCode(t, f.eval(who, "GetRecordDetails", "r-1"), codes.Forbidden)
+		})
+	}
+	t.Run("an unknown record is not found", func(t *testing.T) {
+		cctest.RequireCode(t, f.eval("patient1", "GetRecordDetails", "r-404"), codes.NotFound)
+	})
+}
+
+func TestEraseRecord(t *testing.T) {
+	t.Run("the patient erases: details purged, hash kept, history shows it", func(t *testing.T) {
+		f := newFixture(t)
+		f.register("r-1", "document", "https://ehr.example/r/1")
+		res := f.invoke("patient1", "EraseRecord", "r-1", "patient request")
+		rec := cctest.Decode[ct.Record](t, res)
+		require.True(t, rec.Erased)
+		require.Equal(t, res.Time, rec.ErasedAt)
+		require.Equal(t, hospital+"/patient/"+pat1, rec.ErasedBy)
+		require.Equal(t, sum("document"), rec.SHA256)
+		ev := cctest.RequireEvent[ct.RecordEvent](t, res, ct.EventRecordErased)
+		require.Equal(t, "r-1", ev.RecordID)
+
+		require.Nil(t, f.l.PrivateData(cc, "consentRecordsHospitalMSP", "r-1"), "the details are purged")
+		require.Nil(t, f.l.PrivateDataHash(cc, "consentRecordsHospitalMSP", "r-1"), "their hash is purged too")
+		cctest.RequireCode(t, f.eval("provider1", "GetRecordDetails", "r-1"), codes.NotFound)
+		v := cctest.Decode[ct.Verification](t, f.eval("insurer1", "VerifyRecord", "r-1", sum("document")))
+		require.Equal(t, ct.Verification{RecordID: "r-1", Result: ct.Match, Erased: true}, v)
+
+		hist := cctest.Decode[[]ct.RecordVersion](t, f.eval("patient1", "RecordHistory", "r-1"))
+		require.Len(t, hist, 2)
+		require.False(t, hist[0].Value.Erased)
+		require.True(t, hist[1].Value.Erased)
+		require.Equal(t, res.TxID, hist[1].TxID)
+	})
+
+	t.Run("the custodian erases only after the patient asked", func(t *testing.T) {
+		f := newFixture(t)
+		f.register("r-1", "document", "https://ehr.example/r/1")
+		before := f.l.Snapshot()
+		cctest.RequireCode(t, f.invoke("provider2", "EraseRecord", "r-1", ""), codes.PreconditionFailed)
+		f.l.RequireUnchanged(t, before)
+
+		res := f.invoke("patient1", "RequestErasure", "r-1", "please erase")
+		req := cctest.Decode[ct.Record](t, res)
+		require.True(t, req.ErasureRequested)
+		cctest.RequireEvent[ct.RecordEvent](t, res, ct.EventErasureRequested)
+		require.NotNil(t, f.l.PrivateData(cc, "consentRecordsHospitalMSP", "r-1"), "a request alone purges nothing")
+		cctest.RequireCode(t, f.invoke("patient1", "RequestErasure", "r-1", ""), codes.Duplicate)
+
+		rec := cctest.Decode[ct.Record](t, f.invoke("provider2", "EraseRecord", "r-1", "done at the patient's request"))
+		require.True(t, rec.Erased)
+		require.Equal(t, hospital+"/provider/"+npi2, rec.ErasedBy)
+		require.Nil(t, f.l.PrivateData(cc, "consentRecordsHospitalMSP", "r-1"))
+	})
+
+	failures := []struct {
+		name   string
+		caller string
+		fn     string
+		code   codes.Code
+	}{
+		{"another patient may not erase", "patient2", "EraseRecord", codes.Forbidden},
+		{"an insurer may not erase", "insurer1", "EraseRecord", codes.Forbidden},
+		{"an auditor may not erase", "auditor1", "EraseRecord", codes.Forbidden},
+		{"a provider of another organisation may not erase", "manufacturer1", "EraseRecord", codes.Forbidden},
+		{"a provider may not request erasure", "provider1", "RequestErasure", codes.Forbidden},
+		{"another patient may not request erasure", "patient2", "RequestErasure", codes.Forbidden},
+	}
+	for _, tc := range failures {
+		t.Run(tc.name+" and nothing changes", func(t *testing.T) {
+			f := newFixture(t)
+			f.register("r-1", "document", "https://ehr.example/r/1")
+			before := f.l.Snapshot()
+			cctest.RequireCode(t, f.invoke(tc.caller, tc.fn, "r-1", ""), tc.code)
+			f.l.RequireUnchanged(t, before)
+		})
+	}
+
+	t.Run("erasing twice is a duplicate", func(t *testing.T) {
+		f := newFixture(t)
+		f.register("r-1", "document", "https://ehr.example/r/1")
+		cctest.RequireOK(t, f.invoke("patient1", "EraseRecord", "r-1", ""))
+		before := f.l.Snapshot()
+		cctest.RequireCode(t, f.invoke("patient1", "EraseRecord", "r-1", ""), codes.Duplicate)
+		f.l.RequireUnchanged(t, before)
+	})
+
+	t.Run("erasing an unknown record is not found", func(t *testing.T) {
+		f := newFixture(t)
+		cctest.RequireCode(t, f.invoke("patient1", "EraseRecord", "r-404", ""), codes.NotFound)
+	})
+}

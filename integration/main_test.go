@@ -1,0 +1,264 @@
+//go:build integration
+
+// Package integration runs healthledger against a live Fabric network: real orderers, peers, CAs
+// and chaincode servers.
+//
+// The target is a folder of connection profiles (network.json, one profile per org, and the wallet
+// they name). When HEALTHLEDGER_NETWORK names such a folder, the suite runs against that network and
+// leaves it alone. Otherwise it starts the default network with test-network-scripts/network.sh in a
+// state folder of its own, runs, stops it, and fails if any process it started is left.
+//
+// No test names an MSP id, a port or a channel: each reads them from the profiles, and picks
+// identities by role.
+package integration
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	gw "github.com/healthledger/healthledger/gateway-client"
+)
+
+// suite is what TestMain sets up once for every test: the network under test.
+type suite struct {
+	root     string      // the repository
+	profiles string      // the profiles folder
+	netdir   string      // the state folder of a network this run started; "" for a foreign one
+	net      *gw.Network // network.json, loaded
+}
+
+// the suite of this run; set once by TestMain before any test runs, read-only afterwards.
+var env *suite
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	root, err := repoRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "harness:", err)
+		return 1
+	}
+	s := &suite{root: root}
+	if dir := os.Getenv("HEALTHLEDGER_NETWORK"); dir != "" {
+		s.profiles = dir
+		fmt.Printf("harness: using the network whose profiles are in %s\n", dir)
+	} else {
+		// Processes the network script starts outlive it; becoming their subreaper lets this process
+		// reap them when they end, so none is left behind as a zombie either.
+		if err := becomeSubreaper(); err != nil {
+			fmt.Fprintln(os.Stderr, "harness:", err)
+			return 1
+		}
+		s.netdir = filepath.Join(root, ".network-it")
+		s.profiles = filepath.Join(s.netdir, "profiles")
+		if err := s.network("down", "--purge"); err != nil {
+			fmt.Fprintln(os.Stderr, "harness:", err)
+			return 1
+		}
+		start := time.Now()
+		if err := s.network("up"); err != nil {
+			fmt.Fprintln(os.Stderr, "harness: network up failed:", err)
+			s.teardown()
+			return 1
+		}
+		fmt.Printf("harness: network up in %s\n", time.Since(start).Round(time.Second))
+	}
+	s.net, err = gw.LoadNetwork(s.profiles)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "harness:", err)
+		s.teardown()
+		return 1
+	}
+	env = s
+	code := m.Run()
+	if s.netdir != "" {
+		if left := s.teardown(); left != "" {
+			fmt.Fprintln(os.Stderr, "harness: FAIL: processes left after network down:", left)
+			return 1
+		}
+		fmt.Println("harness: network down, no process left")
+	}
+	return code
+}
+
+// network runs test-network-scripts/network.sh with the suite's state folder.
+func (s *suite) network(args ...string) error {
+	cmd := exec.Command(filepath.Join(s.root, "test-network-scripts", "network.sh"), args...)
+	cmd.Env = append(os.Environ(), "HL_NETWORK_DIR="+s.netdir)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("network.sh %s: %w", strings.Join(args, " "), err)
+	}
+	return nil
+}
+
+// networkOutput runs network.sh and returns what it printed.
+func (s *suite) networkOutput(args ...string) (string, error) {
+	return s.networkOutputEnv(nil, args...)
+}
+
+// networkOutputEnv runs network.sh with extra environment variables and returns what it printed.
+func (s *suite) networkOutputEnv(extra []string, args ...string) (string, error) {
+	cmd := exec.Command(filepath.Join(s.root, "test-network-scripts", "network.sh"), args...)
+	cmd.Env = append(append(os.Environ(), "HL_NETWORK_DIR="+s.netdir), extra...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// pids reads the processes the network script recorded.
+func (s *suite) pids() map[string]int {
+	out := map[string]int{}
+	files, _ := filepath.Glob(filepath.Join(s.netdir, "pids", "*.pid"))
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(raw))); err == nil {
+			out[strings.TrimSuffix(filepath.Base(f), ".pid")] = pid
+		}
+	}
+	return out
+}
+
+// teardown stops the network, reaps its processes and reports any that still exist.
+func (s *suite) teardown() string {
+	started := s.pids()
+	if err := s.network("down", "--purge"); err != nil {
+		fmt.Fprintln(os.Stderr, "harness:", err)
+	}
+	var left []string
+	for name, pid := range started {
+		if !gone(pid) {
+			left = append(left, fmt.Sprintf("%s (pid %d)", name, pid))
+		}
+	}
+	return strings.Join(left, ", ")
+}
+
+// gone reaps pid if it is a finished child of ours and reports whether it no longer exists.
+func gone(pid int) bool {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var ws syscall.WaitStatus
+		_, _ = syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); os.IsNotExist(err) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func becomeSubreaper() error {
+	if runtime.GOOS != "linux" {
+		return nil
+	}
+	const prSetChildSubreaper = 36
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); errno != 0 {
+		return fmt.Errorf("becoming a child subreaper: %w", errno)
+	}
+	return nil
+}
+
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("finding the repository: %w", err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "test-network-scripts", "network.sh")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no test-network-scripts/network.sh above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// ctx is a test's context, bounded so that a hung call fails the test instead of the suite.
+func ctx(t *testing.T) context.Context {
+	t.Helper()
+	c, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return c
+}
+
+// connect connects identity name of the network under test.
+func connect(t *testing.T, name string, opts ...gw.Option) *gw.Client {
+	t.Helper()
+	c, err := env.net.Connect(ctx(t), name, opts...)
+	if err != nil {
+		t.Fatalf("connecting %s: %v", name, err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// identity returns the i-th identity holding role (0-based), failing the test if there is none.
+func identity(t *testing.T, role string, i int) gw.IdentityInfo {
+	t.Helper()
+	ids := env.net.Identities(role)
+	if len(ids) <= i {
+		t.Fatalf("the network has %d identities with role %s; the test needs %d", len(ids), role, i+1)
+	}
+	return ids[i]
+}
+
+// identityOfOrg returns an identity belonging to org (by org name), any role.
+func identityOfOrg(t *testing.T, org string) gw.IdentityInfo {
+	t.Helper()
+	for _, o := range env.net.Orgs() {
+		if o.Name != org {
+			continue
+		}
+		for _, role := range o.Roles {
+			if ids := env.net.Identities(role); len(ids) > 0 {
+				for _, id := range ids {
+					if id.Org == org {
+						return id
+					}
+				}
+			}
+		}
+	}
+	t.Fatalf("no identity of org %s", org)
+	return gw.IdentityInfo{}
+}
+
+// unique returns a name no earlier run of the suite used, for keys and ids.
+func unique(prefix string) string {
+	return fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano())
+}
+
+// eventually retries check until it succeeds or 15 s pass. Peers commit a block independently, so a
+// transaction committed through one org's gateway reaches another org's peer a moment later.
+func eventually(t *testing.T, what string, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: still failing after 15s: %v", what, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

@@ -48,7 +48,7 @@ import (
 func chaincodeGroups() []Group {
 	return []Group{
 		consentGroup(),
-		// provenanceGroup(),
+		provenanceGroup(),
 		// claimsGroup(),
 	}
 }

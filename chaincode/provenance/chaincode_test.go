@@ -1,0 +1,99 @@
+package provenance_test
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/internal/cctest"
+	"github.com/healthledger/healthledger/chaincode/provenance"
+	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/stretchr/testify/require"
+)
+
+// TestThroughNewChaincode drives the chaincode built by NewChaincode through its real Invoke with
+// string arguments: manufacturer -> distributor -> pharmacy, then a dispense and a double dispense.
+func TestThroughNewChaincode(t *testing.T) {
+	l := cctest.New(t)
+	chaincode, err := provenance.NewChaincode()
+	require.NoError(t, err)
+	l.Register("provenance", chaincode)
+	mfr := l.Identity("Org2MSP", "manufacturer1", cctest.RoleAttrs("manufacturer", glnMfr))
+	dist := l.Identity("Org2MSP", "distributor1", cctest.RoleAttrs("distributor", glnDist))
+	pharm := l.Identity("Org1MSP", "pharmacist1", cctest.RoleAttrs("pharmacist", glnPharm))
+
+	ok := func(id *cctest.Identity, fn string, args ...string) *cctest.Result {
+		t.Helper()
+		res := l.Invoke("provenance", id, fn, args)
+		cctest.RequireOK(t, res)
+		return res
+	}
+	ok(mfr, "RegisterProduct", `{"gtin":"0614141000418","name":"Amoxicillin","strength":"500 mg","dosageForm":"capsule","storage":{"minCelsius":15,"maxCelsius":25}}`)
+	ok(dist, "RegisterParty")
+	ok(pharm, "RegisterParty")
+	ok(mfr, "CommissionBatch", `{"gtin":"00614141000418","lot":"L1","manufacturedOn":"2024-01-10","expiry":"271231","quantity":3,"serials":["A1","A2","A3"]}`)
+	ok(mfr, "Ship", `{"shipmentId":"s1","gtin":"00614141000418","lot":"L1","receiver":{"mspId":"Org2MSP","gln":"0614141000012"}}`)
+	ok(dist, "Receive", "s1")
+	ok(dist, "Ship", `{"shipmentId":"s2","gtin":"00614141000418","lot":"L1","serials":["A1","A2"],"receiver":{"mspId":"Org1MSP","gln":"0614141000029"}}`)
+	ok(pharm, "Receive", "s2")
+
+	res := ok(pharm, "Dispense", "00614141000418", "A1", `{"eventId":"rx-1"}`)
+	require.Equal(t, pt.EventDispensed, res.Event.Name)
+
+	var u map[string]any
+	require.NoError(t, json.Unmarshal(l.Evaluate("provenance", pharm, "GetUnit", []string{"00614141000418", "A1"}).Payload, &u))
+	require.Equal(t, "dispensed", u["status"])
+	require.Equal(t, "2027-12-31", u["expiry"])
+	require.Equal(t, "L1", u["lot"])
+	require.Equal(t, false, u["recalled"])
+	require.Equal(t, map[string]any{"mspId": "Org1MSP", "gln": glnPharm}, u["dispensedBy"])
+
+	vr := cctest.Decode[pt.VerifyResult](t, l.Evaluate("provenance", dist, "Verify", []string{"00614141000418", "A2", "L1", "2027-12-31"}))
+	require.Equal(t, pt.VerifyVerified, vr.Result)
+
+	again := ok(pharm, "Dispense", "00614141000418", "A1", "")
+	dr := cctest.Decode[pt.DispenseResult](t, again)
+	require.False(t, dr.Accepted)
+	require.Equal(t, string(codes.PreconditionFailed), dr.Code)
+	require.Equal(t, pt.EventDispenseRejected, again.Event.Name)
+	require.True(t, cctest.Decode[pt.Batch](t, l.Evaluate("provenance", dist, "GetBatch", []string{"00614141000418", "L1"})).Suspect)
+
+	cctest.RequireCode(t, l.Invoke("provenance", pharm, "NoSuchFunction", nil), codes.InvalidArgument)
+}
+
+// TestReadFunctionsAreEvaluateOnly checks the contract metadata: queries are tagged EVALUATE, state
+// changes SUBMIT.
+func TestReadFunctionsAreEvaluateOnly(t *testing.T) {
+	w := newWorld(t)
+	res := w.evaluate(w.patient, "org.hyperledger.fabric:GetMetadata")
+	cctest.RequireOK(t, res)
+	var meta struct {
+		Contracts map[string]struct {
+			Transactions []struct {
+				Name string   `json:"name"`
+				Tag  []string `json:"tag"`
+			} `json:"transactions"`
+		} `json:"contracts"`
+	}
+	require.NoError(t, json.Unmarshal(res.Payload, &meta))
+	tags := map[string][]string{}
+	for _, c := range meta.Contracts {
+		for _, tx := range c.Transactions {
+			tags[tx.Name] = tx.Tag
+		}
+	}
+	evaluate := (&provenance.Contract{}).GetEvaluateTransactions()
+	for _, fn := range evaluate {
+		require.Contains(t, tags[fn], "EVALUATE", fn)
+	}
+	for _, fn := range []string{"RegisterProduct", "RegisterParty", "CommissionBatch", "AddSerials", "Ship", "Receive",
+		"Dispense", "Decommission", "Destroy", "Recall", "Quarantine", "ReleaseQuarantine", "RecordReadings", "ClearExcursion"} {
+		require.Contains(t, tags[fn], "SUBMIT", fn)
+		require.False(t, slices.Contains(evaluate, fn))
+	}
+	for _, hidden := range []string{"finish", "Finish", "SetFlag", "MoveUnits", "GetUnknownTransaction"} {
+		_, exposed := tags[hidden]
+		require.False(t, exposed, hidden)
+	}
+}

@@ -1,0 +1,127 @@
+package provenancetypes_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/stretchr/testify/require"
+)
+
+func TestNormalizeGTIN(t *testing.T) {
+	cases := []struct {
+		name string
+		in   string
+		want string
+		ok   bool
+	}{
+		{"a GTIN-14 stays as it is", "00614141000418", "00614141000418", true},
+		{"a GTIN-13 is padded to 14 digits", "0614141000418", "00614141000418", true},
+		{"a GTIN-12 is padded to 14 digits", "614141000418", "00614141000418", true},
+		{"a GTIN-8 is padded to 14 digits", "96385074", "00000096385074", true},
+		{"a wrong check digit is refused", "00614141000419", "", false},
+		{"letters are refused", "0061414100041A", "", false},
+		{"11 digits are refused", "61414100041", "", false},
+		{"an empty GTIN is refused", "", "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := pt.NormalizeGTIN(tc.in)
+			if !tc.ok {
+				require.ErrorIs(t, err, pt.ErrInvalid)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestCheckGLN(t *testing.T) {
+	for _, gln := range []string{"0614141000005", "0614141000012", "0614141000029"} {
+		require.NoError(t, pt.CheckGLN(gln), gln)
+	}
+	for _, gln := range []string{"0614141000006", "614141000005", "AUD-0001", ""} {
+		require.ErrorIs(t, pt.CheckGLN(gln), pt.ErrInvalid, gln)
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	cases := []struct {
+		name string
+		in   string
+		want string
+		ok   bool
+	}{
+		{"YYYY-MM-DD is read as it is", "2027-06-30", "2027-06-30", true},
+		{"YYMMDD is read in this century", "270615", "2027-06-15", true},
+		{"day 00 is the last day of the month", "280200", "2028-02-29", true},
+		{"a day that does not exist is refused", "270231", "", false},
+		{"month 13 is refused", "271301", "", false},
+		{"another layout is refused", "30/06/2027", "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := pt.NormalizeDate(tc.in)
+			if !tc.ok {
+				require.ErrorIs(t, err, pt.ErrInvalid)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestCheckSerials(t *testing.T) {
+	require.NoError(t, pt.CheckSerials([]string{"A1", "a-b/c.d", "12345678901234567890"}, 10))
+	for name, in := range map[string][]string{
+		"an empty list":         {},
+		"an empty serial":       {""},
+		"a repeated serial":     {"A", "A"},
+		"a space":               {"A B"},
+		"21 characters":         {"123456789012345678901"},
+		"more than the limit":   {"A", "B", "C"},
+		"a non-ASCII character": {"Ä1"},
+	} {
+		t.Run("a list with "+name+" is refused", func(t *testing.T) {
+			require.ErrorIs(t, pt.CheckSerials(in, 2), pt.ErrInvalid)
+		})
+	}
+}
+
+func TestSensorReadingCelsius(t *testing.T) {
+	v := func(f float64) *float64 { return &f }
+	c, err := pt.SensorReading{Value: v(46.4), UOM: pt.UOMFahrenheit}.Celsius()
+	require.NoError(t, err)
+	require.InDelta(t, 8.0, c, 1e-9)
+	c, err = pt.SensorReading{Value: v(275.15), UOM: pt.UOMKelvin}.Celsius()
+	require.NoError(t, err)
+	require.InDelta(t, 2.0, c, 1e-9)
+	_, err = pt.SensorReading{Value: v(5), UOM: ""}.Celsius()
+	require.ErrorIs(t, err, pt.ErrInvalid)
+	_, err = pt.SensorReading{UOM: pt.UOMCelsius}.Celsius()
+	require.True(t, errors.Is(err, pt.ErrInvalid))
+}
+
+func TestBatchSpecNormalized(t *testing.T) {
+	b, err := pt.BatchSpec{GTIN: "0614141000418", Lot: "L1", ManufacturedOn: "240101", Expiry: "2026-12-31", Quantity: 2, Serials: []string{"A", "B"}}.Normalized()
+	require.NoError(t, err)
+	require.Equal(t, "00614141000418", b.GTIN)
+	require.Equal(t, "2024-01-01", b.ManufacturedOn)
+	_, err = pt.BatchSpec{GTIN: "0614141000418", Lot: "L1", ManufacturedOn: "2026-12-31", Expiry: "2024-01-01", Quantity: 2}.Normalized()
+	require.ErrorIs(t, err, pt.ErrInvalid)
+	zero := time.Time{}
+	_, err = pt.BatchSpec{GTIN: "0614141000418", Lot: "L1", ManufacturedOn: "2024-01-01", Expiry: "2026-01-01", Quantity: 2,
+		EventContext: pt.EventContext{EventTime: &zero}}.Normalized()
+	require.ErrorIs(t, err, pt.ErrInvalid)
+}
+
+func TestBatchStatusTags(t *testing.T) {
+	b := &pt.Batch{}
+	require.Equal(t, []string{pt.BatchActive}, b.StatusTags())
+	b.Excursion, b.Recalled = true, true
+	require.Equal(t, []string{pt.BatchRecalled, pt.BatchExcursion}, b.StatusTags())
+	require.Equal(t, pt.BatchRecalled, b.HeadlineStatus())
+}

@@ -1,0 +1,123 @@
+package provenance
+
+import (
+	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+)
+
+// RegisterProduct registers a trade item. Only a manufacturer registers, and it becomes the product's
+// manufacturer. Registering the same GTIN again with the same content is DUPLICATE, with other content
+// CONFLICT.
+func (c *Contract) RegisterProduct(ctx contractapi.TransactionContextInterface, productJSON string) (*pt.Product, error) {
+	_, me, err := requireParty(ctx, "RegisterProduct", ccutil.RoleManufacturer)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := decodeSpec[pt.ProductSpec]("product", productJSON)
+	if err != nil {
+		return nil, err
+	}
+	t, err := begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := &pt.Product{
+		GTIN: spec.GTIN, Name: spec.Name, Strength: spec.Strength, DosageForm: spec.DosageForm,
+		Storage: *spec.Storage, Manufacturer: me, RegisteredAt: t.now,
+	}
+	k, err := t.key(objProduct, p.GTIN)
+	if err != nil {
+		return nil, err
+	}
+	var old pt.Product
+	found, err := t.get(k, &old)
+	if err != nil {
+		return nil, err
+	}
+	if found {
+		p.RegisteredAt = old.RegisteredAt
+		if sameJSON(p, &old) {
+			return nil, codes.New(codes.Duplicate, "product %s is already registered", p.GTIN)
+		}
+		return nil, codes.New(codes.Conflict, "product %s is already registered with other details", p.GTIN)
+	}
+	if err := t.put(k, p); err != nil {
+		return nil, err
+	}
+	if err := ccutil.Emit(ctx, pt.EventProductRegistered, p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// GetProduct returns a product. Any member may read it.
+func (c *Contract) GetProduct(ctx contractapi.TransactionContextInterface, gtin string) (*pt.Product, error) {
+	g, err := gtinArg(gtin)
+	if err != nil {
+		return nil, err
+	}
+	t, err := begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return t.getProduct(g)
+}
+
+// RegisterParty registers the caller as a party that goods can be shipped to: its MSP id, its GLN (the
+// certificate's subject) and its role, all from its certificate. Manufacturers, distributors and
+// pharmacists register themselves once; again with the same role is DUPLICATE, with another role
+// CONFLICT.
+func (c *Contract) RegisterParty(ctx contractapi.TransactionContextInterface) (*pt.PartyRecord, error) {
+	caller, me, err := requireParty(ctx, "RegisterParty", supplyRoles...)
+	if err != nil {
+		return nil, err
+	}
+	t, err := begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	old, found, err := t.getParty(me)
+	if err != nil {
+		return nil, err
+	}
+	if found {
+		if old.Role == caller.Role {
+			return nil, codes.New(codes.Duplicate, "party %s is already registered", me)
+		}
+		return nil, codes.New(codes.Conflict, "party %s is registered with role %s, not %s", me, old.Role, caller.Role)
+	}
+	rec := &pt.PartyRecord{MSPID: me.MSPID, GLN: me.GLN, Role: caller.Role, RegisteredAt: t.now}
+	k, err := t.key(objParty, me.MSPID, me.GLN)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.put(k, rec); err != nil {
+		return nil, err
+	}
+	if err := ccutil.Emit(ctx, pt.EventPartyRegistered, rec); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// GetParty returns a registered party. Any member may read it.
+func (c *Contract) GetParty(ctx contractapi.TransactionContextInterface, mspID, gln string) (*pt.PartyRecord, error) {
+	p := pt.Party{MSPID: mspID, GLN: gln}
+	if err := pt.CheckParty(p); err != nil {
+		return nil, invalidArg(err)
+	}
+	t, err := begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rec, found, err := t.getParty(p)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, codes.New(codes.NotFound, "party %s", p)
+	}
+	return rec, nil
+}

@@ -1,0 +1,512 @@
+package provenance
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+)
+
+// Composite key object types. docs/provenance.md describes the layout.
+const (
+	objProduct  = "product"  // gtin -> Product
+	objParty    = "party"    // mspId, gln -> PartyRecord
+	objBatch    = "batch"    // gtin, lot -> Batch
+	objUnit     = "unit"     // gtin, serial -> unitRecord
+	objShipment = "shipment" // shipmentId -> Shipment
+	objHolder   = "holder"   // gtin, lot, mspId, gln -> Holding (the batch's holder set)
+	objOwner    = "owner"    // mspId, gln, gtin, lot -> Holding (the party's batches)
+	objStatus   = "bstatus"  // status, gtin, lot -> marker
+	objEvent    = "evt"      // gtin, lot, ts, txId -> Event (the batch's chain of custody)
+	objEvtBatch = "evt.b"    // gtin, lot, ts, txId -> marker: events concerning every unit
+	objEvtStock = "evt.s"    // gtin, lot, ts, txId -> marker: events of the main stock
+	objEvtUnit  = "evt.u"    // gtin, serial, ts, txId -> marker: events naming the unit
+)
+
+// marker is the value of index keys (an empty value would be a delete).
+var marker = []byte{0}
+
+// tsLayout is a fixed-width, sortable transaction time.
+const tsLayout = "20060102T150405.000000000Z"
+
+// maxClockSkew is how far in the future of the transaction an event time may be.
+const maxClockSkew = 5 * time.Minute
+
+// unitRecord is the state of one unit. A unit that never moved on its own (not Detached) follows its
+// batch's main stock: its holder and status are the batch's Custody. A detached unit carries its own.
+type unitRecord struct {
+	Lot             string     `json:"lot"`
+	Commissioned    string     `json:"commissioned"`
+	Detached        string     `json:"detached,omitempty"`
+	Holder          *pt.Party  `json:"holder,omitempty"`
+	Status          string     `json:"status,omitempty"`
+	ShipmentID      string     `json:"shipmentId,omitempty"`
+	Receiver        *pt.Party  `json:"receiver,omitempty"`
+	DispensedBy     *pt.Party  `json:"dispensedBy,omitempty"`
+	DispensedAt     *time.Time `json:"dispensedAt,omitempty"`
+	DispenseEventID string     `json:"dispenseEventId,omitempty"`
+	Suspect         *pt.Flag   `json:"suspect,omitempty"`
+}
+
+// effective is a unit's holder, status, shipment and receiver, from itself or from its batch.
+func (u *unitRecord) effective(b *pt.Batch) (holder pt.Party, status, shipment string, receiver *pt.Party) {
+	if u.Detached != "" {
+		return *u.Holder, u.Status, u.ShipmentID, u.Receiver
+	}
+	return b.Custody.Holder, b.Custody.State, b.Custody.ShipmentID, b.Custody.Receiver
+}
+
+// detach gives the unit its own state, taken from the main stock, at event position pos. It reports
+// whether the unit left the main stock.
+func (u *unitRecord) detach(b *pt.Batch, pos string) bool {
+	if u.Detached != "" {
+		return false
+	}
+	h := b.Custody.Holder
+	u.Detached, u.Holder, u.Status = pos, &h, b.Custody.State
+	return true
+}
+
+// txn is the per-transaction context of a contract call.
+type txn struct {
+	ctx  contractapi.TransactionContextInterface
+	now  time.Time
+	txID string
+}
+
+func begin(ctx contractapi.TransactionContextInterface) (*txn, error) {
+	now, err := ccutil.TxTime(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &txn{ctx: ctx, now: now, txID: ctx.GetStub().GetTxID()}, nil
+}
+
+// pos is this transaction's position in a chain of custody: "ts|txId", sortable as a string.
+func (t *txn) pos() string { return t.now.Format(tsLayout) + "|" + t.txID }
+
+// splitPos splits a position into its key attributes.
+func splitPos(pos string) []string {
+	ts, tx, _ := strings.Cut(pos, "|")
+	return []string{ts, tx}
+}
+
+func (t *txn) key(objectType string, attrs ...string) (string, error) {
+	return ccutil.Key(t.ctx, objectType, attrs...)
+}
+
+// get reads the JSON at key; it reports false when absent.
+func (t *txn) get(key string, v any) (bool, error) { return ccutil.GetJSON(t.ctx, key, v) }
+
+func (t *txn) put(key string, v any) error { return ccutil.PutJSON(t.ctx, key, v) }
+
+func (t *txn) putMarker(key string) error {
+	if err := t.ctx.GetStub().PutState(key, marker); err != nil {
+		return codes.New(codes.Internal, "writing %q: %v", key, err)
+	}
+	return nil
+}
+
+func (t *txn) del(key string) error {
+	if err := t.ctx.GetStub().DelState(key); err != nil {
+		return codes.New(codes.Internal, "deleting %q: %v", key, err)
+	}
+	return nil
+}
+
+// decodeStrict reads one JSON document into v, refusing unknown fields and trailing data.
+func decodeStrict(what, raw string, v any) error {
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return codes.New(codes.InvalidArgument, "%s is not valid JSON: %v", what, err)
+	}
+	if dec.More() {
+		return codes.New(codes.InvalidArgument, "%s has data after its JSON value", what)
+	}
+	return nil
+}
+
+// decodeSpec decodes a request strictly and returns it checked and normalised.
+func decodeSpec[T interface{ Normalized() (T, error) }](what, raw string) (T, error) {
+	var spec T
+	if err := decodeStrict(what, raw, &spec); err != nil {
+		return spec, err
+	}
+	n, err := spec.Normalized()
+	if err != nil {
+		return spec, invalidArg(err)
+	}
+	return n, nil
+}
+
+// invalidArg turns a provenancetypes validation error into INVALID_ARGUMENT.
+func invalidArg(err error) error {
+	return codes.New(codes.InvalidArgument, "%v", err)
+}
+
+// gtinArg normalises a GTIN argument.
+func gtinArg(gtin string) (string, error) {
+	g, err := pt.NormalizeGTIN(gtin)
+	if err != nil {
+		return "", invalidArg(err)
+	}
+	return g, nil
+}
+
+// unitArgs normalises a (GTIN, serial) pair.
+func unitArgs(gtin, serial string) (string, error) {
+	g, err := gtinArg(gtin)
+	if err != nil {
+		return "", err
+	}
+	if err := pt.CheckSerial(serial); err != nil {
+		return "", invalidArg(err)
+	}
+	return g, nil
+}
+
+// batchArgs normalises a (GTIN, lot) pair.
+func batchArgs(gtin, lot string) (string, string, error) {
+	g, err := gtinArg(gtin)
+	if err != nil {
+		return "", "", err
+	}
+	if err := pt.CheckLot(lot); err != nil {
+		return "", "", invalidArg(err)
+	}
+	return g, lot, nil
+}
+
+// supplyRoles are the roles that hold goods.
+var supplyRoles = []string{ccutil.RoleManufacturer, ccutil.RoleDistributor, ccutil.RolePharmacist}
+
+// requireParty returns the caller as a party when it holds one of roles and its subject is a GLN.
+func requireParty(ctx contractapi.TransactionContextInterface, action string, roles ...string) (ccutil.Caller, pt.Party, error) {
+	c, err := ccutil.RequireRole(ctx, action, roles...)
+	if err != nil {
+		return ccutil.Caller{}, pt.Party{}, err
+	}
+	if err := pt.CheckGLN(c.Subject); err != nil {
+		return ccutil.Caller{}, pt.Party{}, codes.New(codes.Forbidden, "%s needs a GLN as the caller's subject: %v", action, err)
+	}
+	return c, pt.Party{MSPID: c.MSPID, GLN: c.Subject}, nil
+}
+
+// actorOf is the caller as the actor of an event (an auditor's subject is not a GLN).
+func actorOf(c ccutil.Caller) pt.Party { return pt.Party{MSPID: c.MSPID, GLN: c.Subject} }
+
+// eventContext decodes an optional event context argument.
+func eventContext(raw string) (pt.EventContext, error) {
+	var ec pt.EventContext
+	if strings.TrimSpace(raw) == "" {
+		return ec, nil
+	}
+	if err := decodeStrict("event", raw, &ec); err != nil {
+		return ec, err
+	}
+	if err := ec.Validate(); err != nil {
+		return ec, invalidArg(err)
+	}
+	return ec, nil
+}
+
+// newEvent starts a custody event of this transaction, filling the context's defaults: the event time
+// is the transaction time, the business location the actor's GLN and the read point the business
+// location.
+func (t *txn) newEvent(typ string, ec pt.EventContext, actor pt.Party, gtin, lot string) (*pt.Event, error) {
+	ev := &pt.Event{
+		EventID: ec.EventID, Type: typ, EventTime: t.now, RecordTime: t.now,
+		ReadPoint: ec.ReadPoint, BizLocation: ec.BizLocation,
+		GTIN: gtin, Lot: lot, Actor: actor, TxID: t.txID,
+	}
+	if ev.EventID == "" {
+		ev.EventID = t.txID
+	}
+	if ec.EventTime != nil {
+		et := ec.EventTime.UTC()
+		if et.After(t.now.Add(maxClockSkew)) {
+			return nil, codes.New(codes.InvalidArgument, "event time %s is in the future of the transaction (%s)", et.Format(time.RFC3339), t.now.Format(time.RFC3339))
+		}
+		ev.EventTime = et
+	}
+	if ev.BizLocation == "" && pt.CheckGLN(actor.GLN) == nil {
+		ev.BizLocation = actor.GLN
+	}
+	if ev.ReadPoint == "" {
+		ev.ReadPoint = ev.BizLocation
+	}
+	return ev, nil
+}
+
+// index says under which custody indexes an event is found besides its batch's chain.
+type index int
+
+const (
+	indexNone  index = iota // only in the batch's chain (commissioning: units point at it)
+	indexBatch              // concerns every unit of the batch
+	indexStock              // concerns the main stock
+	indexUnits              // concerns the units in Serials
+)
+
+// record stores ev in its batch's chain of custody and the given index, and sets it as the
+// transaction's chaincode event.
+func (t *txn) record(ev *pt.Event, idx index) error {
+	attrs := append([]string{ev.GTIN, ev.Lot}, splitPos(t.pos())...)
+	k, err := t.key(objEvent, attrs...)
+	if err != nil {
+		return err
+	}
+	if err := t.put(k, ev); err != nil {
+		return err
+	}
+	switch idx {
+	case indexBatch, indexStock:
+		obj := objEvtBatch
+		if idx == indexStock {
+			obj = objEvtStock
+		}
+		k, err := t.key(obj, attrs...)
+		if err != nil {
+			return err
+		}
+		if err := t.putMarker(k); err != nil {
+			return err
+		}
+	case indexUnits:
+		for _, s := range ev.Serials {
+			k, err := t.key(objEvtUnit, append([]string{ev.GTIN, s}, splitPos(t.pos())...)...)
+			if err != nil {
+				return err
+			}
+			if err := t.putMarker(k); err != nil {
+				return err
+			}
+		}
+	}
+	return ccutil.Emit(t.ctx, ev.Type, ev)
+}
+
+// getBatch reads a batch, NOT_FOUND when absent.
+func (t *txn) getBatch(gtin, lot string) (*pt.Batch, error) {
+	k, err := t.key(objBatch, gtin, lot)
+	if err != nil {
+		return nil, err
+	}
+	var b pt.Batch
+	ok, err := t.get(k, &b)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, codes.New(codes.NotFound, "batch %s lot %s", gtin, lot)
+	}
+	return &b, nil
+}
+
+// putBatch writes a batch and keeps its status index in step; prev are its status tags before the
+// change (nil for a new batch).
+func (t *txn) putBatch(b *pt.Batch, prev []string) error {
+	b.Status = b.HeadlineStatus()
+	b.UpdatedAt = t.now
+	k, err := t.key(objBatch, b.GTIN, b.Lot)
+	if err != nil {
+		return err
+	}
+	if err := t.put(k, b); err != nil {
+		return err
+	}
+	next := b.StatusTags()
+	for _, tag := range prev {
+		if !slices.Contains(next, tag) {
+			k, err := t.key(objStatus, tag, b.GTIN, b.Lot)
+			if err != nil {
+				return err
+			}
+			if err := t.del(k); err != nil {
+				return err
+			}
+		}
+	}
+	for _, tag := range next {
+		if !slices.Contains(prev, tag) {
+			k, err := t.key(objStatus, tag, b.GTIN, b.Lot)
+			if err != nil {
+				return err
+			}
+			if err := t.putMarker(k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// getProduct reads a product, NOT_FOUND when absent.
+func (t *txn) getProduct(gtin string) (*pt.Product, error) {
+	k, err := t.key(objProduct, gtin)
+	if err != nil {
+		return nil, err
+	}
+	var p pt.Product
+	ok, err := t.get(k, &p)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, codes.New(codes.NotFound, "product %s", gtin)
+	}
+	return &p, nil
+}
+
+// getUnit reads a unit record; it reports false when the unit is unknown.
+func (t *txn) getUnit(gtin, serial string) (*unitRecord, string, bool, error) {
+	k, err := t.key(objUnit, gtin, serial)
+	if err != nil {
+		return nil, "", false, err
+	}
+	var u unitRecord
+	ok, err := t.get(k, &u)
+	if err != nil || !ok {
+		return nil, k, false, err
+	}
+	return &u, k, true, nil
+}
+
+// loadUnit reads a unit record and its batch: NOT_FOUND when the unit is unknown.
+func (t *txn) loadUnit(gtin, serial string) (*unitRecord, string, *pt.Batch, error) {
+	u, k, found, err := t.getUnit(gtin, serial)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if !found {
+		return nil, "", nil, codes.New(codes.NotFound, "unit %s serial %s", gtin, serial)
+	}
+	b, err := t.getBatch(gtin, u.Lot)
+	if err != nil {
+		return nil, "", nil, codes.New(codes.Internal, "unit %s serial %s has no batch: %v", gtin, serial, err)
+	}
+	return u, k, b, nil
+}
+
+// mustUnit reads a unit record of the given batch: NOT_FOUND when unknown, INVALID_ARGUMENT when it
+// belongs to another lot.
+func (t *txn) mustUnit(gtin, lot, serial string) (*unitRecord, string, error) {
+	u, k, ok, err := t.getUnit(gtin, serial)
+	if err != nil {
+		return nil, "", err
+	}
+	if !ok {
+		return nil, "", codes.New(codes.NotFound, "unit %s serial %s", gtin, serial)
+	}
+	if u.Lot != lot {
+		return nil, "", codes.New(codes.InvalidArgument, "unit %s serial %s belongs to lot %s, not %s", gtin, serial, u.Lot, lot)
+	}
+	return u, k, nil
+}
+
+// getHolding reads a party's holding of a batch; a zero holding when absent.
+func (t *txn) getHolding(gtin, lot string, p pt.Party) (*pt.Holding, bool, error) {
+	k, err := t.key(objHolder, gtin, lot, p.MSPID, p.GLN)
+	if err != nil {
+		return nil, false, err
+	}
+	h := pt.Holding{Party: p, GTIN: gtin, Lot: lot}
+	ok, err := t.get(k, &h)
+	return &h, ok, err
+}
+
+// adjustHolding changes a party's counts for a batch. A holding is created by any change and removed
+// when a decrease leaves both counts at zero. Call it at most once per party and transaction.
+func (t *txn) adjustHolding(gtin, lot string, p pt.Party, dHeld, dInbound int) error {
+	h, _, err := t.getHolding(gtin, lot, p)
+	if err != nil {
+		return err
+	}
+	h.Held += dHeld
+	h.Inbound += dInbound
+	if h.Held < 0 || h.Inbound < 0 {
+		return codes.New(codes.Internal, "holding of %s in %s/%s would become negative", p, gtin, lot)
+	}
+	hk, err := t.key(objHolder, gtin, lot, p.MSPID, p.GLN)
+	if err != nil {
+		return err
+	}
+	ok, err := t.key(objOwner, p.MSPID, p.GLN, gtin, lot)
+	if err != nil {
+		return err
+	}
+	if h.Held == 0 && h.Inbound == 0 && (dHeld < 0 || dInbound < 0) {
+		if err := t.del(hk); err != nil {
+			return err
+		}
+		return t.del(ok)
+	}
+	if err := t.put(hk, h); err != nil {
+		return err
+	}
+	return t.put(ok, h)
+}
+
+// holders lists the batch's holder set. Its cost is the number of holders, not of units.
+func (t *txn) holders(gtin, lot string) ([]pt.Party, error) {
+	iter, err := t.ctx.GetStub().GetStateByPartialCompositeKey(objHolder, []string{gtin, lot})
+	if err != nil {
+		return nil, codes.New(codes.Internal, "listing the holders of %s/%s: %v", gtin, lot, err)
+	}
+	defer iter.Close()
+	out := []pt.Party{}
+	for iter.HasNext() {
+		kv, err := iter.Next()
+		if err != nil {
+			return nil, codes.New(codes.Internal, "listing the holders of %s/%s: %v", gtin, lot, err)
+		}
+		var h pt.Holding
+		if err := json.Unmarshal(kv.GetValue(), &h); err != nil {
+			return nil, codes.New(codes.Internal, "decoding %q: %v", kv.GetKey(), err)
+		}
+		out = append(out, h.Party)
+	}
+	return out, nil
+}
+
+// getParty reads a registered party; it reports false when the party has not registered.
+func (t *txn) getParty(p pt.Party) (*pt.PartyRecord, bool, error) {
+	k, err := t.key(objParty, p.MSPID, p.GLN)
+	if err != nil {
+		return nil, false, err
+	}
+	var r pt.PartyRecord
+	ok, err := t.get(k, &r)
+	return &r, ok, err
+}
+
+// sameJSON reports whether a and b encode to the same JSON.
+func sameJSON(a, b any) bool {
+	ra, errA := json.Marshal(a)
+	rb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(ra, rb)
+}
+
+// unitView composes what GetUnit answers from a unit record and its batch.
+func unitView(gtin, serial string, u *unitRecord, b *pt.Batch) *pt.Unit {
+	holder, status, shipment, receiver := u.effective(b)
+	return &pt.Unit{
+		GTIN: gtin, Serial: serial, Lot: u.Lot, Expiry: b.Expiry,
+		Status: status, Holder: holder, ShipmentID: shipment, Receiver: receiver,
+		Recalled: b.Recalled, Quarantined: b.Quarantined, Excursion: b.Excursion,
+		Suspect:     u.Suspect != nil || b.Suspect,
+		DispensedBy: u.DispensedBy, DispensedAt: u.DispensedAt, DispenseEventID: u.DispenseEventID,
+	}
+}
+
+// isCode reports whether err carries the stable code c.
+func isCode(err error, c codes.Code) bool {
+	return err != nil && ccutil.AsCode(err).Code == c
+}

@@ -1,0 +1,85 @@
+package provenance
+
+import (
+	"github.com/healthledger/healthledger/chaincode/codes"
+	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+)
+
+// Verify answers the DSCSA verification question for a product identifier: is this GTIN + serial
+// known, with this lot and this expiry, and may it be sold now? It reads the unit's key and its
+// batch's key, nothing else, so it costs the same whatever the size of the batch and the ledger. Any
+// member may call it. expiry is YYYY-MM-DD or the GS1 YYMMDD form. When several answers apply the
+// first of provenancetypes.VerifyResults wins; "expired" compares with the transaction's date.
+func (c *Contract) Verify(ctx contractapi.TransactionContextInterface, gtin, serial, lot, expiry string) (*pt.VerifyResult, error) {
+	gtin, lot, err := batchArgs(gtin, lot)
+	if err != nil {
+		return nil, err
+	}
+	if err := pt.CheckSerial(serial); err != nil {
+		return nil, invalidArg(err)
+	}
+	exp, err := pt.NormalizeDate(expiry)
+	if err != nil {
+		return nil, invalidArg(err)
+	}
+	t, err := begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := &pt.VerifyResult{GTIN: gtin, Serial: serial, CheckedAt: t.now}
+	u, _, found, err := t.getUnit(gtin, serial)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		res.Result = pt.VerifyUnknownSerial
+		return res, nil
+	}
+	b, err := t.getBatch(gtin, u.Lot)
+	if err != nil {
+		return nil, codes.New(codes.Internal, "unit %s serial %s has no batch: %v", gtin, serial, err)
+	}
+	_, status, _, _ := u.effective(b)
+	res.Suspect = u.Suspect != nil || b.Suspect
+	switch {
+	case u.Lot != lot:
+		res.Result = pt.VerifyLotMismatch
+	case b.Expiry != exp:
+		res.Result = pt.VerifyExpiryMismatch
+	case b.Recalled:
+		res.Result = pt.VerifyRecalled
+	case status == pt.UnitDecommissioned || status == pt.UnitDestroyed:
+		res.Result = pt.VerifyDecommissioned
+	case b.Quarantined:
+		res.Result = pt.VerifyQuarantined
+	case b.Excursion:
+		res.Result = pt.VerifyExcursion
+	case status == pt.UnitDispensed:
+		res.Result = pt.VerifyDispensed
+	case expired(b.Expiry, t.now):
+		res.Result = pt.VerifyExpired
+	default:
+		res.Result = pt.VerifyVerified
+	}
+	return res, nil
+}
+
+// GetUnit returns one unit: its lot, expiry, status, holder, and the flags of its batch ("recalled" is
+// true when its batch is recalled). It reads the unit's key and its batch's key. Any member may call
+// it; the claims chaincode calls it to match a pharmacy claim with a dispense.
+func (c *Contract) GetUnit(ctx contractapi.TransactionContextInterface, gtin, serial string) (*pt.Unit, error) {
+	gtin, err := unitArgs(gtin, serial)
+	if err != nil {
+		return nil, err
+	}
+	t, err := begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u, _, b, err := t.loadUnit(gtin, serial)
+	if err != nil {
+		return nil, err
+	}
+	return unitView(gtin, serial, u, b), nil
+}

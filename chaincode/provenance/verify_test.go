@@ -1,0 +1,117 @@
+package provenance_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/internal/cctest"
+	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/stretchr/testify/require"
+)
+
+func TestVerify(t *testing.T) {
+	cases := []struct {
+		name   string
+		setup  func(w *world)
+		serial string
+		lot    string
+		expiry string
+		want   string
+	}{
+		{"a genuine unit is verified", nil, "S000004", lot, expiry, pt.VerifyVerified},
+		{"the GS1 YYMMDD expiry form is accepted", nil, "S000004", lot, "270630", pt.VerifyVerified},
+		{"an unknown serial is unknown", nil, "S999999", lot, expiry, pt.VerifyUnknownSerial},
+		{"a wrong lot is a lot mismatch", nil, "S000004", lot2, expiry, pt.VerifyLotMismatch},
+		{"a wrong expiry is an expiry mismatch", nil, "S000004", lot, "2027-06-29", pt.VerifyExpiryMismatch},
+		{"a lot mismatch comes before an expiry mismatch", nil, "S000004", lot2, "2027-06-29", pt.VerifyLotMismatch},
+		{"a dispensed unit is dispensed", func(w *world) {
+			cctest.RequireOK(w.t, w.invoke(w.pharm, "Dispense", gtin, "S000000", ""))
+		}, "S000000", lot, expiry, pt.VerifyDispensed},
+		{"a recalled and dispensed unit is recalled", func(w *world) {
+			cctest.RequireOK(w.t, w.invoke(w.pharm, "Dispense", gtin, "S000000", ""))
+			cctest.RequireOK(w.t, w.invoke(w.mfr, "Recall", gtin, lot, "contamination"))
+		}, "S000000", lot, expiry, pt.VerifyRecalled},
+		{"a recalled unit with a wrong expiry is an expiry mismatch", func(w *world) {
+			cctest.RequireOK(w.t, w.invoke(w.mfr, "Recall", gtin, lot, "contamination"))
+		}, "S000000", lot, "2028-01-01", pt.VerifyExpiryMismatch},
+		{"a recalled and quarantined unit is recalled", func(w *world) {
+			cctest.RequireOK(w.t, w.invoke(w.dist, "Quarantine", gtin, lot, "suspect"))
+			cctest.RequireOK(w.t, w.invoke(w.mfr, "Recall", gtin, lot, "contamination"))
+		}, "S000004", lot, expiry, pt.VerifyRecalled},
+		{"a quarantined unit with an excursion is quarantined", func(w *world) {
+			cctest.RequireOK(w.t, w.invoke(w.dist, "RecordReadings", mustJSON(w.t, readings([]string{"S000004"}, 30, pt.UOMCelsius))))
+			cctest.RequireOK(w.t, w.invoke(w.dist, "Quarantine", gtin, lot, "suspect"))
+		}, "S000004", lot, expiry, pt.VerifyQuarantined},
+		{"a dispensed unit of a batch with an excursion is excursion", func(w *world) {
+			cctest.RequireOK(w.t, w.invoke(w.pharm, "Dispense", gtin, "S000000", ""))
+			cctest.RequireOK(w.t, w.invoke(w.dist, "RecordReadings", mustJSON(w.t, readings([]string{"S000004"}, 30, pt.UOMCelsius))))
+		}, "S000000", lot, expiry, pt.VerifyExcursion},
+		{"a destroyed unit of a quarantined batch is decommissioned", func(w *world) {
+			cctest.RequireOK(w.t, w.invoke(w.dist, "Quarantine", gtin, lot, "suspect"))
+			cctest.RequireOK(w.t, w.invoke(w.dist, "Destroy", mustJSON(w.t, unitAction([]string{"S000004"}, "crushed"))))
+		}, "S000004", lot, expiry, pt.VerifyDecommissioned},
+		{"an expired unit is expired", func(w *world) {
+			w.l.SetClock(time.Date(2027, 7, 1, 0, 0, 0, 0, time.UTC))
+		}, "S000004", lot, expiry, pt.VerifyExpired},
+		{"a unit is sellable through its expiry date", func(w *world) {
+			w.l.SetClock(time.Date(2027, 6, 30, 23, 59, 0, 0, time.UTC))
+		}, "S000004", lot, expiry, pt.VerifyVerified},
+		{"an expired and dispensed unit is dispensed", func(w *world) {
+			cctest.RequireOK(w.t, w.invoke(w.pharm, "Dispense", gtin, "S000000", ""))
+			w.l.SetClock(time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC))
+		}, "S000000", lot, expiry, pt.VerifyDispensed},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.supplyChain()
+			w.commission(lot2, 1, []string{"Z1"})
+			if tc.setup != nil {
+				tc.setup(w)
+			}
+			res := w.evaluate(w.patient, "Verify", gtin13, tc.serial, tc.lot, tc.expiry)
+			vr := cctest.Decode[pt.VerifyResult](t, res)
+			require.Equal(t, tc.want, vr.Result)
+			require.Equal(t, gtin, vr.GTIN)
+			require.Equal(t, tc.serial, vr.Serial)
+			require.Equal(t, res.Time, vr.CheckedAt)
+			require.False(t, res.Committed)
+		})
+	}
+	t.Run("bad input is refused", func(t *testing.T) {
+		w := newWorld(t)
+		w.supplyChain()
+		for _, args := range [][]string{
+			{"00614141000419", "S000000", lot, expiry},
+			{gtin, "", lot, expiry},
+			{gtin, "S000000", "", expiry},
+			{gtin, "S000000", lot, "30/06/2027"},
+			{gtin, "S000000", lot, "271331"},
+		} {
+			cctest.RequireCode(t, w.evaluate(w.pharm, "Verify", args...), codes.InvalidArgument)
+		}
+	})
+	t.Run("any member verifies, even without a role", func(t *testing.T) {
+		w := newWorld(t)
+		w.supplyChain()
+		anon := w.l.Identity("Org9MSP", "anon", nil)
+		vr := cctest.Decode[pt.VerifyResult](t, w.evaluate(anon, "Verify", gtin, "S000004", lot, expiry))
+		require.Equal(t, pt.VerifyVerified, vr.Result)
+	})
+}
+
+func TestGetUnit(t *testing.T) {
+	w := newWorld(t)
+	w.supplyChain()
+	cctest.RequireOK(t, w.invoke(w.pharm, "Dispense", gtin, "S000002", ""))
+	cctest.RequireOK(t, w.invoke(w.auditor, "Recall", gtin, lot, "stability failure"))
+	u := w.unit("S000002")
+	require.Equal(t, pt.UnitDispensed, u.Status)
+	require.True(t, u.Recalled, "recalled comes from the batch")
+	require.Equal(t, &pPharm, u.DispensedBy)
+	require.Equal(t, expiry, u.Expiry)
+	cctest.RequireCode(t, w.evaluate(w.patient, "GetUnit", gtin, "S999999"), codes.NotFound)
+	cctest.RequireCode(t, w.evaluate(w.patient, "GetUnit", "0061414100041", "S000002"), codes.InvalidArgument)
+	cctest.RequireCode(t, w.evaluate(w.patient, "GetUnit", gtin, "bad\x01serial"), codes.InvalidArgument)
+}

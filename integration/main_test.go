@@ -6,7 +6,8 @@
 // The target is a folder of connection profiles (network.json, one profile per org, and the wallet
 // they name). When HEALTHLEDGER_NETWORK names such a folder, the suite runs against that network and
 // leaves it alone. Otherwise it starts the default network with test-network-scripts/network.sh in a
-// state folder of its own, runs, stops it, and fails if any process it started is left.
+// state folder of its own (.network-it, or HEALTHLEDGER_IT_DIR; ports shifted by HL_PORT_OFFSET),
+// runs, stops it, and fails if any process it started is left.
 //
 // No test names an MSP id, a port or a channel: each reads them from the profiles, and picks
 // identities by role.
@@ -60,7 +61,12 @@ func run(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "harness:", err)
 			return 1
 		}
+		// Its own state folder (purged before and after), movable for parallel runs together with
+		// HL_PORT_OFFSET, which network.sh reads from the environment.
 		s.netdir = filepath.Join(root, ".network-it")
+		if dir := os.Getenv("HEALTHLEDGER_IT_DIR"); dir != "" {
+			s.netdir = dir
+		}
 		s.profiles = filepath.Join(s.netdir, "profiles")
 		if err := s.network("down", "--purge"); err != nil {
 			fmt.Fprintln(os.Stderr, "harness:", err)

@@ -8,6 +8,7 @@
 #   network.sh deploy NAME|all [--target DIR]
 #                                   (re)deploy a chaincode: a changed one gets the next sequence; with
 #                                   --target, onto the network described by the profiles in DIR
+#   network.sh stop NAME            stop one process (e.g. peer0-pharma); 'up' starts it again
 #   network.sh status               health of every node, Raft leader, channel height, chaincodes
 #   network.sh logs [NAME]          list the logs, or follow one (e.g. peer0-hospital, orderer1)
 #
@@ -70,18 +71,24 @@ cmd_up() {
     cmd_status
     return
   fi
-  if any_running; then
-    die "part of the network in $NETDIR is running; run 'network.sh down' first"
-  fi
   need_tools go jq curl openssl tar gzip sha256sum setsid
-  local p busy=()
-  while read -r p; do port_in_use "$p" && busy+=("$p"); done < <(all_ports)
-  [ "${#busy[@]}" -eq 0 ] || die "ports already in use: ${busy[*]} (another network? set HL_PORT_OFFSET, or stop it)"
+  local resume=0
+  if any_running; then
+    # Some nodes stopped (a crash, or a test that stopped one): start only those, keep the rest.
+    resume=1
+    log "part of the $LAYOUT network is running: starting the stopped nodes"
+  else
+    local p busy=()
+    while read -r p; do port_in_use "$p" && busy+=("$p"); done < <(all_ports)
+    [ "${#busy[@]}" -eq 0 ] || die "ports already in use: ${busy[*]} (another network? set HL_PORT_OFFSET, or stop it)"
+  fi
 
   mkdir -p "$NETDIR/logs" "$NETDIR/pids"
   echo "$layout" >"$NETDIR/layout"
-  # From here on, a failure stops whatever this run started.
-  trap 'rc=$?; if [ $rc -ne 0 ]; then echo "network.sh: up failed; stopping what it started" >&2; stop_all; fi' EXIT
+  # From here on, a failure stops whatever this run started (on a resume: the whole network, which
+  # was not whole to begin with).
+  trap 'rc=$?; if [ $rc -ne 0 ]; then echo "network.sh: up failed; stopping the network" >&2; stop_all; fi' EXIT
+  : "$resume"
 
   "$ROOT/network/fabric/build.sh" | sed 's/^/       /'
   gen_crypto
@@ -154,6 +161,13 @@ cmd_down() {
     rm -rf "$NETDIR"
     log "removed $NETDIR"
   fi
+}
+
+cmd_stop() {
+  [ $# -eq 1 ] || die "stop needs one process name (see 'network.sh status'), e.g. peer0-hospital"
+  [ -f "$(pid_file "$1")" ] || die "no process named '$1' in $NETDIR (known: $(proc_names | tr '\n' ' '))"
+  stop_proc "$1"
+  log "stopped $1; 'network.sh up' starts it again"
 }
 
 cmd_deploy() {
@@ -256,6 +270,7 @@ main() {
     up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;
     deploy) cmd_deploy "$@" ;;
+    stop) cmd_stop "$@" ;;
     status) cmd_status "$@" ;;
     logs) cmd_logs "$@" ;;
     -h|--help|help) usage ;;

@@ -49,7 +49,7 @@ func chaincodeGroups() []Group {
 	return []Group{
 		consentGroup(),
 		provenanceGroup(),
-		// claimsGroup(),
+		claimsGroup(),
 	}
 }
 

@@ -1,0 +1,446 @@
+package claimstypes
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+)
+
+// Limits on what one claim or coverage may hold. They keep every amount far inside int64.
+const (
+	MaxDiagnoses       = 12            // X12 837P HI segment
+	MaxLines           = 50            // X12 837P service lines
+	MaxQuantity        = 9999          // units per line
+	MaxUnitChargeCents = 1_000_000_000 // 10 million per unit
+	MaxTermCents       = 1_000_000_000_000
+	MaxCoveredCodes    = 2000
+	MaxReasonLen       = 200
+	BasisPoints        = 10_000 // 100 %
+)
+
+// DateLayout is the layout of every calendar date on the wire.
+const DateLayout = "2006-01-02"
+
+// CodeKind says which code system a service code belongs to.
+type CodeKind string
+
+// The service code systems.
+const (
+	CodeCPT   CodeKind = "CPT"   // 5 digits, or 4 digits + F/T/U (category II, III, PLA)
+	CodeHCPCS CodeKind = "HCPCS" // a letter + 4 digits
+	CodeNDC   CodeKind = "NDC"   // 11 digits (5-4-2), or a hyphenated 10-digit form
+	CodeGTIN  CodeKind = "GTIN"  // 14 digits with a valid GS1 check digit
+)
+
+// Drug reports whether codes of this kind name a drug product.
+func (k CodeKind) Drug() bool { return k == CodeNDC || k == CodeGTIN }
+
+var (
+	icd10Pattern  = regexp.MustCompile(`^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$`)
+	cptPattern    = regexp.MustCompile(`^[0-9]{4}[0-9FTU]$`)
+	hcpcsPattern  = regexp.MustCompile(`^[A-Z][0-9]{4}$`)
+	ndc11Pattern  = regexp.MustCompile(`^[0-9]{11}$`)
+	ndcHyphenated = regexp.MustCompile(`^([0-9]{4,5})-([0-9]{3,4})-([0-9]{1,2})$`)
+	gtinPattern   = regexp.MustCompile(`^[0-9]{14}$`)
+	idPattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
+	noncePattern  = regexp.MustCompile(`^[A-Za-z0-9_-]{32,128}$`)
+)
+
+func invalid(format string, args ...any) *codes.Error {
+	return codes.New(codes.InvalidArgument, format, args...)
+}
+
+// CheckID returns INVALID_ARGUMENT unless id is 1-64 of [A-Za-z0-9._:-], starting with a letter or
+// digit. what names the id in the message.
+func CheckID(what, id string) error {
+	if !idPattern.MatchString(id) {
+		return invalid("%s %q is malformed: want 1-64 of [A-Za-z0-9._:-], starting with a letter or digit", what, id)
+	}
+	return nil
+}
+
+// NormalizeICD10 upper-cases an ICD-10-CM code and inserts the dot after the category (E119 ->
+// E11.9). It reports false when the code is malformed.
+func NormalizeICD10(code string) (string, bool) {
+	c := strings.ToUpper(strings.TrimSpace(code))
+	if len(c) > 3 && !strings.Contains(c, ".") {
+		c = c[:3] + "." + c[3:]
+	}
+	if !icd10Pattern.MatchString(c) {
+		return "", false
+	}
+	return c, true
+}
+
+// NormalizeServiceCode returns the canonical form of a CPT, HCPCS, NDC or GTIN code and its kind. NDCs
+// become 11 digits (5-4-2, zero-padded, no hyphens). It reports false when the code is malformed.
+func NormalizeServiceCode(code string) (string, CodeKind, bool) {
+	c := strings.ToUpper(strings.TrimSpace(code))
+	switch {
+	case cptPattern.MatchString(c):
+		return c, CodeCPT, true
+	case hcpcsPattern.MatchString(c):
+		return c, CodeHCPCS, true
+	case ndc11Pattern.MatchString(c):
+		return c, CodeNDC, true
+	case gtinPattern.MatchString(c):
+		if !ValidGTIN(c) {
+			return "", "", false
+		}
+		return c, CodeGTIN, true
+	}
+	if m := ndcHyphenated.FindStringSubmatch(c); m != nil {
+		// The 10-digit forms are 4-4-2, 5-3-2 and 5-4-1; 5-4-2 is already 11 digits.
+		if len(m[1])+len(m[2])+len(m[3]) < 10 {
+			return "", "", false
+		}
+		return pad(m[1], 5) + pad(m[2], 4) + pad(m[3], 2), CodeNDC, true
+	}
+	return "", "", false
+}
+
+func pad(s string, n int) string {
+	return strings.Repeat("0", n-len(s)) + s
+}
+
+// ValidGTIN reports whether s is a 14-digit GTIN whose GS1 check digit is right.
+func ValidGTIN(s string) bool {
+	n, err := provenancetypes.NormalizeGTIN(s)
+	return err == nil && n == s
+}
+
+// ParseDate parses a calendar date "YYYY-MM-DD", refusing any other spelling.
+func ParseDate(s string) (time.Time, bool) {
+	t, err := time.Parse(DateLayout, s)
+	if err != nil || t.Format(DateLayout) != s {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// CheckNonce returns INVALID_ARGUMENT unless nonce is 32-128 of [A-Za-z0-9_-].
+func CheckNonce(what, nonce string) error {
+	if !noncePattern.MatchString(nonce) {
+		return invalid("%s nonce is missing or too short: want 32-128 random characters of [A-Za-z0-9_-]", what)
+	}
+	return nil
+}
+
+// CheckReason returns INVALID_ARGUMENT unless reason is 1-200 printable characters. Reasons are public:
+// they must not carry clinical content.
+func CheckReason(reason string) error {
+	r := strings.TrimSpace(reason)
+	if r == "" || len(r) > MaxReasonLen {
+		return invalid("reason must be 1-%d characters", MaxReasonLen)
+	}
+	for _, c := range r {
+		if c < 0x20 || c == 0x7f {
+			return invalid("reason contains a control character")
+		}
+	}
+	return nil
+}
+
+// Normalized returns the submission with the default frequency code filled in.
+func (s ClaimSubmission) Normalized() ClaimSubmission {
+	if s.FrequencyCode == "" {
+		s.FrequencyCode = FrequencyOriginal
+	}
+	return s
+}
+
+// Validate checks a normalized submission's shape.
+func (s ClaimSubmission) Validate() error {
+	if err := CheckID("claim id", s.ID); err != nil {
+		return err
+	}
+	if err := CheckID("patient id", s.Patient); err != nil {
+		return err
+	}
+	if err := CheckID("coverage id", s.CoverageID); err != nil {
+		return err
+	}
+	switch s.FrequencyCode {
+	case FrequencyOriginal:
+		if s.OriginalClaimID != "" {
+			return invalid("an original claim (frequency 1) must not name an original claim id")
+		}
+	case FrequencyReplacement, FrequencyVoid:
+		if s.OriginalClaimID == "" {
+			return invalid("a replacement or void (frequency %s) must name the original claim id", s.FrequencyCode)
+		}
+		if err := CheckID("original claim id", s.OriginalClaimID); err != nil {
+			return err
+		}
+		if s.OriginalClaimID == s.ID {
+			return invalid("claim %s cannot replace or void itself", s.ID)
+		}
+	default:
+		return invalid("frequency code %q is not supported: want 1, 7 or 8", s.FrequencyCode)
+	}
+	return nil
+}
+
+// Normalized returns a copy of the details in canonical form: codes upper-cased, ICD-10 codes with
+// their dot, NDCs as 11 digits, empty pointer lists dropped. Malformed codes are left as they are, for
+// Validate to report.
+func (d ClaimDetails) Normalized() ClaimDetails {
+	out := ClaimDetails{TotalCents: d.TotalCents, Nonce: d.Nonce}
+	out.Diagnoses = make([]string, 0, len(d.Diagnoses))
+	for _, dx := range d.Diagnoses {
+		if n, ok := NormalizeICD10(dx); ok {
+			dx = n
+		}
+		out.Diagnoses = append(out.Diagnoses, dx)
+	}
+	out.Lines = make([]ServiceLine, 0, len(d.Lines))
+	for _, l := range d.Lines {
+		if n, _, ok := NormalizeServiceCode(l.Code); ok {
+			l.Code = n
+		}
+		if len(l.DiagnosisPointers) == 0 {
+			l.DiagnosisPointers = nil
+		} else {
+			l.DiagnosisPointers = slices.Clone(l.DiagnosisPointers)
+		}
+		if l.Unit != nil {
+			u := *l.Unit
+			if n, err := provenancetypes.NormalizeGTIN(u.GTIN); err == nil {
+				u.GTIN = n // GTIN-8, -12 and -13 become GTIN-14, as provenance stores them
+			}
+			l.Unit = &u
+		}
+		out.Lines = append(out.Lines, l)
+	}
+	return out
+}
+
+// Validate checks normalized details of a claim of type ct against the transaction's date today
+// (YYYY-MM-DD): codes, quantities, charges, dates not after today, the total, and the drug units.
+func (d ClaimDetails) Validate(ct ClaimType, today string) error {
+	if err := CheckNonce("claim details", d.Nonce); err != nil {
+		return err
+	}
+	if len(d.Diagnoses) == 0 || len(d.Diagnoses) > MaxDiagnoses {
+		return invalid("a claim needs 1-%d diagnoses, got %d", MaxDiagnoses, len(d.Diagnoses))
+	}
+	seen := map[string]bool{}
+	for i, dx := range d.Diagnoses {
+		if !icd10Pattern.MatchString(dx) {
+			return invalid("diagnosis %d: %q is not an ICD-10-CM code", i+1, dx)
+		}
+		if seen[dx] {
+			return invalid("diagnosis %d: %s is listed twice", i+1, dx)
+		}
+		seen[dx] = true
+	}
+	if len(d.Lines) == 0 || len(d.Lines) > MaxLines {
+		return invalid("a claim needs 1-%d service lines, got %d", MaxLines, len(d.Lines))
+	}
+	var total int64
+	units := map[UnitRef]int{}
+	for i, l := range d.Lines {
+		if err := l.validate(ct, today, len(d.Diagnoses)); err != nil {
+			return invalid("line %d: %s", i+1, err)
+		}
+		if l.Unit != nil {
+			if first, ok := units[*l.Unit]; ok {
+				return invalid("line %d: unit %s/%s is already on line %d", i+1, l.Unit.GTIN, l.Unit.Serial, first)
+			}
+			units[*l.Unit] = i + 1
+		}
+		total += l.ChargeCents()
+	}
+	if d.TotalCents != total {
+		return invalid("total %d cents is not the sum of the lines, %d cents", d.TotalCents, total)
+	}
+	return nil
+}
+
+func (l ServiceLine) validate(ct ClaimType, today string, diagnoses int) error {
+	code, kind, ok := NormalizeServiceCode(l.Code)
+	if !ok || code != l.Code {
+		return fmt.Errorf("%q is not a CPT, HCPCS, NDC or GTIN code", l.Code)
+	}
+	if kind.Drug() && ct != ClaimPharmacy {
+		return fmt.Errorf("drug code %s is only accepted on a pharmacy claim", code)
+	}
+	if kind.Drug() {
+		if l.Unit == nil {
+			return fmt.Errorf("drug code %s must name the dispensed unit (gtin and serial)", code)
+		}
+		if !ValidGTIN(l.Unit.GTIN) {
+			return fmt.Errorf("unit gtin %q is not a GTIN with a valid check digit", l.Unit.GTIN)
+		}
+		if provenancetypes.CheckSerial(l.Unit.Serial) != nil {
+			return fmt.Errorf("unit serial %q is not 1-20 characters of the GS1 character set", l.Unit.Serial)
+		}
+		if kind == CodeGTIN && code != l.Unit.GTIN {
+			return fmt.Errorf("code %s and unit gtin %s differ", code, l.Unit.GTIN)
+		}
+	} else if l.Unit != nil {
+		return fmt.Errorf("only a drug line (NDC or GTIN) names a unit; %s is a %s code", code, kind)
+	}
+	date, ok := ParseDate(l.ServiceDate)
+	if !ok {
+		return fmt.Errorf("service date %q is not a YYYY-MM-DD date", l.ServiceDate)
+	}
+	if l.ServiceDate > today {
+		return fmt.Errorf("service date %s is in the future (today is %s)", l.ServiceDate, today)
+	}
+	if date.Year() < 1900 {
+		return fmt.Errorf("service date %s is before 1900", l.ServiceDate)
+	}
+	if l.Quantity < 1 || l.Quantity > MaxQuantity {
+		return fmt.Errorf("quantity %d is outside 1..%d", l.Quantity, MaxQuantity)
+	}
+	if l.UnitChargeCents < 0 {
+		return fmt.Errorf("unit charge %d cents is negative", l.UnitChargeCents)
+	}
+	if l.UnitChargeCents > MaxUnitChargeCents {
+		return fmt.Errorf("unit charge %d cents is above %d", l.UnitChargeCents, int64(MaxUnitChargeCents))
+	}
+	for _, p := range l.DiagnosisPointers {
+		if p < 1 || p > diagnoses {
+			return fmt.Errorf("diagnosis pointer %d is outside 1..%d", p, diagnoses)
+		}
+	}
+	return nil
+}
+
+// Normalized returns a copy of the terms in canonical form: codes normalized and sorted, the fee
+// schedule sorted by code. Malformed codes are left as they are, for Validate to report.
+func (t CoverageTerms) Normalized() CoverageTerms {
+	out := t
+	out.CoveredCodes = make([]string, 0, len(t.CoveredCodes))
+	for _, c := range t.CoveredCodes {
+		if n, _, ok := NormalizeServiceCode(c); ok {
+			c = n
+		}
+		out.CoveredCodes = append(out.CoveredCodes, c)
+	}
+	slices.Sort(out.CoveredCodes)
+	if len(t.FeeSchedule) == 0 {
+		out.FeeSchedule = nil
+	} else {
+		out.FeeSchedule = make([]FeeScheduleEntry, 0, len(t.FeeSchedule))
+		for _, f := range t.FeeSchedule {
+			if n, _, ok := NormalizeServiceCode(f.Code); ok {
+				f.Code = n
+			}
+			out.FeeSchedule = append(out.FeeSchedule, f)
+		}
+		slices.SortFunc(out.FeeSchedule, func(a, b FeeScheduleEntry) int { return strings.Compare(a.Code, b.Code) })
+	}
+	return out
+}
+
+// Validate checks normalized coverage terms.
+func (t CoverageTerms) Validate() error {
+	if err := CheckNonce("coverage terms", t.Nonce); err != nil {
+		return err
+	}
+	if err := CheckID("member id", t.Member); err != nil {
+		return err
+	}
+	if err := CheckID("plan id", t.PlanID); err != nil {
+		return err
+	}
+	start, ok := ParseDate(t.PeriodStart)
+	if !ok {
+		return invalid("period start %q is not a YYYY-MM-DD date", t.PeriodStart)
+	}
+	end, ok := ParseDate(t.PeriodEnd)
+	if !ok {
+		return invalid("period end %q is not a YYYY-MM-DD date", t.PeriodEnd)
+	}
+	if end.Before(start) {
+		return invalid("period end %s is before its start %s", t.PeriodEnd, t.PeriodStart)
+	}
+	if len(t.CoveredCodes) == 0 || len(t.CoveredCodes) > MaxCoveredCodes {
+		return invalid("a coverage needs 1-%d covered codes, got %d", MaxCoveredCodes, len(t.CoveredCodes))
+	}
+	for i, c := range t.CoveredCodes {
+		if n, _, ok := NormalizeServiceCode(c); !ok || n != c {
+			return invalid("covered code %q is not a CPT, HCPCS, NDC or GTIN code", c)
+		}
+		if i > 0 && t.CoveredCodes[i-1] == c {
+			return invalid("covered code %s is listed twice", c)
+		}
+	}
+	for _, m := range []struct {
+		name  string
+		cents int64
+	}{{"deductible", t.DeductibleCents}, {"copay", t.CopayCents}, {"annual limit", t.AnnualLimitCents}} {
+		if m.cents < 0 || m.cents > MaxTermCents {
+			return invalid("%s %d cents is outside 0..%d", m.name, m.cents, int64(MaxTermCents))
+		}
+	}
+	if t.CoinsuranceBP < 0 || t.CoinsuranceBP > BasisPoints {
+		return invalid("coinsurance %d bp is outside 0..%d", t.CoinsuranceBP, BasisPoints)
+	}
+	if t.CoinsuranceBP > 0 && t.CopayCents > 0 {
+		return invalid("a coverage has coinsurance or a copay, not both")
+	}
+	for i, f := range t.FeeSchedule {
+		if n, _, ok := NormalizeServiceCode(f.Code); !ok || n != f.Code {
+			return invalid("fee schedule code %q is not a CPT, HCPCS, NDC or GTIN code", f.Code)
+		}
+		if i > 0 && t.FeeSchedule[i-1].Code == f.Code {
+			return invalid("fee schedule code %s is listed twice", f.Code)
+		}
+		if f.AllowedUnitCents < 0 || f.AllowedUnitCents > MaxUnitChargeCents {
+			return invalid("fee schedule %s: allowed %d cents is outside 0..%d", f.Code, f.AllowedUnitCents, int64(MaxUnitChargeCents))
+		}
+	}
+	return nil
+}
+
+// Validate checks a payment input.
+func (p PaymentInput) Validate() error {
+	if p.AmountCents < 0 {
+		return invalid("payment amount %d cents is negative", p.AmountCents)
+	}
+	return CheckID("payment reference", p.PaymentRef)
+}
+
+// DecodeStrict decodes JSON into v, refusing unknown fields and trailing data, with INVALID_ARGUMENT.
+func DecodeStrict(what string, raw []byte, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return invalid("%s is not valid JSON of the expected shape: %v", what, err)
+	}
+	if dec.More() {
+		return invalid("%s has trailing data after its JSON value", what)
+	}
+	return nil
+}
+
+// HashDetails is the detailsHash of a claim: the sha256, in hex, of the canonical JSON of the
+// normalized details. Anyone holding the details can check them against the public header.
+func HashDetails(d ClaimDetails) string {
+	return hashJSON(d.Normalized())
+}
+
+// HashTerms is the termsHash of a coverage: the sha256, in hex, of the canonical JSON of the
+// normalized terms.
+func HashTerms(t CoverageTerms) string {
+	return hashJSON(t.Normalized())
+}
+
+func hashJSON(v any) string {
+	// The wire structs hold only strings, integers, slices and pointers to such structs: encoding
+	// cannot fail, and encoding/json writes fields in declaration order, so the bytes are canonical.
+	raw, _ := json.Marshal(v)
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
+}

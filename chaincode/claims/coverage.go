@@ -1,0 +1,215 @@
+package claims
+
+import (
+	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+)
+
+// RegisterCoverage records a member's coverage, with the terms (CoverageTerms JSON) in the transient
+// field "coverage". Only an insurer may call it; the insurer becomes the coverage's payer. The public
+// header holds the ids and the terms' hash; the terms and accumulators go to the private collection.
+//
+// Registering the same id again with the same terms (the nonce aside) by the same insurer returns
+// DUPLICATE; with anything else CONFLICT.
+func (c *Contract) RegisterCoverage(ctx contractapi.TransactionContextInterface, coverageID string) (*ct.CoverageHeader, error) {
+	caller, err := ccutil.RequireRole(ctx, "RegisterCoverage", ccutil.RoleInsurer)
+	if err != nil {
+		return nil, err
+	}
+	if err := ct.CheckID("coverage id", coverageID); err != nil {
+		return nil, err
+	}
+	terms, err := readTerms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now, err := ccutil.TxTime(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st := newStore(ctx)
+	existing, err := st.loadCoverage(coverageID)
+	switch {
+	case err == nil:
+		return nil, sameCoverage(st, caller, existing, terms)
+	case !isCode(err, codes.NotFound):
+		return nil, err
+	}
+
+	h := &ct.CoverageHeader{
+		ID:           coverageID,
+		InsurerMSP:   caller.MSPID,
+		Insurer:      caller.Subject,
+		Member:       terms.Member,
+		TermsHash:    ct.HashTerms(terms),
+		RegisteredAt: now,
+		UpdatedAt:    now,
+	}
+	k, err := st.key(objCoverage, coverageID)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.putPublic(k, h); err != nil {
+		return nil, err
+	}
+	if err := st.saveCoverageRecord(&ct.CoverageRecord{CoverageID: coverageID, Terms: terms, Accumulators: []ct.Accumulator{}}); err != nil {
+		return nil, err
+	}
+	if err := st.ensurePepper(terms.Nonce, ctx.GetStub().GetTxID()); err != nil {
+		return nil, err
+	}
+	if err := st.flush(); err != nil {
+		return nil, err
+	}
+	return h, emitCoverage(ctx, ct.EventCoverageRegistered, h)
+}
+
+// sameCoverage answers a second registration of an existing id.
+func sameCoverage(st *store, caller ccutil.Caller, h *ct.CoverageHeader, terms ct.CoverageTerms) error {
+	if isCoverageInsurer(caller, h) && h.Member == terms.Member {
+		rec, err := st.loadCoverageRecord(h.ID)
+		if err != nil {
+			return err
+		}
+		a, b := rec.Terms, terms
+		a.Nonce, b.Nonce = "", ""
+		if ct.HashTerms(a) == ct.HashTerms(b) {
+			return codes.New(codes.Duplicate, "coverage %s is already registered with these terms", h.ID)
+		}
+	}
+	return codes.New(codes.Conflict, "coverage %s already exists with other terms or another insurer", h.ID)
+}
+
+// UpdateCoverage replaces the terms of a coverage (transient field "coverage"), keeping its
+// accumulators. Only the coverage's insurer may call it, and the member cannot change. Claims
+// adjudicated later use the new terms; past adjudications keep the termsHash they used. The same
+// terms again change nothing and emit no event.
+func (c *Contract) UpdateCoverage(ctx contractapi.TransactionContextInterface, coverageID string) (*ct.CoverageHeader, error) {
+	caller, err := ccutil.RequireRole(ctx, "UpdateCoverage", ccutil.RoleInsurer)
+	if err != nil {
+		return nil, err
+	}
+	if err := ct.CheckID("coverage id", coverageID); err != nil {
+		return nil, err
+	}
+	terms, err := readTerms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now, err := ccutil.TxTime(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st := newStore(ctx)
+	h, err := st.loadCoverage(coverageID)
+	if err != nil {
+		return nil, err
+	}
+	if !isCoverageInsurer(caller, h) {
+		return nil, codes.New(codes.Forbidden, "UpdateCoverage: only coverage %s's insurer %s of %s may do this; caller is %s", h.ID, h.Insurer, h.InsurerMSP, who(caller))
+	}
+	if terms.Member != h.Member {
+		return nil, codes.New(codes.InvalidArgument, "coverage %s belongs to member %s; the member cannot change", h.ID, h.Member)
+	}
+	hash := ct.HashTerms(terms)
+	if hash == h.TermsHash {
+		return h, nil
+	}
+	rec, err := st.loadCoverageRecord(coverageID)
+	if err != nil {
+		return nil, err
+	}
+	rec.Terms = terms
+	next := *h
+	next.TermsHash = hash
+	next.UpdatedAt = now
+	k, err := st.key(objCoverage, coverageID)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.putPublic(k, &next); err != nil {
+		return nil, err
+	}
+	if err := st.saveCoverageRecord(rec); err != nil {
+		return nil, err
+	}
+	if err := st.flush(); err != nil {
+		return nil, err
+	}
+	return &next, emitCoverage(ctx, ct.EventCoverageUpdated, &next)
+}
+
+// GetCoverage returns a coverage's public header. Readers: its insurer, its member, providers,
+// pharmacists and auditors.
+func (c *Contract) GetCoverage(ctx contractapi.TransactionContextInterface, coverageID string) (*ct.CoverageHeader, error) {
+	caller, err := ccutil.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := ct.CheckID("coverage id", coverageID); err != nil {
+		return nil, err
+	}
+	h, err := newStore(ctx).loadCoverage(coverageID)
+	if err != nil {
+		return nil, err
+	}
+	if !canReadCoverage(caller, h) {
+		return nil, codes.New(codes.Forbidden, "GetCoverage: %s may not read coverage %s", who(caller), coverageID)
+	}
+	return h, nil
+}
+
+// GetCoverageTerms returns a coverage's private terms and accumulators. Readers: its insurer, its
+// member and an auditor of the insurer's organisation.
+func (c *Contract) GetCoverageTerms(ctx contractapi.TransactionContextInterface, coverageID string) (*ct.CoverageRecord, error) {
+	caller, err := ccutil.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := ct.CheckID("coverage id", coverageID); err != nil {
+		return nil, err
+	}
+	st := newStore(ctx)
+	h, err := st.loadCoverage(coverageID)
+	if err != nil {
+		return nil, err
+	}
+	if !canReadCoverageTerms(caller, h) {
+		return nil, codes.New(codes.Forbidden, "GetCoverageTerms: %s may not read the terms of coverage %s", who(caller), coverageID)
+	}
+	return st.loadCoverageRecord(coverageID)
+}
+
+// readTerms reads, normalizes and validates the transient coverage terms.
+func readTerms(ctx contractapi.TransactionContextInterface) (ct.CoverageTerms, error) {
+	raw, err := ccutil.Transient(ctx, ct.TransientCoverage)
+	if err != nil {
+		return ct.CoverageTerms{}, err
+	}
+	var t ct.CoverageTerms
+	if err := ct.DecodeStrict("the transient coverage terms", raw, &t); err != nil {
+		return ct.CoverageTerms{}, err
+	}
+	t = t.Normalized()
+	if err := t.Validate(); err != nil {
+		return ct.CoverageTerms{}, err
+	}
+	return t, nil
+}
+
+func emitCoverage(ctx contractapi.TransactionContextInterface, name string, h *ct.CoverageHeader) error {
+	return ccutil.Emit(ctx, name, ct.CoverageEvent{
+		CoverageID: h.ID,
+		InsurerMSP: h.InsurerMSP,
+		Insurer:    h.Insurer,
+		TermsHash:  h.TermsHash,
+		At:         h.UpdatedAt,
+	})
+}
+
+// isCode reports whether err carries the stable code c.
+func isCode(err error, c codes.Code) bool {
+	return ccutil.AsCode(err).Code == c
+}

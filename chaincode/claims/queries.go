@@ -1,0 +1,174 @@
+package claims
+
+import (
+	"strings"
+
+	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+)
+
+// GetClaim returns a claim's public header. Readers: its provider, its insurer, its patient and
+// auditors.
+func (c *Contract) GetClaim(ctx contractapi.TransactionContextInterface, claimID string) (*ct.ClaimHeader, error) {
+	caller, err := ccutil.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := ct.CheckID("claim id", claimID); err != nil {
+		return nil, err
+	}
+	h, err := newStore(ctx).loadClaim(claimID)
+	if err != nil {
+		return nil, err
+	}
+	if !canReadClaim(caller, h) {
+		return nil, codes.New(codes.Forbidden, "GetClaim: %s may not read claim %s", who(caller), claimID)
+	}
+	return h, nil
+}
+
+// GetClaimDetails returns a claim's private record: details, adjudication and payment. Readers: its
+// provider, its insurer and an auditor of either party's organisation.
+func (c *Contract) GetClaimDetails(ctx contractapi.TransactionContextInterface, claimID string) (*ct.ClaimRecord, error) {
+	caller, err := ccutil.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := ct.CheckID("claim id", claimID); err != nil {
+		return nil, err
+	}
+	st := newStore(ctx)
+	h, err := st.loadClaim(claimID)
+	if err != nil {
+		return nil, err
+	}
+	if !canReadClaimDetails(caller, h) {
+		return nil, codes.New(codes.Forbidden, "GetClaimDetails: %s may not read the details of claim %s", who(caller), claimID)
+	}
+	cs, err := st.loadClaimState(claimID)
+	if err != nil {
+		return nil, err
+	}
+	return &cs.Record, nil
+}
+
+// ClaimHistory returns every version of a claim's public header, oldest first. Readers: as GetClaim.
+func (c *Contract) ClaimHistory(ctx contractapi.TransactionContextInterface, claimID string) ([]ct.ClaimHistoryEntry, error) {
+	h, err := c.GetClaim(ctx, claimID)
+	if err != nil {
+		return nil, err
+	}
+	k, err := ccutil.Key(ctx, objClaim, h.ID)
+	if err != nil {
+		return nil, err
+	}
+	versions, err := ccutil.History[ct.ClaimHeader](ctx, k)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ct.ClaimHistoryEntry, 0, len(versions))
+	for _, v := range versions {
+		out = append(out, ct.ClaimHistoryEntry{TxID: v.TxID, Timestamp: v.Timestamp, IsDelete: v.IsDelete, Value: v.Value})
+	}
+	return out, nil
+}
+
+// ListClaimsByProvider pages through a provider's claims, by claim id. Readers: that provider and
+// auditors.
+func (c *Contract) ListClaimsByProvider(ctx contractapi.TransactionContextInterface, providerMSP, provider string, pageSize int, bookmark string) (*ct.ClaimPage, error) {
+	caller, err := ccutil.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	self := caller.Is(ccutil.RoleProvider, ccutil.RolePharmacist) && caller.MSPID == providerMSP && caller.Subject == provider
+	if !self && !caller.Is(ccutil.RoleAuditor) {
+		return nil, codes.New(codes.Forbidden, "ListClaimsByProvider: %s may not list the claims of %s of %s", who(caller), provider, providerMSP)
+	}
+	if err := ct.CheckID("provider MSP id", providerMSP); err != nil {
+		return nil, err
+	}
+	if err := ct.CheckID("provider", provider); err != nil {
+		return nil, err
+	}
+	return listClaims(ctx, objByProvider, []string{providerMSP, provider}, pageSize, bookmark)
+}
+
+// ListClaimsByInsurer pages through the claims sent to an insurer organisation, by claim id. Readers:
+// that organisation's insurers and auditors.
+func (c *Contract) ListClaimsByInsurer(ctx contractapi.TransactionContextInterface, insurerMSP string, pageSize int, bookmark string) (*ct.ClaimPage, error) {
+	caller, err := ccutil.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	self := caller.Is(ccutil.RoleInsurer) && caller.MSPID == insurerMSP
+	if !self && !caller.Is(ccutil.RoleAuditor) {
+		return nil, codes.New(codes.Forbidden, "ListClaimsByInsurer: %s may not list the claims of %s", who(caller), insurerMSP)
+	}
+	if err := ct.CheckID("insurer MSP id", insurerMSP); err != nil {
+		return nil, err
+	}
+	return listClaims(ctx, objByInsurer, []string{insurerMSP}, pageSize, bookmark)
+}
+
+// ListClaimsByStatus pages through the claims in a status. An auditor sees every organisation's; an
+// insurer sees its own organisation's only. Others get FORBIDDEN.
+func (c *Contract) ListClaimsByStatus(ctx contractapi.TransactionContextInterface, status string, pageSize int, bookmark string) (*ct.ClaimPage, error) {
+	caller, err := ccutil.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var attrs []string
+	switch {
+	case caller.Is(ccutil.RoleAuditor):
+		attrs = []string{status}
+	case caller.Is(ccutil.RoleInsurer):
+		attrs = []string{status, caller.MSPID}
+	default:
+		return nil, codes.New(codes.Forbidden, "ListClaimsByStatus: %s may not list claims by status; insurers and auditors may", who(caller))
+	}
+	if !ct.Status(status).Valid() {
+		return nil, codes.New(codes.InvalidArgument, "status %q is unknown: want one of %v", status, ct.Statuses())
+	}
+	return listClaims(ctx, objByStatus, attrs, pageSize, bookmark)
+}
+
+// listClaims reads one page of an index and the headers it names. A bookmark must lie inside the
+// index's prefix: a peer starts the page at any bookmark it is given.
+func listClaims(ctx contractapi.TransactionContextInterface, objectType string, attrs []string, pageSize int, bookmark string) (*ct.ClaimPage, error) {
+	if bookmark != "" {
+		prefix, err := ccutil.Key(ctx, objectType, attrs...)
+		if err != nil {
+			return nil, err
+		}
+		if !strings.HasPrefix(bookmark, prefix) {
+			return nil, codes.New(codes.InvalidArgument, "the bookmark does not belong to this query")
+		}
+	}
+	stub := ctx.GetStub()
+	decode := func(key string, _ []byte) (ct.ClaimHeader, error) {
+		_, parts, err := stub.SplitCompositeKey(key)
+		if err != nil || len(parts) == 0 {
+			return ct.ClaimHeader{}, codes.New(codes.Internal, "index key %q is malformed", key)
+		}
+		k, err := ccutil.Key(ctx, objClaim, parts[len(parts)-1])
+		if err != nil {
+			return ct.ClaimHeader{}, err
+		}
+		var h ct.ClaimHeader
+		ok, err := ccutil.GetJSON(ctx, k, &h)
+		if err != nil {
+			return ct.ClaimHeader{}, err
+		}
+		if !ok {
+			return ct.ClaimHeader{}, codes.New(codes.Internal, "index key %q names a missing claim", key)
+		}
+		return h, nil
+	}
+	page, err := ccutil.ListByPartialKey(ctx, objectType, attrs, pageSize, bookmark, decode)
+	if err != nil {
+		return nil, err
+	}
+	return &ct.ClaimPage{Items: page.Items, Bookmark: page.Bookmark}, nil
+}

@@ -1,0 +1,216 @@
+package claims
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"testing"
+
+	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/consent"
+	"github.com/healthledger/healthledger/chaincode/internal/cctest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestClaimReaders(t *testing.T) {
+	f := newFixture(t)
+	f.setup()
+	f.submit("clm-1")
+	cases := []struct {
+		caller          string
+		header, details bool
+	}{
+		{"provider1", true, true},
+		{"provider2", false, false},
+		{"pharmacist1", false, false},
+		{"insurer1", true, true},
+		{"insurer2", false, false},
+		{"rivalInsurer", false, false},
+		{"patient1", true, false},
+		{"patient2", false, false},
+		{"auditor1", true, true},
+		{"auditorPharma", true, false},
+		{"manufacturer1", false, false},
+		{"noRole", false, false},
+	}
+	for _, tc := range cases {
+		verb := map[bool]string{true: " reads ", false: " may not read "}
+		t.Run(tc.caller+verb[tc.header]+"the claim and its history", func(t *testing.T) {
+			res := f.evaluate(tc.caller, "GetClaim", "clm-1")
+			hist := f.evaluate(tc.caller, "ClaimHistory", "clm-1")
+			if tc.header {
+				assert.Equal(t, "clm-1", cctest.Decode[ct.ClaimHeader](t, res).ID)
+				assert.Len(t, cctest.Decode[[]ct.ClaimHistoryEntry](t, hist), 1)
+			} else {
+				cctest.RequireCode(t, res, codes.Forbidden)
+				cctest.RequireCode(t, hist, codes.Forbidden)
+			}
+		})
+		t.Run(tc.caller+verb[tc.details]+"the claim's details", func(t *testing.T) {
+			res := f.evaluate(tc.caller, "GetClaimDetails", "clm-1")
+			if tc.details {
+				assert.Equal(t, []string{"E11.9", "I10"}, cctest.Decode[ct.ClaimRecord](t, res).Details.Diagnoses)
+			} else {
+				cctest.RequireCode(t, res, codes.Forbidden)
+			}
+		})
+	}
+	t.Run("an unknown claim is not found", func(t *testing.T) {
+		cctest.RequireCode(t, f.evaluate("insurer1", "GetClaim", "clm-404"), codes.NotFound)
+		cctest.RequireCode(t, f.evaluate("insurer1", "GetClaimDetails", "clm-404"), codes.NotFound)
+		cctest.RequireCode(t, f.evaluate("insurer1", "ClaimHistory", "clm-404"), codes.NotFound)
+	})
+}
+
+// ids lists a page's claim ids.
+func ids(p ct.ClaimPage) []string {
+	out := []string{}
+	for _, h := range p.Items {
+		out = append(out, h.ID)
+	}
+	return out
+}
+
+func TestListClaims(t *testing.T) {
+	f := newFixture(t)
+	f.setup()
+	for i := 1; i <= 5; i++ {
+		d := f.details(func(d *ct.ClaimDetails) { d.Lines[0].UnitChargeCents = 10_000 + int64(i) })
+		cctest.RequireOK(t, f.submitAs("provider1", submission("clm-"+strconv.Itoa(i)), d))
+	}
+	cctest.RequireOK(t, f.submitAs("provider2", submission("clm-9"), f.details(nil)))
+	cctest.RequireOK(t, f.invoke("insurer1", "Pend", "clm-2", "notes"))
+	cctest.RequireOK(t, f.invoke("insurer1", "Pend", "clm-4", "notes"))
+	list := func(caller, fn string, args ...string) ct.ClaimPage {
+		t.Helper()
+		return cctest.Decode[ct.ClaimPage](t, f.evaluate(caller, fn, args...))
+	}
+
+	t.Run("a provider pages through its own claims", func(t *testing.T) {
+		p1 := list("provider1", "ListClaimsByProvider", hospitalMSP, npi1, "2", "")
+		assert.Equal(t, []string{"clm-1", "clm-2"}, ids(p1))
+		require.NotEmpty(t, p1.Bookmark)
+		p2 := list("provider1", "ListClaimsByProvider", hospitalMSP, npi1, "2", p1.Bookmark)
+		assert.Equal(t, []string{"clm-3", "clm-4"}, ids(p2))
+		p3 := list("provider1", "ListClaimsByProvider", hospitalMSP, npi1, "2", p2.Bookmark)
+		assert.Equal(t, []string{"clm-5"}, ids(p3))
+		assert.Empty(t, p3.Bookmark)
+	})
+	t.Run("an empty page has an empty item list", func(t *testing.T) {
+		p := list("auditor1", "ListClaimsByProvider", hospitalMSP, "1999999999", "10", "")
+		assert.NotNil(t, p.Items)
+		assert.Empty(t, p.Items)
+	})
+	t.Run("a provider may not list another provider's claims", func(t *testing.T) {
+		cctest.RequireCode(t, f.evaluate("provider2", "ListClaimsByProvider", hospitalMSP, npi1, "10", ""), codes.Forbidden)
+	})
+	t.Run("the insurer lists the claims sent to its organisation", func(t *testing.T) {
+		assert.Equal(t, []string{"clm-1", "clm-2", "clm-3", "clm-4", "clm-5", "clm-9"}, ids(list("insurer1", "ListClaimsByInsurer", insurerMSP, "0", "")))
+	})
+	t.Run("an insurer of another organisation may not list them", func(t *testing.T) {
+		cctest.RequireCode(t, f.evaluate("rivalInsurer", "ListClaimsByInsurer", insurerMSP, "10", ""), codes.Forbidden)
+	})
+	t.Run("lists follow status changes", func(t *testing.T) {
+		assert.Equal(t, []string{"clm-2", "clm-4"}, ids(list("insurer1", "ListClaimsByStatus", "pended", "10", "")))
+		assert.Equal(t, []string{"clm-1", "clm-3", "clm-5", "clm-9"}, ids(list("auditor1", "ListClaimsByStatus", "submitted", "10", "")))
+	})
+	t.Run("an insurer sees only its own organisation's claims by status", func(t *testing.T) {
+		assert.Empty(t, ids(list("rivalInsurer", "ListClaimsByStatus", "pended", "10", "")))
+	})
+	t.Run("a provider may not list claims by status", func(t *testing.T) {
+		cctest.RequireCode(t, f.evaluate("provider1", "ListClaimsByStatus", "pended", "10", ""), codes.Forbidden)
+	})
+	t.Run("an unknown status is an invalid argument", func(t *testing.T) {
+		cctest.RequireCode(t, f.evaluate("auditor1", "ListClaimsByStatus", "lost", "10", ""), codes.InvalidArgument)
+	})
+	t.Run("a page size above the maximum is an invalid argument", func(t *testing.T) {
+		cctest.RequireCode(t, f.evaluate("auditor1", "ListClaimsByStatus", "pended", "501", ""), codes.InvalidArgument)
+	})
+	t.Run("a bookmark from another query is an invalid argument", func(t *testing.T) {
+		p := list("provider2", "ListClaimsByProvider", hospitalMSP, npi2, "1", "")
+		require.NotEmpty(t, ids(p))
+		foreign := f.l.Key(objByProvider, hospitalMSP, npi1, "clm-1")
+		cctest.RequireCode(t, f.evaluate("provider2", "ListClaimsByProvider", hospitalMSP, npi2, "1", foreign), codes.InvalidArgument)
+	})
+}
+
+func TestTheContractHardCodesNoMSPID(t *testing.T) {
+	// The second layout maps the hospital and the insurer onto one organisation.
+	f := newFixtureLayout(t, "Org1MSP", "Org1MSP")
+	f.setup()
+	h := f.submit("clm-1")
+	assert.Equal(t, "Org1MSP", h.ProviderMSP)
+	assert.Equal(t, "Org1MSP", h.InsurerMSP)
+	cctest.RequireOK(t, f.invoke("insurer1", "Adjudicate", "clm-1"))
+	cctest.RequireOK(t, f.pay("clm-1"))
+	cctest.RequireOK(t, f.invoke("insurer1", "Close", "clm-1"))
+	assert.Equal(t, ct.StatusClosed, f.header("clm-1").Status)
+}
+
+func TestWithTheRealConsentChaincode(t *testing.T) {
+	f := newFixture(t)
+	real, err := consent.NewChaincode()
+	require.NoError(t, err)
+	f.l.Register(ConsentChaincode, real)
+	cctest.RequireOK(t, f.registerCoverageAs("insurer1", covID, f.terms(nil)))
+	before := f.l.Snapshot()
+
+	t.Run("a claim without the patient's consent is forbidden", func(t *testing.T) {
+		ce := f.requireFails(t, f.submitAs("provider1", submission("clm-1"), f.details(nil)), codes.Forbidden, before)
+		assert.Contains(t, ce.Message, "no consent for disclose of Claim to InsurerMSP for HPAYMT")
+	})
+	t.Run("a claim is accepted once the patient grants disclosure for payment", func(t *testing.T) {
+		grant := fmt.Sprintf(`{"id":"c-pay","patient":%q,"grantee":%q,"decision":"permit","actions":["disclose"],"purposes":["HPAYMT"],"dataClasses":["Claim"]}`, pat1, insurerMSP)
+		cctest.RequireOK(t, f.l.Invoke(ConsentChaincode, f.who("patient1"), "Grant", []string{grant}))
+		cctest.RequireOK(t, f.submitAs("provider1", submission("clm-1"), f.details(nil)))
+	})
+	t.Run("a consent for another purpose does not count", func(t *testing.T) {
+		f.permit(pat2) // only the fake knew this
+		cctest.RequireOK(t, f.registerCoverageAs("insurer1", "cov-2", f.terms(func(c *ct.CoverageTerms) { c.Member = pat2 })))
+		grant := fmt.Sprintf(`{"id":"c-treat","patient":%q,"grantee":%q,"decision":"permit","actions":["disclose"],"purposes":["TREAT"],"dataClasses":["Claim"]}`, pat2, insurerMSP)
+		cctest.RequireOK(t, f.l.Invoke(ConsentChaincode, f.who("patient2"), "Grant", []string{grant}))
+		sub := ct.ClaimSubmission{ID: "clm-2", Patient: pat2, CoverageID: "cov-2"}
+		before := f.l.Snapshot()
+		f.requireFails(t, f.submitAs("provider1", sub, f.details(nil)), codes.Forbidden, before)
+	})
+}
+
+func TestAPeerWithoutThePrivateData(t *testing.T) {
+	f := newFixture(t)
+	f.setup()
+	f.submit("clm-1")
+
+	t.Run("answers UNAVAILABLE when a claim's details are missing", func(t *testing.T) {
+		f.l.SetPrivateData(cc, ct.Collection, f.l.Key(objClaimRecord, "clm-1"), nil)
+		cctest.RequireCode(t, f.evaluate("insurer1", "GetClaimDetails", "clm-1"), codes.Unavailable)
+		before := f.l.Snapshot()
+		f.requireFails(t, f.invoke("insurer1", "Adjudicate", "clm-1"), codes.Unavailable, before)
+	})
+	t.Run("answers UNAVAILABLE when the collection is not defined on the peer", func(t *testing.T) {
+		l := cctest.New(t)
+		chaincode, err := NewChaincode()
+		require.NoError(t, err)
+		l.Register(cc, chaincode)
+		l.DefineCollections(cc, "someOtherCollection")
+		res := l.Invoke(cc, l.Identity(insurerMSP, "insurer1", cctest.RoleAttrs("insurer", payer1)), "RegisterCoverage", []string{covID},
+			cctest.WithTransientJSON(ct.TransientCoverage, f.terms(nil)))
+		ce := cctest.RequireCode(t, res, codes.Unavailable)
+		assert.Contains(t, ce.Message, ct.Collection)
+	})
+}
+
+func TestPrivateDataErrorsAreClassified(t *testing.T) {
+	assert.Equal(t, codes.Forbidden, ccutilCode(privateErr("reading", fmt.Errorf("tx creator does not have read access permission on privatedata"))))
+	assert.Equal(t, codes.Forbidden, ccutilCode(privateErr("writing", fmt.Errorf("tx creator does not have write access permission on privatedata"))))
+	assert.Equal(t, codes.Unavailable, ccutilCode(privateErr("reading", fmt.Errorf("private data matching public hash version is not available"))))
+}
+
+func ccutilCode(err error) codes.Code {
+	var ce *codes.Error
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
+	return ""
+}

@@ -1,0 +1,426 @@
+package claimsclient_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+
+	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/codes"
+	gw "github.com/healthledger/healthledger/gateway-client"
+	claimsclient "github.com/healthledger/healthledger/gateway-client/claims"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// gateway is a fake gateway: it records every call and answers per function name.
+type gateway struct {
+	mu      sync.Mutex
+	calls   []gw.Call
+	answers map[string][]byte
+	errs    map[string]error
+}
+
+func newGateway() *gateway {
+	return &gateway{answers: map[string][]byte{}, errs: map[string]error{}}
+}
+
+func (g *gateway) handle(_ context.Context, call gw.Call) ([]byte, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.calls = append(g.calls, call)
+	if err := g.errs[call.Function]; err != nil {
+		return nil, err
+	}
+	if a, ok := g.answers[call.Function]; ok {
+		return a, nil
+	}
+	return []byte(`{}`), nil
+}
+
+func (g *gateway) answer(t *testing.T, fn string, v any) {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	require.NoError(t, err)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.answers[fn] = raw
+}
+
+func (g *gateway) recorded() []gw.Call {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]gw.Call(nil), g.calls...)
+}
+
+func (g *gateway) last(t *testing.T) gw.Call {
+	t.Helper()
+	calls := g.recorded()
+	require.NotEmpty(t, calls, "no call reached the gateway")
+	return calls[len(calls)-1]
+}
+
+const networkJSON = `{"layout":"default","channel":"healthchannel","wallet":"../wallet",
+ "orgs":[{"name":"hospital","mspId":"HospitalMSP","profile":"hospital.json","roles":["patient","provider","pharmacist"]},
+         {"name":"pharma","mspId":"PharmaMSP","profile":"pharma.json","roles":["manufacturer","distributor"]},
+         {"name":"insurer","mspId":"InsurerMSP","profile":"insurer.json","roles":["insurer","auditor"]}],
+ "identities":[], "chaincodes":["baseline","consent","provenance","claims"]}`
+
+var (
+	provider1   = gw.IdentityInfo{Name: "provider1", MSPID: "HospitalMSP", Role: "provider", Subject: "1003000126"}
+	pharmacist1 = gw.IdentityInfo{Name: "pharmacist1", MSPID: "HospitalMSP", Role: "pharmacist", Subject: "0614141000029"}
+	insurer1    = gw.IdentityInfo{Name: "insurer1", MSPID: "InsurerMSP", Role: "insurer", Subject: "PAYER-0001"}
+)
+
+func newClient(t *testing.T, g *gateway, id gw.IdentityInfo, withNetwork bool) *claimsclient.Client {
+	t.Helper()
+	opts := []gw.Option{gw.WithoutRetry()}
+	if withNetwork {
+		net, err := gw.ParseNetwork([]byte(networkJSON), t.TempDir())
+		require.NoError(t, err)
+		opts = append(opts, gw.WithNetwork(net))
+	}
+	c, err := gw.NewTestClient(g.handle, id, opts...)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	return claimsclient.New(c)
+}
+
+func details() ct.ClaimDetails {
+	return ct.ClaimDetails{
+		Diagnoses:  []string{"E11.9"},
+		Lines:      []ct.ServiceLine{{Code: "99213", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 15_000}},
+		TotalCents: 15_000,
+	}
+}
+
+func terms() ct.CoverageTerms {
+	return ct.CoverageTerms{Member: "pat-7f3a9c21", PlanID: "PPO", PeriodStart: "2024-01-01", PeriodEnd: "2025-12-31",
+		CoveredCodes: []string{"99213"}, DeductibleCents: 50_000, CoinsuranceBP: 2_000}
+}
+
+func header(id string) ct.ClaimHeader {
+	return ct.ClaimHeader{ID: id, ClaimType: ct.ClaimProfessional, ProviderMSP: "HospitalMSP", Provider: "1003000126",
+		Patient: "pat-7f3a9c21", InsurerMSP: "InsurerMSP", Insurer: "PAYER-0001", CoverageID: "cov-1", Status: ct.StatusSubmitted}
+}
+
+func TestSubmitClaim(t *testing.T) {
+	g := newGateway()
+	g.answer(t, "SubmitClaim", header("clm-1"))
+	c := newClient(t, g, provider1, true)
+
+	h, err := c.SubmitClaim(context.Background(), ct.ClaimSubmission{ID: "clm-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}, details())
+	require.NoError(t, err)
+	assert.Equal(t, "clm-1", h.ID)
+
+	call := g.last(t)
+	t.Run("submits the public header as the one argument", func(t *testing.T) {
+		assert.True(t, call.Submit)
+		assert.Equal(t, "claims", call.Chaincode)
+		require.Len(t, call.Args, 1)
+		assert.JSONEq(t, `{"id":"clm-1","patient":"pat-7f3a9c21","coverageId":"cov-1","frequencyCode":"1"}`, call.Args[0])
+	})
+	t.Run("passes the details as transient data with a fresh nonce", func(t *testing.T) {
+		var sent ct.ClaimDetails
+		require.NoError(t, json.Unmarshal(call.Transient[ct.TransientClaim], &sent))
+		assert.Len(t, sent.Nonce, 64)
+		assert.Equal(t, details().Lines, sent.Lines)
+		assert.NotContains(t, call.Args[0], "E11.9")
+	})
+	t.Run("asks the provider's and the insurer's organisations to endorse", func(t *testing.T) {
+		assert.Equal(t, []string{"HospitalMSP", "InsurerMSP"}, call.EndorsingOrgs)
+	})
+	t.Run("keeps a nonce the caller chose", func(t *testing.T) {
+		d := details()
+		d.Nonce = "my-own-nonce-0123456789abcdef0123"
+		_, err := c.SubmitClaim(context.Background(), ct.ClaimSubmission{ID: "clm-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}, d)
+		require.NoError(t, err)
+		var sent ct.ClaimDetails
+		require.NoError(t, json.Unmarshal(g.last(t).Transient[ct.TransientClaim], &sent))
+		assert.Equal(t, d.Nonce, sent.Nonce)
+	})
+}
+
+func TestSubmitClaimWithoutANetworkLeavesTheEndorsersToTheGateway(t *testing.T) {
+	g := newGateway()
+	g.answer(t, "SubmitClaim", header("clm-1"))
+	c := newClient(t, g, provider1, false)
+	_, err := c.SubmitClaim(context.Background(), ct.ClaimSubmission{ID: "clm-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}, details())
+	require.NoError(t, err)
+	assert.Empty(t, g.last(t).EndorsingOrgs)
+
+	t.Run("unless the submission names the insurer organisation", func(t *testing.T) {
+		sub := ct.ClaimSubmission{ID: "clm-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1", InsurerMSP: "Org9MSP"}
+		_, err := c.SubmitClaim(context.Background(), sub, details())
+		require.NoError(t, err)
+		assert.Equal(t, []string{"HospitalMSP", "Org9MSP"}, g.last(t).EndorsingOrgs)
+	})
+}
+
+func TestBadInputFailsLocally(t *testing.T) {
+	g := newGateway()
+	c := newClient(t, g, provider1, true)
+	ctx := context.Background()
+	sub := ct.ClaimSubmission{ID: "clm-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}
+	cases := []struct {
+		name string
+		call func() error
+	}{
+		{"a total that is not the sum of the lines", func() error {
+			d := details()
+			d.TotalCents++
+			_, err := c.SubmitClaim(ctx, sub, d)
+			return err
+		}},
+		{"a malformed ICD-10 code", func() error {
+			d := details()
+			d.Diagnoses = []string{"1234"}
+			_, err := c.SubmitClaim(ctx, sub, d)
+			return err
+		}},
+		{"a drug line on a provider's claim", func() error {
+			d := details()
+			d.Lines[0].Code = "00614141000012"
+			d.Lines[0].Unit = &ct.UnitRef{GTIN: "00614141000012", Serial: "1"}
+			_, err := c.SubmitClaim(ctx, sub, d)
+			return err
+		}},
+		{"a replacement without its original", func() error {
+			s := sub
+			s.FrequencyCode = ct.FrequencyReplacement
+			_, err := c.SubmitClaim(ctx, s, details())
+			return err
+		}},
+		{"a malformed claim id", func() error { _, err := c.Adjudicate(ctx, "clm 1"); return err }},
+		{"an empty pend reason", func() error { _, err := c.Pend(ctx, "clm-1", ""); return err }},
+		{"a negative payment", func() error { _, err := c.Pay(ctx, "clm-1", -1, "EFT-1"); return err }},
+		{"an unknown status", func() error { _, err := c.ListClaimsByStatus(ctx, "lost", 10, ""); return err }},
+		{"a page size above the maximum", func() error { _, err := c.ListClaimsByInsurer(ctx, "InsurerMSP", 501, ""); return err }},
+		{"coverage terms with coinsurance and a copay", func() error {
+			tm := terms()
+			tm.CopayCents = 1
+			_, err := c.RegisterCoverage(ctx, "cov-1", tm)
+			return err
+		}},
+	}
+	for _, tc := range cases {
+		t.Run("refuses "+tc.name+" without a call", func(t *testing.T) {
+			err := tc.call()
+			require.ErrorIs(t, err, gw.ErrInvalidArgument)
+			assert.Empty(t, g.recorded())
+		})
+	}
+}
+
+func TestChaincodeErrorsMapToSentinels(t *testing.T) {
+	g := newGateway()
+	g.errs["SubmitClaim"] = codes.New(codes.Duplicate, "claim clm-2 duplicates claim clm-1")
+	g.errs["GetClaimDetails"] = codes.New(codes.Forbidden, "GetClaimDetails: no")
+	c := newClient(t, g, provider1, true)
+
+	_, err := c.SubmitClaim(context.Background(), ct.ClaimSubmission{ID: "clm-2", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}, details())
+	require.ErrorIs(t, err, gw.ErrDuplicate)
+	assert.Contains(t, err.Error(), "clm-1")
+	var ge *gw.Error
+	require.ErrorAs(t, err, &ge)
+	assert.Equal(t, codes.Duplicate, ge.Code)
+
+	_, err = c.GetClaimDetails(context.Background(), "clm-1")
+	require.ErrorIs(t, err, gw.ErrForbidden)
+}
+
+func TestTransitionsAreEndorsedByTheClaimsParties(t *testing.T) {
+	g := newGateway()
+	h := header("clm-1")
+	h.ProviderMSP, h.InsurerMSP = "ClinicMSP", "InsurerMSP"
+	g.answer(t, "GetClaim", h)
+	adjudicated := h
+	adjudicated.Status, adjudicated.Outcome = ct.StatusAdjudicated, ct.OutcomeApproved
+	g.answer(t, "Adjudicate", adjudicated)
+	c := newClient(t, g, insurer1, true)
+
+	got, err := c.Adjudicate(context.Background(), "clm-1")
+	require.NoError(t, err)
+	assert.Equal(t, ct.OutcomeApproved, got.Outcome)
+	calls := g.recorded()
+	require.Len(t, calls, 2)
+	t.Run("reads the claim's parties first", func(t *testing.T) {
+		assert.False(t, calls[0].Submit)
+		assert.Equal(t, "GetClaim", calls[0].Function)
+	})
+	t.Run("then asks both parties' organisations to endorse", func(t *testing.T) {
+		assert.True(t, calls[1].Submit)
+		assert.Equal(t, []string{"clm-1"}, calls[1].Args)
+		assert.Equal(t, []string{"ClinicMSP", "InsurerMSP"}, calls[1].EndorsingOrgs)
+	})
+	t.Run("remembers the parties for the next call", func(t *testing.T) {
+		_, err := c.Pay(context.Background(), "clm-1", 12_000, "EFT-1")
+		require.NoError(t, err)
+		calls := g.recorded()
+		require.Len(t, calls, 3)
+		pay := calls[2]
+		assert.Equal(t, "Pay", pay.Function)
+		assert.Equal(t, []string{"clm-1"}, pay.Args)
+		assert.Equal(t, []string{"ClinicMSP", "InsurerMSP"}, pay.EndorsingOrgs)
+		assert.JSONEq(t, `{"amountCents":12000,"paymentRef":"EFT-1"}`, string(pay.Transient[ct.TransientPayment]))
+	})
+	t.Run("a claim that cannot be read is not submitted", func(t *testing.T) {
+		g.errs["GetClaim"] = codes.New(codes.NotFound, "claim clm-9")
+		_, err := c.Close(context.Background(), "clm-9")
+		require.ErrorIs(t, err, gw.ErrNotFound)
+		assert.Len(t, g.recorded(), 4)
+	})
+}
+
+func TestLifecycleCallsSendTheirArguments(t *testing.T) {
+	g := newGateway()
+	g.answer(t, "SubmitClaim", header("clm-1"))
+	c := newClient(t, g, provider1, true)
+	ctx := context.Background()
+	_, err := c.SubmitClaim(ctx, ct.ClaimSubmission{ID: "clm-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}, details())
+	require.NoError(t, err)
+
+	cases := []struct {
+		name string
+		call func() error
+		fn   string
+		args []string
+	}{
+		{"Pend sends the id and the reason", func() error { _, err := c.Pend(ctx, "clm-1", "notes"); return err }, "Pend", []string{"clm-1", "notes"}},
+		{"Appeal sends the id and the reason", func() error { _, err := c.Appeal(ctx, "clm-1", "covered"); return err }, "Appeal", []string{"clm-1", "covered"}},
+		{"Void sends the id and the reason", func() error { _, err := c.Void(ctx, "clm-1", "error"); return err }, "Void", []string{"clm-1", "error"}},
+		{"Close sends the id", func() error { _, err := c.Close(ctx, "clm-1"); return err }, "Close", []string{"clm-1"}},
+		{"Resubmit sends the id and the details as transient data", func() error {
+			_, err := c.Resubmit(ctx, "clm-1", details())
+			return err
+		}, "Resubmit", []string{"clm-1"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			require.NoError(t, tc.call())
+			call := g.last(t)
+			assert.True(t, call.Submit)
+			assert.Equal(t, tc.fn, call.Function)
+			assert.Equal(t, tc.args, call.Args)
+			assert.Equal(t, []string{"HospitalMSP", "InsurerMSP"}, call.EndorsingOrgs)
+			if tc.fn == "Resubmit" {
+				assert.Contains(t, string(call.Transient[ct.TransientClaim]), `"nonce"`)
+			}
+		})
+	}
+	assert.Len(t, g.recorded(), 1+len(cases), "the submitted claim's parties were remembered")
+}
+
+func TestPharmacistsSubmitDrugLines(t *testing.T) {
+	g := newGateway()
+	g.answer(t, "SubmitClaim", header("rx-1"))
+	c := newClient(t, g, pharmacist1, true)
+	d := ct.ClaimDetails{
+		Diagnoses: []string{"E11.9"},
+		Lines: []ct.ServiceLine{{Code: "00614141000012", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 4_200,
+			Unit: &ct.UnitRef{GTIN: "00614141000012", Serial: "SN-1"}}},
+		TotalCents: 4_200,
+	}
+	_, err := c.SubmitClaim(context.Background(), ct.ClaimSubmission{ID: "rx-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}, d)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"HospitalMSP", "InsurerMSP"}, g.last(t).EndorsingOrgs)
+}
+
+func TestRegisterCoverage(t *testing.T) {
+	g := newGateway()
+	g.answer(t, "RegisterCoverage", ct.CoverageHeader{ID: "cov-1", InsurerMSP: "InsurerMSP", Insurer: "PAYER-0001", Member: "pat-7f3a9c21"})
+	c := newClient(t, g, insurer1, true)
+	h, err := c.RegisterCoverage(context.Background(), "cov-1", terms())
+	require.NoError(t, err)
+	assert.Equal(t, "pat-7f3a9c21", h.Member)
+
+	call := g.last(t)
+	assert.Equal(t, []string{"cov-1"}, call.Args)
+	assert.Equal(t, []string{"InsurerMSP", "HospitalMSP"}, call.EndorsingOrgs)
+	var sent ct.CoverageTerms
+	require.NoError(t, json.Unmarshal(call.Transient[ct.TransientCoverage], &sent))
+	assert.Len(t, sent.Nonce, 64)
+	assert.Equal(t, int64(2_000), sent.CoinsuranceBP)
+
+	t.Run("without a network the gateway picks the endorsers", func(t *testing.T) {
+		g := newGateway()
+		c := newClient(t, g, insurer1, false)
+		_, err := c.UpdateCoverage(context.Background(), "cov-1", terms())
+		require.NoError(t, err)
+		assert.Equal(t, "UpdateCoverage", g.last(t).Function)
+		assert.Empty(t, g.last(t).EndorsingOrgs)
+	})
+}
+
+func TestVerifyClaimDetails(t *testing.T) {
+	d := details()
+	d.Nonce = "0123456789abcdef0123456789abcdef"
+	g := newGateway()
+	h := header("clm-1")
+	h.DetailsHash = ct.HashDetails(d)
+	g.answer(t, "GetClaim", h)
+	g.answer(t, "GetClaimDetails", ct.ClaimRecord{ClaimID: "clm-1", DetailsHash: h.DetailsHash, Details: d})
+	c := newClient(t, g, insurer1, true)
+
+	rec, err := c.VerifyClaimDetails(context.Background(), "clm-1")
+	require.NoError(t, err)
+	assert.Equal(t, d, rec.Details)
+
+	t.Run("details that do not hash to the header are a mismatch", func(t *testing.T) {
+		tampered := d
+		tampered.TotalCents = 1
+		g.answer(t, "GetClaimDetails", ct.ClaimRecord{ClaimID: "clm-1", DetailsHash: h.DetailsHash, Details: tampered})
+		_, err := c.VerifyClaimDetails(context.Background(), "clm-1")
+		require.ErrorIs(t, err, claimsclient.ErrDetailsMismatch)
+	})
+}
+
+func TestQueries(t *testing.T) {
+	g := newGateway()
+	g.answer(t, "ListClaimsByProvider", map[string]any{"items": nil, "bookmark": ""})
+	g.answer(t, "ListClaimsByStatus", ct.ClaimPage{Items: []ct.ClaimHeader{header("clm-1")}, Bookmark: "next"})
+	g.answer(t, "ClaimHistory", nil)
+	c := newClient(t, g, insurer1, true)
+	ctx := context.Background()
+
+	p, err := c.ListClaimsByProvider(ctx, "HospitalMSP", "1003000126", 0, "")
+	require.NoError(t, err)
+	assert.NotNil(t, p.Items)
+	assert.Empty(t, p.Items)
+	assert.Equal(t, []string{"HospitalMSP", "1003000126", "0", ""}, g.last(t).Args)
+	assert.False(t, g.last(t).Submit)
+
+	p, err = c.ListClaimsByStatus(ctx, ct.StatusPended, 25, "bm")
+	require.NoError(t, err)
+	assert.Equal(t, "next", p.Bookmark)
+	assert.Equal(t, []string{"pended", "25", "bm"}, g.last(t).Args)
+
+	_, err = c.ListClaimsByInsurer(ctx, "InsurerMSP", 10, "")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"InsurerMSP", "10", ""}, g.last(t).Args)
+
+	hist, err := c.ClaimHistory(ctx, "clm-1")
+	require.NoError(t, err)
+	assert.NotNil(t, hist)
+
+	cov, err := c.GetCoverageTerms(ctx, "cov-1")
+	require.NoError(t, err)
+	assert.NotNil(t, cov.Accumulators)
+}
+
+func TestDecodeEvent(t *testing.T) {
+	ev, err := claimsclient.DecodeEvent(gw.ChaincodeEvent{Name: ct.EventClaimAdjudicated, Payload: []byte(`{"claimId":"clm-1","status":"adjudicated","outcome":"partial"}`)})
+	require.NoError(t, err)
+	require.IsType(t, &ct.ClaimEvent{}, ev)
+	assert.Equal(t, ct.OutcomePartial, ev.(*ct.ClaimEvent).Outcome)
+
+	ev, err = claimsclient.DecodeEvent(gw.ChaincodeEvent{Name: ct.EventCoverageRegistered, Payload: []byte(`{"coverageId":"cov-1"}`)})
+	require.NoError(t, err)
+	require.IsType(t, &ct.CoverageEvent{}, ev)
+
+	_, err = claimsclient.DecodeEvent(gw.ChaincodeEvent{Name: "Unknown"})
+	require.Error(t, err)
+	assert.False(t, errors.Is(err, gw.ErrInvalidArgument))
+}

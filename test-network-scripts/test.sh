@@ -58,7 +58,7 @@ if [ "$what" != unit ]; then
       net "$tgt" down --purge >/dev/null; net "$tn" down --purge >/dev/null
       left=$(for p in $recorded; do
         st=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null || true)
-        [ -n "$st" ] && [ "$st" != Z ] && echo "$p"
+        if [ -n "$st" ] && [ "$st" != Z ]; then echo "$p"; fi
       done)
       if [ -n "$left" ]; then echo "processes left after network down: $left"; return 1; fi
       return 0

@@ -132,7 +132,9 @@ policy_expr() {
 
 # collections_json: the collection config for CC_COLLECTIONS, or empty when it has none.
 #   none
-#   per-org:PREFIX:ROLE      one collection PREFIX<MSP> per org holding ROLE, readable by that org only
+#   per-org:PREFIX:ROLES     one collection PREFIX<MSP> per org holding one of ROLES, readable by that
+#                            org only; writable by any client the contract allows (a patient of
+#                            another org must be able to erase)
 #   shared:NAME:R1,R2        one collection NAME whose members are the orgs holding R1, R2 ...
 collections_json() {
   local kind=${CC_COLLECTIONS%%:*} rest=${CC_COLLECTIONS#*:} msp out="[]"
@@ -142,7 +144,7 @@ collections_json() {
       local prefix=${rest%%:*} role=${rest#*:}
       while read -r msp; do
         out=$(jq --arg n "$prefix$msp" --arg p "OR('$msp.member')" \
-          '. + [{name:$n, policy:$p, requiredPeerCount:0, maxPeerCount:0, blockToLive:0, memberOnlyRead:true, memberOnlyWrite:true}]' <<<"$out")
+          '. + [{name:$n, policy:$p, requiredPeerCount:0, maxPeerCount:0, blockToLive:0, memberOnlyRead:true, memberOnlyWrite:false}]' <<<"$out")
       done < <(msps_of_roles "$role") ;;
     shared)
       local name=${rest%%:*} roles=${rest#*:} members

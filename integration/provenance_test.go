@@ -1,0 +1,585 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"testing"
+	"time"
+
+	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	gw "github.com/healthledger/healthledger/gateway-client"
+	provenanceclient "github.com/healthledger/healthledger/gateway-client/provenance"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
+)
+
+// The provenance tests drive the provenance chaincode through its typed SDK client, one identity per
+// supply-chain role, on a product of their own (a fresh GTIN per test, so every lot, serial and event
+// is new to the ledger).
+//
+// Provenance is endorsed by a MAJORITY of the orgs, and each org's peer commits a block on its own: a
+// transaction that just committed on the submitter's peer may not be on the other endorsers yet. So
+// after every submit a test waits (provSync) until every org's peer has reached the height of the
+// most advanced one before the next actor moves.
+
+// provActor is one identity of the supply chain, connected through its org's gateway.
+type provActor struct {
+	c     *gw.Client
+	prov  *provenanceclient.Client
+	party pt.Party // MSP id and GLN (the certificate's subject)
+}
+
+// provWorld is one test's cast and product.
+type provWorld struct {
+	mfr, dist, pharm, aud provActor
+	orgs                  []*gw.Client // one client per org, to wait on every peer
+	product               *pt.Product
+}
+
+// provSetup connects the manufacturer, distributor, pharmacist and auditor, registers the three
+// parties (or finds them registered by an earlier run) and registers a new product stored at 2-8 °C.
+func provSetup(t *testing.T) *provWorld {
+	t.Helper()
+	w := &provWorld{
+		mfr:   provConnect(t, "manufacturer"),
+		dist:  provConnect(t, "distributor"),
+		pharm: provConnect(t, "pharmacist"),
+		aud:   provConnect(t, "auditor"),
+	}
+	for _, o := range env.net.Orgs() {
+		w.orgs = append(w.orgs, connect(t, identityOfOrg(t, o.Name).Name))
+	}
+	for _, a := range []provActor{w.mfr, w.dist, w.pharm} {
+		rec, err := a.prov.EnsureRegistered(ctx(t))
+		require.NoError(t, err, "registering %s", a.party)
+		require.Equal(t, a.party, rec.Party())
+		require.Equal(t, a.c.Identity().Role, rec.Role)
+	}
+	gtin := provGTIN(t)
+	p, err := w.mfr.prov.RegisterProduct(ctx(t), pt.ProductSpec{
+		GTIN: gtin, Name: "Integration test insulin glargine", Strength: "100 U/mL", DosageForm: "solution for injection",
+		Storage: &pt.TempRange{MinCelsius: 2, MaxCelsius: 8},
+	})
+	require.NoError(t, err)
+	require.Equal(t, gtin, p.GTIN)
+	require.Equal(t, w.mfr.party, p.Manufacturer)
+	w.product = p
+	provSync(t, w)
+	return w
+}
+
+// provConnect connects the first identity holding role and reads its party from its certificate.
+func provConnect(t *testing.T, role string) provActor {
+	t.Helper()
+	c := connect(t, identity(t, role, 0).Name)
+	id := c.Identity()
+	require.Equal(t, role, id.Role)
+	return provActor{c: c, prov: provenanceclient.New(c), party: pt.Party{MSPID: id.MSPID, GLN: id.Subject}}
+}
+
+// provGTIN draws a new GTIN-14 (12 random digits after a zero indicator, then the check digit).
+func provGTIN(t *testing.T) string {
+	t.Helper()
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000_000_000))
+	require.NoError(t, err)
+	body := fmt.Sprintf("0%012d", n.Int64())
+	sum := 0
+	for i := 0; i < len(body); i++ {
+		d := int(body[len(body)-1-i] - '0')
+		if i%2 == 0 {
+			d *= 3
+		}
+		sum += d
+	}
+	gtin := fmt.Sprintf("%s%d", body, (10-sum%10)%10)
+	norm, err := pt.NormalizeGTIN(gtin)
+	require.NoError(t, err)
+	return norm
+}
+
+// provHeight asks c's peer how many blocks the channel has.
+func provHeight(ctx context.Context, c *gw.Client) (uint64, error) {
+	raw, err := c.Contract("qscc").Evaluate(ctx, "GetChainInfo", []string{env.net.Channel()})
+	if err != nil {
+		return 0, fmt.Errorf("chain info from %s: %w", c.Identity().MSPID, err)
+	}
+	var info common.BlockchainInfo
+	if err := proto.Unmarshal(raw, &info); err != nil {
+		return 0, fmt.Errorf("chain info from %s: %w", c.Identity().MSPID, err)
+	}
+	return info.GetHeight(), nil
+}
+
+// provSync waits until every org's peer has the blocks of the most advanced one, so the next
+// transaction is endorsed on peers that all see what the previous one wrote.
+func provSync(t *testing.T, w *provWorld) {
+	t.Helper()
+	var target uint64
+	for _, c := range w.orgs {
+		h, err := provHeight(ctx(t), c)
+		require.NoError(t, err)
+		target = max(target, h)
+	}
+	for _, c := range w.orgs {
+		eventually(t, "peer of "+c.Identity().MSPID+" catching up", func() error {
+			h, err := provHeight(ctx(t), c)
+			if err != nil {
+				return err
+			}
+			if h < target {
+				return fmt.Errorf("height %d, want %d", h, target)
+			}
+			return nil
+		})
+	}
+}
+
+// provSerials returns n serials prefix00001, prefix00002, ...
+func provSerials(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s%05d", prefix, i+1)
+	}
+	return out
+}
+
+// provBatchSpec is a batch of the world's product made a month ago, expiring in two years.
+func provBatchSpec(w *provWorld, lot string, quantity int) pt.BatchSpec {
+	today := time.Now().UTC()
+	return pt.BatchSpec{
+		GTIN: w.product.GTIN, Lot: lot, Quantity: quantity,
+		ManufacturedOn: today.AddDate(0, -1, 0).Format(pt.DateLayout),
+		Expiry:         today.AddDate(2, 0, 0).Format(pt.DateLayout),
+	}
+}
+
+// provCommission commissions a batch of the world's product with the given serials.
+func provCommission(t *testing.T, w *provWorld, lot string, serials []string) *pt.Batch {
+	t.Helper()
+	spec := provBatchSpec(w, lot, len(serials))
+	spec.Serials = serials
+	b, err := w.mfr.prov.CommissionBatch(ctx(t), spec)
+	require.NoError(t, err)
+	require.Equal(t, len(serials), b.SerialCount)
+	require.Equal(t, w.mfr.party, b.Custody.Holder)
+	provSync(t, w)
+	return b
+}
+
+// provShip ships units of a batch (its main stock when serials is nil) from one actor to another.
+func provShip(t *testing.T, w *provWorld, from, to provActor, b *pt.Batch, serials []string) *pt.Shipment {
+	t.Helper()
+	sh, err := from.prov.Ship(ctx(t), pt.ShipmentSpec{
+		ShipmentID: unique("prov-sh"), GTIN: b.GTIN, Lot: b.Lot, Serials: serials, Receiver: to.party,
+	})
+	require.NoError(t, err)
+	require.Equal(t, pt.ShipmentInTransit, sh.Status)
+	require.Equal(t, from.party, sh.Sender)
+	require.Equal(t, to.party, sh.Receiver)
+	require.Equal(t, serials == nil, sh.WholeBatch)
+	provSync(t, w)
+	return sh
+}
+
+// provReceive receives a shipment as by.
+func provReceive(t *testing.T, w *provWorld, by provActor, sh *pt.Shipment) {
+	t.Helper()
+	got, err := by.prov.Receive(ctx(t), sh.ShipmentID)
+	require.NoError(t, err)
+	require.Equal(t, pt.ShipmentReceived, got.Status)
+	require.NotNil(t, got.ReceivedAt)
+	provSync(t, w)
+}
+
+// provToPharmacy commissions a batch with serials, ships its main stock to the distributor, who
+// receives it and ships the first toPharmacy serials to the pharmacy, which receives them.
+func provToPharmacy(t *testing.T, w *provWorld, lot string, serials []string, toPharmacy int) *pt.Batch {
+	t.Helper()
+	b := provCommission(t, w, lot, serials)
+	provReceive(t, w, w.dist, provShip(t, w, w.mfr, w.dist, b, nil))
+	provReceive(t, w, w.pharm, provShip(t, w, w.dist, w.pharm, b, serials[:toPharmacy]))
+	return b
+}
+
+// provVerify asks, as who, what Verify answers for one unit of b.
+func provVerify(t *testing.T, who provActor, b *pt.Batch, serial string) *pt.VerifyResult {
+	t.Helper()
+	res, err := who.prov.Verify(ctx(t), b.GTIN, serial, b.Lot, b.Expiry)
+	require.NoError(t, err, "verifying %s", serial)
+	require.Equal(t, b.GTIN, res.GTIN)
+	require.Equal(t, serial, res.Serial)
+	return res
+}
+
+// provWalk reads every page of a custody query, pageSize events at a time.
+func provWalk(t *testing.T, pageSize int, page func(bookmark string) (*pt.EventPage, error)) []pt.Event {
+	t.Helper()
+	all := []pt.Event{}
+	bookmark := ""
+	for pages := 1; ; pages++ {
+		p, err := page(bookmark)
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(p.Items), pageSize)
+		all = append(all, p.Items...)
+		if p.Bookmark == "" {
+			return all
+		}
+		require.Less(t, pages, 100, "paging does not end")
+		bookmark = p.Bookmark
+	}
+}
+
+// provTypes lists the events' types.
+func provTypes(events []pt.Event) []string {
+	out := make([]string, len(events))
+	for i, e := range events {
+		out[i] = e.Type
+	}
+	return out
+}
+
+func TestProvenanceHappyPathFromCommissioningToDispense(t *testing.T) {
+	w := provSetup(t)
+	serials := provSerials("S", 6)
+
+	b := provCommission(t, w, "LOT-HAPPY", serials)
+	require.Equal(t, pt.UnitActive, b.Custody.State)
+	require.Equal(t, 6, b.MainStock)
+	require.Equal(t, pt.VerifyVerified, provVerify(t, w.pharm, b, "S00001").Result, "a commissioned unit verifies")
+
+	toDist := provShip(t, w, w.mfr, w.dist, b, nil)
+	require.Equal(t, 6, toDist.Quantity)
+	inTransit, err := w.dist.prov.GetBatch(ctx(t), b.GTIN, b.Lot)
+	require.NoError(t, err)
+	require.Equal(t, pt.UnitInTransit, inTransit.Custody.State)
+	require.Equal(t, w.dist.party, *inTransit.Custody.Receiver)
+	provReceive(t, w, w.dist, toDist)
+
+	received, err := w.dist.prov.GetBatch(ctx(t), b.GTIN, b.Lot)
+	require.NoError(t, err)
+	require.Equal(t, w.dist.party, received.Custody.Holder, "receiving passes custody of the main stock")
+	require.Equal(t, pt.UnitActive, received.Custody.State)
+
+	toPharm := provShip(t, w, w.dist, w.pharm, b, []string{"S00001", "S00002"})
+	require.Equal(t, 2, toPharm.Quantity)
+	provReceive(t, w, w.pharm, toPharm)
+
+	unit, err := w.pharm.prov.GetUnit(ctx(t), b.GTIN, "S00001")
+	require.NoError(t, err)
+	require.Equal(t, w.pharm.party, unit.Holder)
+	require.Equal(t, pt.UnitActive, unit.Status)
+	require.Equal(t, pt.VerifyVerified, provVerify(t, w.pharm, b, "S00001").Result, "the pharmacy verifies before dispensing")
+
+	res, err := w.pharm.prov.Dispense(ctx(t), b.GTIN, "S00001", pt.EventContext{EventID: unique("prov-fill")})
+	require.NoError(t, err)
+	require.True(t, res.Accepted)
+	require.Equal(t, pt.UnitDispensed, res.Unit.Status)
+	require.Equal(t, w.pharm.party, *res.Unit.DispensedBy)
+	require.Equal(t, pt.EventDispensed, res.Event.Type)
+	provSync(t, w)
+
+	for _, who := range []provActor{w.pharm, w.mfr, w.aud} {
+		require.Equal(t, pt.VerifyDispensed, provVerify(t, who, b, "S00001").Result, "a dispensed unit, asked by %s", who.party)
+	}
+	require.Equal(t, pt.VerifyVerified, provVerify(t, w.pharm, b, "S00002").Result, "the other unit at the pharmacy")
+	require.Equal(t, pt.VerifyVerified, provVerify(t, w.pharm, b, "S00006").Result, "a unit still with the distributor")
+	require.False(t, provVerify(t, w.pharm, b, "S00006").Suspect)
+
+	t.Run("the unit's chain of custody lists its events in order", func(t *testing.T) {
+		events := provWalk(t, 2, func(bm string) (*pt.EventPage, error) {
+			return w.aud.prov.UnitCustody(ctx(t), b.GTIN, "S00001", 2, bm)
+		})
+		require.Equal(t, []string{pt.EventBatchCommissioned, pt.EventShipped, pt.EventReceived, pt.EventShipped,
+			pt.EventReceived, pt.EventDispensed}, provTypes(events))
+		for i := 1; i < len(events); i++ {
+			require.True(t, events[i].RecordTime.After(events[i-1].RecordTime), "event %d is not after event %d", i, i-1)
+		}
+		require.Equal(t, w.mfr.party, events[0].Actor)
+		require.Equal(t, toDist.ShipmentID, events[1].ShipmentID)
+		require.Equal(t, w.dist.party, *events[1].Destination)
+		require.Equal(t, w.dist.party, events[2].Actor)
+		require.Equal(t, toPharm.ShipmentID, events[3].ShipmentID)
+		require.Equal(t, w.pharm.party, events[4].Actor)
+		require.Equal(t, w.pharm.party, events[5].Actor)
+		require.Equal(t, []string{"S00001"}, events[5].Serials)
+		require.Equal(t, pt.BizStepDispensing, events[5].BizStep)
+	})
+	t.Run("the batch's chain of custody lists the same events", func(t *testing.T) {
+		events := provWalk(t, 4, func(bm string) (*pt.EventPage, error) {
+			return w.aud.prov.BatchCustody(ctx(t), b.GTIN, b.Lot, 4, bm)
+		})
+		require.Equal(t, []string{pt.EventBatchCommissioned, pt.EventShipped, pt.EventReceived, pt.EventShipped,
+			pt.EventReceived, pt.EventDispensed}, provTypes(events))
+		require.Equal(t, pt.ScopeStock, events[1].Scope)
+		require.Equal(t, pt.ScopeUnits, events[3].Scope)
+	})
+	t.Run("the other unit's chain of custody stops at its batch's last move", func(t *testing.T) {
+		events := provWalk(t, 50, func(bm string) (*pt.EventPage, error) {
+			return w.dist.prov.UnitCustody(ctx(t), b.GTIN, "S00006", 50, bm)
+		})
+		require.Equal(t, []string{pt.EventBatchCommissioned, pt.EventShipped, pt.EventReceived}, provTypes(events))
+	})
+}
+
+func TestProvenanceDoubleDispenseIsCaughtAndFlagsTheUnitAndBatchSuspect(t *testing.T) {
+	w := provSetup(t)
+	b := provToPharmacy(t, w, "LOT-DOUBLE", provSerials("D", 4), 2)
+
+	fill := unique("prov-fill")
+	first, err := w.pharm.prov.Dispense(ctx(t), b.GTIN, "D00001", pt.EventContext{EventID: fill})
+	require.NoError(t, err)
+	require.True(t, first.Accepted)
+	provSync(t, w)
+
+	t.Run("a retry of the same dispense is a duplicate and flags nothing", func(t *testing.T) {
+		_, err := w.pharm.prov.Dispense(ctx(t), b.GTIN, "D00001", pt.EventContext{EventID: fill})
+		require.ErrorIs(t, err, gw.ErrDuplicate)
+		u, err := w.pharm.prov.GetUnit(ctx(t), b.GTIN, "D00001")
+		require.NoError(t, err)
+		require.False(t, u.Suspect)
+	})
+
+	t.Run("a second dispense is rejected with PRECONDITION_FAILED", func(t *testing.T) {
+		res, err := w.pharm.prov.Dispense(ctx(t), b.GTIN, "D00001", pt.EventContext{EventID: unique("prov-copy")})
+		require.ErrorIs(t, err, gw.ErrPreconditionFailed)
+		var rejected *provenanceclient.DispenseRejectedError
+		require.ErrorAs(t, err, &rejected)
+		require.NotNil(t, res)
+		require.False(t, res.Accepted)
+		require.Equal(t, "PRECONDITION_FAILED", res.Code)
+		require.NotEmpty(t, res.Reason)
+		require.Equal(t, pt.EventDispenseRejected, res.Event.Type)
+		require.Equal(t, pt.DispositionNonSellableOther, res.Event.Disposition)
+		provSync(t, w)
+	})
+
+	t.Run("the unit is flagged suspect and its first dispense stands", func(t *testing.T) {
+		u, err := w.aud.prov.GetUnit(ctx(t), b.GTIN, "D00001")
+		require.NoError(t, err)
+		require.True(t, u.Suspect)
+		require.Equal(t, pt.UnitDispensed, u.Status)
+		require.Equal(t, fill, u.DispenseEventID)
+		require.Equal(t, w.pharm.party, *u.DispensedBy)
+		v := provVerify(t, w.aud, b, "D00001")
+		require.Equal(t, pt.VerifyDispensed, v.Result)
+		require.True(t, v.Suspect)
+	})
+
+	t.Run("the batch is flagged suspect and every unit of it verifies as suspect", func(t *testing.T) {
+		got, err := w.aud.prov.GetBatch(ctx(t), b.GTIN, b.Lot)
+		require.NoError(t, err)
+		require.True(t, got.Suspect)
+		require.NotNil(t, got.SuspectInfo)
+		require.Equal(t, w.pharm.party, got.SuspectInfo.By)
+		require.Equal(t, pt.BatchSuspect, got.Status)
+		v := provVerify(t, w.aud, b, "D00004")
+		require.Equal(t, pt.VerifyVerified, v.Result)
+		require.True(t, v.Suspect)
+	})
+
+	t.Run("the rejection is in the unit's chain of custody", func(t *testing.T) {
+		events := provWalk(t, 50, func(bm string) (*pt.EventPage, error) {
+			return w.aud.prov.UnitCustody(ctx(t), b.GTIN, "D00001", 50, bm)
+		})
+		types := provTypes(events)
+		require.Equal(t, []string{pt.EventDispensed, pt.EventDispenseRejected}, types[len(types)-2:])
+	})
+}
+
+// provNextEvent reads the stream until an event of the given type about the batch arrives.
+func provNextEvent(t *testing.T, s *gw.ChaincodeEventStream, name string, b *pt.Batch) *pt.Event {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx(t), 30*time.Second)
+	defer cancel()
+	for {
+		e, err := s.Next(c)
+		require.NoError(t, err, "waiting for the %s event of %s lot %s", name, b.GTIN, b.Lot)
+		if e.Name != name {
+			continue
+		}
+		ev, err := gw.DecodeEvent[pt.Event](e)
+		require.NoError(t, err)
+		if ev.GTIN == b.GTIN && ev.Lot == b.Lot {
+			require.Equal(t, e.TransactionID, ev.TxID)
+			return ev
+		}
+	}
+}
+
+func TestProvenanceRecallReachesUnitsHeldByTwoOwners(t *testing.T) {
+	w := provSetup(t)
+	b := provToPharmacy(t, w, "LOT-RECALL", provSerials("R", 5), 2)
+
+	// The pharmacy listens to the chaincode's events from the current block on, as its application would.
+	from, err := provHeight(ctx(t), w.pharm.c)
+	require.NoError(t, err)
+	stream, err := w.pharm.c.ChaincodeEvents(ctx(t), provenanceclient.Chaincode, gw.WithStartBlock(from))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = stream.Close() })
+
+	ev, err := w.mfr.prov.Recall(ctx(t), b.GTIN, b.Lot, "integration test: out-of-specification assay")
+	require.NoError(t, err)
+	require.Equal(t, pt.EventRecalled, ev.Type)
+	require.ElementsMatch(t, []pt.Party{w.dist.party, w.pharm.party}, ev.Holders, "the recall names both holders")
+	provSync(t, w)
+
+	t.Run("the pharmacy hears of the recall on the event stream, naming it", func(t *testing.T) {
+		heard := provNextEvent(t, stream, pt.EventRecalled, b)
+		require.Equal(t, ev.EventID, heard.EventID)
+		require.Contains(t, heard.Holders, w.pharm.party)
+		require.Contains(t, heard.Holders, w.dist.party)
+		require.Equal(t, pt.DispositionRecalled, heard.Disposition)
+	})
+	t.Run("a unit at the pharmacy and one at the distributor both verify as recalled", func(t *testing.T) {
+		require.Equal(t, pt.VerifyRecalled, provVerify(t, w.pharm, b, "R00001").Result)
+		require.Equal(t, pt.VerifyRecalled, provVerify(t, w.dist, b, "R00005").Result)
+		u, err := w.dist.prov.GetUnit(ctx(t), b.GTIN, "R00005")
+		require.NoError(t, err)
+		require.True(t, u.Recalled)
+		require.Equal(t, w.dist.party, u.Holder)
+	})
+	t.Run("the batch records the recall", func(t *testing.T) {
+		got, err := w.aud.prov.GetBatch(ctx(t), b.GTIN, b.Lot)
+		require.NoError(t, err)
+		require.True(t, got.Recalled)
+		require.Equal(t, pt.BatchRecalled, got.Status)
+		require.Equal(t, w.mfr.party, got.Recall.By)
+	})
+	t.Run("a recalled unit cannot be dispensed", func(t *testing.T) {
+		_, err := w.pharm.prov.Dispense(ctx(t), b.GTIN, "R00002", pt.EventContext{})
+		require.ErrorIs(t, err, gw.ErrPreconditionFailed)
+		var rejected *provenanceclient.DispenseRejectedError
+		require.False(t, errors.As(err, &rejected), "a refusal, not a double dispense: %v", err)
+	})
+	t.Run("recalling it again is a duplicate", func(t *testing.T) {
+		_, err := w.aud.prov.Recall(ctx(t), b.GTIN, b.Lot, "again")
+		require.ErrorIs(t, err, gw.ErrDuplicate)
+	})
+}
+
+func TestProvenanceColdChainExcursionBlocksSaleUntilAnAuditorClearsIt(t *testing.T) {
+	w := provSetup(t)
+	b := provCommission(t, w, "LOT-COLD", provSerials("C", 3))
+	sh := provShip(t, w, w.mfr, w.dist, b, nil)
+	logger := []string{"C00001"}
+	reading := func(v float64, uom string) pt.SensorReading {
+		return pt.SensorReading{Time: time.Now().Add(-time.Minute).UTC(), Value: &v, UOM: uom, SensorID: "logger-7"}
+	}
+
+	// The data logger travels with the goods: the distributor reads it on arrival, before receiving.
+	ok, err := w.dist.prov.RecordReadings(ctx(t), pt.ReadingsSpec{
+		GTIN: b.GTIN, Lot: b.Lot, Serials: logger,
+		Readings: []pt.SensorReading{reading(41, pt.UOMFahrenheit), reading(7.5, pt.UOMCelsius)},
+	})
+	require.NoError(t, err)
+	require.Equal(t, pt.EventReadingsRecorded, ok.Type, "5 °C and 7.5 °C are inside 2-8 °C")
+	provSync(t, w)
+	require.Equal(t, pt.VerifyVerified, provVerify(t, w.dist, b, "C00002").Result)
+
+	exc, err := w.dist.prov.RecordReadings(ctx(t), pt.ReadingsSpec{
+		GTIN: b.GTIN, Lot: b.Lot, Serials: logger, Readings: []pt.SensorReading{reading(12.5, pt.UOMCelsius)},
+	})
+	require.NoError(t, err)
+	require.Equal(t, pt.EventExcursionDetected, exc.Type)
+	require.NotNil(t, exc.Excursion)
+	require.InDelta(t, 12.5, exc.Excursion.ValueCelsius, 1e-9)
+	provSync(t, w)
+	provReceive(t, w, w.dist, sh)
+
+	require.Equal(t, pt.VerifyExcursion, provVerify(t, w.aud, b, "C00002").Result, "every unit of the batch")
+	got, err := w.aud.prov.GetBatch(ctx(t), b.GTIN, b.Lot)
+	require.NoError(t, err)
+	require.True(t, got.Excursion)
+	require.Equal(t, pt.BatchExcursion, got.Status)
+
+	t.Run("the distributor cannot clear it", func(t *testing.T) {
+		_, err := w.dist.prov.ClearExcursion(ctx(t), b.GTIN, b.Lot, "looks fine to me")
+		require.ErrorIs(t, err, gw.ErrForbidden)
+	})
+	t.Run("an auditor clears it and the units verify again", func(t *testing.T) {
+		ev, err := w.aud.prov.ClearExcursion(ctx(t), b.GTIN, b.Lot, "stability data cover 12.5 °C for under an hour")
+		require.NoError(t, err)
+		require.Equal(t, pt.EventExcursionCleared, ev.Type)
+		require.Equal(t, w.aud.party, ev.Actor)
+		provSync(t, w)
+		require.Equal(t, pt.VerifyVerified, provVerify(t, w.dist, b, "C00002").Result)
+		got, err := w.dist.prov.GetBatch(ctx(t), b.GTIN, b.Lot)
+		require.NoError(t, err)
+		require.False(t, got.Excursion)
+		require.Equal(t, pt.BatchActive, got.Status)
+	})
+	t.Run("clearing it again fails its precondition", func(t *testing.T) {
+		_, err := w.aud.prov.ClearExcursion(ctx(t), b.GTIN, b.Lot, "again")
+		require.ErrorIs(t, err, gw.ErrPreconditionFailed)
+	})
+}
+
+func TestProvenanceReceiveByTheWrongPartyIsRefused(t *testing.T) {
+	w := provSetup(t)
+	b := provCommission(t, w, "LOT-WRONG", provSerials("W", 2))
+	sh := provShip(t, w, w.mfr, w.dist, b, nil)
+
+	cases := []struct {
+		name string
+		who  func(t *testing.T) *provenanceclient.Client
+	}{
+		{"a pharmacy the shipment is not addressed to is refused", func(*testing.T) *provenanceclient.Client { return w.pharm.prov }},
+		{"the sender itself is refused", func(*testing.T) *provenanceclient.Client { return w.mfr.prov }},
+		{"a patient, who is no supply-chain party, is refused", func(t *testing.T) *provenanceclient.Client {
+			return provenanceclient.New(connect(t, identity(t, "patient", 0).Name))
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tc.who(t).Receive(ctx(t), sh.ShipmentID)
+			require.ErrorIs(t, err, gw.ErrForbidden, "docs/provenance.md: a shipment addressed to another party is FORBIDDEN")
+		})
+	}
+
+	t.Run("the refusals changed nothing and the named receiver still receives", func(t *testing.T) {
+		got, err := w.dist.prov.GetShipment(ctx(t), sh.ShipmentID)
+		require.NoError(t, err)
+		require.Equal(t, pt.ShipmentInTransit, got.Status)
+		batch, err := w.dist.prov.GetBatch(ctx(t), b.GTIN, b.Lot)
+		require.NoError(t, err)
+		require.Equal(t, w.mfr.party, batch.Custody.Holder)
+		require.Equal(t, pt.UnitInTransit, batch.Custody.State)
+		provReceive(t, w, w.dist, sh)
+		_, err = w.dist.prov.Receive(ctx(t), sh.ShipmentID)
+		require.ErrorIs(t, err, gw.ErrDuplicate)
+	})
+}
+
+func TestProvenanceCommissioningTenThousandSerials(t *testing.T) {
+	w := provSetup(t)
+	const n = 10_000
+	serials := provSerials("T", n)
+
+	start := time.Now()
+	b, err := w.mfr.prov.CommissionAll(ctx(t), provBatchSpec(w, "LOT-10K", n), serials)
+	commissioning := time.Since(start)
+	require.NoError(t, err)
+	require.Equal(t, n, b.SerialCount)
+	require.Equal(t, n, b.MainStock)
+	t.Logf("commissioning %d serials in chunks of %d took %s", n, pt.MaxSerialsPerTx, commissioning.Round(time.Millisecond))
+	provSync(t, w)
+
+	for _, serial := range []string{serials[0], serials[n-1]} {
+		start := time.Now()
+		res, err := w.pharm.prov.Verify(ctx(t), b.GTIN, serial, b.Lot, b.Expiry)
+		took := time.Since(start)
+		require.NoError(t, err)
+		require.Equal(t, pt.VerifyVerified, res.Result, serial)
+		t.Logf("Verify of serial %s took %s", serial, took.Round(time.Microsecond))
+	}
+	require.Equal(t, pt.VerifyUnknownSerial, provVerify(t, w.pharm, b, "T10001").Result, "one past the last serial")
+	got, err := w.pharm.prov.GetBatch(ctx(t), b.GTIN, b.Lot)
+	require.NoError(t, err)
+	require.Equal(t, n, got.SerialCount)
+}

@@ -179,6 +179,15 @@ func (s *Contract) GetRecordDetails(ctx contractapi.TransactionContextInterface,
 		}
 	}
 	if rec.Erased {
+		// Say "erased" only when the purge really happened: the hashed copy, which every peer of
+		// the channel keeps, must be gone too.
+		hash, err := ctx.GetStub().GetPrivateDataHash(rec.Collection, recordID)
+		if err != nil {
+			return nil, codes.New(codes.Unavailable, "checking the erasure of record %s (collection %s): %v", recordID, rec.Collection, err)
+		}
+		if hash != nil {
+			return nil, codes.New(codes.Internal, "record %s is marked erased but its private details are still on the ledger", recordID)
+		}
 		return nil, codes.New(codes.NotFound, "the details of record %s were erased at %s", recordID, rec.ErasedAt.Format(time.RFC3339))
 	}
 	raw, err := ctx.GetStub().GetPrivateData(rec.Collection, recordID)

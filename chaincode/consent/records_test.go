@@ -264,3 +264,20 @@ func TestEraseRecord(t *testing.T) {
 		cctest.RequireCode(t, f.invoke("patient1", "EraseRecord", "r-404", ""), codes.NotFound)
 	})
 }
+
+func TestGetRecordDetailsOfAnErasedRecordChecksThePurge(t *testing.T) {
+	f := newFixture(t)
+	f.register("r-1", "document", "https://ehr.example/r/1")
+	// A record flagged erased whose details were never purged: only a broken erase could leave this.
+	key := f.l.Key("record", "r-1")
+	rec := cctest.StateJSON[ct.Record](t, f.l, cc, key)
+	rec.Erased = true
+	f.l.SetState(cc, key, []byte(asJSON(t, rec)))
+	cctest.RequireCode(t, f.eval("provider1", "GetRecordDetails", "r-1"), codes.Internal)
+
+	// A real erase purges the details, and the answer is NOT_FOUND.
+	g := newFixture(t)
+	g.register("r-1", "document", "https://ehr.example/r/1")
+	cctest.RequireOK(t, g.invoke("patient1", "EraseRecord", "r-1", "patient request"))
+	cctest.RequireCode(t, g.eval("provider1", "GetRecordDetails", "r-1"), codes.NotFound)
+}

@@ -195,11 +195,14 @@ cmd_deploy() {
     "$ROOT/network/fabric/build.sh" >/dev/null
   fi
   load_target "$dir"
-  local name
-  if [ "$what" = all ]; then
-    for name in $(chaincode_names); do deploy_cc "$name"; done
-  else
-    deploy_cc "$what"
+  local names name
+  if [ "$what" = all ]; then names=$(chaincode_names); else names=$what; fi
+  for name in $names; do deploy_cc "$name"; done
+  if [ "$T_MODE" = own ]; then
+    # Keep network.json's list of deployed chaincodes true.
+    local nj="$dir/network.json"
+    jq --arg n "$names" '.chaincodes = ((.chaincodes // []) + ($n | split("\n") | map(select(length > 0))) | unique)' \
+      "$nj" >"$nj.tmp" && mv "$nj.tmp" "$nj"
   fi
 }
 

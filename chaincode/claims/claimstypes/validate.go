@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/healthledger/healthledger/chaincode/wire"
 	"regexp"
 	"slices"
 	"strings"
@@ -50,7 +51,6 @@ var (
 	ndc11Pattern  = regexp.MustCompile(`^[0-9]{11}$`)
 	ndcHyphenated = regexp.MustCompile(`^([0-9]{4,5})-([0-9]{3,4})-([0-9]{1,2})$`)
 	gtinPattern   = regexp.MustCompile(`^[0-9]{14}$`)
-	idPattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
 	noncePattern  = regexp.MustCompile(`^[A-Za-z0-9_-]{32,128}$`)
 )
 
@@ -59,13 +59,8 @@ func invalid(format string, args ...any) *codes.Error {
 }
 
 // CheckID returns INVALID_ARGUMENT unless id is 1-64 of [A-Za-z0-9._:-], starting with a letter or
-// digit. what names the id in the message.
-func CheckID(what, id string) error {
-	if !idPattern.MatchString(id) {
-		return invalid("%s %q is malformed: want 1-64 of [A-Za-z0-9._:-], starting with a letter or digit", what, id)
-	}
-	return nil
-}
+// digit (wire.CheckID). what names the id in the message.
+func CheckID(what, id string) error { return wire.CheckID(what, id) }
 
 // NormalizeICD10 upper-cases an ICD-10-CM code and inserts the dot after the category (E119 ->
 // E11.9). It reports false when the code is malformed.

@@ -1,57 +1,36 @@
 package consenttypes
 
 import (
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
-// The roles a certificate's role attribute can hold. They mirror the roles of chaincode/internal/ccutil,
-// which this package may not import.
+// The roles a certificate's role attribute can hold (package wire has the one definition).
 const (
-	RolePatient      = "patient"
-	RoleProvider     = "provider"
-	RolePharmacist   = "pharmacist"
-	RoleManufacturer = "manufacturer"
-	RoleDistributor  = "distributor"
-	RoleInsurer      = "insurer"
-	RoleAuditor      = "auditor"
+	RolePatient      = wire.RolePatient
+	RoleProvider     = wire.RoleProvider
+	RolePharmacist   = wire.RolePharmacist
+	RoleManufacturer = wire.RoleManufacturer
+	RoleDistributor  = wire.RoleDistributor
+	RoleInsurer      = wire.RoleInsurer
+	RoleAuditor      = wire.RoleAuditor
 
 	// AnyRole stands for every role in the individual grantee form "<MSPID>/*/<subject>".
 	AnyRole = "*"
 )
 
 // Roles lists the known roles.
-func Roles() []string {
-	return []string{RolePatient, RoleProvider, RolePharmacist, RoleManufacturer, RoleDistributor, RoleInsurer, RoleAuditor}
-}
-
-var (
-	// idPattern is a client-chosen id or a subject id: 1 to 64 of [A-Za-z0-9._:-], starting with a
-	// letter or digit. It matches ccutil.CheckID.
-	idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
-	// mspPattern is an MSP id. It has no '/', which separates the parts of a grantee.
-	mspPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-)
+func Roles() []string { return wire.Roles() }
 
 // CheckID returns INVALID_ARGUMENT unless id is a well-formed id; what names it in the message.
-func CheckID(what, id string) error {
-	if !idPattern.MatchString(id) {
-		return codes.New(codes.InvalidArgument, "%s %q is malformed: want 1-64 of [A-Za-z0-9._:-], starting with a letter or digit", what, id)
-	}
-	return nil
-}
+func CheckID(what, id string) error { return wire.CheckID(what, id) }
 
 // CheckMSPID returns INVALID_ARGUMENT unless id is a well-formed MSP id.
-func CheckMSPID(id string) error {
-	if !mspPattern.MatchString(id) {
-		return codes.New(codes.InvalidArgument, "MSP id %q is malformed: want 1-64 of [A-Za-z0-9._-], starting with a letter or digit", id)
-	}
-	return nil
-}
+func CheckMSPID(id string) error { return wire.CheckMSPID(id) }
 
 // Grantee is who a consent is given to, or who asks: a whole organisation ("<MSPID>"), a role within it
 // ("<MSPID>/<role>") or one individual ("<MSPID>/<role>/<subject>", role may be "*").
@@ -83,7 +62,7 @@ func ParseGrantee(s string) (Grantee, error) {
 // problem describes what is wrong with a grantee parsed from parts pieces, or returns "".
 func (g Grantee) problem(parts int) string {
 	switch {
-	case !mspPattern.MatchString(g.MSPID):
+	case !wire.ValidMSPID(g.MSPID):
 		return "the MSP id must be 1-64 of [A-Za-z0-9._-], starting with a letter or digit"
 	case parts < 2:
 		return ""
@@ -93,7 +72,7 @@ func (g Grantee) problem(parts int) string {
 		return "unknown role " + strconv.Quote(g.Role) + ": want one of " + strings.Join(Roles(), ", ") + " (or * with a subject)"
 	case parts < 3:
 		return ""
-	case !idPattern.MatchString(g.Subject):
+	case !wire.ValidID(g.Subject):
 		return "the subject must be 1-64 of [A-Za-z0-9._:-], starting with a letter or digit"
 	}
 	return ""

@@ -7,11 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/wire"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
@@ -22,15 +22,15 @@ const (
 	AttrSubject = "subject"
 )
 
-// The roles a user can hold. Contracts decide from these, never from arguments.
+// The roles a user can hold (see package wire). Contracts decide from these, never from arguments.
 const (
-	RolePatient      = "patient"
-	RoleProvider     = "provider"
-	RolePharmacist   = "pharmacist"
-	RoleManufacturer = "manufacturer"
-	RoleDistributor  = "distributor"
-	RoleInsurer      = "insurer"
-	RoleAuditor      = "auditor"
+	RolePatient      = wire.RolePatient
+	RoleProvider     = wire.RoleProvider
+	RolePharmacist   = wire.RolePharmacist
+	RoleManufacturer = wire.RoleManufacturer
+	RoleDistributor  = wire.RoleDistributor
+	RoleInsurer      = wire.RoleInsurer
+	RoleAuditor      = wire.RoleAuditor
 )
 
 // Caller is the identity that signed the proposal, as read from its certificate.
@@ -280,17 +280,9 @@ func History[T any](ctx contractapi.TransactionContextInterface, key string) ([]
 	return out, nil
 }
 
-// idPattern is what a client-chosen id may look like: 1 to 64 letters, digits, '.', '_', ':' or '-',
-// starting with a letter or digit. It keeps ids safe inside composite keys and log lines.
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
-
-// CheckID returns INVALID_ARGUMENT unless id is a well-formed identifier. what names it in the message.
-func CheckID(what, id string) error {
-	if !idPattern.MatchString(id) {
-		return codes.New(codes.InvalidArgument, "%s %q is malformed: want 1-64 of [A-Za-z0-9._:-], starting with a letter or digit", what, id)
-	}
-	return nil
-}
+// CheckID returns INVALID_ARGUMENT unless id is a well-formed identifier (wire.CheckID). what names
+// it in the message.
+func CheckID(what, id string) error { return wire.CheckID(what, id) }
 
 // AsCode returns err as a *codes.Error, wrapping unknown errors as INTERNAL.
 func AsCode(err error) *codes.Error {

@@ -3,6 +3,7 @@ package provenancetypes
 import (
 	"errors"
 	"fmt"
+	"github.com/healthledger/healthledger/chaincode/wire"
 	"regexp"
 	"strings"
 	"time"
@@ -21,9 +22,6 @@ var gs1Chars = regexp.MustCompile(`^[!"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$`)
 
 // pointID is what a read point may look like: a GLN or an SGLN URN, up to 128 characters.
 var pointID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$`)
-
-// mspPattern is what an MSP id may look like.
-var mspPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
@@ -82,7 +80,7 @@ func CheckGLN(gln string) error {
 
 // CheckParty checks a party's MSP id and GLN.
 func CheckParty(p Party) error {
-	if !mspPattern.MatchString(p.MSPID) {
+	if !wire.ValidMSPID(p.MSPID) {
 		return invalid("MSP id %q is malformed", p.MSPID)
 	}
 	return CheckGLN(p.GLN)
@@ -182,7 +180,7 @@ func CheckReadPoint(rp string) error {
 
 // Validate checks the optional fields of an event context.
 func (c EventContext) Validate() error {
-	if c.EventID != "" && !mspPattern.MatchString(c.EventID) {
+	if c.EventID != "" && !wire.ValidMSPID(c.EventID) {
 		return invalid("event id %q must be 1-64 of [A-Za-z0-9._-], starting with a letter or digit", c.EventID)
 	}
 	if c.EventTime != nil && c.EventTime.IsZero() {
@@ -261,7 +259,7 @@ func (b BatchSpec) Normalized() (BatchSpec, error) {
 
 // Normalized checks a shipment and returns it with its GTIN as a GTIN-14.
 func (s ShipmentSpec) Normalized() (ShipmentSpec, error) {
-	if !mspPattern.MatchString(s.ShipmentID) {
+	if !wire.ValidMSPID(s.ShipmentID) {
 		return s, invalid("shipment id %q must be 1-64 of [A-Za-z0-9._-], starting with a letter or digit", s.ShipmentID)
 	}
 	gtin, err := NormalizeGTIN(s.GTIN)

@@ -10,24 +10,37 @@ import (
 	"os"
 	"sync"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
-	"github.com/hyperledger/fabric-gateway/pkg/hash"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/credentials"
 )
 
-// Client is one identity connected to one gateway peer. It is safe for concurrent use; Close it when
+// Client is one identity connected to a gateway peer. It is safe for concurrent use; Close it when
 // done.
+//
+// A client connected from a profile keeps the profile's peer list: when a call finds its peer
+// unreachable, the client connects to the next reachable peer of the list and carries on there (see
+// [Contract.SubmitTx] for what is repeated at each stage). [Client.Peer] reports the peer in use.
 type Client struct {
-	b       backend
 	cfg     *config
 	info    IdentityInfo
 	network *Network
 	profile *Profile
-	peer    PeerEndpoint
 	channel string
+
+	// dial opens a session to the profile's peer at an index; nil when the client cannot fail over
+	// (a test client).
+	dial  func(ctx context.Context, index int) (*session, error)
+	peers int
+
+	// failMu serialises failovers, so that concurrent calls that find the same peer gone dial once.
+	failMu sync.Mutex
+	// mu guards cur, draining and closed.
+	mu       sync.Mutex
+	cur      *session
+	draining []*session // replaced sessions still used by calls in flight
+	closed   bool
 
 	// life ends when the client is closed; event streams end with it.
 	life      context.Context
@@ -36,15 +49,20 @@ type Client struct {
 	closeErr  error
 }
 
-// newClient assembles a client around a backend.
+// newClient assembles a client around a backend that cannot fail over.
 func newClient(b backend, cfg *config, info IdentityInfo, prof *Profile, peer PeerEndpoint, channel string) *Client {
+	return newSessionClient(&session{b: b, peer: peer, index: -1}, cfg, info, prof, channel)
+}
+
+func newSessionClient(s *session, cfg *config, info IdentityInfo, prof *Profile, channel string) *Client {
 	life, end := context.WithCancel(context.Background())
-	return &Client{b: b, cfg: cfg, info: info, network: cfg.network, profile: prof, peer: peer, channel: channel, life: life, endLife: end}
+	return &Client{cur: s, cfg: cfg, info: info, network: cfg.network, profile: prof, channel: channel, life: life, endLife: end}
 }
 
 // Connect reads the connection profile at profilePath, loads the identity chosen by the options
 // ([WithIdentity], [WithMSPDir] or [WithCredentials]) and connects to the first of the profile's peers
-// that answers within the connect timeout. When every peer fails, the error lists each failure.
+// that answers within the connect timeout. When every peer fails, the error lists each failure. The
+// client keeps the peer list and fails over to the next peer when its own goes away (see [Client]).
 //
 // Defaults: the profile's wallet, [DefaultTimeouts], [DefaultConnectTimeout], [DefaultRetryPolicy].
 func Connect(ctx context.Context, profilePath string, opts ...Option) (*Client, error) {
@@ -64,31 +82,14 @@ func Connect(ctx context.Context, profilePath string, opts ...Option) (*Client, 
 	if err != nil {
 		return nil, fmt.Errorf("connect as %q: %w", creds.Info.Name, err)
 	}
-	conn, peerEP, err := dialFirst(ctx, prof.Peers, cfg)
+	d := &dialer{peers: prof.Peers, cfg: cfg, channel: prof.Channel, id: id, sign: sign}
+	s, err := d.first(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("connect as %q: %w", creds.Info.Name, err)
 	}
-	gw, err := client.Connect(id,
-		client.WithSign(sign),
-		client.WithHash(hash.SHA256),
-		client.WithClientConnection(conn),
-		client.WithEvaluateTimeout(cfg.timeouts.Evaluate),
-		client.WithEndorseTimeout(cfg.timeouts.Endorse),
-		client.WithSubmitTimeout(cfg.timeouts.Submit),
-		client.WithCommitStatusTimeout(cfg.timeouts.CommitStatus),
-	)
-	if err != nil {
-		_ = conn.Close()
-		return nil, fmt.Errorf("connect as %q: %w", creds.Info.Name, err)
-	}
-	net := gw.GetNetwork(prof.Channel)
-	b := &gatewayBackend{
-		gw:      gw,
-		network: net,
-		streams: streamOpener{conn: conn, network: net, sign: sign, channel: prof.Channel, id: id},
-		closeFn: conn.Close,
-	}
-	return newClient(b, cfg, creds.Info, prof, peerEP, prof.Channel), nil
+	c := newSessionClient(s, cfg, creds.Info, prof, prof.Channel)
+	c.dial, c.peers = d.open, len(prof.Peers)
+	return c, nil
 }
 
 // credentials finds the identity the options chose.
@@ -152,22 +153,6 @@ func signer(creds *Credentials) (*identity.X509Identity, identity.Sign, error) {
 		return nil, nil, fmt.Errorf("private key: %w", err)
 	}
 	return id, sign, nil
-}
-
-// dialFirst connects to the first peer that answers.
-func dialFirst(ctx context.Context, peers []PeerEndpoint, cfg *config) (*grpc.ClientConn, PeerEndpoint, error) {
-	var errs []error
-	for _, p := range peers {
-		conn, err := dialPeer(ctx, p, cfg)
-		if err == nil {
-			return conn, p, nil
-		}
-		errs = append(errs, fmt.Errorf("peer %s (%s): %w", p.Name, p.Endpoint, err))
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	return nil, PeerEndpoint{}, fmt.Errorf("no peer reachable: %w", errors.Join(errs...))
 }
 
 // peerTLS builds the TLS configuration for a peer from its profile entry.
@@ -244,8 +229,13 @@ func (c *Client) Network() *Network { return c.network }
 // Profile returns the connection profile, or nil for a test client.
 func (c *Client) Profile() *Profile { return c.profile }
 
-// Peer returns the gateway peer the client is connected to.
-func (c *Client) Peer() PeerEndpoint { return c.peer }
+// Peer returns the gateway peer the client uses now: the first reachable peer of the profile at
+// Connect, and after a failover the peer the client moved to.
+func (c *Client) Peer() PeerEndpoint {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cur.peer
+}
 
 // Channel returns the channel name.
 func (c *Client) Channel() string { return c.channel }
@@ -255,7 +245,15 @@ func (c *Client) Channel() string { return c.channel }
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		c.endLife()
-		c.closeErr = c.b.close()
+		c.mu.Lock()
+		c.closed = true
+		cur, draining := c.cur, c.draining
+		c.draining = nil
+		c.mu.Unlock()
+		c.closeErr = cur.close()
+		for _, s := range draining {
+			_ = s.close()
+		}
 	})
 	return c.closeErr
 }

@@ -282,7 +282,7 @@ func TestTheDefaultDeadlineAppliesOnlyWithoutTheCallersOwn(t *testing.T) {
 	fx := newNetFixture(t, f)
 	c := connectFixture(t, fx, WithTimeouts(Timeouts{Evaluate: 3 * time.Second}))
 	// Observe the deadline the backend receives through a wrapping backend.
-	c.b = deadlineSpy{backend: c.b, seen: deadlines}
+	c.cur.b = deadlineSpy{backend: c.cur.b, seen: deadlines}
 
 	_, err := c.Contract("baseline").Evaluate(context.Background(), "Read", nil)
 	require.NoError(t, err)
@@ -329,4 +329,68 @@ func TestCallsWithoutAFunctionNameFailLocally(t *testing.T) {
 	_, err := c.Contract("consent").Submit(context.Background(), "", nil)
 	require.ErrorIs(t, err, ErrInvalidArgument)
 	require.Empty(t, f.Recorded())
+}
+
+// endorsementMismatch is what the gateway returns when the endorsing peers' results differ (for
+// example peers at different heights under a MAJORITY policy): Aborted, with per-peer details.
+func endorsementMismatch() error {
+	st, err := status.New(grpccodes.Aborted, "failed to collect enough transaction endorsements, see attached details for more info").
+		WithDetails(&gateway.ErrorDetail{Address: "peer0.pharma.test:9051", MspId: "PharmaMSP", Message: "ProposalResponsePayloads do not match"})
+	if err != nil {
+		panic(err)
+	}
+	return st.Err()
+}
+
+func TestEndorsingPeersThatDisagreeAreAskedAgainWithANewTransaction(t *testing.T) {
+	var endorsements atomic.Int32
+	f := &fakeGateway{EndorseFn: func(gwCall) ([]byte, error) {
+		if endorsements.Add(1) < 3 {
+			return nil, endorsementMismatch()
+		}
+		return []byte("3"), nil
+	}}
+	c := connectFixture(t, newNetFixture(t, f), fastRetry())
+	tx, err := c.Contract("baseline").SubmitTx(context.Background(), "Add", []string{"k", "1"})
+	require.NoError(t, err)
+	require.Equal(t, "3", string(tx.Result))
+	require.Equal(t, 3, tx.Attempts)
+	calls := f.Recorded()
+	require.Len(t, calls, 3)
+	require.NotEqual(t, calls[0].TxID, calls[1].TxID, "each try is a new proposal")
+	require.Equal(t, calls[2].TxID, tx.TransactionID)
+}
+
+func TestEndorsingPeersThatKeepDisagreeingEndAsErrConflict(t *testing.T) {
+	f := &fakeGateway{EndorseFn: func(gwCall) ([]byte, error) { return nil, endorsementMismatch() }}
+	c := connectFixture(t, newNetFixture(t, f), fastRetry())
+	_, err := c.Contract("baseline").Submit(context.Background(), "Add", []string{"k", "1"})
+	require.ErrorIs(t, err, ErrConflict)
+	require.NotErrorIs(t, err, ErrUnavailable)
+	require.Empty(t, CodeOf(err), "not a chaincode failure")
+	require.True(t, Retryable(err))
+	var endorseErr *client.EndorseError
+	require.ErrorAs(t, err, &endorseErr)
+	require.Equal(t, grpccodes.Aborted, status.Code(err))
+	require.Len(t, f.Recorded(), 4)
+	require.Contains(t, err.Error(), "after 4 attempts")
+}
+
+func TestAnEndorsementMismatchIsToldFromOtherFailures(t *testing.T) {
+	cases := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"Aborted with the mismatch in a peer's detail is one", endorsementMismatch(), true},
+		{"Aborted with the mismatch in the message is one", status.Error(grpccodes.Aborted, "failed to assemble transaction: ProposalResponsePayloads do not match"), true},
+		{"a chaincode failure is not one", endorseFailure("CONFLICT: version 3"), false},
+		{"Unavailable is not one", status.Error(grpccodes.Unavailable, "ProposalResponsePayloads do not match"), false},
+		{"a plain error is not one", errors.New("ProposalResponsePayloads do not match"), false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, isEndorsementMismatch(tc.err))
+		})
+	}
 }

@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	grpccodes "google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // Contract is one chaincode on the client's channel. Function names are bare (the chaincodes use a
@@ -35,21 +38,25 @@ type Committed struct {
 }
 
 // Evaluate runs fn as a query on one peer and returns its payload. It retries, within the retry
-// policy, while peers are unavailable or overloaded. Errors are [*Error].
+// policy, while peers are unavailable or overloaded; when the client's peer is gone it moves to the
+// profile's next reachable peer and evaluates there. Errors are [*Error].
 func (k *Contract) Evaluate(ctx context.Context, fn string, args []string, opts ...CallOption) ([]byte, error) {
 	p, err := k.proposal(fn, args, opts)
 	if err != nil {
 		return nil, err
 	}
-	r := k.c.retrier()
+	c := k.c
+	r := c.retrier()
 	for {
-		sctx, cancel := stageContext(ctx, k.c.cfg.timeouts.Evaluate)
-		res, err := k.c.b.evaluate(sctx, p)
+		s := c.acquire()
+		sctx, cancel := stageContext(ctx, c.cfg.timeouts.Evaluate)
+		res, err := s.b.evaluate(sctx, p)
 		cancel()
+		c.release(s)
 		if err == nil {
 			return res, nil
 		}
-		if !transientFailure(err) || !r.again(ctx) {
+		if !transientFailure(err) || !r.retry(ctx, c, s, err) {
 			return nil, mapError(k.name, fn, "", r.attempts, err)
 		}
 	}
@@ -67,11 +74,19 @@ func (k *Contract) Submit(ctx context.Context, fn string, args []string, opts ..
 
 // SubmitTx is [Contract.Submit] returning the transaction id and block as well.
 //
-// Within the retry policy it endorses again when endorsement finds the peers unavailable or overloaded
-// or when the transaction fails to commit with MVCC_READ_CONFLICT or PHANTOM_READ_CONFLICT; it resends
+// Within the retry policy it endorses again (a new transaction) when endorsement finds the peers
+// unavailable or overloaded, when the endorsing peers' results differ ("ProposalResponsePayloads do
+// not match": peers at different heights), and when the transaction fails to commit with
+// MVCC_READ_CONFLICT or PHANTOM_READ_CONFLICT; in each case nothing reached the ledger. It resends
 // the same signed transaction when the hand-over to the orderers finds the gateway unavailable (a
-// transaction id commits at most once), and asks again for the commit status when that request finds
-// the gateway unavailable.
+// transaction id commits at most once), and asks again for the commit status of the same transaction
+// when that request finds the gateway unavailable.
+//
+// When a stage fails because the client's gateway peer is gone, the client moves to the profile's
+// next reachable peer and repeats that stage there, with the same rules: endorsement with a new
+// proposal, the hand-over with the same signed transaction, the commit status for the same
+// transaction id. A transaction handed to the orderers is never endorsed again because of a
+// failover.
 //
 // The error underneath an [*Error] is a *client.EndorseError, *client.SubmitError,
 // *client.CommitStatusError (each with per-peer details) or a [*CommitError].
@@ -80,17 +95,36 @@ func (k *Contract) SubmitTx(ctx context.Context, fn string, args []string, opts 
 	if err != nil {
 		return nil, err
 	}
-	t := k.c.cfg.timeouts
-	r := k.c.retrier()
+	c := k.c
+	t := c.cfg.timeouts
+	r := c.retrier()
 	fail := func(txID string, err error) (*Committed, error) {
 		return nil, mapError(k.name, fn, txID, r.attempts, err)
 	}
+	// s is the session the transaction goes through; it changes when the client fails over.
+	s := c.acquire()
+	defer func() { c.release(s) }()
+	// retry decides whether a stage that failed transiently on s is tried again, and moves s to the
+	// client's current session when a failover happened.
+	retry := func(err error) (again, moved bool) {
+		again = r.retry(ctx, c, s, err)
+		if cur := c.current(); cur != s {
+			c.release(s)
+			s = c.acquire()
+			moved = true
+		}
+		return again, moved
+	}
 	for {
 		sctx, cancel := stageContext(ctx, t.Endorse)
-		tx, err := k.c.b.endorse(sctx, p)
+		tx, err := s.b.endorse(sctx, p)
 		cancel()
 		if err != nil {
-			if (transientFailure(err) || isReadConflict(err)) && r.again(ctx) {
+			if transientFailure(err) {
+				if again, _ := retry(err); again {
+					continue
+				}
+			} else if (isReadConflict(err) || isEndorsementMismatch(err)) && r.again(ctx) {
 				continue
 			}
 			return fail("", err)
@@ -105,10 +139,23 @@ func (k *Contract) SubmitTx(ctx context.Context, fn string, args []string, opts 
 			if err == nil {
 				break
 			}
-			if transientFailure(err) && r.again(ctx) {
-				continue
+			if !transientFailure(err) {
+				return fail(txID, err)
 			}
-			return fail(txID, err)
+			again, moved := retry(err)
+			if !again {
+				return fail(txID, err)
+			}
+			if moved {
+				// The same signed transaction, through the new peer.
+				rs, ok := s.b.(resumer)
+				if !ok {
+					return fail(txID, err)
+				}
+				if tx, err = rs.resumeTx(tx); err != nil {
+					return fail(txID, err)
+				}
+			}
 		}
 
 		var st commitStatus
@@ -119,10 +166,23 @@ func (k *Contract) SubmitTx(ctx context.Context, fn string, args []string, opts 
 			if err == nil {
 				break
 			}
-			if transientFailure(err) && r.again(ctx) {
-				continue
+			if !transientFailure(err) {
+				return fail(txID, err)
 			}
-			return fail(txID, err)
+			again, moved := retry(err)
+			if !again {
+				return fail(txID, err)
+			}
+			if moved {
+				// The status of the same transaction, asked of the new peer.
+				rs, ok := s.b.(resumer)
+				if !ok {
+					return fail(txID, err)
+				}
+				if commit, err = rs.resumeCommit(commit); err != nil {
+					return fail(txID, err)
+				}
+			}
 		}
 
 		if st.code == peer.TxValidationCode_VALID {
@@ -220,6 +280,31 @@ func (r *retrier) again(ctx context.Context) bool {
 	return true
 }
 
+// now reports whether one more try is allowed, without waiting.
+func (r *retrier) now(ctx context.Context) bool {
+	if r.attempts >= r.policy.MaxAttempts || ctx.Err() != nil {
+		return false
+	}
+	r.attempts++
+	return true
+}
+
+// retry handles a transient failure of a call on s: when s's peer is gone the client fails over
+// (even when no attempt is left, so that the next call goes to a peer that answers) and the call may
+// be tried again at once on the new peer; otherwise it may be tried again after the backoff. A
+// connection may be seen down only a moment after a call on it failed, so the peer is checked again
+// after the wait.
+func (r *retrier) retry(ctx context.Context, c *Client, s *session, err error) bool {
+	if c.failover(ctx, s, err) {
+		return r.now(ctx)
+	}
+	if !r.again(ctx) {
+		return false
+	}
+	c.failover(ctx, s, err)
+	return true
+}
+
 // isReadConflict reports a commit failure that endorsing again can cure.
 func isReadConflict(err error) bool {
 	var ce *CommitError
@@ -229,9 +314,29 @@ func isReadConflict(err error) bool {
 	return ce.Code == peer.TxValidationCode_MVCC_READ_CONFLICT || ce.Code == peer.TxValidationCode_PHANTOM_READ_CONFLICT
 }
 
+// isEndorsementMismatch reports an endorsement whose peers returned different results ("ProposalResponsePayloads do not
+// match", gRPC Aborted): typically a read-modify-write endorsed by peers at different block heights.
+// Nothing reached the ledger, so endorsing again is safe.
+func isEndorsementMismatch(err error) bool {
+	if grpcCode(err) != grpccodes.Aborted {
+		return false
+	}
+	const text = "ProposalResponsePayloads do not match"
+	if st, ok := status.FromError(err); ok && strings.Contains(st.Message(), text) {
+		return true
+	}
+	for _, d := range detailsOf(err) {
+		if strings.Contains(d.GetMessage(), text) {
+			return true
+		}
+	}
+	return strings.Contains(err.Error(), text)
+}
+
 // Retryable reports whether the SDK retries a call that failed with err: a peer unavailable or
-// overloaded (gRPC Unavailable or ResourceExhausted), or a commit that failed with MVCC_READ_CONFLICT
-// or PHANTOM_READ_CONFLICT. Chaincode failures (stable codes) are never retried.
+// overloaded (gRPC Unavailable or ResourceExhausted), endorsing peers whose results differ
+// ("ProposalResponsePayloads do not match"), or a commit that failed with MVCC_READ_CONFLICT or
+// PHANTOM_READ_CONFLICT. Chaincode failures (stable codes) are never retried.
 func Retryable(err error) bool {
 	if err == nil {
 		return false
@@ -239,7 +344,7 @@ func Retryable(err error) bool {
 	if _, ok := parseCode(err); ok {
 		return false
 	}
-	return isUnavailable(err) || isReadConflict(err)
+	return isUnavailable(err) || isReadConflict(err) || isEndorsementMismatch(err)
 }
 
 // transientFailure reports a peer unavailable or overloaded, as opposed to a chaincode failure.

@@ -21,6 +21,18 @@
 // A bare connection profile works too: [Connect](ctx, "hospital.json", [WithIdentity]("patient1")).
 // When the first peer of a profile cannot be reached within the connect timeout, the next one is tried.
 //
+// # Failover
+//
+// A client keeps its profile's peer list. When a call fails because the client's gateway peer is gone
+// (gRPC Unavailable while the connection to it is down), the client connects to the profile's next
+// reachable peer and repeats the failed stage there, at once and within the call's retry policy:
+// an evaluation or an endorsement is sent again; a failed hand-over to the orderers resends the same
+// signed transaction; a failed wait for the commit asks for the status of the same transaction id. A
+// transaction handed to the orderers is never endorsed again, so none can commit twice. Event
+// streams reconnect through the new peer. [Client.Peer] reports the peer in use. An Unavailable
+// answered by a peer that is still connected (its orderer or another endorser is down) is retried on
+// the same peer.
+//
 // # Calls
 //
 // [Contract.Evaluate] runs a query on one peer; [Contract.Submit] endorses, orders and waits for the
@@ -31,16 +43,23 @@
 // # Retries
 //
 // Calls are retried, a bounded number of times and with jittered exponential backoff, when a peer is
-// unavailable or overloaded (gRPC Unavailable or ResourceExhausted) and when a transaction fails to
-// commit with MVCC_READ_CONFLICT (the whole transaction is endorsed again). This is safe because every
-// healthledger request carries a client-chosen id: a repeat can never create a second record. See
-// [RetryPolicy], [WithRetry] and [WithoutRetry].
+// unavailable or overloaded (gRPC Unavailable or ResourceExhausted), when the endorsing peers return
+// different results ("ProposalResponsePayloads do not match": peers at different heights), and when
+// a transaction fails to commit with MVCC_READ_CONFLICT or PHANTOM_READ_CONFLICT (in these two cases
+// the whole transaction is endorsed again: nothing reached the ledger). This is safe because every
+// healthledger request carries a client-chosen id: a repeat can never create a second record. The
+// default, [DefaultRetryPolicy], keeps failing calls short; calls on a key that many clients write at
+// once need more attempts: raise them with [WithRetry] and bound the whole call with the context's
+// deadline. See [RetryPolicy], [WithRetry] and [WithoutRetry].
 //
 // # Events
 //
 // [Client.ChaincodeEvents] and [Client.BlockEvents] return streams that reconnect with backoff when the
 // peer goes away and, with [WithCheckpointFile], resume after a restart exactly after the last event
-// the caller acknowledged ([ChaincodeEventStream.Ack]).
+// the caller acknowledged ([ChaincodeEventStream.Ack]): nothing is skipped, and an acknowledged event
+// is never delivered again. Processing then acknowledging is at-least-once (a process killed in
+// between processes the unacknowledged events again); it is exactly-once when the processing is
+// idempotent or saved in one transaction with the checkpoint (a [Checkpointer]).
 //
 // # Identities
 //

@@ -24,8 +24,9 @@ var (
 	ErrForbidden = errors.New("forbidden")
 	// ErrInvalidArgument: the chaincode reported INVALID_ARGUMENT.
 	ErrInvalidArgument = errors.New("invalid argument")
-	// ErrConflict: the chaincode reported CONFLICT, or the transaction still failed to commit with
-	// MVCC_READ_CONFLICT or PHANTOM_READ_CONFLICT after the retries.
+	// ErrConflict: the chaincode reported CONFLICT, or, after the retries, the transaction still failed
+	// to commit with MVCC_READ_CONFLICT or PHANTOM_READ_CONFLICT, or its endorsing peers still returned
+	// different results ("ProposalResponsePayloads do not match", peers at different heights).
 	ErrConflict = errors.New("conflict")
 	// ErrDuplicate: the chaincode reported DUPLICATE (the client-chosen id is taken).
 	ErrDuplicate = errors.New("duplicate")
@@ -191,6 +192,8 @@ func mapError(chaincode, fn, txID string, attempts int, err error) error {
 		if commit.Code == peer.TxValidationCode_MVCC_READ_CONFLICT || commit.Code == peer.TxValidationCode_PHANTOM_READ_CONFLICT {
 			e.sentinel = ErrConflict
 		}
+	case isEndorsementMismatch(err):
+		e.sentinel = ErrConflict
 	case isUnavailable(err):
 		e.sentinel = ErrUnavailable
 	case grpcCode(err) == grpccodes.PermissionDenied:

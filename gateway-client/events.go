@@ -164,7 +164,9 @@ func WithReconnectNotify(f func(attempt int, err error)) EventOption {
 // time; Ack records that the caller processed one (and all before it), which moves the checkpoint.
 // After a restart, a stream with the same checkpoint resumes exactly after the last acknowledged
 // event: an event acknowledged is never delivered again, and none is skipped. An event processed but
-// not yet acknowledged when the process dies is delivered again.
+// not yet acknowledged when the process dies is delivered again: processing then acknowledging is
+// at-least-once, and exactly-once when the processing is idempotent or saved in one transaction with
+// the checkpoint.
 type ChaincodeEventStream struct {
 	p *pump[ChaincodeEvent]
 }
@@ -176,19 +178,24 @@ type BlockEventStream struct {
 }
 
 // ChaincodeEvents subscribes to the events of a chaincode. The stream lives until ctx ends, Close is
-// called, or an error it cannot recover from; it reconnects by itself when the peer goes away.
+// called, or an error it cannot recover from; it reconnects by itself when the peer goes away, through
+// the profile's next peer when the client fails over.
 func (c *Client) ChaincodeEvents(ctx context.Context, chaincode string, opts ...EventOption) (*ChaincodeEventStream, error) {
 	if chaincode == "" {
 		return nil, errors.New("chaincode events: empty chaincode name")
 	}
 	open := func(ctx context.Context, from position) (func() ([]ChaincodeEvent, error), error) {
-		r, err := c.b.chaincodeEvents(ctx, chaincode, from)
+		s := c.current()
+		r, err := s.b.chaincodeEvents(ctx, chaincode, from)
 		if err != nil {
+			c.failover(ctx, s, err)
 			return nil, err
 		}
 		return func() ([]ChaincodeEvent, error) {
 			batch, err := r.recv()
 			if err != nil {
+				// When the peer is gone, the reconnection goes to the profile's next peer.
+				c.failover(ctx, s, err)
 				return nil, err
 			}
 			out := make([]ChaincodeEvent, 0, len(batch.events))
@@ -219,13 +226,16 @@ func (c *Client) ChaincodeEvents(ctx context.Context, chaincode string, opts ...
 // BlockEvents subscribes to the channel's committed blocks.
 func (c *Client) BlockEvents(ctx context.Context, opts ...EventOption) (*BlockEventStream, error) {
 	open := func(ctx context.Context, from position) (func() ([]Block, error), error) {
-		r, err := c.b.blocks(ctx, from)
+		s := c.current()
+		r, err := s.b.blocks(ctx, from)
 		if err != nil {
+			c.failover(ctx, s, err)
 			return nil, err
 		}
 		return func() ([]Block, error) {
 			b, err := r.recv()
 			if err != nil {
+				c.failover(ctx, s, err)
 				return nil, err
 			}
 			return []Block{b}, nil

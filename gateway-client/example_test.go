@@ -173,9 +173,12 @@ func ExampleRetryable() {
 	fmt.Println(gw.Retryable(status.Error(grpccodes.Unavailable, "peer down")))
 	fmt.Println(gw.Retryable(status.Error(grpccodes.ResourceExhausted, "concurrency limit")))
 	fmt.Println(gw.Retryable(&gw.CommitError{TransactionID: "tx1", Code: peer.TxValidationCode_MVCC_READ_CONFLICT}))
+	// Endorsing peers at different heights returned different results: nothing reached the ledger.
+	fmt.Println(gw.Retryable(status.Error(grpccodes.Aborted, "failed to assemble transaction: ProposalResponsePayloads do not match")))
 	fmt.Println(gw.Retryable(codes.New(codes.Conflict, "version 3")))
 	fmt.Println(gw.Retryable(status.Error(grpccodes.PermissionDenied, "no")))
 	// Output:
+	// true
 	// true
 	// true
 	// true

@@ -41,7 +41,10 @@ type RetryPolicy struct {
 	MaxDelay time.Duration `json:"maxDelay"`
 }
 
-// DefaultRetryPolicy returns the documented default: 4 attempts, 100ms doubling up to 2s.
+// DefaultRetryPolicy returns the documented default: 4 attempts, 100ms doubling up to 2s. It keeps a
+// failing call short and suits writes that rarely conflict; calls on a key that many clients write at
+// once need more attempts (pass a larger MaxAttempts to [WithRetry], and bound the whole call with the
+// context's deadline).
 func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxAttempts: 4, BaseDelay: 100 * time.Millisecond, MaxDelay: 2 * time.Second}
 }

@@ -211,7 +211,9 @@ func TestSDKConcurrentReadModifyWritesAllCommitThroughRetries(t *testing.T) {
 		writers, elapsed.Round(time.Millisecond), retries, most)
 }
 
-func TestSDKEventListenerKilledMidStreamPrintsEveryEventExactlyOnce(t *testing.T) {
+// hlctl's tail prints an event, then checkpoints it (at-least-once): a SIGKILL between the two makes
+// the restarted tail print that one event again, and nothing else may be repeated or missed.
+func TestSDKEventListenerKilledMidStreamRepeatsOnlyWhatItDidNotCheckpoint(t *testing.T) {
 	const total = 12
 	bin := sdkBuildHlctl(t)
 	patients := env.net.Identities("patient")
@@ -271,9 +273,9 @@ func TestSDKEventListenerKilledMidStreamPrintsEveryEventExactlyOnce(t *testing.T
 		wg.Wait()
 	})
 
-	// Kill the listener mid-stream, once it printed a few of ours and acknowledged the last line it
-	// printed (the checkpoint names it): an event printed but not yet acknowledged is delivered again
-	// by design (at-least-once for unacknowledged events).
+	// Kill the listener mid-stream, once it printed a few of ours and, usually, checkpointed the last
+	// line it printed. An event printed but not yet checkpointed when the kill lands (a line printed
+	// between this check and the kill) is printed again by the next listener, by design.
 	sdkWaitFor(t, 60*time.Second, "the first listener to print 3 of our events", func() bool {
 		return len(sdkOurs(t, first.lines(), prefix)) >= 3
 	})
@@ -283,12 +285,18 @@ func TestSDKEventListenerKilledMidStreamPrintsEveryEventExactlyOnce(t *testing.T
 	})
 	first.signal(t, syscall.SIGKILL)
 	require.Error(t, first.wait(t), "a SIGKILLed listener exits with an error")
+	// The transaction of the last event the first listener checkpointed before it died.
+	kept := sdkCheckpointTx(checkpoint)
+	require.NotEmpty(t, kept, "the first listener left a checkpoint naming an event")
 	killedAt := producedCount()
 	require.Less(t, killedAt, total, "the listener must die while events are still being produced")
 
 	sdkWaitFor(t, 60*time.Second, "2 more events committed while no listener runs", func() bool {
 		return producedCount() >= killedAt+2
 	})
+	mu.Lock()
+	committedWhileDown := slices.Clone(produced) // committed before the second listener started
+	mu.Unlock()
 	second := sdkStartTail(t, bin, listenAs.Name, checkpoint)
 	require.NoError(t, <-producerDone)
 	sdkWaitFor(t, 60*time.Second, "every event to be printed across both listeners", func() bool {
@@ -297,7 +305,22 @@ func TestSDKEventListenerKilledMidStreamPrintsEveryEventExactlyOnce(t *testing.T
 	second.signal(t, syscall.SIGINT)
 	require.NoError(t, second.wait(t), "an interrupted tail exits 0; stderr: %s", second.stderr())
 
-	all := append(first.lines(), second.lines()...)
+	// What the first listener printed after its last checkpoint (at most the one line it printed
+	// before the kill landed) is exactly what the second prints first; nothing else repeats.
+	firstLines, secondLines := first.lines(), second.lines()
+	cut := slices.IndexFunc(firstLines, func(e sdkEventLine) bool { return e.TransactionID == kept })
+	require.GreaterOrEqual(t, cut, 0, "the checkpoint names an event the first listener printed")
+	unsaved := firstLines[cut+1:]
+	require.LessOrEqual(t, len(unsaved), 1, "hlctl checkpoints each event before it reads the next")
+	require.GreaterOrEqual(t, len(secondLines), len(unsaved))
+	for i, e := range unsaved {
+		require.Equal(t, e.TransactionID, secondLines[i].TransactionID, "the event printed but not checkpointed is printed again, first")
+	}
+	if len(unsaved) > 0 {
+		t.Logf("the kill landed between printing and checkpointing %s: printed again on restart, as documented", unsaved[0].TransactionID)
+	}
+
+	all := append(slices.Clone(firstLines[:cut+1]), secondLines...)
 	seen := map[string]bool{}
 	for i, e := range all {
 		require.Equal(t, "consent", e.Chaincode)
@@ -310,10 +333,15 @@ func TestSDKEventListenerKilledMidStreamPrintsEveryEventExactlyOnce(t *testing.T
 	mu.Lock()
 	want := slices.Clone(produced)
 	mu.Unlock()
-	require.Equal(t, want, sdkOurs(t, all, prefix), "each produced event printed once, in order")
-	oursBefore := len(sdkOurs(t, first.lines(), prefix))
-	require.GreaterOrEqual(t, len(sdkOurs(t, second.lines(), prefix)), total-killedAt,
-		"the restarted listener printed what was committed while it was down")
+	require.Equal(t, want, sdkOurs(t, all, prefix), "each produced event printed, in order, once besides the documented repeat")
+	oursBefore := len(sdkOurs(t, firstLines[:cut+1], prefix))
+	// The producer is sequential, so the first listener printed at most one of ours whose Grant had
+	// not returned yet when it was killed: at least one event committed while no listener ran.
+	require.Greater(t, len(committedWhileDown), oursBefore)
+	oursAfter := sdkOurs(t, secondLines, prefix)
+	for _, id := range committedWhileDown[oursBefore:] {
+		require.Contains(t, oursAfter, id, "the restarted listener printed what was committed while it was down")
+	}
 	t.Logf("first listener printed %d of ours (%d lines), killed after %d produced; second printed %d of ours (%d lines)",
 		oursBefore, len(first.lines()), killedAt, total-oursBefore, len(second.lines()))
 }
@@ -379,18 +407,26 @@ func TestSDKStoppedPeerIsSkippedForTheProfilesNextPeer(t *testing.T) {
 	})
 	require.NoError(t, env.network("stop", stopped))
 
-	// The client connected before the stop is bound to the stopped peer: the SDK picks a peer at
-	// Connect time only. Its call must fail cleanly (ErrUnavailable after the retries, no hang); if a
-	// later SDK fails over inside the client, the call simply succeeds.
+	// The client connected before the stop fails over by itself: its next call succeeds through the
+	// profile's second peer, and it reports that peer from then on.
 	sctx, cancel := context.WithTimeout(ctx(t), 30*time.Second)
 	got, err := before.Contract("baseline").Evaluate(sctx, "Read", []string{key})
 	cancel()
-	if err != nil {
-		require.ErrorIs(t, err, gw.ErrUnavailable)
-		t.Logf("the client connected before the stop does not fail over by itself: %v", err)
-	} else {
-		require.Equal(t, "written before the stop", string(got))
-		t.Log("the client connected before the stop failed over by itself")
+	require.NoError(t, err, "the connected client's next call after its peer stopped")
+	require.Equal(t, "written before the stop", string(got))
+	require.Equal(t, otherProfile.Peers[0].Name, before.Peer().Name, "the connected client moved to the profile's second peer")
+	require.Equal(t, otherProfile.Peers[0].Endpoint, before.Peer().Endpoint)
+	require.Equal(t, who.MSPID, before.Identity().MSPID, "still the same identity, through another org's gateway")
+	if len(orgs) >= 3 {
+		// MAJORITY of three orgs: the two still running endorse; the connected client submits
+		// through its new peer.
+		tx, err := before.Contract("baseline").SubmitTx(ctx(t), "Write", []string{key, "written by the client that failed over"})
+		require.NoError(t, err)
+		require.NotEmpty(t, tx.TransactionID)
+		require.Equal(t, otherProfile.Peers[0].Name, before.Peer().Name)
+		got, err = before.Contract("baseline").Evaluate(ctx(t), "Read", []string{key})
+		require.NoError(t, err)
+		require.Equal(t, "written by the client that failed over", string(got))
 	}
 
 	after, err := dial()
@@ -400,7 +436,11 @@ func TestSDKStoppedPeerIsSkippedForTheProfilesNextPeer(t *testing.T) {
 	require.Equal(t, who.MSPID, after.Identity().MSPID, "still the same identity, through another org's gateway")
 	got, err = after.Contract("baseline").Evaluate(ctx(t), "Read", []string{key})
 	require.NoError(t, err)
-	require.Equal(t, "written before the stop", string(got))
+	if len(orgs) >= 3 {
+		require.Equal(t, "written by the client that failed over", string(got))
+	} else {
+		require.Equal(t, "written before the stop", string(got))
+	}
 
 	if len(orgs) >= 3 {
 		// MAJORITY of three orgs: the two still running endorse.

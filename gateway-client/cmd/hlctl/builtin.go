@@ -389,7 +389,7 @@ func eventsGroup() Group {
 			{
 				Name:    "tail",
 				Usage:   "<chaincode>",
-				Summary: "print a chaincode's events as they commit; resumes after the last one printed",
+				Summary: "print a chaincode's events as they commit; resumes after the last one checkpointed",
 				Setup: func(fs *flag.FlagSet) Runner {
 					o := tailFlags(fs)
 					return func(ctx context.Context, env *Env, args []string) error {
@@ -402,7 +402,7 @@ func eventsGroup() Group {
 			},
 			{
 				Name:    "blocks",
-				Summary: "print committed blocks (transactions, status, event names); resumes after the last one printed",
+				Summary: "print committed blocks (transactions, status, event names); resumes after the last one checkpointed",
 				Setup: func(fs *flag.FlagSet) Runner {
 					o := tailFlags(fs)
 					return func(ctx context.Context, env *Env, args []string) error {
@@ -494,6 +494,10 @@ func tailChaincode(ctx context.Context, env *Env, chaincode string, o tailOption
 		if err != nil {
 			return streamEnd(ctx, err)
 		}
+		// Print, then checkpoint: at-least-once. A process killed (SIGKILL, crash) between the two
+		// prints this one event again when it restarts; an interrupt (Ctrl-C, SIGTERM) only ends
+		// Next, never this step, so it repeats nothing. Checkpointing first would be at-most-once
+		// (an event lost), which is worse for an audit tail.
 		if err := printEvent(env, e); err != nil {
 			return err
 		}

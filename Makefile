@@ -40,6 +40,9 @@ unit: ## unit tests only
 integration: ## integration tests only
 	test-network-scripts/test.sh integration
 
+bench: ## the benchmark matrix on a fresh network (ports +20000), into docs/benchmarks.md
+	test-network-scripts/bench.sh
+
 lint: ## gofmt and go vet
-	test -z "$$(gofmt -l chaincode gateway-client network/probe integration)"
+	test -z "$$(gofmt -l chaincode gateway-client network/probe integration examples test-network-scripts)"
 	go vet ./...

@@ -142,14 +142,6 @@ orderer_dir() { echo "$NETDIR/crypto/ordererOrganizations/$ORDERER_DOMAIN/ordere
 orderer_tlsca() { echo "$NETDIR/crypto/ordererOrganizations/$ORDERER_DOMAIN/tlsca/tlsca.$ORDERER_DOMAIN-cert.pem"; }
 orderer_admin_tls() { echo "$NETDIR/crypto/ordererOrganizations/$ORDERER_DOMAIN/users/Admin@$ORDERER_DOMAIN/tls"; }
 
-# orgs_with_role ROLE: the org names whose roles include ROLE, one per line.
-orgs_with_role() {
-  local org
-  for org in "${ORGS[@]}"; do
-    case ",${ROLES[$org]}," in *",$1,"*) echo "$org" ;; esac
-  done
-}
-
 # every port the layout listens on, one per line
 all_ports() {
   local i org
@@ -172,6 +164,3 @@ peer_env() {
   export CORE_PEER_MSPCONFIGPATH; CORE_PEER_MSPCONFIGPATH=$(org_admin_msp "$org")
 }
 
-orderer_args() {
-  echo "-o 127.0.0.1:${O_PORT[0]} --tls --cafile $(orderer_tlsca)"
-}

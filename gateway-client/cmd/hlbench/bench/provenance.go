@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"strconv"
 	"sync"
+	"time"
 
 	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	gw "github.com/healthledger/healthledger/gateway-client"
@@ -214,13 +215,34 @@ func prepareShipReceive(ctx context.Context, env *Env, cfg Config) (Op, error) {
 		if _, err := parties[from].Ship(ctx, pt.ShipmentSpec{ShipmentID: id, GTIN: f.gtin, Lot: s.lot, Receiver: party[to]}); err != nil {
 			return err
 		}
-		if _, err := parties[to].Receive(ctx, id); err != nil {
+		if err := receiveWhenSeen(ctx, parties[to], id); err != nil {
 			s.pending = id
 			return err
 		}
 		s.atDist = !s.atDist
 		return nil
 	}, nil
+}
+
+// receiveWhenSeen receives shipment id, retrying while an endorsing peer has not yet committed the
+// block that holds the shipment. Peers commit independently: the ship's commit status comes from the
+// sender's gateway peer, and the receive is endorsed by a majority of orgs, one of which may lag by a
+// block. A real receiver acts much later; a benchmark that receives at once must wait the same way
+// an application that reads its own write through another org would. The wait counts in the latency.
+func receiveWhenSeen(ctx context.Context, k *provenanceclient.Client, id string) error {
+	const wait = 3 * time.Second
+	deadline := time.Now().Add(wait)
+	for {
+		_, err := k.Receive(ctx, id)
+		if err == nil || !errors.Is(err, gw.ErrNotFound) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // verifyBatch commissions the 1,000-unit batch that Verify checks.

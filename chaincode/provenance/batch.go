@@ -54,7 +54,7 @@ func (c *Contract) CommissionBatch(ctx contractapi.TransactionContextInterface, 
 	if err := t.putBatch(b, nil); err != nil {
 		return nil, err
 	}
-	if err := t.adjustHolding(b.GTIN, b.Lot, me, len(spec.Serials), 0); err != nil {
+	if err := t.adjustHolding(b, me, len(spec.Serials), 0); err != nil {
 		return nil, err
 	}
 	ev.Action, ev.BizStep, ev.Disposition = pt.ActionAdd, pt.BizStepCommissioning, pt.DispositionActive
@@ -117,7 +117,7 @@ func (c *Contract) AddSerials(ctx contractapi.TransactionContextInterface, gtin,
 	if err := t.putBatch(b, prev); err != nil {
 		return nil, err
 	}
-	if err := t.adjustHolding(gtin, lot, me, len(serials), 0); err != nil {
+	if err := t.adjustHolding(b, me, len(serials), 0); err != nil {
 		return nil, err
 	}
 	ev.Action, ev.BizStep, ev.Disposition = pt.ActionAdd, pt.BizStepCommissioning, pt.DispositionActive

@@ -105,7 +105,7 @@ func (c *Contract) Ship(ctx contractapi.TransactionContextInterface, shipmentJSO
 	if err := t.put(sk, sh); err != nil {
 		return nil, err
 	}
-	if err := t.adjustHolding(b.GTIN, b.Lot, recv, 0, sh.Quantity); err != nil {
+	if err := t.adjustHolding(b, recv, 0, sh.Quantity); err != nil {
 		return nil, err
 	}
 	ev.Action, ev.BizStep, ev.Disposition = pt.ActionObserve, pt.BizStepShipping, pt.DispositionInTransit
@@ -231,10 +231,10 @@ func (c *Contract) Receive(ctx contractapi.TransactionContextInterface, shipment
 	if err := t.put(sk, &sh); err != nil {
 		return nil, err
 	}
-	if err := t.adjustHolding(sh.GTIN, sh.Lot, sh.Sender, -sh.Quantity, 0); err != nil {
+	if err := t.adjustHolding(b, sh.Sender, -sh.Quantity, 0); err != nil {
 		return nil, err
 	}
-	if err := t.adjustHolding(sh.GTIN, sh.Lot, me, sh.Quantity, -sh.Quantity); err != nil {
+	if err := t.adjustHolding(b, me, sh.Quantity, -sh.Quantity); err != nil {
 		return nil, err
 	}
 	sender := sh.Sender

@@ -273,17 +273,45 @@ func (c *Contract) ListBatchesByOwner(ctx contractapi.TransactionContextInterfac
 	}
 	page := &pt.HoldingPage{Items: make([]pt.BatchHolding, 0, len(items)), Bookmark: next}
 	for _, e := range items {
-		h, err := ccutil.DecodeJSON[pt.Holding](e.key, e.value)
+		bh, err := ccutil.DecodeJSON[pt.BatchHolding](e.key, e.value)
 		if err != nil {
 			return nil, err
 		}
-		b, err := t.getBatch(h.GTIN, h.Lot)
-		if err != nil {
-			return nil, codes.New(codes.Internal, "holding %q has no batch: %v", e.key, err)
+		if bh.Expiry == "" || bh.Status == "" {
+			// An entry written before the index carried them: read them from the batch.
+			b, err := t.getBatchSummary(bh.GTIN, bh.Lot)
+			if err != nil {
+				return nil, codes.New(codes.Internal, "holding %q has no batch: %v", e.key, err)
+			}
+			bh.Expiry, bh.Status = b.Expiry, b.Status
 		}
-		page.Items = append(page.Items, pt.BatchHolding{Holding: h, Expiry: b.Expiry, Status: b.Status})
+		page.Items = append(page.Items, bh)
 	}
 	return page, nil
+}
+
+// batchSummary is what a listing shows of a batch. Decoding only these fields of the stored Batch
+// skips its custody, flags and times.
+type batchSummary struct {
+	Expiry string `json:"expiry"`
+	Status string `json:"status"`
+}
+
+// getBatchSummary reads a batch's summary, NOT_FOUND when the batch is absent.
+func (t *txn) getBatchSummary(gtin, lot string) (*batchSummary, error) {
+	k, err := t.key(objBatch, gtin, lot)
+	if err != nil {
+		return nil, err
+	}
+	var b batchSummary
+	ok, err := t.get(k, &b)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, codes.New(codes.NotFound, "batch %s lot %s", gtin, lot)
+	}
+	return &b, nil
 }
 
 // ListBatchesByStatus lists the batches that carry a status (recalled, quarantined, excursion,

@@ -2,6 +2,7 @@ package provenance_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"strconv"
 	"testing"
 
@@ -183,4 +184,56 @@ func TestListBatchesByStatus(t *testing.T) {
 	cctest.RequireOK(t, w.invoke(w.mfr, "ReleaseQuarantine", gtin, "L3", "ok"))
 	require.Equal(t, []string{"L1", "L3"}, lots(pt.BatchActive))
 	cctest.RequireCode(t, w.evaluate(w.patient, "ListBatchesByStatus", "lost", "10", ""), codes.InvalidArgument)
+}
+
+// TestListBatchesByOwnerFollowsTheBatchStatus checks the owner index's copy of the batch status (it
+// spares the listing one read of the batch per item): every holder's entry follows a status change,
+// and an entry written before the index carried expiry and status still lists them from the batch.
+func TestListBatchesByOwnerFollowsTheBatchStatus(t *testing.T) {
+	w := newWorld(t)
+	w.setupProduct()
+	w.commission("L1", 5, serials("L1-", 0, 5))
+	w.commission("L2", 5, serials("L2-", 0, 5))
+	w.ship(w.mfr, "sh-1", "L1", pDist, []string{"L1-000000"})
+
+	statusOf := func(p pt.Party, lotNo string) string {
+		t.Helper()
+		items, _ := walk[pt.BatchHolding](t, w, "ListBatchesByOwner", 10, p.MSPID, p.GLN)
+		for _, h := range items {
+			if h.Lot == lotNo {
+				require.Equal(t, expiry, h.Expiry)
+				return h.Status
+			}
+		}
+		t.Fatalf("%s holds no %s", p, lotNo)
+		return ""
+	}
+	t.Run("the index entry stores the expiry and the status", func(t *testing.T) {
+		got := cctest.StateJSON[pt.BatchHolding](t, w.l, cc, w.l.Key("owner", pharmaMSP, glnMfr, gtin, "L1"))
+		require.Equal(t, pt.BatchHolding{Holding: pt.Holding{Party: pMfr, GTIN: gtin, Lot: "L1", Held: 5}, Expiry: expiry, Status: pt.BatchActive}, got)
+	})
+	t.Run("a quarantine shows for every holder, the inbound one included, and not on other batches", func(t *testing.T) {
+		cctest.RequireOK(t, w.invoke(w.mfr, "Quarantine", gtin, "L1", "check"))
+		require.Equal(t, pt.BatchQuarantined, statusOf(pMfr, "L1"))
+		require.Equal(t, pt.BatchQuarantined, statusOf(pDist, "L1"))
+		require.Equal(t, pt.BatchActive, statusOf(pMfr, "L2"))
+	})
+	t.Run("a release brings every holder's entry back to active", func(t *testing.T) {
+		cctest.RequireOK(t, w.invoke(w.mfr, "ReleaseQuarantine", gtin, "L1", "fine"))
+		require.Equal(t, pt.BatchActive, statusOf(pMfr, "L1"))
+		require.Equal(t, pt.BatchActive, statusOf(pDist, "L1"))
+	})
+	t.Run("a holding that changes after a recall keeps the recalled status", func(t *testing.T) {
+		cctest.RequireOK(t, w.invoke(w.auditor, "Recall", gtin, "L1", "label"))
+		w.receive(w.dist, "sh-1")
+		require.Equal(t, pt.BatchRecalled, statusOf(pDist, "L1"))
+		require.Equal(t, pt.BatchRecalled, statusOf(pMfr, "L1"))
+	})
+	t.Run("an entry without expiry and status reads them from the batch", func(t *testing.T) {
+		old, err := json.Marshal(pt.Holding{Party: pMfr, GTIN: gtin, Lot: "L2", Held: 5})
+		require.NoError(t, err)
+		cctest.RequireOK(t, w.invoke(w.mfr, "Quarantine", gtin, "L2", "check"))
+		w.l.SetState(cc, w.l.Key("owner", pharmaMSP, glnMfr, gtin, "L2"), old)
+		require.Equal(t, pt.BatchQuarantined, statusOf(pMfr, "L2"))
+	})
 }

@@ -21,7 +21,7 @@ const (
 	objUnit     = "unit"     // gtin, serial -> unitRecord
 	objShipment = "shipment" // shipmentId -> Shipment
 	objHolder   = "holder"   // gtin, lot, mspId, gln -> Holding (the batch's holder set)
-	objOwner    = "owner"    // mspId, gln, gtin, lot -> Holding (the party's batches)
+	objOwner    = "owner"    // mspId, gln, gtin, lot -> BatchHolding (the party's batches, with expiry and status)
 	objStatus   = "bstatus"  // status, gtin, lot -> marker
 	objEvent    = "evt"      // gtin, lot, ts, txId -> Event (the batch's chain of custody)
 	objEvtBatch = "evt.b"    // gtin, lot, ts, txId -> marker: events concerning every unit
@@ -312,7 +312,11 @@ func (t *txn) getBatch(gtin, lot string) (*pt.Batch, error) {
 
 // putBatch writes a batch and keeps its status index in step; prev are its status tags before the
 // change (nil for a new batch).
+//
+// When the headline status changes it also rewrites the owner index entry of every holder of the
+// batch, which carries the status so that ListBatchesByOwner needs no read of the batch.
 func (t *txn) putBatch(b *pt.Batch, prev []string) error {
+	before := b.Status
 	b.Status = b.HeadlineStatus()
 	b.UpdatedAt = t.now
 	k, err := t.key(objBatch, b.GTIN, b.Lot)
@@ -321,6 +325,11 @@ func (t *txn) putBatch(b *pt.Batch, prev []string) error {
 	}
 	if err := t.put(k, b); err != nil {
 		return err
+	}
+	if before != "" && before != b.Status {
+		if err := t.refreshOwners(b); err != nil {
+			return err
+		}
 	}
 	next := b.StatusTags()
 	for _, tag := range prev {
@@ -422,9 +431,11 @@ func (t *txn) getHolding(gtin, lot string, p pt.Party) (*pt.Holding, bool, error
 	return &h, ok, err
 }
 
-// adjustHolding changes a party's counts for a batch. A holding is created by any change and removed
-// when a decrease leaves both counts at zero. Call it at most once per party and transaction.
-func (t *txn) adjustHolding(gtin, lot string, p pt.Party, dHeld, dInbound int) error {
+// adjustHolding changes a party's counts for batch b. A holding is created by any change and removed
+// when a decrease leaves both counts at zero. Call it at most once per party and transaction, and after
+// putBatch: the owner index entry it writes carries the batch's expiry and (new) status.
+func (t *txn) adjustHolding(b *pt.Batch, p pt.Party, dHeld, dInbound int) error {
+	gtin, lot := b.GTIN, b.Lot
 	h, _, err := t.getHolding(gtin, lot, p)
 	if err != nil {
 		return err
@@ -438,30 +449,71 @@ func (t *txn) adjustHolding(gtin, lot string, p pt.Party, dHeld, dInbound int) e
 	if err != nil {
 		return err
 	}
-	ok, err := t.key(objOwner, p.MSPID, p.GLN, gtin, lot)
-	if err != nil {
-		return err
-	}
 	if h.Held == 0 && h.Inbound == 0 && (dHeld < 0 || dInbound < 0) {
 		if err := t.del(hk); err != nil {
 			return err
 		}
-		return t.del(ok)
+		return t.delOwner(p, gtin, lot)
 	}
 	if err := t.put(hk, h); err != nil {
 		return err
 	}
-	return t.put(ok, h)
+	return t.putOwner(b, h)
+}
+
+// putOwner writes the owner index entry of holding h of batch b.
+func (t *txn) putOwner(b *pt.Batch, h *pt.Holding) error {
+	k, err := t.key(objOwner, h.Party.MSPID, h.Party.GLN, b.GTIN, b.Lot)
+	if err != nil {
+		return err
+	}
+	return t.put(k, &pt.BatchHolding{Holding: *h, Expiry: b.Expiry, Status: b.Status})
+}
+
+func (t *txn) delOwner(p pt.Party, gtin, lot string) error {
+	k, err := t.key(objOwner, p.MSPID, p.GLN, gtin, lot)
+	if err != nil {
+		return err
+	}
+	return t.del(k)
+}
+
+// refreshOwners rewrites the owner index entries of every holder of batch b with its current status.
+// It reads the holder set as committed, so a transaction adjusts holdings after it (adjustHolding).
+func (t *txn) refreshOwners(b *pt.Batch) error {
+	hs, err := t.holdings(b.GTIN, b.Lot)
+	if err != nil {
+		return err
+	}
+	for i := range hs {
+		if err := t.putOwner(b, &hs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // holders lists the batch's holder set. Its cost is the number of holders, not of units.
 func (t *txn) holders(gtin, lot string) ([]pt.Party, error) {
+	hs, err := t.holdings(gtin, lot)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]pt.Party, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, h.Party)
+	}
+	return out, nil
+}
+
+// holdings reads the holdings of a batch, one per holder.
+func (t *txn) holdings(gtin, lot string) ([]pt.Holding, error) {
 	iter, err := t.ctx.GetStub().GetStateByPartialCompositeKey(objHolder, []string{gtin, lot})
 	if err != nil {
 		return nil, codes.New(codes.Internal, "listing the holders of %s/%s: %v", gtin, lot, err)
 	}
 	defer iter.Close()
-	out := []pt.Party{}
+	out := []pt.Holding{}
 	for iter.HasNext() {
 		kv, err := iter.Next()
 		if err != nil {
@@ -471,7 +523,7 @@ func (t *txn) holders(gtin, lot string) ([]pt.Party, error) {
 		if err := json.Unmarshal(kv.GetValue(), &h); err != nil {
 			return nil, codes.New(codes.Internal, "decoding %q: %v", kv.GetKey(), err)
 		}
-		out = append(out, h.Party)
+		out = append(out, h)
 	}
 	return out, nil
 }

@@ -5,10 +5,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/healthledger/healthledger/chaincode/consent"
+	"github.com/healthledger/healthledger/chaincode/internal/pprofserver"
 )
 
 func main() {
@@ -23,8 +26,20 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if err := cc.Start(); err != nil {
-		return fmt.Errorf("serving the consent chaincode: %w", err)
+	// HL_PPROF_ADDR=127.0.0.1:PORT also serves net/http/pprof there (docs/profiles.md).
+	prof, err := pprofserver.FromEnv(context.Background(), os.Getenv)
+	if err != nil {
+		return err
 	}
-	return nil
+	if prof != nil {
+		fmt.Fprintf(os.Stderr, "consent-cc: serving pprof on http://%s/debug/pprof/\n", prof.Addr())
+	}
+	serveErr := cc.Start()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	profErr := prof.Shutdown(ctx)
+	if serveErr != nil {
+		return fmt.Errorf("serving the consent chaincode: %w", serveErr)
+	}
+	return profErr
 }

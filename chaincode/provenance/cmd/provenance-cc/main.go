@@ -5,9 +5,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"time"
 
+	"github.com/healthledger/healthledger/chaincode/internal/pprofserver"
 	"github.com/healthledger/healthledger/chaincode/provenance"
 )
 
@@ -23,8 +26,20 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if err := cc.Start(); err != nil {
-		return fmt.Errorf("serving the provenance chaincode: %w", err)
+	// HL_PPROF_ADDR=127.0.0.1:PORT also serves net/http/pprof there (docs/profiles.md).
+	prof, err := pprofserver.FromEnv(context.Background(), os.Getenv)
+	if err != nil {
+		return err
 	}
-	return nil
+	if prof != nil {
+		fmt.Fprintf(os.Stderr, "provenance-cc: serving pprof on http://%s/debug/pprof/\n", prof.Addr())
+	}
+	serveErr := cc.Start()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	profErr := prof.Shutdown(ctx)
+	if serveErr != nil {
+		return fmt.Errorf("serving the provenance chaincode: %w", serveErr)
+	}
+	return profErr
 }

@@ -1,16 +1,14 @@
-// Command baseline-cc serves the baseline chaincode, as a chaincode server when
-// CHAINCODE_SERVER_ADDRESS and CORE_CHAINCODE_ID_NAME are set. With HL_PPROF_ADDR=127.0.0.1:PORT it
-// also serves net/http/pprof on that address (docs/profiles.md).
+// Command baseline-cc runs the baseline chaincode: as chaincode-as-a-service when
+// CHAINCODE_SERVER_ADDRESS and CORE_CHAINCODE_ID_NAME are set, with pprof when HL_PPROF_ADDR is
+// (package ccserver says how).
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/healthledger/healthledger/chaincode/baseline"
-	"github.com/healthledger/healthledger/chaincode/internal/pprofserver"
+	"github.com/healthledger/healthledger/chaincode/internal/ccserver"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
@@ -18,34 +16,16 @@ import (
 var buildTag string
 
 func main() {
-	if err := run(); err != nil {
+	cc, err := contractapi.NewChaincode(&baseline.Contract{})
+	if err == nil {
+		cc.Info.Title = "healthledger baseline"
+		if buildTag != "" {
+			cc.Info.Version = buildTag
+		}
+		err = ccserver.Run("baseline-cc", cc, os.Getenv, os.Stderr)
+	}
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "baseline-cc: %v\n", err)
 		os.Exit(1)
 	}
-}
-
-func run() error {
-	cc, err := contractapi.NewChaincode(&baseline.Contract{})
-	if err != nil {
-		return fmt.Errorf("building the baseline chaincode: %w", err)
-	}
-	cc.Info.Title = "healthledger baseline"
-	if buildTag != "" {
-		cc.Info.Version = buildTag
-	}
-	prof, err := pprofserver.FromEnv(context.Background(), os.Getenv)
-	if err != nil {
-		return err
-	}
-	if prof != nil {
-		fmt.Fprintf(os.Stderr, "baseline-cc: serving pprof on http://%s/debug/pprof/\n", prof.Addr())
-	}
-	serveErr := cc.Start()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	profErr := prof.Shutdown(ctx)
-	if serveErr != nil {
-		return fmt.Errorf("serving the baseline chaincode: %w", serveErr)
-	}
-	return profErr
 }

@@ -1,45 +1,23 @@
-// Command claims-cc runs the healthledger claims chaincode. With CHAINCODE_SERVER_ADDRESS and
-// CORE_CHAINCODE_ID_NAME set it serves as chaincode-as-a-service (TLS from CORE_PEER_TLS_ENABLED,
-// CORE_TLS_CLIENT_KEY_FILE, CORE_TLS_CLIENT_CERT_FILE and CORE_PEER_TLS_ROOTCERT_FILE); otherwise it
-// connects to the peer the classic way.
+// Command claims-cc runs the healthledger claims chaincode: as chaincode-as-a-service when
+// CHAINCODE_SERVER_ADDRESS and CORE_CHAINCODE_ID_NAME are set, with pprof when HL_PPROF_ADDR is
+// (package ccserver says how).
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/healthledger/healthledger/chaincode/claims"
-	"github.com/healthledger/healthledger/chaincode/internal/pprofserver"
+	"github.com/healthledger/healthledger/chaincode/internal/ccserver"
 )
 
 func main() {
-	if err := run(); err != nil {
+	cc, err := claims.NewChaincode()
+	if err == nil {
+		err = ccserver.Run("claims-cc", cc, os.Getenv, os.Stderr)
+	}
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "claims-cc: %v\n", err)
 		os.Exit(1)
 	}
-}
-
-func run() error {
-	cc, err := claims.NewChaincode()
-	if err != nil {
-		return err
-	}
-	// HL_PPROF_ADDR=127.0.0.1:PORT also serves net/http/pprof there (docs/profiles.md).
-	prof, err := pprofserver.FromEnv(context.Background(), os.Getenv)
-	if err != nil {
-		return err
-	}
-	if prof != nil {
-		fmt.Fprintf(os.Stderr, "claims-cc: serving pprof on http://%s/debug/pprof/\n", prof.Addr())
-	}
-	serveErr := cc.Start()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	profErr := prof.Shutdown(ctx)
-	if serveErr != nil {
-		return fmt.Errorf("serving the claims chaincode: %w", serveErr)
-	}
-	return profErr
 }

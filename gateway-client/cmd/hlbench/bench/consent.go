@@ -81,7 +81,9 @@ func loadConsentFixture(ctx context.Context, env *Env) (consentFixture, error) {
 			return f, err
 		}
 		_, err = consentclient.New(c).Grant(ctx, ct.Consent{
-			ID:       "hlb-" + env.RunID + "-fixture",
+			// One fixture consent per patient, whatever the run: separate hlbench runs on one
+			// network then list and check the same consents, and stay comparable.
+			ID:       "hlb-fixture-" + f.patient.Subject,
 			Patient:  f.patient.Subject,
 			Grantee:  ct.Grantee{MSPID: f.provider.MSPID, Role: ct.RoleProvider}.String(),
 			Decision: ct.Permit,

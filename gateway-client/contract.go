@@ -131,58 +131,22 @@ func (k *Contract) SubmitTx(ctx context.Context, fn string, args []string, opts 
 		}
 		txID := tx.transactionID()
 
-		var commit committing
-		for {
-			sctx, cancel := stageContext(ctx, t.Submit)
-			commit, err = tx.submit(sctx)
-			cancel()
-			if err == nil {
-				break
-			}
-			if !transientFailure(err) {
-				return fail(txID, err)
-			}
-			again, moved := retry(err)
-			if !again {
-				return fail(txID, err)
-			}
-			if moved {
-				// The same signed transaction, through the new peer.
-				rs, ok := s.b.(resumer)
-				if !ok {
-					return fail(txID, err)
-				}
-				if tx, err = rs.resumeTx(tx); err != nil {
-					return fail(txID, err)
-				}
-			}
+		current := func() *session { return s }
+		// The hand-over: after a failover, the same signed transaction goes through the new peer.
+		commit, err := afterEndorse(ctx, t.Submit, retry,
+			func(sctx context.Context) (committing, error) { return tx.submit(sctx) },
+			func(rs resumer) (err error) { tx, err = rs.resumeTx(tx); return err },
+			current)
+		if err != nil {
+			return fail(txID, err)
 		}
-
-		var st commitStatus
-		for {
-			sctx, cancel := stageContext(ctx, t.CommitStatus)
-			st, err = commit.status(sctx)
-			cancel()
-			if err == nil {
-				break
-			}
-			if !transientFailure(err) {
-				return fail(txID, err)
-			}
-			again, moved := retry(err)
-			if !again {
-				return fail(txID, err)
-			}
-			if moved {
-				// The status of the same transaction, asked of the new peer.
-				rs, ok := s.b.(resumer)
-				if !ok {
-					return fail(txID, err)
-				}
-				if commit, err = rs.resumeCommit(commit); err != nil {
-					return fail(txID, err)
-				}
-			}
+		// The commit status: after a failover, the same transaction's status is asked of the new peer.
+		st, err := afterEndorse(ctx, t.CommitStatus, retry,
+			func(sctx context.Context) (commitStatus, error) { return commit.status(sctx) },
+			func(rs resumer) (err error) { commit, err = rs.resumeCommit(commit); return err },
+			current)
+		if err != nil {
+			return fail(txID, err)
 		}
 
 		if st.code == peer.TxValidationCode_VALID {
@@ -246,6 +210,36 @@ func decodeResult[T any](chaincode, fn string, res []byte) (*T, error) {
 		return nil, fmt.Errorf("%s.%s: decode response as %T: %w", chaincode, fn, *out, err)
 	}
 	return out, nil
+}
+
+// afterEndorse runs one stage that follows endorsement (the hand-over to the orderers, or the wait
+// for the commit status) until it succeeds or fails for good. Only transient failures are tried
+// again, within the retry policy; when retry reports a failover, resume re-targets the same
+// transaction at the new peer first, so nothing is ever endorsed twice here. current returns the
+// session in use, which retry moves.
+func afterEndorse[T any](ctx context.Context, timeout time.Duration, retry func(error) (bool, bool),
+	call func(context.Context) (T, error), resume func(resumer) error, current func() *session) (T, error) {
+	for {
+		sctx, cancel := stageContext(ctx, timeout)
+		v, err := call(sctx)
+		cancel()
+		if err == nil || !transientFailure(err) {
+			return v, err
+		}
+		again, moved := retry(err)
+		if !again {
+			return v, err
+		}
+		if moved {
+			rs, ok := current().b.(resumer)
+			if !ok {
+				return v, err
+			}
+			if err := resume(rs); err != nil {
+				return v, err
+			}
+		}
+	}
 }
 
 // stageContext bounds one stage with timeout unless ctx already has a deadline.

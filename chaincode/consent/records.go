@@ -235,19 +235,7 @@ func (s *Contract) RequestErasure(ctx contractapi.TransactionContextInterface, r
 	}
 	party := partyOf(caller)
 	rec.ErasureRequested, rec.ErasureRequestedAt, rec.ErasureRequestedBy = true, now, party
-	if reason != "" {
-		rec.EraseReason = reason
-	}
-	if err := putRecord(ctx, rec); err != nil {
-		return nil, err
-	}
-	if err := bind(ctx, caller, rel, now); err != nil {
-		return nil, err
-	}
-	if err := ccutil.Emit(ctx, ct.EventErasureRequested, recordEvent(rec, party, now)); err != nil {
-		return nil, err
-	}
-	return rec, nil
+	return saveErasureStep(ctx, rec, reason, caller, rel, now, ct.EventErasureRequested)
 }
 
 // EraseRecord purges a record's private details with Fabric's private data purge and marks the public
@@ -289,8 +277,13 @@ func (s *Contract) EraseRecord(ctx contractapi.TransactionContextInterface, reco
 	if err := ctx.GetStub().PurgePrivateData(rec.Collection, recordID); err != nil {
 		return nil, codes.New(codes.Unavailable, "purging the details of record %s from collection %s: %v", recordID, rec.Collection, err)
 	}
-	party := partyOf(caller)
-	rec.Erased, rec.ErasedAt, rec.ErasedBy = true, now, party
+	rec.Erased, rec.ErasedAt, rec.ErasedBy = true, now, partyOf(caller)
+	return saveErasureStep(ctx, rec, reason, caller, rel, now, ct.EventRecordErased)
+}
+
+// saveErasureStep finishes RequestErasure and EraseRecord alike: it keeps the reason, stores the
+// anchor, binds the caller's patient identity and emits event.
+func saveErasureStep(ctx contractapi.TransactionContextInterface, rec *ct.Record, reason string, caller ccutil.Caller, rel relation, now time.Time, event string) (*ct.Record, error) {
 	if reason != "" {
 		rec.EraseReason = reason
 	}
@@ -300,7 +293,7 @@ func (s *Contract) EraseRecord(ctx contractapi.TransactionContextInterface, reco
 	if err := bind(ctx, caller, rel, now); err != nil {
 		return nil, err
 	}
-	if err := ccutil.Emit(ctx, ct.EventRecordErased, recordEvent(rec, party, now)); err != nil {
+	if err := ccutil.Emit(ctx, event, recordEvent(rec, partyOf(caller), now)); err != nil {
 		return nil, err
 	}
 	return rec, nil

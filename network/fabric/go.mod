@@ -103,3 +103,10 @@ require (
 
 // Copied from Fabric's own go.mod at the pinned commit: newer xxhash breaks its build.
 replace github.com/cespare/xxhash/v2 => github.com/cespare/xxhash/v2 v2.1.2
+
+// Fabric is built from the pinned version above with patches/*.patch applied (the etcdraft WAL
+// deadlock, fabric#4199). build.sh makes this git-ignored copy from the module cache; until it
+// exists, go commands in this folder fail: run build.sh (or build.sh --prepare) first. Keep the go.sum
+// lines of github.com/hyperledger/fabric (go mod tidy would drop them): build.sh downloads the pin
+// with them. Drop this line and patches/ once a Fabric with the fix can be pinned.
+replace github.com/hyperledger/fabric => ./.patched/fabric

@@ -44,5 +44,5 @@ bench: ## the benchmark matrix on a fresh network (ports +20000), into docs/benc
 	test-network-scripts/bench.sh
 
 lint: ## gofmt and go vet
-	test -z "$$(gofmt -l chaincode gateway-client network/probe integration examples test-network-scripts)"
+	test -z "$$(gofmt -l chaincode gateway-client cmd internal integration examples test-network-scripts)"
 	go vet ./...

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/healthledger/healthledger/gateway-client/cmd/hlbench/bench"
+	"github.com/healthledger/healthledger/internal/bench"
 	"github.com/stretchr/testify/require"
 )
 

@@ -14,23 +14,23 @@ import (
 	"testing"
 	"time"
 
-	clt "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
-	cnt "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
-	pvt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
-	gw "github.com/healthledger/healthledger/gateway-client"
-	claimsclient "github.com/healthledger/healthledger/gateway-client/claims"
-	consentclient "github.com/healthledger/healthledger/gateway-client/consent"
-	provenanceclient "github.com/healthledger/healthledger/gateway-client/provenance"
+	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/gateway-client/claims"
+	"github.com/healthledger/healthledger/gateway-client/consent"
+	"github.com/healthledger/healthledger/gateway-client/provenance"
+	"github.com/healthledger/healthledger/gateway-client/sdk"
 	"github.com/stretchr/testify/require"
 )
 
 // claimsParty is one identity of the network under test with the typed clients the claims tests use.
 type claimsParty struct {
-	info    gw.IdentityInfo
-	gw      *gw.Client
-	claims  *claimsclient.Client
-	consent *consentclient.Client
-	prov    *provenanceclient.Client
+	info    sdk.IdentityInfo
+	gw      *sdk.Client
+	claims  *claims.Client
+	consent *consent.Client
+	prov    *provenance.Client
 }
 
 // claimsConnect connects the i-th identity holding role.
@@ -39,15 +39,15 @@ func claimsConnect(t *testing.T, role string, i int) *claimsParty {
 	return claimsConnectAs(t, identity(t, role, i))
 }
 
-func claimsConnectAs(t *testing.T, who gw.IdentityInfo) *claimsParty {
+func claimsConnectAs(t *testing.T, who sdk.IdentityInfo) *claimsParty {
 	t.Helper()
 	c := connect(t, who.Name)
 	return &claimsParty{
 		info:    c.Identity(),
 		gw:      c,
-		claims:  claimsclient.New(c),
-		consent: consentclient.New(c),
-		prov:    provenanceclient.New(c),
+		claims:  claims.New(c),
+		consent: consent.New(c),
+		prov:    provenance.New(c),
 	}
 }
 
@@ -68,16 +68,16 @@ func claimsConnectCast(t *testing.T) claimsCast {
 
 // claimsDecision asks, through asker's peer, what the consent chaincode decides today for the claims
 // chaincode's question: may patient's claims be disclosed to the insurer organisation for payment?
-func claimsDecision(t *testing.T, asker *claimsParty, patient, insurerMSP string) (*cnt.Decision, error) {
+func claimsDecision(t *testing.T, asker *claimsParty, patient, insurerMSP string) (*consenttypes.Decision, error) {
 	t.Helper()
-	return asker.consent.CheckAccess(ctx(t), patient, cnt.Grantee{MSPID: insurerMSP}, cnt.ActionDisclose,
-		cnt.PurposePayment, cnt.ClassClaim)
+	return asker.consent.CheckAccess(ctx(t), patient, consenttypes.Grantee{MSPID: insurerMSP}, consenttypes.ActionDisclose,
+		consenttypes.PurposePayment, consenttypes.ClassClaim)
 }
 
 // claimsPickPatient returns the first patient (by the order of network.json) whose current decision
 // satisfies accept. The network is shared and keeps the consents of earlier runs, so a test that needs
 // a patient in a given consent situation looks for one instead of assuming it.
-func claimsPickPatient(t *testing.T, asker *claimsParty, insurerMSP string, accept func(*cnt.Decision) bool) (gw.IdentityInfo, bool) {
+func claimsPickPatient(t *testing.T, asker *claimsParty, insurerMSP string, accept func(*consenttypes.Decision) bool) (sdk.IdentityInfo, bool) {
 	t.Helper()
 	for _, p := range env.net.Identities("patient") {
 		d, err := claimsDecision(t, asker, p.Subject, insurerMSP)
@@ -86,11 +86,11 @@ func claimsPickPatient(t *testing.T, asker *claimsParty, insurerMSP string, acce
 			return p, true
 		}
 	}
-	return gw.IdentityInfo{}, false
+	return sdk.IdentityInfo{}, false
 }
 
 // claimsNotVetoed accepts a patient no deny consent blocks (a deny would override our permit).
-func claimsNotVetoed(d *cnt.Decision) bool {
+func claimsNotVetoed(d *consenttypes.Decision) bool {
 	return d.Permitted() || len(d.ConsentIDs) == 0
 }
 
@@ -101,17 +101,17 @@ func claimsNotVetoed(d *cnt.Decision) bool {
 func claimsGrantPayment(t *testing.T, patient *claimsParty, insurerMSP string, peers ...*claimsParty) string {
 	t.Helper()
 	id := unique("claims-consent")
-	granted, err := patient.consent.Grant(ctx(t), cnt.Consent{
+	granted, err := patient.consent.Grant(ctx(t), consenttypes.Consent{
 		ID:       id,
 		Patient:  patient.info.Subject,
-		Grantee:  cnt.Grantee{MSPID: insurerMSP}.String(),
-		Decision: cnt.Permit,
-		Actions:  []cnt.Action{cnt.ActionDisclose},
-		Purposes: []cnt.Purpose{cnt.PurposePayment},
-		Classes:  []cnt.DataClass{cnt.ClassClaim},
+		Grantee:  consenttypes.Grantee{MSPID: insurerMSP}.String(),
+		Decision: consenttypes.Permit,
+		Actions:  []consenttypes.Action{consenttypes.ActionDisclose},
+		Purposes: []consenttypes.Purpose{consenttypes.PurposePayment},
+		Classes:  []consenttypes.DataClass{consenttypes.ClassClaim},
 	})
 	require.NoError(t, err)
-	require.Equal(t, cnt.Grantee{MSPID: insurerMSP}.String(), granted.Grantee)
+	require.Equal(t, consenttypes.Grantee{MSPID: insurerMSP}.String(), granted.Grantee)
 	t.Cleanup(func() {
 		c, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -136,7 +136,7 @@ func claimsGrantPayment(t *testing.T, patient *claimsParty, insurerMSP string, p
 
 // claimsRegisterCoverage has the insurer register a coverage under a fresh id and waits until the
 // peer of every reader has it.
-func claimsRegisterCoverage(t *testing.T, insurer *claimsParty, terms clt.CoverageTerms, readers ...*claimsParty) *clt.CoverageHeader {
+func claimsRegisterCoverage(t *testing.T, insurer *claimsParty, terms claimstypes.CoverageTerms, readers ...*claimsParty) *claimstypes.CoverageHeader {
 	t.Helper()
 	id := unique("claims-cov")
 	h, err := insurer.claims.RegisterCoverage(ctx(t), id, terms)
@@ -156,7 +156,7 @@ func claimsRegisterCoverage(t *testing.T, insurer *claimsParty, terms clt.Covera
 
 // claimsAwaitStatus waits until every reader's peer shows the claim in status want. Life-cycle calls
 // are endorsed by the provider's and the insurer's peers, so the next step waits for both.
-func claimsAwaitStatus(t *testing.T, claimID string, want clt.Status, readers ...*claimsParty) {
+func claimsAwaitStatus(t *testing.T, claimID string, want claimstypes.Status, readers ...*claimsParty) {
 	t.Helper()
 	for _, r := range readers {
 		eventually(t, fmt.Sprintf("claim %s %s on the peer of %s", claimID, want, r.info.Name), func() error {
@@ -183,7 +183,7 @@ type claimsVariant struct {
 
 func claimsNewVariant() claimsVariant {
 	day := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, mrand.IntN(8000))
-	return claimsVariant{date: day.Format(clt.DateLayout), cents: mrand.Int64N(1000)}
+	return claimsVariant{date: day.Format(claimstypes.DateLayout), cents: mrand.Int64N(1000)}
 }
 
 // claimsNonce returns a details or terms nonce that starts with prefix.
@@ -196,7 +196,7 @@ func claimsNonce(t *testing.T, prefix string) string {
 }
 
 // claimsTotal is the sum of the lines' charges.
-func claimsTotal(lines []clt.ServiceLine) int64 {
+func claimsTotal(lines []claimstypes.ServiceLine) int64 {
 	var total int64
 	for _, l := range lines {
 		total += l.ChargeCents()
@@ -205,22 +205,22 @@ func claimsTotal(lines []clt.ServiceLine) int64 {
 }
 
 // claimsDetails builds claim details with the right total.
-func claimsDetails(t *testing.T, diagnoses []string, lines ...clt.ServiceLine) clt.ClaimDetails {
+func claimsDetails(t *testing.T, diagnoses []string, lines ...claimstypes.ServiceLine) claimstypes.ClaimDetails {
 	t.Helper()
-	return clt.ClaimDetails{Diagnoses: diagnoses, Lines: lines, TotalCents: claimsTotal(lines), Nonce: claimsNonce(t, "claims-it-")}
+	return claimstypes.ClaimDetails{Diagnoses: diagnoses, Lines: lines, TotalCents: claimsTotal(lines), Nonce: claimsNonce(t, "claims-it-")}
 }
 
 // claimsAdj is a short way to write an expected adjustment.
-func claimsAdj(group, reason string, kind clt.AdjustmentKind, cents int64) clt.Adjustment {
-	return clt.Adjustment{Group: group, Reason: reason, Kind: kind, AmountCents: cents}
+func claimsAdj(group, reason string, kind claimstypes.AdjustmentKind, cents int64) claimstypes.Adjustment {
+	return claimstypes.Adjustment{Group: group, Reason: reason, Kind: kind, AmountCents: cents}
 }
 
 // claimsHistoryStatuses lists the statuses a claim went through, oldest first.
-func claimsHistoryStatuses(t *testing.T, p *claimsParty, claimID string) []clt.Status {
+func claimsHistoryStatuses(t *testing.T, p *claimsParty, claimID string) []claimstypes.Status {
 	t.Helper()
 	hist, err := p.claims.ClaimHistory(ctx(t), claimID)
 	require.NoError(t, err)
-	out := []clt.Status{}
+	out := []claimstypes.Status{}
 	for _, v := range hist {
 		require.NotNil(t, v.Value, "history entry %s of claim %s has no value", v.TxID, claimID)
 		out = append(out, v.Value.Status)
@@ -229,7 +229,7 @@ func claimsHistoryStatuses(t *testing.T, p *claimsParty, claimID string) []clt.S
 }
 
 // claimsAccumulator returns the coverage's accumulator for year, read by its payer.
-func claimsAccumulator(t *testing.T, insurer *claimsParty, coverageID string, year int) clt.Accumulator {
+func claimsAccumulator(t *testing.T, insurer *claimsParty, coverageID string, year int) claimstypes.Accumulator {
 	t.Helper()
 	rec, err := insurer.claims.GetCoverageTerms(ctx(t), coverageID)
 	require.NoError(t, err)
@@ -239,7 +239,7 @@ func claimsAccumulator(t *testing.T, insurer *claimsParty, coverageID string, ye
 		}
 	}
 	t.Fatalf("coverage %s has no accumulator for %d: %+v", coverageID, year, rec.Accumulators)
-	return clt.Accumulator{}
+	return claimstypes.Accumulator{}
 }
 
 // TestClaimsConsentCoverageSubmitAdjudicatePayClose is the whole story of a professional claim: the
@@ -260,39 +260,39 @@ func TestClaimsConsentCoverageSubmitAdjudicatePayClose(t *testing.T) {
 	v := claimsNewVariant()
 	year, err := strconv.Atoi(v.date[:4])
 	require.NoError(t, err)
-	cov := claimsRegisterCoverage(t, cast.insurer, clt.CoverageTerms{
+	cov := claimsRegisterCoverage(t, cast.insurer, claimstypes.CoverageTerms{
 		Member: who.Subject, PlanID: "PLAN-IT-PPO", PeriodStart: "2000-01-01", PeriodEnd: "2099-12-31",
 		CoveredCodes:    []string{"99214", "80053", "36415"},
 		DeductibleCents: 10000, CoinsuranceBP: 2000, AnnualLimitCents: 7000,
-		FeeSchedule: []clt.FeeScheduleEntry{
+		FeeSchedule: []claimstypes.FeeScheduleEntry{
 			{Code: "99214", AllowedUnitCents: 13000},
 			{Code: "80053", AllowedUnitCents: 4552},
 			{Code: "36415", AllowedUnitCents: 1249},
 		},
 	}, cast.provider)
 
-	lines := []clt.ServiceLine{
+	lines := []claimstypes.ServiceLine{
 		{Code: "99214", ServiceDate: v.date, Quantity: 1, UnitChargeCents: 18000 + v.cents, DiagnosisPointers: []int{1}},
 		{Code: "80053", ServiceDate: v.date, Quantity: 1, UnitChargeCents: 5000 + v.cents, DiagnosisPointers: []int{1, 2}},
 		{Code: "36415", ServiceDate: v.date, Quantity: 2, UnitChargeCents: 1300 + v.cents},
 	}
 	details := claimsDetails(t, []string{"e119", "I10"}, lines...)
 	claimID := unique("claims-clm")
-	h, err := cast.provider.claims.SubmitClaim(ctx(t), clt.ClaimSubmission{ID: claimID, Patient: who.Subject, CoverageID: cov.ID}, details)
+	h, err := cast.provider.claims.SubmitClaim(ctx(t), claimstypes.ClaimSubmission{ID: claimID, Patient: who.Subject, CoverageID: cov.ID}, details)
 	require.NoError(t, err)
-	require.Equal(t, clt.ClaimHeader{
-		ID: claimID, ClaimType: clt.ClaimProfessional,
+	require.Equal(t, claimstypes.ClaimHeader{
+		ID: claimID, ClaimType: claimstypes.ClaimProfessional,
 		ProviderMSP: cast.provider.info.MSPID, Provider: cast.provider.info.Subject,
 		Patient: who.Subject, InsurerMSP: insurerMSP, Insurer: cast.insurer.info.Subject,
-		CoverageID: cov.ID, Status: clt.StatusSubmitted, FrequencyCode: clt.FrequencyOriginal,
-		DetailsHash: clt.HashDetails(details), SubmittedAt: h.SubmittedAt, UpdatedAt: h.UpdatedAt,
+		CoverageID: cov.ID, Status: claimstypes.StatusSubmitted, FrequencyCode: claimstypes.FrequencyOriginal,
+		DetailsHash: claimstypes.HashDetails(details), SubmittedAt: h.SubmittedAt, UpdatedAt: h.UpdatedAt,
 	}, *h, "the answer is the public header, with no amount and no clinical content")
-	claimsAwaitStatus(t, claimID, clt.StatusSubmitted, cast.insurer)
+	claimsAwaitStatus(t, claimID, claimstypes.StatusSubmitted, cast.insurer)
 
 	adj, err := cast.insurer.claims.Adjudicate(ctx(t), claimID)
 	require.NoError(t, err)
-	require.Equal(t, clt.StatusAdjudicated, adj.Status)
-	require.Equal(t, clt.OutcomePartial, adj.Outcome, "the annual limit cuts line 3 in part")
+	require.Equal(t, claimstypes.StatusAdjudicated, adj.Status)
+	require.Equal(t, claimstypes.OutcomePartial, adj.Outcome, "the annual limit cuts line 3 in part")
 
 	rec, err := cast.insurer.claims.GetClaimDetails(ctx(t), claimID)
 	require.NoError(t, err)
@@ -304,52 +304,52 @@ func TestClaimsConsentCoverageSubmitAdjudicatePayClose(t *testing.T) {
 	// $36.42 (paid so far $60.66 of the $70.00 limit).
 	// Line 3: 2 x 36415 allowed 2 x $12.49 = $24.98; 20 % = 499.6 cents, rounds up to $5.00; plan
 	// $19.98, but only $9.58 of the annual limit is left: paid $9.58, PR-119 $10.40 (reduced).
-	want := []clt.LineResult{
+	want := []claimstypes.LineResult{
 		{Sequence: 1, Code: "99214", ServiceDate: v.date, ChargeCents: 18000 + v.cents, AllowedCents: 13000, PaidCents: 2400, PatientRespCents: 10600,
-			Adjustments: []clt.Adjustment{
-				claimsAdj("CO", "45", clt.AdjFeeSchedule, 5000+v.cents),
-				claimsAdj("PR", "1", clt.AdjDeductible, 10000),
-				claimsAdj("PR", "2", clt.AdjCoinsurance, 600),
+			Adjustments: []claimstypes.Adjustment{
+				claimsAdj("CO", "45", claimstypes.AdjFeeSchedule, 5000+v.cents),
+				claimsAdj("PR", "1", claimstypes.AdjDeductible, 10000),
+				claimsAdj("PR", "2", claimstypes.AdjCoinsurance, 600),
 			}},
 		{Sequence: 2, Code: "80053", ServiceDate: v.date, ChargeCents: 5000 + v.cents, AllowedCents: 4552, PaidCents: 3642, PatientRespCents: 910,
-			Adjustments: []clt.Adjustment{
-				claimsAdj("CO", "45", clt.AdjFeeSchedule, 448+v.cents),
-				claimsAdj("PR", "2", clt.AdjCoinsurance, 910),
+			Adjustments: []claimstypes.Adjustment{
+				claimsAdj("CO", "45", claimstypes.AdjFeeSchedule, 448+v.cents),
+				claimsAdj("PR", "2", claimstypes.AdjCoinsurance, 910),
 			}},
 		{Sequence: 3, Code: "36415", ServiceDate: v.date, ChargeCents: 2 * (1300 + v.cents), AllowedCents: 2498, PaidCents: 958, PatientRespCents: 1540,
-			Adjustments: []clt.Adjustment{
-				claimsAdj("CO", "45", clt.AdjFeeSchedule, 2*(1300+v.cents)-2498),
-				claimsAdj("PR", "2", clt.AdjCoinsurance, 500),
-				claimsAdj("PR", "119", clt.AdjBenefitMaximum, 1040),
+			Adjustments: []claimstypes.Adjustment{
+				claimsAdj("CO", "45", claimstypes.AdjFeeSchedule, 2*(1300+v.cents)-2498),
+				claimsAdj("PR", "2", claimstypes.AdjCoinsurance, 500),
+				claimsAdj("PR", "119", claimstypes.AdjBenefitMaximum, 1040),
 			}},
 	}
 	require.Equal(t, want, a.Lines)
 	require.Equal(t, 1, a.Round)
-	require.Equal(t, clt.OutcomePartial, a.Outcome)
+	require.Equal(t, claimstypes.OutcomePartial, a.Outcome)
 	require.Equal(t, cov.ID, a.CoverageID)
 	require.Equal(t, cov.TermsHash, a.TermsHash)
 	require.Equal(t, details.TotalCents, a.TotalChargeCents)
 	require.Equal(t, int64(20050), a.TotalAllowedCents)
 	require.Equal(t, int64(7000), a.TotalPaidCents)
 	require.Equal(t, int64(13050), a.TotalPatientRespCents)
-	require.Equal(t, clt.Accumulator{Year: year, DeductibleMetCents: 10000, PaidCents: 7000},
+	require.Equal(t, claimstypes.Accumulator{Year: year, DeductibleMetCents: 10000, PaidCents: 7000},
 		claimsAccumulator(t, cast.insurer, cov.ID, year))
 
-	claimsAwaitStatus(t, claimID, clt.StatusAdjudicated, cast.provider)
+	claimsAwaitStatus(t, claimID, claimstypes.StatusAdjudicated, cast.provider)
 	_, err = cast.insurer.claims.Pay(ctx(t), claimID, 6999, "EFT-IT-WRONG")
-	require.ErrorIs(t, err, gw.ErrInvalidArgument, "a payment must equal the adjudicated paid amount")
+	require.ErrorIs(t, err, sdk.ErrInvalidArgument, "a payment must equal the adjudicated paid amount")
 	paymentRef := "EFT-" + strconv.FormatInt(time.Now().UnixNano(), 10)
 	paid, err := cast.insurer.claims.Pay(ctx(t), claimID, 7000, paymentRef)
 	require.NoError(t, err)
-	require.Equal(t, clt.StatusPaid, paid.Status)
+	require.Equal(t, claimstypes.StatusPaid, paid.Status)
 
-	claimsAwaitStatus(t, claimID, clt.StatusPaid, cast.provider)
+	claimsAwaitStatus(t, claimID, claimstypes.StatusPaid, cast.provider)
 	closed, err := cast.insurer.claims.Close(ctx(t), claimID)
 	require.NoError(t, err)
-	require.Equal(t, clt.StatusClosed, closed.Status)
-	claimsAwaitStatus(t, claimID, clt.StatusClosed, cast.provider, cast.auditor)
+	require.Equal(t, claimstypes.StatusClosed, closed.Status)
+	claimsAwaitStatus(t, claimID, claimstypes.StatusClosed, cast.provider, cast.auditor)
 
-	require.Equal(t, []clt.Status{clt.StatusSubmitted, clt.StatusAdjudicated, clt.StatusPaid, clt.StatusClosed},
+	require.Equal(t, []claimstypes.Status{claimstypes.StatusSubmitted, claimstypes.StatusAdjudicated, claimstypes.StatusPaid, claimstypes.StatusClosed},
 		claimsHistoryStatuses(t, cast.provider, claimID))
 
 	readers := []*claimsParty{cast.provider, cast.insurer}
@@ -372,9 +372,9 @@ func TestClaimsConsentCoverageSubmitAdjudicatePayClose(t *testing.T) {
 
 	header, err := patient.claims.GetClaim(ctx(t), claimID)
 	require.NoError(t, err, "the patient reads the claim's header")
-	require.Equal(t, clt.StatusClosed, header.Status)
+	require.Equal(t, claimstypes.StatusClosed, header.Status)
 	_, err = patient.claims.GetClaimDetails(ctx(t), claimID)
-	require.ErrorIs(t, err, gw.ErrForbidden, "the patient does not read the claim's private details")
+	require.ErrorIs(t, err, sdk.ErrForbidden, "the patient does not read the claim's private details")
 }
 
 // TestClaimsSubmissionWithoutConsentIsRefusedAndChangesNothing submits a claim for a patient who gave
@@ -383,7 +383,7 @@ func TestClaimsConsentCoverageSubmitAdjudicatePayClose(t *testing.T) {
 func TestClaimsSubmissionWithoutConsentIsRefusedAndChangesNothing(t *testing.T) {
 	cast := claimsConnectCast(t)
 	insurerMSP := cast.insurer.info.MSPID
-	who, ok := claimsPickPatient(t, cast.provider, insurerMSP, func(d *cnt.Decision) bool {
+	who, ok := claimsPickPatient(t, cast.provider, insurerMSP, func(d *consenttypes.Decision) bool {
 		return !d.Permitted() && len(d.ConsentIDs) == 0
 	})
 	if !ok {
@@ -391,7 +391,7 @@ func TestClaimsSubmissionWithoutConsentIsRefusedAndChangesNothing(t *testing.T) 
 	}
 	patient := claimsConnectAs(t, who)
 	v := claimsNewVariant()
-	cov := claimsRegisterCoverage(t, cast.insurer, clt.CoverageTerms{
+	cov := claimsRegisterCoverage(t, cast.insurer, claimstypes.CoverageTerms{
 		Member: who.Subject, PlanID: "PLAN-IT-HMO", PeriodStart: "2000-01-01", PeriodEnd: "2099-12-31",
 		CoveredCodes: []string{"99213"}, CoinsuranceBP: 2000,
 	}, cast.provider)
@@ -400,23 +400,23 @@ func TestClaimsSubmissionWithoutConsentIsRefusedAndChangesNothing(t *testing.T) 
 	require.NoError(t, err)
 	require.False(t, d.Permitted(), "the insurer's peer must see no consent either")
 
-	sub := clt.ClaimSubmission{ID: unique("claims-noconsent"), Patient: who.Subject, CoverageID: cov.ID}
+	sub := claimstypes.ClaimSubmission{ID: unique("claims-noconsent"), Patient: who.Subject, CoverageID: cov.ID}
 	details := claimsDetails(t, []string{"J06.9"},
-		clt.ServiceLine{Code: "99213", ServiceDate: v.date, Quantity: 1, UnitChargeCents: 12000 + v.cents})
+		claimstypes.ServiceLine{Code: "99213", ServiceDate: v.date, Quantity: 1, UnitChargeCents: 12000 + v.cents})
 	_, err = cast.provider.claims.SubmitClaim(ctx(t), sub, details)
-	require.ErrorIs(t, err, gw.ErrForbidden)
+	require.ErrorIs(t, err, sdk.ErrForbidden)
 	require.ErrorContains(t, err, "no consent for disclose of Claim to "+insurerMSP+" for HPAYMT")
 
 	for _, r := range []*claimsParty{cast.provider, cast.insurer} {
 		_, err := r.claims.GetClaim(ctx(t), sub.ID)
-		require.ErrorIs(t, err, gw.ErrNotFound, "the refused claim must not exist on the peer of %s", r.info.Name)
+		require.ErrorIs(t, err, sdk.ErrNotFound, "the refused claim must not exist on the peer of %s", r.info.Name)
 	}
 
 	claimsGrantPayment(t, patient, insurerMSP, cast.provider, cast.insurer)
 	h, err := cast.provider.claims.SubmitClaim(ctx(t), sub, details)
 	require.NoError(t, err, "the refusal left nothing behind: neither the id nor the services are taken")
-	require.Equal(t, clt.StatusSubmitted, h.Status)
-	require.Equal(t, clt.HashDetails(details), h.DetailsHash)
+	require.Equal(t, claimstypes.StatusSubmitted, h.Status)
+	require.Equal(t, claimstypes.HashDetails(details), h.DetailsHash)
 }
 
 // TestClaimsDuplicateIsRefusedNamingTheFirstClaim bills the same services twice: the second claim,
@@ -429,42 +429,42 @@ func TestClaimsDuplicateIsRefusedNamingTheFirstClaim(t *testing.T) {
 		t.Skip("every patient holds a deny consent for disclose of Claim to the insurer: no claim can pass")
 	}
 	claimsGrantPayment(t, claimsConnectAs(t, who), insurerMSP, cast.provider, cast.insurer)
-	cov := claimsRegisterCoverage(t, cast.insurer, clt.CoverageTerms{
+	cov := claimsRegisterCoverage(t, cast.insurer, claimstypes.CoverageTerms{
 		Member: who.Subject, PlanID: "PLAN-IT-PPO", PeriodStart: "2000-01-01", PeriodEnd: "2099-12-31",
 		CoveredCodes: []string{"99213", "81002"}, CoinsuranceBP: 2000,
 	}, cast.provider)
 
 	v := claimsNewVariant()
-	office := clt.ServiceLine{Code: "99213", ServiceDate: v.date, Quantity: 1, UnitChargeCents: 11000 + v.cents}
-	urine := clt.ServiceLine{Code: "81002", ServiceDate: v.date, Quantity: 1, UnitChargeCents: 900 + v.cents}
-	first := clt.ClaimSubmission{ID: unique("claims-first"), Patient: who.Subject, CoverageID: cov.ID}
+	office := claimstypes.ServiceLine{Code: "99213", ServiceDate: v.date, Quantity: 1, UnitChargeCents: 11000 + v.cents}
+	urine := claimstypes.ServiceLine{Code: "81002", ServiceDate: v.date, Quantity: 1, UnitChargeCents: 900 + v.cents}
+	first := claimstypes.ClaimSubmission{ID: unique("claims-first"), Patient: who.Subject, CoverageID: cov.ID}
 	firstDetails := claimsDetails(t, []string{"N39.0"}, office, urine)
 	_, err := cast.provider.claims.SubmitClaim(ctx(t), first, firstDetails)
 	require.NoError(t, err)
 
 	t.Run("the same claim sent again is a duplicate of itself", func(t *testing.T) {
 		_, err := cast.provider.claims.SubmitClaim(ctx(t), first, firstDetails)
-		require.ErrorIs(t, err, gw.ErrDuplicate)
+		require.ErrorIs(t, err, sdk.ErrDuplicate)
 		require.ErrorContains(t, err, "claim "+first.ID+" was already submitted")
 	})
 
 	t.Run("the same services under a new id are refused naming the first claim", func(t *testing.T) {
-		second := clt.ClaimSubmission{ID: unique("claims-second"), Patient: who.Subject, CoverageID: cov.ID}
+		second := claimstypes.ClaimSubmission{ID: unique("claims-second"), Patient: who.Subject, CoverageID: cov.ID}
 		_, err := cast.provider.claims.SubmitClaim(ctx(t), second, claimsDetails(t, []string{"R30.0", "N39.0"}, urine, office))
-		require.ErrorIs(t, err, gw.ErrDuplicate)
+		require.ErrorIs(t, err, sdk.ErrDuplicate)
 		require.ErrorContains(t, err, "claim "+second.ID+" duplicates claim "+first.ID)
 		_, err = cast.provider.claims.GetClaim(ctx(t), second.ID)
-		require.ErrorIs(t, err, gw.ErrNotFound, "the refused claim must not exist")
+		require.ErrorIs(t, err, sdk.ErrNotFound, "the refused claim must not exist")
 	})
 
 	t.Run("another charge for the same services is a different claim", func(t *testing.T) {
 		other := office
 		other.UnitChargeCents++
 		h, err := cast.provider.claims.SubmitClaim(ctx(t),
-			clt.ClaimSubmission{ID: unique("claims-third"), Patient: who.Subject, CoverageID: cov.ID},
+			claimstypes.ClaimSubmission{ID: unique("claims-third"), Patient: who.Subject, CoverageID: cov.ID},
 			claimsDetails(t, []string{"N39.0"}, other, urine))
 		require.NoError(t, err)
-		require.Equal(t, clt.StatusSubmitted, h.Status)
+		require.Equal(t, claimstypes.StatusSubmitted, h.Status)
 	})
 }
 
@@ -499,12 +499,12 @@ func TestClaimsPharmacyClaimNeedsADispensedUnit(t *testing.T) {
 
 	gtin := claimsGTIN()
 	lot := "L" + strconv.FormatInt(time.Now().UnixNano()%1_000_000_000, 36)
-	_, err := maker.prov.RegisterProduct(ctx(t), pvt.ProductSpec{GTIN: gtin, Name: "Claimsamine", Strength: "10 mg",
-		DosageForm: "tablet", Storage: &pvt.TempRange{MinCelsius: 2, MaxCelsius: 25}})
+	_, err := maker.prov.RegisterProduct(ctx(t), provenancetypes.ProductSpec{GTIN: gtin, Name: "Claimsamine", Strength: "10 mg",
+		DosageForm: "tablet", Storage: &provenancetypes.TempRange{MinCelsius: 2, MaxCelsius: 25}})
 	require.NoError(t, err)
 	now := time.Now().UTC()
-	_, err = maker.prov.CommissionBatch(ctx(t), pvt.BatchSpec{GTIN: gtin, Lot: lot, Quantity: 2,
-		ManufacturedOn: now.AddDate(0, -1, 0).Format(pvt.DateLayout), Expiry: now.AddDate(2, 0, 0).Format(pvt.DateLayout),
+	_, err = maker.prov.CommissionBatch(ctx(t), provenancetypes.BatchSpec{GTIN: gtin, Lot: lot, Quantity: 2,
+		ManufacturedOn: now.AddDate(0, -1, 0).Format(provenancetypes.DateLayout), Expiry: now.AddDate(2, 0, 0).Format(provenancetypes.DateLayout),
 		Serials: []string{"S1", "S2"}})
 	require.NoError(t, err)
 	party, err := pharmacist.prov.EnsureRegistered(ctx(t))
@@ -515,41 +515,41 @@ func TestClaimsPharmacyClaimNeedsADispensedUnit(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if u.Status != pvt.UnitActive {
+			if u.Status != provenancetypes.UnitActive {
 				return fmt.Errorf("unit status %s", u.Status)
 			}
 			return nil
 		})
 	}
 
-	cov := claimsRegisterCoverage(t, cast.insurer, clt.CoverageTerms{
+	cov := claimsRegisterCoverage(t, cast.insurer, claimstypes.CoverageTerms{
 		Member: who.Subject, PlanID: "PLAN-IT-RX", PeriodStart: "2000-01-01", PeriodEnd: "2099-12-31",
 		CoveredCodes: []string{gtin}, CopayCents: 500,
 	}, pharmacist)
-	date := now.AddDate(0, 0, -1).Format(clt.DateLayout)
-	fill := func(serial string, cents int64) clt.ClaimDetails {
-		return claimsDetails(t, []string{"I10"}, clt.ServiceLine{Code: gtin, ServiceDate: date, Quantity: 1,
-			UnitChargeCents: cents, Unit: &clt.UnitRef{GTIN: gtin, Serial: serial}})
+	date := now.AddDate(0, 0, -1).Format(claimstypes.DateLayout)
+	fill := func(serial string, cents int64) claimstypes.ClaimDetails {
+		return claimsDetails(t, []string{"I10"}, claimstypes.ServiceLine{Code: gtin, ServiceDate: date, Quantity: 1,
+			UnitChargeCents: cents, Unit: &claimstypes.UnitRef{GTIN: gtin, Serial: serial}})
 	}
-	sub := clt.ClaimSubmission{ID: unique("claims-rx"), Patient: who.Subject, CoverageID: cov.ID}
+	sub := claimstypes.ClaimSubmission{ID: unique("claims-rx"), Patient: who.Subject, CoverageID: cov.ID}
 
 	t.Run("a unit that exists but was never dispensed is refused", func(t *testing.T) {
 		_, err := pharmacist.claims.SubmitClaim(ctx(t), sub, fill("S1", 2500))
-		require.ErrorIs(t, err, gw.ErrPreconditionFailed)
+		require.ErrorIs(t, err, sdk.ErrPreconditionFailed)
 		require.ErrorContains(t, err, "unit "+gtin+"/S1 is active, not dispensed")
 	})
 	t.Run("a unit provenance does not know is refused", func(t *testing.T) {
 		_, err := pharmacist.claims.SubmitClaim(ctx(t), sub, fill("S404", 2500))
-		require.ErrorIs(t, err, gw.ErrPreconditionFailed)
+		require.ErrorIs(t, err, sdk.ErrPreconditionFailed)
 		require.ErrorContains(t, err, "is unknown to provenance")
 	})
 	_, err = pharmacist.claims.GetClaim(ctx(t), sub.ID)
-	require.ErrorIs(t, err, gw.ErrNotFound, "the refused claims left nothing")
+	require.ErrorIs(t, err, sdk.ErrNotFound, "the refused claims left nothing")
 
 	// The positive control: the same claim passes once the pharmacy dispensed the unit.
 	shipment := unique("claims-ship")
-	_, err = maker.prov.Ship(ctx(t), pvt.ShipmentSpec{ShipmentID: shipment, GTIN: gtin, Lot: lot, Serials: []string{"S1"},
-		Receiver: pvt.Party{MSPID: party.MSPID, GLN: party.GLN}})
+	_, err = maker.prov.Ship(ctx(t), provenancetypes.ShipmentSpec{ShipmentID: shipment, GTIN: gtin, Lot: lot, Serials: []string{"S1"},
+		Receiver: provenancetypes.Party{MSPID: party.MSPID, GLN: party.GLN}})
 	require.NoError(t, err)
 	eventually(t, "the shipment reaching the pharmacy's peer", func() error {
 		_, err := pharmacist.prov.GetShipment(ctx(t), shipment)
@@ -557,14 +557,14 @@ func TestClaimsPharmacyClaimNeedsADispensedUnit(t *testing.T) {
 	})
 	_, err = pharmacist.prov.Receive(ctx(t), shipment)
 	require.NoError(t, err)
-	_, err = pharmacist.prov.Dispense(ctx(t), gtin, "S1", pvt.EventContext{})
+	_, err = pharmacist.prov.Dispense(ctx(t), gtin, "S1", provenancetypes.EventContext{})
 	require.NoError(t, err)
 	eventually(t, "the dispense reaching the insurer's peer", func() error {
 		u, err := cast.insurer.prov.GetUnit(ctx(t), gtin, "S1")
 		if err != nil {
 			return err
 		}
-		if u.Status != pvt.UnitDispensed {
+		if u.Status != provenancetypes.UnitDispensed {
 			return fmt.Errorf("unit status %s", u.Status)
 		}
 		return nil
@@ -573,14 +573,14 @@ func TestClaimsPharmacyClaimNeedsADispensedUnit(t *testing.T) {
 	t.Run("the same claim passes once the unit is dispensed by the pharmacy", func(t *testing.T) {
 		h, err := pharmacist.claims.SubmitClaim(ctx(t), sub, fill("S1", 2500))
 		require.NoError(t, err)
-		require.Equal(t, clt.ClaimPharmacy, h.ClaimType)
+		require.Equal(t, claimstypes.ClaimPharmacy, h.ClaimType)
 		require.Equal(t, pharmacist.info.Subject, h.Provider, "a pharmacy claim's provider is the pharmacy's GLN")
-		require.Equal(t, clt.StatusSubmitted, h.Status)
+		require.Equal(t, claimstypes.StatusSubmitted, h.Status)
 	})
 	t.Run("a second claim for the dispensed unit names the first", func(t *testing.T) {
 		_, err := pharmacist.claims.SubmitClaim(ctx(t),
-			clt.ClaimSubmission{ID: unique("claims-rx2"), Patient: who.Subject, CoverageID: cov.ID}, fill("S1", 2600))
-		require.ErrorIs(t, err, gw.ErrDuplicate)
+			claimstypes.ClaimSubmission{ID: unique("claims-rx2"), Patient: who.Subject, CoverageID: cov.ID}, fill("S1", 2600))
+		require.ErrorIs(t, err, sdk.ErrDuplicate)
 		require.ErrorContains(t, err, "unit "+gtin+"/S1 is already claimed by claim "+sub.ID)
 	})
 }
@@ -596,45 +596,45 @@ func TestClaimsDeniedClaimIsAppealedOnceAndAdjudicatedAgain(t *testing.T) {
 		t.Skip("every patient holds a deny consent for disclose of Claim to the insurer: no claim can pass")
 	}
 	claimsGrantPayment(t, claimsConnectAs(t, who), insurerMSP, cast.provider, cast.insurer)
-	terms := clt.CoverageTerms{
+	terms := claimstypes.CoverageTerms{
 		Member: who.Subject, PlanID: "PLAN-IT-COPAY", PeriodStart: "2000-01-01", PeriodEnd: "2099-12-31",
 		CoveredCodes: []string{"99213"}, CopayCents: 2500,
 	}
 	cov := claimsRegisterCoverage(t, cast.insurer, terms, cast.provider)
 
 	v := claimsNewVariant()
-	therapy := clt.ServiceLine{Code: "97110", ServiceDate: v.date, Quantity: 2, UnitChargeCents: 6000 + v.cents}
+	therapy := claimstypes.ServiceLine{Code: "97110", ServiceDate: v.date, Quantity: 2, UnitChargeCents: 6000 + v.cents}
 	claimID := unique("claims-appeal")
-	_, err := cast.provider.claims.SubmitClaim(ctx(t), clt.ClaimSubmission{ID: claimID, Patient: who.Subject, CoverageID: cov.ID},
+	_, err := cast.provider.claims.SubmitClaim(ctx(t), claimstypes.ClaimSubmission{ID: claimID, Patient: who.Subject, CoverageID: cov.ID},
 		claimsDetails(t, []string{"M54.50"}, therapy))
 	require.NoError(t, err)
-	claimsAwaitStatus(t, claimID, clt.StatusSubmitted, cast.insurer)
+	claimsAwaitStatus(t, claimID, claimstypes.StatusSubmitted, cast.insurer)
 
 	h, err := cast.insurer.claims.Adjudicate(ctx(t), claimID)
 	require.NoError(t, err)
-	require.Equal(t, clt.OutcomeDenied, h.Outcome, "97110 is not a covered code")
+	require.Equal(t, claimstypes.OutcomeDenied, h.Outcome, "97110 is not a covered code")
 	rec, err := cast.insurer.claims.GetClaimDetails(ctx(t), claimID)
 	require.NoError(t, err)
-	require.Equal(t, []clt.LineResult{{Sequence: 1, Code: "97110", ServiceDate: v.date, ChargeCents: therapy.ChargeCents(), Denied: true,
-		Adjustments: []clt.Adjustment{claimsAdj("CO", "96", clt.AdjNotCovered, therapy.ChargeCents())}}}, rec.Adjudication.Lines)
+	require.Equal(t, []claimstypes.LineResult{{Sequence: 1, Code: "97110", ServiceDate: v.date, ChargeCents: therapy.ChargeCents(), Denied: true,
+		Adjustments: []claimstypes.Adjustment{claimsAdj("CO", "96", claimstypes.AdjNotCovered, therapy.ChargeCents())}}}, rec.Adjudication.Lines)
 	require.Zero(t, rec.Adjudication.TotalPaidCents)
 
 	_, err = cast.insurer.claims.Pay(ctx(t), claimID, 0, "EFT-IT-NOTHING")
-	require.ErrorIs(t, err, gw.ErrPreconditionFailed, "a denied claim has nothing to pay")
+	require.ErrorIs(t, err, sdk.ErrPreconditionFailed, "a denied claim has nothing to pay")
 
-	claimsAwaitStatus(t, claimID, clt.StatusAdjudicated, cast.provider)
+	claimsAwaitStatus(t, claimID, claimstypes.StatusAdjudicated, cast.provider)
 	h, err = cast.provider.claims.Appeal(ctx(t), claimID, "service is covered under the plan rider")
 	require.NoError(t, err)
-	require.Equal(t, clt.StatusAppealed, h.Status)
+	require.Equal(t, claimstypes.StatusAppealed, h.Status)
 	require.Equal(t, 1, h.AppealCount)
 
 	// The insurer corrects the plan: 97110 is covered, at most $50.00 a unit.
 	terms.CoveredCodes = []string{"99213", "97110"}
-	terms.FeeSchedule = []clt.FeeScheduleEntry{{Code: "97110", AllowedUnitCents: 5000}}
+	terms.FeeSchedule = []claimstypes.FeeScheduleEntry{{Code: "97110", AllowedUnitCents: 5000}}
 	updated, err := cast.insurer.claims.UpdateCoverage(ctx(t), cov.ID, terms)
 	require.NoError(t, err)
 	require.NotEqual(t, cov.TermsHash, updated.TermsHash)
-	claimsAwaitStatus(t, claimID, clt.StatusAppealed, cast.insurer)
+	claimsAwaitStatus(t, claimID, claimstypes.StatusAppealed, cast.insurer)
 	eventually(t, "the new terms reaching the provider's peer", func() error {
 		c, err := cast.provider.claims.GetCoverage(ctx(t), cov.ID)
 		if err != nil {
@@ -648,7 +648,7 @@ func TestClaimsDeniedClaimIsAppealedOnceAndAdjudicatedAgain(t *testing.T) {
 
 	h, err = cast.insurer.claims.Adjudicate(ctx(t), claimID)
 	require.NoError(t, err)
-	require.Equal(t, clt.OutcomeApproved, h.Outcome)
+	require.Equal(t, claimstypes.OutcomeApproved, h.Outcome)
 	rec, err = cast.insurer.claims.GetClaimDetails(ctx(t), claimID)
 	require.NoError(t, err)
 	a := rec.Adjudication
@@ -656,24 +656,24 @@ func TestClaimsDeniedClaimIsAppealedOnceAndAdjudicatedAgain(t *testing.T) {
 	require.Equal(t, updated.TermsHash, a.TermsHash, "round 2 records the terms it used")
 	// 2 x $60.00+ allowed at 2 x $50.00 = $100.00 (CO-45 for the rest); no deductible; the $25.00
 	// copay (PR-3); the plan pays $75.00.
-	require.Equal(t, []clt.LineResult{{Sequence: 1, Code: "97110", ServiceDate: v.date, ChargeCents: therapy.ChargeCents(),
+	require.Equal(t, []claimstypes.LineResult{{Sequence: 1, Code: "97110", ServiceDate: v.date, ChargeCents: therapy.ChargeCents(),
 		AllowedCents: 10000, PaidCents: 7500, PatientRespCents: 2500,
-		Adjustments: []clt.Adjustment{
-			claimsAdj("CO", "45", clt.AdjFeeSchedule, therapy.ChargeCents()-10000),
-			claimsAdj("PR", "3", clt.AdjCopay, 2500),
+		Adjustments: []claimstypes.Adjustment{
+			claimsAdj("CO", "45", claimstypes.AdjFeeSchedule, therapy.ChargeCents()-10000),
+			claimsAdj("PR", "3", claimstypes.AdjCopay, 2500),
 		}}}, a.Lines)
 	require.Equal(t, int64(7500), a.TotalPaidCents)
 
-	claimsAwaitStatus(t, claimID, clt.StatusAdjudicated, cast.provider)
+	claimsAwaitStatus(t, claimID, claimstypes.StatusAdjudicated, cast.provider)
 	_, err = cast.provider.claims.Appeal(ctx(t), claimID, "second try")
-	require.ErrorIs(t, err, gw.ErrPreconditionFailed, "only a denied claim can be appealed, and only once")
-	require.Equal(t, []clt.Status{clt.StatusSubmitted, clt.StatusAdjudicated, clt.StatusAppealed, clt.StatusAdjudicated},
+	require.ErrorIs(t, err, sdk.ErrPreconditionFailed, "only a denied claim can be appealed, and only once")
+	require.Equal(t, []claimstypes.Status{claimstypes.StatusSubmitted, claimstypes.StatusAdjudicated, claimstypes.StatusAppealed, claimstypes.StatusAdjudicated},
 		claimsHistoryStatuses(t, cast.provider, claimID))
 }
 
 // claimsPharmaOrg returns the organisation holding the manufacturer role, and whether it is outside
 // the claims collection (it holds none of the provider, pharmacist and insurer roles).
-func claimsPharmaOrg(t *testing.T) (gw.OrgInfo, bool) {
+func claimsPharmaOrg(t *testing.T) (sdk.OrgInfo, bool) {
 	t.Helper()
 	maker := identity(t, "manufacturer", 0)
 	for _, o := range env.net.Orgs() {
@@ -686,7 +686,7 @@ func claimsPharmaOrg(t *testing.T) (gw.OrgInfo, bool) {
 		return o, !member
 	}
 	t.Fatalf("no org named %s in network.json", maker.Org)
-	return gw.OrgInfo{}, false
+	return sdk.OrgInfo{}, false
 }
 
 // claimsRareICD10 returns an ICD-10-CM code of valid shape whose 4-character extension is drawn for
@@ -711,7 +711,7 @@ func TestClaimsPrivateDetailsStayOffTheBlocksAndOutOfPharma(t *testing.T) {
 		t.Skip("every patient holds a deny consent for disclose of Claim to the insurer: no claim can pass")
 	}
 	claimsGrantPayment(t, claimsConnectAs(t, who), insurerMSP, cast.provider, cast.insurer)
-	cov := claimsRegisterCoverage(t, cast.insurer, clt.CoverageTerms{
+	cov := claimsRegisterCoverage(t, cast.insurer, claimstypes.CoverageTerms{
 		Member: who.Subject, PlanID: "PLAN-IT-PPO", PeriodStart: "2000-01-01", PeriodEnd: "2099-12-31",
 		CoveredCodes: []string{"73110"}, CoinsuranceBP: 2000,
 	}, cast.provider)
@@ -719,12 +719,12 @@ func TestClaimsPrivateDetailsStayOffTheBlocksAndOutOfPharma(t *testing.T) {
 	code := claimsRareICD10()
 	v := claimsNewVariant()
 	details := claimsDetails(t, []string{code, "W19"},
-		clt.ServiceLine{Code: "73110", ServiceDate: v.date, Quantity: 1, UnitChargeCents: 9000 + v.cents})
+		claimstypes.ServiceLine{Code: "73110", ServiceDate: v.date, Quantity: 1, UnitChargeCents: 9000 + v.cents})
 	details.Nonce = claimsNonce(t, "claimsmarker")
 	claimID := unique("claims-private")
-	_, err := cast.provider.claims.SubmitClaim(ctx(t), clt.ClaimSubmission{ID: claimID, Patient: who.Subject, CoverageID: cov.ID}, details)
+	_, err := cast.provider.claims.SubmitClaim(ctx(t), claimstypes.ClaimSubmission{ID: claimID, Patient: who.Subject, CoverageID: cov.ID}, details)
 	require.NoError(t, err)
-	claimsAwaitStatus(t, claimID, clt.StatusSubmitted, cast.insurer)
+	claimsAwaitStatus(t, claimID, claimstypes.StatusSubmitted, cast.insurer)
 	rec, err := cast.insurer.claims.VerifyClaimDetails(ctx(t), claimID)
 	require.NoError(t, err)
 	require.Equal(t, code, rec.Details.Diagnoses[0], "the insurer reads the planted diagnosis")
@@ -741,21 +741,21 @@ func TestClaimsPrivateDetailsStayOffTheBlocksAndOutOfPharma(t *testing.T) {
 	pharma, outside := claimsPharmaOrg(t)
 	t.Run("the Pharma organisation reads neither the details nor the header", func(t *testing.T) {
 		if !outside {
-			t.Skipf("org %s holds a provider, pharmacist or insurer role: it is a member of %s", pharma.Name, clt.Collection)
+			t.Skipf("org %s holds a provider, pharmacist or insurer role: it is a member of %s", pharma.Name, claimstypes.Collection)
 		}
 		maker := claimsConnect(t, "manufacturer", 0)
 		require.Equal(t, pharma.MSPID, maker.info.MSPID)
 		_, err := maker.claims.GetClaimDetails(ctx(t), claimID)
-		require.ErrorIs(t, err, gw.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
 		_, err = maker.claims.VerifyClaimDetails(ctx(t), claimID)
-		require.ErrorIs(t, err, gw.ErrForbidden, "without the header or the details there is no preimage to check")
+		require.ErrorIs(t, err, sdk.ErrForbidden, "without the header or the details there is no preimage to check")
 		_, err = maker.claims.GetClaim(ctx(t), claimID)
-		require.ErrorIs(t, err, gw.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
 
 		// Even the claim's payer, asking Pharma's peer, gets nothing: that peer holds no copy.
-		_, err = gw.EvaluateJSON[clt.ClaimRecord](ctx(t), cast.insurer.gw.Contract(claimsclient.Chaincode), "GetClaimDetails",
-			[]string{claimID}, gw.WithEndorsingOrgs(pharma.MSPID))
-		require.ErrorIs(t, err, gw.ErrUnavailable, "Pharma's peer must have no private data of claim %s", claimID)
+		_, err = sdk.EvaluateJSON[claimstypes.ClaimRecord](ctx(t), cast.insurer.gw.Contract(claims.Chaincode), "GetClaimDetails",
+			[]string{claimID}, sdk.WithEndorsingOrgs(pharma.MSPID))
+		require.ErrorIs(t, err, sdk.ErrUnavailable, "Pharma's peer must have no private data of claim %s", claimID)
 		require.NotContains(t, err.Error(), code)
 	})
 
@@ -764,7 +764,7 @@ func TestClaimsPrivateDetailsStayOffTheBlocksAndOutOfPharma(t *testing.T) {
 			t.Skip("reads peer files: only on a network this suite started")
 		}
 		if !outside {
-			t.Skipf("org %s is a member of %s", pharma.Name, clt.Collection)
+			t.Skipf("org %s is a member of %s", pharma.Name, claimstypes.Collection)
 		}
 		require.True(t, peerDataContains(t, cast.provider.info.Org, []byte(details.Nonce)),
 			"positive control: the provider's peer stores the private details, nonce included")

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
-	gw "github.com/healthledger/healthledger/gateway-client"
-	consentclient "github.com/healthledger/healthledger/gateway-client/consent"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/gateway-client/consent"
+	"github.com/healthledger/healthledger/gateway-client/sdk"
 	"github.com/stretchr/testify/require"
 )
 
@@ -26,18 +26,18 @@ func TestConsentStoryGrantAccessLogRevokeDeny(t *testing.T) {
 	pat, prov := consentPatient(t), identity(t, "provider", 0)
 	pc, vc := consentClient(t, pat), consentClient(t, prov)
 	since := time.Now().Add(-time.Minute)
-	const purpose, class = ct.PurposeTreatment, ct.ClassEncounter
+	const purpose, class = consenttypes.PurposeTreatment, consenttypes.ClassEncounter
 
 	id := unique("it-consent-story")
-	granted := consentGrant(t, pc, ct.Consent{
-		ID: id, Patient: pat.Subject, Grantee: consentParty(prov), Decision: ct.Permit,
-		Actions: []ct.Action{ct.ActionAccess}, Purposes: []ct.Purpose{purpose}, Classes: []ct.DataClass{class},
+	granted := consentGrant(t, pc, consenttypes.Consent{
+		ID: id, Patient: pat.Subject, Grantee: consentParty(prov), Decision: consenttypes.Permit,
+		Actions: []consenttypes.Action{consenttypes.ActionAccess}, Purposes: []consenttypes.Purpose{purpose}, Classes: []consenttypes.DataClass{class},
 	})
-	require.Equal(t, ct.StatusActive, granted.Status)
+	require.Equal(t, consenttypes.StatusActive, granted.Status)
 	require.Equal(t, 1, granted.Version)
 	require.Equal(t, consentParty(pat), granted.Grantor)
 
-	consentEventuallyDecides(t, vc, pat.Subject, consentGrantee(prov), ct.ActionAccess, purpose, class, ct.Permit, []string{id})
+	consentEventuallyDecides(t, vc, pat.Subject, consentGrantee(prov), consenttypes.ActionAccess, purpose, class, consenttypes.Permit, []string{id})
 
 	recordID := unique("it-consent-enc")
 	entry, err := vc.RecordAccess(ctx(t), pat.Subject, class, purpose, recordID)
@@ -47,7 +47,7 @@ func TestConsentStoryGrantAccessLogRevokeDeny(t *testing.T) {
 	require.Equal(t, []string{id}, entry.ConsentIDs)
 	require.Equal(t, pat.Subject, entry.Patient)
 
-	var logged []ct.AccessEntry
+	var logged []consenttypes.AccessEntry
 	eventually(t, "the patient seeing the access in their log", func() error {
 		logged = consentLogEntries(t, pc, pat.Subject, recordID, since)
 		if len(logged) == 0 {
@@ -58,20 +58,20 @@ func TestConsentStoryGrantAccessLogRevokeDeny(t *testing.T) {
 	require.Len(t, logged, 1)
 	require.Equal(t, entry.ID, logged[0].ID)
 	require.Equal(t, consentParty(prov), logged[0].Accessor)
-	require.Equal(t, ct.ActionAccess, logged[0].Action)
+	require.Equal(t, consenttypes.ActionAccess, logged[0].Action)
 	require.Equal(t, class, logged[0].DataClass)
 	require.Equal(t, purpose, logged[0].Purpose)
 	require.Equal(t, []string{id}, logged[0].ConsentIDs)
 
 	revoked, err := pc.Revoke(ctx(t), id, "the patient changed their mind")
 	require.NoError(t, err)
-	require.Equal(t, ct.StatusInactive, revoked.Status)
+	require.Equal(t, consenttypes.StatusInactive, revoked.Status)
 	require.Equal(t, 2, revoked.Version)
 	require.Equal(t, consentParty(pat), revoked.RevokedBy)
 
-	consentEventuallyDecides(t, vc, pat.Subject, consentGrantee(prov), ct.ActionAccess, purpose, class, ct.Deny, []string{})
+	consentEventuallyDecides(t, vc, pat.Subject, consentGrantee(prov), consenttypes.ActionAccess, purpose, class, consenttypes.Deny, []string{})
 	_, err = vc.RecordAccess(ctx(t), pat.Subject, class, purpose, recordID)
-	require.ErrorIs(t, err, gw.ErrForbidden, "the provider's access after the revocation")
+	require.ErrorIs(t, err, sdk.ErrForbidden, "the provider's access after the revocation")
 
 	after := consentLogEntries(t, pc, pat.Subject, recordID, since)
 	require.Equal(t, logged, after, "the denied access stored nothing: the log holds only the permitted access")
@@ -79,23 +79,23 @@ func TestConsentStoryGrantAccessLogRevokeDeny(t *testing.T) {
 	history, err := pc.ConsentHistory(ctx(t), id)
 	require.NoError(t, err)
 	require.Len(t, history, 2, "the grant and the revocation")
-	require.Equal(t, ct.StatusActive, history[0].Value.Status)
-	require.Equal(t, ct.StatusInactive, history[1].Value.Status)
+	require.Equal(t, consenttypes.StatusActive, history[0].Value.Status)
+	require.Equal(t, consenttypes.StatusInactive, history[1].Value.Status)
 }
 
 func TestConsentExpiredConsentDeniesAccess(t *testing.T) {
 	pat, prov := consentPatient(t), identity(t, "provider", 0)
 	pc, vc := consentClient(t, pat), consentClient(t, prov)
 	since := time.Now().Add(-time.Minute)
-	const purpose, class = ct.PurposeTreatment, ct.ClassImmunization
+	const purpose, class = consenttypes.PurposeTreatment, consenttypes.ClassImmunization
 
 	// Transaction time is the client's proposal time, so the end is measured on this machine's clock.
 	end := time.Now().Add(8 * time.Second).UTC()
 	id := unique("it-consent-expiring")
-	consentGrant(t, pc, ct.Consent{
-		ID: id, Patient: pat.Subject, Grantee: consentParty(prov), Decision: ct.Permit,
-		Actions: []ct.Action{ct.ActionAccess}, Purposes: []ct.Purpose{purpose}, Classes: []ct.DataClass{class},
-		Period: ct.Period{End: end},
+	consentGrant(t, pc, consenttypes.Consent{
+		ID: id, Patient: pat.Subject, Grantee: consentParty(prov), Decision: consenttypes.Permit,
+		Actions: []consenttypes.Action{consenttypes.ActionAccess}, Purposes: []consenttypes.Purpose{purpose}, Classes: []consenttypes.DataClass{class},
+		Period: consenttypes.Period{End: end},
 	})
 
 	before := unique("it-consent-imm")
@@ -106,96 +106,96 @@ func TestConsentExpiredConsentDeniesAccess(t *testing.T) {
 
 	time.Sleep(time.Until(end) + time.Second)
 
-	d, err := vc.CheckAccess(ctx(t), pat.Subject, consentGrantee(prov), ct.ActionAccess, purpose, class)
+	d, err := vc.CheckAccess(ctx(t), pat.Subject, consentGrantee(prov), consenttypes.ActionAccess, purpose, class)
 	require.NoError(t, err)
-	require.Equal(t, ct.Deny, d.Decision)
+	require.Equal(t, consenttypes.Deny, d.Decision)
 	require.Empty(t, d.ConsentIDs, "an expired consent decides nothing")
 	require.Contains(t, d.Reason, id, "the reason names the consent that expired")
 	require.False(t, d.At.Before(end))
 
 	after := unique("it-consent-imm")
 	_, err = vc.RecordAccess(ctx(t), pat.Subject, class, purpose, after)
-	require.ErrorIs(t, err, gw.ErrForbidden, "an access after the consent's end")
+	require.ErrorIs(t, err, sdk.ErrForbidden, "an access after the consent's end")
 	require.Empty(t, consentLogEntries(t, pc, pat.Subject, after, since), "the denied access stored nothing")
 	require.Len(t, consentLogEntries(t, pc, pat.Subject, before, since), 1)
 
 	still, err := pc.GetConsent(ctx(t), id)
 	require.NoError(t, err)
-	require.Equal(t, ct.StatusActive, still.Status, "expiry is not revocation: the consent keeps its status")
+	require.Equal(t, consenttypes.StatusActive, still.Status, "expiry is not revocation: the consent keeps its status")
 
 	t.Run("a period wholly in the past is refused at grant", func(t *testing.T) {
 		past := unique("it-consent-past")
-		_, err := pc.Grant(ctx(t), ct.Consent{
-			ID: past, Patient: pat.Subject, Grantee: consentParty(prov), Decision: ct.Permit,
-			Actions: []ct.Action{ct.ActionAccess}, Purposes: []ct.Purpose{purpose}, Classes: []ct.DataClass{class},
-			Period: ct.Period{Start: time.Now().Add(-2 * time.Hour), End: time.Now().Add(-time.Hour)},
+		_, err := pc.Grant(ctx(t), consenttypes.Consent{
+			ID: past, Patient: pat.Subject, Grantee: consentParty(prov), Decision: consenttypes.Permit,
+			Actions: []consenttypes.Action{consenttypes.ActionAccess}, Purposes: []consenttypes.Purpose{purpose}, Classes: []consenttypes.DataClass{class},
+			Period: consenttypes.Period{Start: time.Now().Add(-2 * time.Hour), End: time.Now().Add(-time.Hour)},
 		})
-		require.ErrorIs(t, err, gw.ErrInvalidArgument)
+		require.ErrorIs(t, err, sdk.ErrInvalidArgument)
 		_, err = pc.GetConsent(ctx(t), past)
-		require.ErrorIs(t, err, gw.ErrNotFound, "the refused grant stored nothing")
+		require.ErrorIs(t, err, sdk.ErrNotFound, "the refused grant stored nothing")
 	})
 }
 
 func TestConsentDenyOverridesPermit(t *testing.T) {
 	pat, prov := consentPatient(t), identity(t, "provider", 0)
 	pc, vc := consentClient(t, pat), consentClient(t, prov)
-	const purpose, class = ct.PurposeOperations, ct.ClassCarePlan
-	terms := func(id string, grantee string, decision ct.Verdict) ct.Consent {
-		return ct.Consent{
+	const purpose, class = consenttypes.PurposeOperations, consenttypes.ClassCarePlan
+	terms := func(id string, grantee string, decision consenttypes.Verdict) consenttypes.Consent {
+		return consenttypes.Consent{
 			ID: id, Patient: pat.Subject, Grantee: grantee, Decision: decision,
-			Actions: []ct.Action{ct.ActionAccess}, Purposes: []ct.Purpose{purpose}, Classes: []ct.DataClass{class},
+			Actions: []consenttypes.Action{consenttypes.ActionAccess}, Purposes: []consenttypes.Purpose{purpose}, Classes: []consenttypes.DataClass{class},
 		}
 	}
 
 	permitID, denyID := unique("it-consent-permit"), unique("it-consent-deny")
-	consentGrant(t, pc, terms(permitID, prov.MSPID, ct.Permit))
-	consentEventuallyDecides(t, vc, pat.Subject, consentGrantee(prov), ct.ActionAccess, purpose, class, ct.Permit, []string{permitID})
+	consentGrant(t, pc, terms(permitID, prov.MSPID, consenttypes.Permit))
+	consentEventuallyDecides(t, vc, pat.Subject, consentGrantee(prov), consenttypes.ActionAccess, purpose, class, consenttypes.Permit, []string{permitID})
 
-	consentGrant(t, pc, terms(denyID, consentParty(prov), ct.Deny))
-	d := consentEventuallyDecides(t, vc, pat.Subject, consentGrantee(prov), ct.ActionAccess, purpose, class, ct.Deny, []string{denyID})
+	consentGrant(t, pc, terms(denyID, consentParty(prov), consenttypes.Deny))
+	d := consentEventuallyDecides(t, vc, pat.Subject, consentGrantee(prov), consenttypes.ActionAccess, purpose, class, consenttypes.Deny, []string{denyID})
 	require.NotContains(t, d.ConsentIDs, permitID, "the decision names the deny, not the permit it overrides")
 
 	_, err := vc.RecordAccess(ctx(t), pat.Subject, class, purpose, unique("it-consent-careplan"))
-	require.ErrorIs(t, err, gw.ErrForbidden, "the provider's access under a deny")
+	require.ErrorIs(t, err, sdk.ErrForbidden, "the provider's access under a deny")
 
 	t.Run("the deny for one provider leaves the org-wide permit to the others", func(t *testing.T) {
 		ids := env.net.Identities("provider")
-		i := slices.IndexFunc(ids, func(id gw.IdentityInfo) bool { return id.MSPID == prov.MSPID && id.Subject != prov.Subject })
+		i := slices.IndexFunc(ids, func(id sdk.IdentityInfo) bool { return id.MSPID == prov.MSPID && id.Subject != prov.Subject })
 		if i < 0 {
 			t.Skip("the layout has no second provider in the first provider's org")
 		}
 		other := consentClient(t, ids[i])
-		d, err := other.CheckAccess(ctx(t), pat.Subject, consentGrantee(ids[i]), ct.ActionAccess, purpose, class)
+		d, err := other.CheckAccess(ctx(t), pat.Subject, consentGrantee(ids[i]), consenttypes.ActionAccess, purpose, class)
 		require.NoError(t, err)
-		require.Equal(t, ct.Permit, d.Decision)
+		require.Equal(t, consenttypes.Permit, d.Decision)
 		require.Equal(t, []string{permitID}, d.ConsentIDs)
 	})
 
 	t.Run("revoking the deny restores the permit", func(t *testing.T) {
 		_, err := pc.Revoke(ctx(t), denyID, "")
 		require.NoError(t, err)
-		consentEventuallyDecides(t, vc, pat.Subject, consentGrantee(prov), ct.ActionAccess, purpose, class, ct.Permit, []string{permitID})
+		consentEventuallyDecides(t, vc, pat.Subject, consentGrantee(prov), consenttypes.ActionAccess, purpose, class, consenttypes.Permit, []string{permitID})
 	})
 }
 
 func TestConsentCrossOrgDenials(t *testing.T) {
 	pat, prov, ins := consentPatient(t), identity(t, "provider", 0), identity(t, "insurer", 0)
 	pc, vc, ic := consentClient(t, pat), consentClient(t, prov), consentClient(t, ins)
-	const class = ct.ClassDiagnosticReport
+	const class = consenttypes.ClassDiagnosticReport
 
 	// A consent for the provider, and a record the provider registers under it.
 	provConsent := unique("it-consent-xorg")
-	consentGrant(t, pc, ct.Consent{
-		ID: provConsent, Patient: pat.Subject, Grantee: consentParty(prov), Decision: ct.Permit,
-		Actions:  []ct.Action{ct.ActionAccess, ct.ActionCollect},
-		Purposes: []ct.Purpose{ct.PurposeTreatment}, Classes: []ct.DataClass{class},
+	consentGrant(t, pc, consenttypes.Consent{
+		ID: provConsent, Patient: pat.Subject, Grantee: consentParty(prov), Decision: consenttypes.Permit,
+		Actions:  []consenttypes.Action{consenttypes.ActionAccess, consenttypes.ActionCollect},
+		Purposes: []consenttypes.Purpose{consenttypes.PurposeTreatment}, Classes: []consenttypes.DataClass{class},
 	})
-	rec := consentRegister(t, vc, "", pat.Subject, class, ct.RecordDetails{URI: "https://ehr.invalid/" + unique("dr"), Description: "lab report"}, nil)
+	rec := consentRegister(t, vc, "", pat.Subject, class, consenttypes.RecordDetails{URI: "https://ehr.invalid/" + unique("dr"), Description: "lab report"}, nil)
 
-	someConsent := func(id string) ct.Consent {
-		return ct.Consent{
-			ID: id, Patient: pat.Subject, Grantee: ins.MSPID, Decision: ct.Permit,
-			Actions: []ct.Action{ct.ActionAccess}, Purposes: []ct.Purpose{ct.PurposeTreatment}, Classes: []ct.DataClass{ct.AllClasses},
+	someConsent := func(id string) consenttypes.Consent {
+		return consenttypes.Consent{
+			ID: id, Patient: pat.Subject, Grantee: ins.MSPID, Decision: consenttypes.Permit,
+			Actions: []consenttypes.Action{consenttypes.ActionAccess}, Purposes: []consenttypes.Purpose{consenttypes.PurposeTreatment}, Classes: []consenttypes.DataClass{consenttypes.AllClasses},
 		}
 	}
 
@@ -207,15 +207,15 @@ func TestConsentCrossOrgDenials(t *testing.T) {
 		oc := consentClient(t, out)
 		id := unique("it-consent-forged")
 		_, err := oc.Grant(ctx(t), someConsent(id))
-		require.ErrorIs(t, err, gw.ErrForbidden, "%s granting for %s", consentParty(out), pat.Subject)
+		require.ErrorIs(t, err, sdk.ErrForbidden, "%s granting for %s", consentParty(out), pat.Subject)
 		_, err = pc.GetConsent(ctx(t), id)
-		require.ErrorIs(t, err, gw.ErrNotFound, "the refused grant stored nothing")
+		require.ErrorIs(t, err, sdk.ErrNotFound, "the refused grant stored nothing")
 		_, err = oc.ListAccessLog(ctx(t), pat.Subject, 0, "")
-		require.ErrorIs(t, err, gw.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
 		_, err = oc.ListConsentsByPatient(ctx(t), pat.Subject, 0, "")
-		require.ErrorIs(t, err, gw.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
 		_, err = oc.Revoke(ctx(t), provConsent, "")
-		require.ErrorIs(t, err, gw.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
 		consentForbidden(t, "reading the record's details from another org", func() error {
 			_, err := oc.GetRecordDetails(ctx(t), rec.ID)
 			return err
@@ -225,44 +225,44 @@ func TestConsentCrossOrgDenials(t *testing.T) {
 	t.Run("an insurer cannot grant for the patient nor read their log", func(t *testing.T) {
 		id := unique("it-consent-byinsurer")
 		_, err := ic.Grant(ctx(t), someConsent(id))
-		require.ErrorIs(t, err, gw.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
 		_, err = pc.GetConsent(ctx(t), id)
-		require.ErrorIs(t, err, gw.ErrNotFound, "the refused grant stored nothing")
+		require.ErrorIs(t, err, sdk.ErrNotFound, "the refused grant stored nothing")
 		_, err = ic.ListAccessLog(ctx(t), pat.Subject, 0, "")
-		require.ErrorIs(t, err, gw.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
 	})
 
 	t.Run("a provider cannot grant for the patient", func(t *testing.T) {
 		id := unique("it-consent-byprovider")
 		_, err := vc.Grant(ctx(t), someConsent(id))
-		require.ErrorIs(t, err, gw.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
 		_, err = pc.GetConsent(ctx(t), id)
-		require.ErrorIs(t, err, gw.ErrNotFound)
+		require.ErrorIs(t, err, sdk.ErrNotFound)
 	})
 
 	t.Run("a patient cannot read another patient's consents, log or records", func(t *testing.T) {
 		ids := env.net.Identities("patient")
-		i := slices.IndexFunc(ids, func(id gw.IdentityInfo) bool { return id.Subject != pat.Subject })
+		i := slices.IndexFunc(ids, func(id sdk.IdentityInfo) bool { return id.Subject != pat.Subject })
 		if i < 0 {
 			t.Skip("the layout has a single patient")
 		}
 		oc := consentClient(t, ids[i])
 		_, err := oc.ListConsentsByPatient(ctx(t), pat.Subject, 0, "")
-		require.ErrorIs(t, err, gw.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
 		_, err = oc.ListAccessLog(ctx(t), pat.Subject, 0, "")
-		require.ErrorIs(t, err, gw.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
 		_, err = oc.GetConsent(ctx(t), provConsent)
-		require.ErrorIs(t, err, gw.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
 		_, err = oc.ListRecordsByPatient(ctx(t), pat.Subject, 0, "")
-		require.ErrorIs(t, err, gw.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
 		consentForbidden(t, "another patient reading the record", func() error {
 			_, err := oc.GetRecord(ctx(t), rec.ID)
 			return err
 		})
 		_, err = oc.Grant(ctx(t), someConsent(unique("it-consent-bypatient")))
-		require.ErrorIs(t, err, gw.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
 		_, err = oc.Revoke(ctx(t), provConsent, "")
-		require.ErrorIs(t, err, gw.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
 	})
 
 	t.Run("an insurer sees only what a consent permits", func(t *testing.T) {
@@ -271,22 +271,22 @@ func TestConsentCrossOrgDenials(t *testing.T) {
 			return err
 		})
 		_, err := ic.GetConsent(ctx(t), provConsent)
-		require.ErrorIs(t, err, gw.ErrForbidden, "a consent naming the provider is not the insurer's to read")
+		require.ErrorIs(t, err, sdk.ErrForbidden, "a consent naming the provider is not the insurer's to read")
 		_, err = ic.ListRecordsByPatient(ctx(t), pat.Subject, 0, "")
-		require.ErrorIs(t, err, gw.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
 		_, err = ic.ListConsentsByPatient(ctx(t), pat.Subject, 0, "")
-		require.ErrorIs(t, err, gw.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
 		if prov.MSPID != ins.MSPID {
-			_, err = ic.CheckAccess(ctx(t), pat.Subject, consentGrantee(prov), ct.ActionAccess, ct.PurposeTreatment, class)
-			require.ErrorIs(t, err, gw.ErrForbidden, "an insurer asks only about its own org")
+			_, err = ic.CheckAccess(ctx(t), pat.Subject, consentGrantee(prov), consenttypes.ActionAccess, consenttypes.PurposeTreatment, class)
+			require.ErrorIs(t, err, sdk.ErrForbidden, "an insurer asks only about its own org")
 		}
 
 		insConsent := unique("it-consent-insurer")
-		consentGrant(t, pc, ct.Consent{
-			ID: insConsent, Patient: pat.Subject, Grantee: ins.MSPID + "/" + ins.Role, Decision: ct.Permit,
-			Actions: []ct.Action{ct.ActionAccess}, Purposes: []ct.Purpose{ct.PurposeCoverage}, Classes: []ct.DataClass{class},
+		consentGrant(t, pc, consenttypes.Consent{
+			ID: insConsent, Patient: pat.Subject, Grantee: ins.MSPID + "/" + ins.Role, Decision: consenttypes.Permit,
+			Actions: []consenttypes.Action{consenttypes.ActionAccess}, Purposes: []consenttypes.Purpose{consenttypes.PurposeCoverage}, Classes: []consenttypes.DataClass{class},
 		})
-		var got *ct.Record
+		var got *consenttypes.Record
 		eventually(t, "the insurer reading the record its consent covers", func() error {
 			got, err = ic.GetRecord(ctx(t), rec.ID)
 			return err
@@ -297,18 +297,18 @@ func TestConsentCrossOrgDenials(t *testing.T) {
 		require.Equal(t, insConsent, mine.ID)
 
 		_, err = ic.GetRecordDetails(ctx(t), rec.ID)
-		require.ErrorIs(t, err, gw.ErrForbidden, "a consent never opens the private details to an insurer")
+		require.ErrorIs(t, err, sdk.ErrForbidden, "a consent never opens the private details to an insurer")
 		_, err = ic.GetConsent(ctx(t), provConsent)
-		require.ErrorIs(t, err, gw.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
 		_, err = ic.ListAccessLog(ctx(t), pat.Subject, 0, "")
-		require.ErrorIs(t, err, gw.ErrForbidden)
-		_, err = ic.RecordAccess(ctx(t), pat.Subject, class, ct.PurposePayment, rec.ID)
-		require.ErrorIs(t, err, gw.ErrForbidden, "the consent names COVERAGE, not HPAYMT")
+		require.ErrorIs(t, err, sdk.ErrForbidden)
+		_, err = ic.RecordAccess(ctx(t), pat.Subject, class, consenttypes.PurposePayment, rec.ID)
+		require.ErrorIs(t, err, sdk.ErrForbidden, "the consent names COVERAGE, not HPAYMT")
 
 		_, err = pc.Revoke(ctx(t), insConsent, "")
 		require.NoError(t, err)
 		eventually(t, "the insurer losing the record with its consent", func() error {
-			if _, err := ic.GetRecord(ctx(t), rec.ID); !errors.Is(err, gw.ErrForbidden) {
+			if _, err := ic.GetRecord(ctx(t), rec.ID); !errors.Is(err, sdk.ErrForbidden) {
 				return fmt.Errorf("GetRecord after the revocation: %v, want forbidden", err)
 			}
 			return nil
@@ -319,17 +319,17 @@ func TestConsentCrossOrgDenials(t *testing.T) {
 func TestConsentRecordErasurePurgesDetailsAndKeepsTheHash(t *testing.T) {
 	pat, prov := consentPatient(t), identity(t, "provider", 0)
 	pc, vc := consentClient(t, pat), consentClient(t, prov)
-	const class = ct.ClassImagingStudy
+	const class = consenttypes.ClassImagingStudy
 
-	consentGrant(t, pc, ct.Consent{
-		ID: unique("it-consent-collect"), Patient: pat.Subject, Grantee: consentParty(prov), Decision: ct.Permit,
-		Actions: []ct.Action{ct.ActionCollect}, Purposes: []ct.Purpose{ct.PurposeTreatment}, Classes: []ct.DataClass{class},
+	consentGrant(t, pc, consenttypes.Consent{
+		ID: unique("it-consent-collect"), Patient: pat.Subject, Grantee: consentParty(prov), Decision: consenttypes.Permit,
+		Actions: []consenttypes.Action{consenttypes.ActionCollect}, Purposes: []consenttypes.Purpose{consenttypes.PurposeTreatment}, Classes: []consenttypes.DataClass{class},
 	})
 	document := []byte("DICOM study " + unique("img"))
-	details := ct.RecordDetails{URI: "https://pacs.invalid/" + unique("study"), Description: "chest CT"}
+	details := consenttypes.RecordDetails{URI: "https://pacs.invalid/" + unique("study"), Description: "chest CT"}
 	rec := consentRegister(t, vc, "", pat.Subject, class, details, document)
-	require.Equal(t, consentclient.Digest(document), rec.SHA256)
-	require.Equal(t, ct.CollectionFor(prov.MSPID), rec.Collection)
+	require.Equal(t, consent.Digest(document), rec.SHA256)
+	require.Equal(t, consenttypes.CollectionFor(prov.MSPID), rec.Collection)
 
 	verifier := consentClient(t, identity(t, "insurer", 0))
 	if out, ok := consentOutsider(pat); ok {
@@ -340,14 +340,14 @@ func TestConsentRecordErasurePurgesDetailsAndKeepsTheHash(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if v.Result != ct.Match || v.Erased {
+		if v.Result != consenttypes.Match || v.Erased {
 			return fmt.Errorf("verification %+v, want a match, not erased", v)
 		}
 		return nil
 	})
 	v, err := verifier.VerifyDocument(ctx(t), rec.ID, append(document, '!'))
 	require.NoError(t, err)
-	require.Equal(t, ct.Mismatch, v.Result, "a changed document does not verify")
+	require.Equal(t, consenttypes.Mismatch, v.Result, "a changed document does not verify")
 
 	readers := consentDetailReaders(t, rec, pat, prov)
 	for _, r := range readers {
@@ -359,21 +359,21 @@ func TestConsentRecordErasurePurgesDetailsAndKeepsTheHash(t *testing.T) {
 
 	// The details never reached a peer outside the collection, even one asked directly by a client of
 	// a member org.
-	pinned := connect(t, pat.Name).Contract(consentclient.Chaincode)
+	pinned := connect(t, pat.Name).Contract(consent.Chaincode)
 	for _, org := range env.net.Orgs() {
-		if ct.CollectionFor(org.MSPID) == rec.Collection || ct.CollectionFor(pat.MSPID) != rec.Collection {
+		if consenttypes.CollectionFor(org.MSPID) == rec.Collection || consenttypes.CollectionFor(pat.MSPID) != rec.Collection {
 			continue
 		}
 		eventually(t, "asking the peers of "+org.Name+" for the details", func() error {
-			view, err := gw.EvaluateJSON[ct.RecordDetailsView](ctx(t), pinned, "GetRecordDetails", []string{rec.ID}, gw.WithEndorsingOrgs(org.MSPID))
+			view, err := sdk.EvaluateJSON[consenttypes.RecordDetailsView](ctx(t), pinned, "GetRecordDetails", []string{rec.ID}, sdk.WithEndorsingOrgs(org.MSPID))
 			if err == nil {
 				t.Fatalf("the peers of %s, outside collection %s, answered details %+v", org.Name, rec.Collection, view)
 			}
 			switch {
-			case errors.Is(err, gw.ErrUnavailable), errors.Is(err, gw.ErrNotFound) && strings.Contains(err.Error(), "not held"):
+			case errors.Is(err, sdk.ErrUnavailable), errors.Is(err, sdk.ErrNotFound) && strings.Contains(err.Error(), "not held"):
 				t.Logf("the peers of %s, outside the collection: %v", org.Name, err)
 				return nil
-			case errors.Is(err, gw.ErrNotFound):
+			case errors.Is(err, sdk.ErrNotFound):
 				return err // the public anchor itself has not reached that peer yet
 			}
 			t.Fatalf("the peers of %s: %v, want the details not held or unavailable", org.Name, err)
@@ -382,17 +382,17 @@ func TestConsentRecordErasurePurgesDetailsAndKeepsTheHash(t *testing.T) {
 	}
 
 	_, err = vc.EraseRecord(ctx(t), rec.ID, "")
-	require.ErrorIs(t, err, gw.ErrPreconditionFailed, "the custodian erases only at the patient's request")
+	require.ErrorIs(t, err, sdk.ErrPreconditionFailed, "the custodian erases only at the patient's request")
 
 	requested, err := pc.RequestErasure(ctx(t), rec.ID, "patient request")
 	require.NoError(t, err)
 	require.True(t, requested.ErasureRequested)
 	require.Equal(t, consentParty(pat), requested.ErasureRequestedBy)
 
-	var erased *ct.Record
+	var erased *consenttypes.Record
 	eventually(t, "the custodian erasing at the patient's request", func() error {
 		erased, err = vc.EraseRecord(ctx(t), rec.ID, "erased at the patient's request")
-		if errors.Is(err, gw.ErrPreconditionFailed) {
+		if errors.Is(err, sdk.ErrPreconditionFailed) {
 			return err // the request has not reached the custodian's peer yet
 		}
 		require.NoError(t, err)
@@ -401,12 +401,12 @@ func TestConsentRecordErasurePurgesDetailsAndKeepsTheHash(t *testing.T) {
 	require.True(t, erased.Erased)
 	require.Equal(t, consentParty(prov), erased.ErasedBy)
 	_, err = pc.EraseRecord(ctx(t), rec.ID, "")
-	require.ErrorIs(t, err, gw.ErrDuplicate, "erasing twice")
+	require.ErrorIs(t, err, sdk.ErrDuplicate, "erasing twice")
 
 	for _, r := range readers {
 		eventually(t, r.name+" finding the details gone", func() error {
 			view, err := r.read(ctx(t))
-			if errors.Is(err, gw.ErrNotFound) {
+			if errors.Is(err, sdk.ErrNotFound) {
 				return nil
 			}
 			return fmt.Errorf("details after the erasure: %+v, %v; want not found", view, err)
@@ -415,7 +415,7 @@ func TestConsentRecordErasurePurgesDetailsAndKeepsTheHash(t *testing.T) {
 
 	v, err = verifier.VerifyDocument(ctx(t), rec.ID, document)
 	require.NoError(t, err)
-	require.Equal(t, ct.Match, v.Result, "the hash outlives the details")
+	require.Equal(t, consenttypes.Match, v.Result, "the hash outlives the details")
 	require.True(t, v.Erased)
 
 	history, err := pc.RecordHistory(ctx(t), rec.ID)
@@ -432,11 +432,11 @@ func TestConsentRecordErasurePurgesDetailsAndKeepsTheHash(t *testing.T) {
 func TestConsentPrivateDetailsNeverReachABlock(t *testing.T) {
 	pat, prov := consentPatient(t), identity(t, "provider", 0)
 	pc, vc := consentClient(t, pat), consentClient(t, prov)
-	const class = ct.ClassDocumentReference
+	const class = consenttypes.ClassDocumentReference
 
-	consentGrant(t, pc, ct.Consent{
-		ID: unique("it-consent-marker"), Patient: pat.Subject, Grantee: consentParty(prov), Decision: ct.Permit,
-		Actions: []ct.Action{ct.ActionCollect}, Purposes: []ct.Purpose{ct.PurposeTreatment}, Classes: []ct.DataClass{class},
+	consentGrant(t, pc, consenttypes.Consent{
+		ID: unique("it-consent-marker"), Patient: pat.Subject, Grantee: consentParty(prov), Decision: consenttypes.Permit,
+		Actions: []consenttypes.Action{consenttypes.ActionCollect}, Purposes: []consenttypes.Purpose{consenttypes.PurposeTreatment}, Classes: []consenttypes.DataClass{class},
 	})
 	private := unique("MARKER")
 	// The control: the record id is public, so its marker must be found, in the very block that carries
@@ -444,7 +444,7 @@ func TestConsentPrivateDetailsNeverReachABlock(t *testing.T) {
 	public := unique("PUBMARK")
 	require.NotContains(t, public, private)
 	rec := consentRegister(t, vc, public, pat.Subject, class,
-		ct.RecordDetails{URI: "https://ehr.invalid/doc/" + private, Description: "discharge letter " + private}, nil)
+		consenttypes.RecordDetails{URI: "https://ehr.invalid/doc/" + private, Description: "discharge letter " + private}, nil)
 	require.Equal(t, public, rec.ID)
 
 	view, err := vc.GetRecordDetails(ctx(t), rec.ID)
@@ -458,7 +458,7 @@ func TestConsentPrivateDetailsNeverReachABlock(t *testing.T) {
 	}
 	sc := connect(t, scanner.Name)
 	eventually(t, "the registration reaching the peer of "+scanner.Name, func() error {
-		_, err := consentclient.New(sc).VerifyRecord(ctx(t), rec.ID, rec.SHA256)
+		_, err := consent.New(sc).VerifyRecord(ctx(t), rec.ID, rec.SHA256)
 		return err
 	})
 	require.NotEmpty(t, blocksContaining(t, sc, []byte(public)), "the scan finds the public marker (control)")
@@ -471,17 +471,17 @@ func consentForbidden(t *testing.T, what string, call func() error) {
 	t.Helper()
 	var err error
 	eventually(t, what+" (waiting for the record to reach the peer)", func() error {
-		if err = call(); errors.Is(err, gw.ErrNotFound) {
+		if err = call(); errors.Is(err, sdk.ErrNotFound) {
 			return err
 		}
 		return nil
 	})
-	require.ErrorIs(t, err, gw.ErrForbidden, what)
+	require.ErrorIs(t, err, sdk.ErrForbidden, what)
 }
 
 // consentPatient returns the patient the consent tests act for: the last demo patient, the one other
 // suites are least likely to use.
-func consentPatient(t *testing.T) gw.IdentityInfo {
+func consentPatient(t *testing.T) sdk.IdentityInfo {
 	t.Helper()
 	ids := env.net.Identities("patient")
 	require.NotEmpty(t, ids, "the network has no patient identity")
@@ -489,34 +489,34 @@ func consentPatient(t *testing.T) gw.IdentityInfo {
 }
 
 // consentOutsider returns an identity, not a patient, of an org other than pat's.
-func consentOutsider(pat gw.IdentityInfo) (gw.IdentityInfo, bool) {
+func consentOutsider(pat sdk.IdentityInfo) (sdk.IdentityInfo, bool) {
 	for _, id := range env.net.Identities("") {
 		if id.MSPID != pat.MSPID && id.Role != "patient" {
 			return id, true
 		}
 	}
-	return gw.IdentityInfo{}, false
+	return sdk.IdentityInfo{}, false
 }
 
 // consentClient connects id and returns its typed consent client.
-func consentClient(t *testing.T, id gw.IdentityInfo) *consentclient.Client {
+func consentClient(t *testing.T, id sdk.IdentityInfo) *consent.Client {
 	t.Helper()
-	return consentclient.New(connect(t, id.Name))
+	return consent.New(connect(t, id.Name))
 }
 
 // consentParty is id as the chaincode names a caller: "<MSP>/<role>/<subject>".
-func consentParty(id gw.IdentityInfo) string {
+func consentParty(id sdk.IdentityInfo) string {
 	return id.MSPID + "/" + id.Role + "/" + id.Subject
 }
 
 // consentGrantee is id as a requesting grantee.
-func consentGrantee(id gw.IdentityInfo) ct.Grantee {
-	return ct.Grantee{MSPID: id.MSPID, Role: id.Role, Subject: id.Subject}
+func consentGrantee(id sdk.IdentityInfo) consenttypes.Grantee {
+	return consenttypes.Grantee{MSPID: id.MSPID, Role: id.Role, Subject: id.Subject}
 }
 
 // consentGrant grants c through the patient's client pc and revokes it when the test ends, so runs on
 // a shared network never exhaust the patient's active consents.
-func consentGrant(t *testing.T, pc *consentclient.Client, c ct.Consent) *ct.Consent {
+func consentGrant(t *testing.T, pc *consent.Client, c consenttypes.Consent) *consenttypes.Consent {
 	t.Helper()
 	granted, err := pc.Grant(ctx(t), c)
 	require.NoError(t, err, "granting consent %s", c.ID)
@@ -524,7 +524,7 @@ func consentGrant(t *testing.T, pc *consentclient.Client, c ct.Consent) *ct.Cons
 	t.Cleanup(func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if _, err := pc.Revoke(cctx, c.ID, "integration test cleanup"); err != nil && !errors.Is(err, gw.ErrDuplicate) {
+		if _, err := pc.Revoke(cctx, c.ID, "integration test cleanup"); err != nil && !errors.Is(err, sdk.ErrDuplicate) {
 			t.Errorf("revoking consent %s at cleanup: %v", c.ID, err)
 		}
 	})
@@ -533,7 +533,7 @@ func consentGrant(t *testing.T, pc *consentclient.Client, c ct.Consent) *ct.Cons
 
 // consentRegister registers record id ("" for a fresh one) of class for patient through the provider's
 // client vc, with the given private details; a nil document stands for the record id.
-func consentRegister(t *testing.T, vc *consentclient.Client, id, patient string, class ct.DataClass, details ct.RecordDetails, document []byte) *ct.Record {
+func consentRegister(t *testing.T, vc *consent.Client, id, patient string, class consenttypes.DataClass, details consenttypes.RecordDetails, document []byte) *consenttypes.Record {
 	t.Helper()
 	if id == "" {
 		id = unique("it-consent-rec")
@@ -541,13 +541,13 @@ func consentRegister(t *testing.T, vc *consentclient.Client, id, patient string,
 	if len(document) == 0 {
 		document = []byte(id)
 	}
-	var rec *ct.Record
+	var rec *consenttypes.Record
 	eventually(t, "registering record "+id, func() error {
 		var err error
-		rec, err = vc.RegisterRecord(ctx(t), consentclient.RegisterRequest{
-			RecordID: id, Patient: patient, DataClass: class, SHA256: consentclient.Digest(document), Details: details,
+		rec, err = vc.RegisterRecord(ctx(t), consent.RegisterRequest{
+			RecordID: id, Patient: patient, DataClass: class, SHA256: consent.Digest(document), Details: details,
 		})
-		if errors.Is(err, gw.ErrForbidden) {
+		if errors.Is(err, sdk.ErrForbidden) {
 			return err // the collect consent has not reached the endorsing peer yet
 		}
 		if err != nil {
@@ -563,9 +563,9 @@ func consentRegister(t *testing.T, vc *consentclient.Client, id, patient string,
 
 // consentEventuallyDecides waits until c's CheckAccess answers verdict naming exactly ids, and returns
 // that decision.
-func consentEventuallyDecides(t *testing.T, c *consentclient.Client, patient string, grantee ct.Grantee, action ct.Action, purpose ct.Purpose, class ct.DataClass, verdict ct.Verdict, ids []string) *ct.Decision {
+func consentEventuallyDecides(t *testing.T, c *consent.Client, patient string, grantee consenttypes.Grantee, action consenttypes.Action, purpose consenttypes.Purpose, class consenttypes.DataClass, verdict consenttypes.Verdict, ids []string) *consenttypes.Decision {
 	t.Helper()
-	var d *ct.Decision
+	var d *consenttypes.Decision
 	eventually(t, fmt.Sprintf("%s %s %s %s of %s deciding %s", grantee, action, purpose, class, patient, verdict), func() error {
 		var err error
 		d, err = c.CheckAccess(ctx(t), patient, grantee, action, purpose, class)
@@ -582,9 +582,9 @@ func consentEventuallyDecides(t *testing.T, c *consentclient.Client, patient str
 
 // consentLogEntries returns the entries of patient's access log about recordID, reading the log
 // (newest first) back to since.
-func consentLogEntries(t *testing.T, pc *consentclient.Client, patient, recordID string, since time.Time) []ct.AccessEntry {
+func consentLogEntries(t *testing.T, pc *consent.Client, patient, recordID string, since time.Time) []consenttypes.AccessEntry {
 	t.Helper()
-	out := []ct.AccessEntry{}
+	out := []consenttypes.AccessEntry{}
 	bookmark := ""
 	for {
 		page, err := pc.ListAccessLog(ctx(t), patient, 100, bookmark)
@@ -604,32 +604,32 @@ func consentLogEntries(t *testing.T, pc *consentclient.Client, patient, recordID
 // consentDetailReader reads a record's private details one way: through one identity, on one peer.
 type consentDetailReader struct {
 	name string
-	read func(ctx context.Context) (*ct.RecordDetailsView, error)
+	read func(ctx context.Context) (*consenttypes.RecordDetailsView, error)
 }
 
 // consentDetailReaders lists every way to read rec's details on a member peer of its collection: for
 // every org whose collection it is, the typed client of each identity of that org allowed to read
 // (the custodian provider, the patient), and a call pinned to that org's peers.
-func consentDetailReaders(t *testing.T, rec *ct.Record, pat, prov gw.IdentityInfo) []consentDetailReader {
+func consentDetailReaders(t *testing.T, rec *consenttypes.Record, pat, prov sdk.IdentityInfo) []consentDetailReader {
 	t.Helper()
 	var out []consentDetailReader
 	for _, org := range env.net.Orgs() {
-		if ct.CollectionFor(org.MSPID) != rec.Collection {
+		if consenttypes.CollectionFor(org.MSPID) != rec.Collection {
 			continue
 		}
-		for _, id := range []gw.IdentityInfo{prov, pat} {
+		for _, id := range []sdk.IdentityInfo{prov, pat} {
 			if id.MSPID != org.MSPID {
 				continue
 			}
 			c := connect(t, id.Name)
-			typed := consentclient.New(c)
+			typed := consent.New(c)
 			out = append(out,
-				consentDetailReader{name: id.Name + " through its gateway", read: func(ctx context.Context) (*ct.RecordDetailsView, error) {
+				consentDetailReader{name: id.Name + " through its gateway", read: func(ctx context.Context) (*consenttypes.RecordDetailsView, error) {
 					return typed.GetRecordDetails(ctx, rec.ID)
 				}},
-				consentDetailReader{name: id.Name + " on the peers of " + org.Name, read: func(ctx context.Context) (*ct.RecordDetailsView, error) {
-					return gw.EvaluateJSON[ct.RecordDetailsView](ctx, c.Contract(consentclient.Chaincode), "GetRecordDetails",
-						[]string{rec.ID}, gw.WithEndorsingOrgs(org.MSPID))
+				consentDetailReader{name: id.Name + " on the peers of " + org.Name, read: func(ctx context.Context) (*consenttypes.RecordDetailsView, error) {
+					return sdk.EvaluateJSON[consenttypes.RecordDetailsView](ctx, c.Contract(consent.Chaincode), "GetRecordDetails",
+						[]string{rec.ID}, sdk.WithEndorsingOrgs(org.MSPID))
 				}},
 			)
 		}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	gw "github.com/healthledger/healthledger/gateway-client"
+	"github.com/healthledger/healthledger/gateway-client/sdk"
 	"github.com/stretchr/testify/require"
 )
 
@@ -34,7 +34,7 @@ func TestBaselineWriteEndorsedByTwoOrgsIsReadThroughTheThird(t *testing.T) {
 	key, value := unique("it-baseline"), "value-"+strings.Repeat("x", 100)
 
 	_, err := writer.Contract("baseline").Submit(ctx(t), "Write", []string{key, value},
-		gw.WithEndorsingOrgs(writerOrg.MSPID, endorser.MSPID))
+		sdk.WithEndorsingOrgs(writerOrg.MSPID, endorser.MSPID))
 	require.NoError(t, err)
 
 	eventually(t, "reading the write through "+readerOrg.Name, func() error {

@@ -10,14 +10,14 @@ import (
 	"strconv"
 	"testing"
 
-	gw "github.com/healthledger/healthledger/gateway-client"
+	"github.com/healthledger/healthledger/gateway-client/sdk"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 )
 
 // chainHeight asks c's peer, through the query system chaincode, how many blocks the channel has.
-func chainHeight(t *testing.T, c *gw.Client) uint64 {
+func chainHeight(t *testing.T, c *sdk.Client) uint64 {
 	t.Helper()
 	raw, err := c.Contract("qscc").Evaluate(ctx(t), "GetChainInfo", []string{env.net.Channel()})
 	require.NoError(t, err)
@@ -29,7 +29,7 @@ func chainHeight(t *testing.T, c *gw.Client) uint64 {
 // blocksContaining fetches every block of the channel from c's peer and returns the numbers of those
 // whose bytes contain marker. It also checks that something was scanned, so an empty answer means
 // the marker is absent, not that nothing was looked at.
-func blocksContaining(t *testing.T, c *gw.Client, marker []byte) []uint64 {
+func blocksContaining(t *testing.T, c *sdk.Client, marker []byte) []uint64 {
 	t.Helper()
 	height := chainHeight(t, c)
 	require.Greater(t, height, uint64(1), "the channel has no blocks to scan")

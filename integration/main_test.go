@@ -26,15 +26,15 @@ import (
 	"testing"
 	"time"
 
-	gw "github.com/healthledger/healthledger/gateway-client"
+	"github.com/healthledger/healthledger/gateway-client/sdk"
 )
 
 // suite is what TestMain sets up once for every test: the network under test.
 type suite struct {
-	root     string      // the repository
-	profiles string      // the profiles folder
-	netdir   string      // the state folder of a network this run started; "" for a foreign one
-	net      *gw.Network // network.json, loaded
+	root     string       // the repository
+	profiles string       // the profiles folder
+	netdir   string       // the state folder of a network this run started; "" for a foreign one
+	net      *sdk.Network // network.json, loaded
 }
 
 // the suite of this run; set once by TestMain before any test runs, read-only afterwards.
@@ -80,7 +80,7 @@ func run(m *testing.M) int {
 		}
 		fmt.Printf("harness: network up in %s\n", time.Since(start).Round(time.Second))
 	}
-	s.net, err = gw.LoadNetwork(s.profiles)
+	s.net, err = sdk.LoadNetwork(s.profiles)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "harness:", err)
 		s.teardown()
@@ -206,7 +206,7 @@ func ctx(t *testing.T) context.Context {
 }
 
 // connect connects identity name of the network under test.
-func connect(t *testing.T, name string, opts ...gw.Option) *gw.Client {
+func connect(t *testing.T, name string, opts ...sdk.Option) *sdk.Client {
 	t.Helper()
 	c, err := env.net.Connect(ctx(t), name, opts...)
 	if err != nil {
@@ -217,7 +217,7 @@ func connect(t *testing.T, name string, opts ...gw.Option) *gw.Client {
 }
 
 // identity returns the i-th identity holding role (0-based), failing the test if there is none.
-func identity(t *testing.T, role string, i int) gw.IdentityInfo {
+func identity(t *testing.T, role string, i int) sdk.IdentityInfo {
 	t.Helper()
 	ids := env.net.Identities(role)
 	if len(ids) <= i {
@@ -227,7 +227,7 @@ func identity(t *testing.T, role string, i int) gw.IdentityInfo {
 }
 
 // identityOfOrg returns an identity belonging to org (by org name), any role.
-func identityOfOrg(t *testing.T, org string) gw.IdentityInfo {
+func identityOfOrg(t *testing.T, org string) sdk.IdentityInfo {
 	t.Helper()
 	for _, o := range env.net.Orgs() {
 		if o.Name != org {
@@ -244,7 +244,7 @@ func identityOfOrg(t *testing.T, org string) gw.IdentityInfo {
 		}
 	}
 	t.Fatalf("no identity of org %s", org)
-	return gw.IdentityInfo{}
+	return sdk.IdentityInfo{}
 }
 
 // unique returns a name no earlier run of the suite used, for keys and ids.

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
-	gw "github.com/healthledger/healthledger/gateway-client"
-	provenanceclient "github.com/healthledger/healthledger/gateway-client/provenance"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/gateway-client/provenance"
+	"github.com/healthledger/healthledger/gateway-client/sdk"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
@@ -30,16 +30,16 @@ import (
 
 // provActor is one identity of the supply chain, connected through its org's gateway.
 type provActor struct {
-	c     *gw.Client
-	prov  *provenanceclient.Client
-	party pt.Party // MSP id and GLN (the certificate's subject)
+	c     *sdk.Client
+	prov  *provenance.Client
+	party provenancetypes.Party // MSP id and GLN (the certificate's subject)
 }
 
 // provWorld is one test's cast and product.
 type provWorld struct {
 	mfr, dist, pharm, aud provActor
-	orgs                  []*gw.Client // one client per org, to wait on every peer
-	product               *pt.Product
+	orgs                  []*sdk.Client // one client per org, to wait on every peer
+	product               *provenancetypes.Product
 }
 
 // provSetup connects the manufacturer, distributor, pharmacist and auditor, registers the three
@@ -62,9 +62,9 @@ func provSetup(t *testing.T) *provWorld {
 		require.Equal(t, a.c.Identity().Role, rec.Role)
 	}
 	gtin := provGTIN(t)
-	p, err := w.mfr.prov.RegisterProduct(ctx(t), pt.ProductSpec{
+	p, err := w.mfr.prov.RegisterProduct(ctx(t), provenancetypes.ProductSpec{
 		GTIN: gtin, Name: "Integration test insulin glargine", Strength: "100 U/mL", DosageForm: "solution for injection",
-		Storage: &pt.TempRange{MinCelsius: 2, MaxCelsius: 8},
+		Storage: &provenancetypes.TempRange{MinCelsius: 2, MaxCelsius: 8},
 	})
 	require.NoError(t, err)
 	require.Equal(t, gtin, p.GTIN)
@@ -80,7 +80,7 @@ func provConnect(t *testing.T, role string) provActor {
 	c := connect(t, identity(t, role, 0).Name)
 	id := c.Identity()
 	require.Equal(t, role, id.Role)
-	return provActor{c: c, prov: provenanceclient.New(c), party: pt.Party{MSPID: id.MSPID, GLN: id.Subject}}
+	return provActor{c: c, prov: provenance.New(c), party: provenancetypes.Party{MSPID: id.MSPID, GLN: id.Subject}}
 }
 
 // provGTIN draws a new GTIN-14 (12 random digits after a zero indicator, then the check digit).
@@ -98,13 +98,13 @@ func provGTIN(t *testing.T) string {
 		sum += d
 	}
 	gtin := fmt.Sprintf("%s%d", body, (10-sum%10)%10)
-	norm, err := pt.NormalizeGTIN(gtin)
+	norm, err := provenancetypes.NormalizeGTIN(gtin)
 	require.NoError(t, err)
 	return norm
 }
 
 // provHeight asks c's peer how many blocks the channel has.
-func provHeight(ctx context.Context, c *gw.Client) (uint64, error) {
+func provHeight(ctx context.Context, c *sdk.Client) (uint64, error) {
 	raw, err := c.Contract("qscc").Evaluate(ctx, "GetChainInfo", []string{env.net.Channel()})
 	if err != nil {
 		return 0, fmt.Errorf("chain info from %s: %w", c.Identity().MSPID, err)
@@ -150,17 +150,17 @@ func provSerials(prefix string, n int) []string {
 }
 
 // provBatchSpec is a batch of the world's product made a month ago, expiring in two years.
-func provBatchSpec(w *provWorld, lot string, quantity int) pt.BatchSpec {
+func provBatchSpec(w *provWorld, lot string, quantity int) provenancetypes.BatchSpec {
 	today := time.Now().UTC()
-	return pt.BatchSpec{
+	return provenancetypes.BatchSpec{
 		GTIN: w.product.GTIN, Lot: lot, Quantity: quantity,
-		ManufacturedOn: today.AddDate(0, -1, 0).Format(pt.DateLayout),
-		Expiry:         today.AddDate(2, 0, 0).Format(pt.DateLayout),
+		ManufacturedOn: today.AddDate(0, -1, 0).Format(provenancetypes.DateLayout),
+		Expiry:         today.AddDate(2, 0, 0).Format(provenancetypes.DateLayout),
 	}
 }
 
 // provCommission commissions a batch of the world's product with the given serials.
-func provCommission(t *testing.T, w *provWorld, lot string, serials []string) *pt.Batch {
+func provCommission(t *testing.T, w *provWorld, lot string, serials []string) *provenancetypes.Batch {
 	t.Helper()
 	spec := provBatchSpec(w, lot, len(serials))
 	spec.Serials = serials
@@ -173,13 +173,13 @@ func provCommission(t *testing.T, w *provWorld, lot string, serials []string) *p
 }
 
 // provShip ships units of a batch (its main stock when serials is nil) from one actor to another.
-func provShip(t *testing.T, w *provWorld, from, to provActor, b *pt.Batch, serials []string) *pt.Shipment {
+func provShip(t *testing.T, w *provWorld, from, to provActor, b *provenancetypes.Batch, serials []string) *provenancetypes.Shipment {
 	t.Helper()
-	sh, err := from.prov.Ship(ctx(t), pt.ShipmentSpec{
+	sh, err := from.prov.Ship(ctx(t), provenancetypes.ShipmentSpec{
 		ShipmentID: unique("prov-sh"), GTIN: b.GTIN, Lot: b.Lot, Serials: serials, Receiver: to.party,
 	})
 	require.NoError(t, err)
-	require.Equal(t, pt.ShipmentInTransit, sh.Status)
+	require.Equal(t, provenancetypes.ShipmentInTransit, sh.Status)
 	require.Equal(t, from.party, sh.Sender)
 	require.Equal(t, to.party, sh.Receiver)
 	require.Equal(t, serials == nil, sh.WholeBatch)
@@ -188,18 +188,18 @@ func provShip(t *testing.T, w *provWorld, from, to provActor, b *pt.Batch, seria
 }
 
 // provReceive receives a shipment as by.
-func provReceive(t *testing.T, w *provWorld, by provActor, sh *pt.Shipment) {
+func provReceive(t *testing.T, w *provWorld, by provActor, sh *provenancetypes.Shipment) {
 	t.Helper()
 	got, err := by.prov.Receive(ctx(t), sh.ShipmentID)
 	require.NoError(t, err)
-	require.Equal(t, pt.ShipmentReceived, got.Status)
+	require.Equal(t, provenancetypes.ShipmentReceived, got.Status)
 	require.NotNil(t, got.ReceivedAt)
 	provSync(t, w)
 }
 
 // provToPharmacy commissions a batch with serials, ships its main stock to the distributor, who
 // receives it and ships the first toPharmacy serials to the pharmacy, which receives them.
-func provToPharmacy(t *testing.T, w *provWorld, lot string, serials []string, toPharmacy int) *pt.Batch {
+func provToPharmacy(t *testing.T, w *provWorld, lot string, serials []string, toPharmacy int) *provenancetypes.Batch {
 	t.Helper()
 	b := provCommission(t, w, lot, serials)
 	provReceive(t, w, w.dist, provShip(t, w, w.mfr, w.dist, b, nil))
@@ -208,7 +208,7 @@ func provToPharmacy(t *testing.T, w *provWorld, lot string, serials []string, to
 }
 
 // provVerify asks, as who, what Verify answers for one unit of b.
-func provVerify(t *testing.T, who provActor, b *pt.Batch, serial string) *pt.VerifyResult {
+func provVerify(t *testing.T, who provActor, b *provenancetypes.Batch, serial string) *provenancetypes.VerifyResult {
 	t.Helper()
 	res, err := who.prov.Verify(ctx(t), b.GTIN, serial, b.Lot, b.Expiry)
 	require.NoError(t, err, "verifying %s", serial)
@@ -218,9 +218,9 @@ func provVerify(t *testing.T, who provActor, b *pt.Batch, serial string) *pt.Ver
 }
 
 // provWalk reads every page of a custody query, pageSize events at a time.
-func provWalk(t *testing.T, pageSize int, page func(bookmark string) (*pt.EventPage, error)) []pt.Event {
+func provWalk(t *testing.T, pageSize int, page func(bookmark string) (*provenancetypes.EventPage, error)) []provenancetypes.Event {
 	t.Helper()
-	all := []pt.Event{}
+	all := []provenancetypes.Event{}
 	bookmark := ""
 	for pages := 1; ; pages++ {
 		p, err := page(bookmark)
@@ -236,7 +236,7 @@ func provWalk(t *testing.T, pageSize int, page func(bookmark string) (*pt.EventP
 }
 
 // provTypes lists the events' types.
-func provTypes(events []pt.Event) []string {
+func provTypes(events []provenancetypes.Event) []string {
 	out := make([]string, len(events))
 	for i, e := range events {
 		out[i] = e.Type
@@ -249,22 +249,22 @@ func TestProvenanceHappyPathFromCommissioningToDispense(t *testing.T) {
 	serials := provSerials("S", 6)
 
 	b := provCommission(t, w, "LOT-HAPPY", serials)
-	require.Equal(t, pt.UnitActive, b.Custody.State)
+	require.Equal(t, provenancetypes.UnitActive, b.Custody.State)
 	require.Equal(t, 6, b.MainStock)
-	require.Equal(t, pt.VerifyVerified, provVerify(t, w.pharm, b, "S00001").Result, "a commissioned unit verifies")
+	require.Equal(t, provenancetypes.VerifyVerified, provVerify(t, w.pharm, b, "S00001").Result, "a commissioned unit verifies")
 
 	toDist := provShip(t, w, w.mfr, w.dist, b, nil)
 	require.Equal(t, 6, toDist.Quantity)
 	inTransit, err := w.dist.prov.GetBatch(ctx(t), b.GTIN, b.Lot)
 	require.NoError(t, err)
-	require.Equal(t, pt.UnitInTransit, inTransit.Custody.State)
+	require.Equal(t, provenancetypes.UnitInTransit, inTransit.Custody.State)
 	require.Equal(t, w.dist.party, *inTransit.Custody.Receiver)
 	provReceive(t, w, w.dist, toDist)
 
 	received, err := w.dist.prov.GetBatch(ctx(t), b.GTIN, b.Lot)
 	require.NoError(t, err)
 	require.Equal(t, w.dist.party, received.Custody.Holder, "receiving passes custody of the main stock")
-	require.Equal(t, pt.UnitActive, received.Custody.State)
+	require.Equal(t, provenancetypes.UnitActive, received.Custody.State)
 
 	toPharm := provShip(t, w, w.dist, w.pharm, b, []string{"S00001", "S00002"})
 	require.Equal(t, 2, toPharm.Quantity)
@@ -273,30 +273,30 @@ func TestProvenanceHappyPathFromCommissioningToDispense(t *testing.T) {
 	unit, err := w.pharm.prov.GetUnit(ctx(t), b.GTIN, "S00001")
 	require.NoError(t, err)
 	require.Equal(t, w.pharm.party, unit.Holder)
-	require.Equal(t, pt.UnitActive, unit.Status)
-	require.Equal(t, pt.VerifyVerified, provVerify(t, w.pharm, b, "S00001").Result, "the pharmacy verifies before dispensing")
+	require.Equal(t, provenancetypes.UnitActive, unit.Status)
+	require.Equal(t, provenancetypes.VerifyVerified, provVerify(t, w.pharm, b, "S00001").Result, "the pharmacy verifies before dispensing")
 
-	res, err := w.pharm.prov.Dispense(ctx(t), b.GTIN, "S00001", pt.EventContext{EventID: unique("prov-fill")})
+	res, err := w.pharm.prov.Dispense(ctx(t), b.GTIN, "S00001", provenancetypes.EventContext{EventID: unique("prov-fill")})
 	require.NoError(t, err)
 	require.True(t, res.Accepted)
-	require.Equal(t, pt.UnitDispensed, res.Unit.Status)
+	require.Equal(t, provenancetypes.UnitDispensed, res.Unit.Status)
 	require.Equal(t, w.pharm.party, *res.Unit.DispensedBy)
-	require.Equal(t, pt.EventDispensed, res.Event.Type)
+	require.Equal(t, provenancetypes.EventDispensed, res.Event.Type)
 	provSync(t, w)
 
 	for _, who := range []provActor{w.pharm, w.mfr, w.aud} {
-		require.Equal(t, pt.VerifyDispensed, provVerify(t, who, b, "S00001").Result, "a dispensed unit, asked by %s", who.party)
+		require.Equal(t, provenancetypes.VerifyDispensed, provVerify(t, who, b, "S00001").Result, "a dispensed unit, asked by %s", who.party)
 	}
-	require.Equal(t, pt.VerifyVerified, provVerify(t, w.pharm, b, "S00002").Result, "the other unit at the pharmacy")
-	require.Equal(t, pt.VerifyVerified, provVerify(t, w.pharm, b, "S00006").Result, "a unit still with the distributor")
+	require.Equal(t, provenancetypes.VerifyVerified, provVerify(t, w.pharm, b, "S00002").Result, "the other unit at the pharmacy")
+	require.Equal(t, provenancetypes.VerifyVerified, provVerify(t, w.pharm, b, "S00006").Result, "a unit still with the distributor")
 	require.False(t, provVerify(t, w.pharm, b, "S00006").Suspect)
 
 	t.Run("the unit's chain of custody lists its events in order", func(t *testing.T) {
-		events := provWalk(t, 2, func(bm string) (*pt.EventPage, error) {
+		events := provWalk(t, 2, func(bm string) (*provenancetypes.EventPage, error) {
 			return w.aud.prov.UnitCustody(ctx(t), b.GTIN, "S00001", 2, bm)
 		})
-		require.Equal(t, []string{pt.EventBatchCommissioned, pt.EventShipped, pt.EventReceived, pt.EventShipped,
-			pt.EventReceived, pt.EventDispensed}, provTypes(events))
+		require.Equal(t, []string{provenancetypes.EventBatchCommissioned, provenancetypes.EventShipped, provenancetypes.EventReceived, provenancetypes.EventShipped,
+			provenancetypes.EventReceived, provenancetypes.EventDispensed}, provTypes(events))
 		for i := 1; i < len(events); i++ {
 			require.True(t, events[i].RecordTime.After(events[i-1].RecordTime), "event %d is not after event %d", i, i-1)
 		}
@@ -308,22 +308,22 @@ func TestProvenanceHappyPathFromCommissioningToDispense(t *testing.T) {
 		require.Equal(t, w.pharm.party, events[4].Actor)
 		require.Equal(t, w.pharm.party, events[5].Actor)
 		require.Equal(t, []string{"S00001"}, events[5].Serials)
-		require.Equal(t, pt.BizStepDispensing, events[5].BizStep)
+		require.Equal(t, provenancetypes.BizStepDispensing, events[5].BizStep)
 	})
 	t.Run("the batch's chain of custody lists the same events", func(t *testing.T) {
-		events := provWalk(t, 4, func(bm string) (*pt.EventPage, error) {
+		events := provWalk(t, 4, func(bm string) (*provenancetypes.EventPage, error) {
 			return w.aud.prov.BatchCustody(ctx(t), b.GTIN, b.Lot, 4, bm)
 		})
-		require.Equal(t, []string{pt.EventBatchCommissioned, pt.EventShipped, pt.EventReceived, pt.EventShipped,
-			pt.EventReceived, pt.EventDispensed}, provTypes(events))
-		require.Equal(t, pt.ScopeStock, events[1].Scope)
-		require.Equal(t, pt.ScopeUnits, events[3].Scope)
+		require.Equal(t, []string{provenancetypes.EventBatchCommissioned, provenancetypes.EventShipped, provenancetypes.EventReceived, provenancetypes.EventShipped,
+			provenancetypes.EventReceived, provenancetypes.EventDispensed}, provTypes(events))
+		require.Equal(t, provenancetypes.ScopeStock, events[1].Scope)
+		require.Equal(t, provenancetypes.ScopeUnits, events[3].Scope)
 	})
 	t.Run("the other unit's chain of custody stops at its batch's last move", func(t *testing.T) {
-		events := provWalk(t, 50, func(bm string) (*pt.EventPage, error) {
+		events := provWalk(t, 50, func(bm string) (*provenancetypes.EventPage, error) {
 			return w.dist.prov.UnitCustody(ctx(t), b.GTIN, "S00006", 50, bm)
 		})
-		require.Equal(t, []string{pt.EventBatchCommissioned, pt.EventShipped, pt.EventReceived}, provTypes(events))
+		require.Equal(t, []string{provenancetypes.EventBatchCommissioned, provenancetypes.EventShipped, provenancetypes.EventReceived}, provTypes(events))
 	})
 }
 
@@ -332,30 +332,30 @@ func TestProvenanceDoubleDispenseIsCaughtAndFlagsTheUnitAndBatchSuspect(t *testi
 	b := provToPharmacy(t, w, "LOT-DOUBLE", provSerials("D", 4), 2)
 
 	fill := unique("prov-fill")
-	first, err := w.pharm.prov.Dispense(ctx(t), b.GTIN, "D00001", pt.EventContext{EventID: fill})
+	first, err := w.pharm.prov.Dispense(ctx(t), b.GTIN, "D00001", provenancetypes.EventContext{EventID: fill})
 	require.NoError(t, err)
 	require.True(t, first.Accepted)
 	provSync(t, w)
 
 	t.Run("a retry of the same dispense is a duplicate and flags nothing", func(t *testing.T) {
-		_, err := w.pharm.prov.Dispense(ctx(t), b.GTIN, "D00001", pt.EventContext{EventID: fill})
-		require.ErrorIs(t, err, gw.ErrDuplicate)
+		_, err := w.pharm.prov.Dispense(ctx(t), b.GTIN, "D00001", provenancetypes.EventContext{EventID: fill})
+		require.ErrorIs(t, err, sdk.ErrDuplicate)
 		u, err := w.pharm.prov.GetUnit(ctx(t), b.GTIN, "D00001")
 		require.NoError(t, err)
 		require.False(t, u.Suspect)
 	})
 
 	t.Run("a second dispense is rejected with PRECONDITION_FAILED", func(t *testing.T) {
-		res, err := w.pharm.prov.Dispense(ctx(t), b.GTIN, "D00001", pt.EventContext{EventID: unique("prov-copy")})
-		require.ErrorIs(t, err, gw.ErrPreconditionFailed)
-		var rejected *provenanceclient.DispenseRejectedError
+		res, err := w.pharm.prov.Dispense(ctx(t), b.GTIN, "D00001", provenancetypes.EventContext{EventID: unique("prov-copy")})
+		require.ErrorIs(t, err, sdk.ErrPreconditionFailed)
+		var rejected *provenance.DispenseRejectedError
 		require.ErrorAs(t, err, &rejected)
 		require.NotNil(t, res)
 		require.False(t, res.Accepted)
 		require.Equal(t, "PRECONDITION_FAILED", res.Code)
 		require.NotEmpty(t, res.Reason)
-		require.Equal(t, pt.EventDispenseRejected, res.Event.Type)
-		require.Equal(t, pt.DispositionNonSellableOther, res.Event.Disposition)
+		require.Equal(t, provenancetypes.EventDispenseRejected, res.Event.Type)
+		require.Equal(t, provenancetypes.DispositionNonSellableOther, res.Event.Disposition)
 		provSync(t, w)
 	})
 
@@ -363,11 +363,11 @@ func TestProvenanceDoubleDispenseIsCaughtAndFlagsTheUnitAndBatchSuspect(t *testi
 		u, err := w.aud.prov.GetUnit(ctx(t), b.GTIN, "D00001")
 		require.NoError(t, err)
 		require.True(t, u.Suspect)
-		require.Equal(t, pt.UnitDispensed, u.Status)
+		require.Equal(t, provenancetypes.UnitDispensed, u.Status)
 		require.Equal(t, fill, u.DispenseEventID)
 		require.Equal(t, w.pharm.party, *u.DispensedBy)
 		v := provVerify(t, w.aud, b, "D00001")
-		require.Equal(t, pt.VerifyDispensed, v.Result)
+		require.Equal(t, provenancetypes.VerifyDispensed, v.Result)
 		require.True(t, v.Suspect)
 	})
 
@@ -377,23 +377,23 @@ func TestProvenanceDoubleDispenseIsCaughtAndFlagsTheUnitAndBatchSuspect(t *testi
 		require.True(t, got.Suspect)
 		require.NotNil(t, got.SuspectInfo)
 		require.Equal(t, w.pharm.party, got.SuspectInfo.By)
-		require.Equal(t, pt.BatchSuspect, got.Status)
+		require.Equal(t, provenancetypes.BatchSuspect, got.Status)
 		v := provVerify(t, w.aud, b, "D00004")
-		require.Equal(t, pt.VerifyVerified, v.Result)
+		require.Equal(t, provenancetypes.VerifyVerified, v.Result)
 		require.True(t, v.Suspect)
 	})
 
 	t.Run("the rejection is in the unit's chain of custody", func(t *testing.T) {
-		events := provWalk(t, 50, func(bm string) (*pt.EventPage, error) {
+		events := provWalk(t, 50, func(bm string) (*provenancetypes.EventPage, error) {
 			return w.aud.prov.UnitCustody(ctx(t), b.GTIN, "D00001", 50, bm)
 		})
 		types := provTypes(events)
-		require.Equal(t, []string{pt.EventDispensed, pt.EventDispenseRejected}, types[len(types)-2:])
+		require.Equal(t, []string{provenancetypes.EventDispensed, provenancetypes.EventDispenseRejected}, types[len(types)-2:])
 	})
 }
 
 // provNextEvent reads the stream until an event of the given type about the batch arrives.
-func provNextEvent(t *testing.T, s *gw.ChaincodeEventStream, name string, b *pt.Batch) *pt.Event {
+func provNextEvent(t *testing.T, s *sdk.ChaincodeEventStream, name string, b *provenancetypes.Batch) *provenancetypes.Event {
 	t.Helper()
 	c, cancel := context.WithTimeout(ctx(t), 30*time.Second)
 	defer cancel()
@@ -403,7 +403,7 @@ func provNextEvent(t *testing.T, s *gw.ChaincodeEventStream, name string, b *pt.
 		if e.Name != name {
 			continue
 		}
-		ev, err := gw.DecodeEvent[pt.Event](e)
+		ev, err := sdk.DecodeEvent[provenancetypes.Event](e)
 		require.NoError(t, err)
 		if ev.GTIN == b.GTIN && ev.Lot == b.Lot {
 			require.Equal(t, e.TransactionID, ev.TxID)
@@ -419,26 +419,26 @@ func TestProvenanceRecallReachesUnitsHeldByTwoOwners(t *testing.T) {
 	// The pharmacy listens to the chaincode's events from the current block on, as its application would.
 	from, err := provHeight(ctx(t), w.pharm.c)
 	require.NoError(t, err)
-	stream, err := w.pharm.c.ChaincodeEvents(ctx(t), provenanceclient.Chaincode, gw.WithStartBlock(from))
+	stream, err := w.pharm.c.ChaincodeEvents(ctx(t), provenance.Chaincode, sdk.WithStartBlock(from))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = stream.Close() })
 
 	ev, err := w.mfr.prov.Recall(ctx(t), b.GTIN, b.Lot, "integration test: out-of-specification assay")
 	require.NoError(t, err)
-	require.Equal(t, pt.EventRecalled, ev.Type)
-	require.ElementsMatch(t, []pt.Party{w.dist.party, w.pharm.party}, ev.Holders, "the recall names both holders")
+	require.Equal(t, provenancetypes.EventRecalled, ev.Type)
+	require.ElementsMatch(t, []provenancetypes.Party{w.dist.party, w.pharm.party}, ev.Holders, "the recall names both holders")
 	provSync(t, w)
 
 	t.Run("the pharmacy hears of the recall on the event stream, naming it", func(t *testing.T) {
-		heard := provNextEvent(t, stream, pt.EventRecalled, b)
+		heard := provNextEvent(t, stream, provenancetypes.EventRecalled, b)
 		require.Equal(t, ev.EventID, heard.EventID)
 		require.Contains(t, heard.Holders, w.pharm.party)
 		require.Contains(t, heard.Holders, w.dist.party)
-		require.Equal(t, pt.DispositionRecalled, heard.Disposition)
+		require.Equal(t, provenancetypes.DispositionRecalled, heard.Disposition)
 	})
 	t.Run("a unit at the pharmacy and one at the distributor both verify as recalled", func(t *testing.T) {
-		require.Equal(t, pt.VerifyRecalled, provVerify(t, w.pharm, b, "R00001").Result)
-		require.Equal(t, pt.VerifyRecalled, provVerify(t, w.dist, b, "R00005").Result)
+		require.Equal(t, provenancetypes.VerifyRecalled, provVerify(t, w.pharm, b, "R00001").Result)
+		require.Equal(t, provenancetypes.VerifyRecalled, provVerify(t, w.dist, b, "R00005").Result)
 		u, err := w.dist.prov.GetUnit(ctx(t), b.GTIN, "R00005")
 		require.NoError(t, err)
 		require.True(t, u.Recalled)
@@ -448,18 +448,18 @@ func TestProvenanceRecallReachesUnitsHeldByTwoOwners(t *testing.T) {
 		got, err := w.aud.prov.GetBatch(ctx(t), b.GTIN, b.Lot)
 		require.NoError(t, err)
 		require.True(t, got.Recalled)
-		require.Equal(t, pt.BatchRecalled, got.Status)
+		require.Equal(t, provenancetypes.BatchRecalled, got.Status)
 		require.Equal(t, w.mfr.party, got.Recall.By)
 	})
 	t.Run("a recalled unit cannot be dispensed", func(t *testing.T) {
-		_, err := w.pharm.prov.Dispense(ctx(t), b.GTIN, "R00002", pt.EventContext{})
-		require.ErrorIs(t, err, gw.ErrPreconditionFailed)
-		var rejected *provenanceclient.DispenseRejectedError
+		_, err := w.pharm.prov.Dispense(ctx(t), b.GTIN, "R00002", provenancetypes.EventContext{})
+		require.ErrorIs(t, err, sdk.ErrPreconditionFailed)
+		var rejected *provenance.DispenseRejectedError
 		require.False(t, errors.As(err, &rejected), "a refusal, not a double dispense: %v", err)
 	})
 	t.Run("recalling it again is a duplicate", func(t *testing.T) {
 		_, err := w.aud.prov.Recall(ctx(t), b.GTIN, b.Lot, "again")
-		require.ErrorIs(t, err, gw.ErrDuplicate)
+		require.ErrorIs(t, err, sdk.ErrDuplicate)
 	})
 }
 
@@ -468,55 +468,55 @@ func TestProvenanceColdChainExcursionBlocksSaleUntilAnAuditorClearsIt(t *testing
 	b := provCommission(t, w, "LOT-COLD", provSerials("C", 3))
 	sh := provShip(t, w, w.mfr, w.dist, b, nil)
 	logger := []string{"C00001"}
-	reading := func(v float64, uom string) pt.SensorReading {
-		return pt.SensorReading{Time: time.Now().Add(-time.Minute).UTC(), Value: &v, UOM: uom, SensorID: "logger-7"}
+	reading := func(v float64, uom string) provenancetypes.SensorReading {
+		return provenancetypes.SensorReading{Time: time.Now().Add(-time.Minute).UTC(), Value: &v, UOM: uom, SensorID: "logger-7"}
 	}
 
 	// The data logger travels with the goods: the distributor reads it on arrival, before receiving.
-	ok, err := w.dist.prov.RecordReadings(ctx(t), pt.ReadingsSpec{
+	ok, err := w.dist.prov.RecordReadings(ctx(t), provenancetypes.ReadingsSpec{
 		GTIN: b.GTIN, Lot: b.Lot, Serials: logger,
-		Readings: []pt.SensorReading{reading(41, pt.UOMFahrenheit), reading(7.5, pt.UOMCelsius)},
+		Readings: []provenancetypes.SensorReading{reading(41, provenancetypes.UOMFahrenheit), reading(7.5, provenancetypes.UOMCelsius)},
 	})
 	require.NoError(t, err)
-	require.Equal(t, pt.EventReadingsRecorded, ok.Type, "5 °C and 7.5 °C are inside 2-8 °C")
+	require.Equal(t, provenancetypes.EventReadingsRecorded, ok.Type, "5 °C and 7.5 °C are inside 2-8 °C")
 	provSync(t, w)
-	require.Equal(t, pt.VerifyVerified, provVerify(t, w.dist, b, "C00002").Result)
+	require.Equal(t, provenancetypes.VerifyVerified, provVerify(t, w.dist, b, "C00002").Result)
 
-	exc, err := w.dist.prov.RecordReadings(ctx(t), pt.ReadingsSpec{
-		GTIN: b.GTIN, Lot: b.Lot, Serials: logger, Readings: []pt.SensorReading{reading(12.5, pt.UOMCelsius)},
+	exc, err := w.dist.prov.RecordReadings(ctx(t), provenancetypes.ReadingsSpec{
+		GTIN: b.GTIN, Lot: b.Lot, Serials: logger, Readings: []provenancetypes.SensorReading{reading(12.5, provenancetypes.UOMCelsius)},
 	})
 	require.NoError(t, err)
-	require.Equal(t, pt.EventExcursionDetected, exc.Type)
+	require.Equal(t, provenancetypes.EventExcursionDetected, exc.Type)
 	require.NotNil(t, exc.Excursion)
 	require.InDelta(t, 12.5, exc.Excursion.ValueCelsius, 1e-9)
 	provSync(t, w)
 	provReceive(t, w, w.dist, sh)
 
-	require.Equal(t, pt.VerifyExcursion, provVerify(t, w.aud, b, "C00002").Result, "every unit of the batch")
+	require.Equal(t, provenancetypes.VerifyExcursion, provVerify(t, w.aud, b, "C00002").Result, "every unit of the batch")
 	got, err := w.aud.prov.GetBatch(ctx(t), b.GTIN, b.Lot)
 	require.NoError(t, err)
 	require.True(t, got.Excursion)
-	require.Equal(t, pt.BatchExcursion, got.Status)
+	require.Equal(t, provenancetypes.BatchExcursion, got.Status)
 
 	t.Run("the distributor cannot clear it", func(t *testing.T) {
 		_, err := w.dist.prov.ClearExcursion(ctx(t), b.GTIN, b.Lot, "looks fine to me")
-		require.ErrorIs(t, err, gw.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
 	})
 	t.Run("an auditor clears it and the units verify again", func(t *testing.T) {
 		ev, err := w.aud.prov.ClearExcursion(ctx(t), b.GTIN, b.Lot, "stability data cover 12.5 °C for under an hour")
 		require.NoError(t, err)
-		require.Equal(t, pt.EventExcursionCleared, ev.Type)
+		require.Equal(t, provenancetypes.EventExcursionCleared, ev.Type)
 		require.Equal(t, w.aud.party, ev.Actor)
 		provSync(t, w)
-		require.Equal(t, pt.VerifyVerified, provVerify(t, w.dist, b, "C00002").Result)
+		require.Equal(t, provenancetypes.VerifyVerified, provVerify(t, w.dist, b, "C00002").Result)
 		got, err := w.dist.prov.GetBatch(ctx(t), b.GTIN, b.Lot)
 		require.NoError(t, err)
 		require.False(t, got.Excursion)
-		require.Equal(t, pt.BatchActive, got.Status)
+		require.Equal(t, provenancetypes.BatchActive, got.Status)
 	})
 	t.Run("clearing it again fails its precondition", func(t *testing.T) {
 		_, err := w.aud.prov.ClearExcursion(ctx(t), b.GTIN, b.Lot, "again")
-		require.ErrorIs(t, err, gw.ErrPreconditionFailed)
+		require.ErrorIs(t, err, sdk.ErrPreconditionFailed)
 	})
 }
 
@@ -527,32 +527,32 @@ func TestProvenanceReceiveByTheWrongPartyIsRefused(t *testing.T) {
 
 	cases := []struct {
 		name string
-		who  func(t *testing.T) *provenanceclient.Client
+		who  func(t *testing.T) *provenance.Client
 	}{
-		{"a pharmacy the shipment is not addressed to is refused", func(*testing.T) *provenanceclient.Client { return w.pharm.prov }},
-		{"the sender itself is refused", func(*testing.T) *provenanceclient.Client { return w.mfr.prov }},
-		{"a patient, who is no supply-chain party, is refused", func(t *testing.T) *provenanceclient.Client {
-			return provenanceclient.New(connect(t, identity(t, "patient", 0).Name))
+		{"a pharmacy the shipment is not addressed to is refused", func(*testing.T) *provenance.Client { return w.pharm.prov }},
+		{"the sender itself is refused", func(*testing.T) *provenance.Client { return w.mfr.prov }},
+		{"a patient, who is no supply-chain party, is refused", func(t *testing.T) *provenance.Client {
+			return provenance.New(connect(t, identity(t, "patient", 0).Name))
 		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := tc.who(t).Receive(ctx(t), sh.ShipmentID)
-			require.ErrorIs(t, err, gw.ErrForbidden, "docs/provenance.md: a shipment addressed to another party is FORBIDDEN")
+			require.ErrorIs(t, err, sdk.ErrForbidden, "docs/provenance.md: a shipment addressed to another party is FORBIDDEN")
 		})
 	}
 
 	t.Run("the refusals changed nothing and the named receiver still receives", func(t *testing.T) {
 		got, err := w.dist.prov.GetShipment(ctx(t), sh.ShipmentID)
 		require.NoError(t, err)
-		require.Equal(t, pt.ShipmentInTransit, got.Status)
+		require.Equal(t, provenancetypes.ShipmentInTransit, got.Status)
 		batch, err := w.dist.prov.GetBatch(ctx(t), b.GTIN, b.Lot)
 		require.NoError(t, err)
 		require.Equal(t, w.mfr.party, batch.Custody.Holder)
-		require.Equal(t, pt.UnitInTransit, batch.Custody.State)
+		require.Equal(t, provenancetypes.UnitInTransit, batch.Custody.State)
 		provReceive(t, w, w.dist, sh)
 		_, err = w.dist.prov.Receive(ctx(t), sh.ShipmentID)
-		require.ErrorIs(t, err, gw.ErrDuplicate)
+		require.ErrorIs(t, err, sdk.ErrDuplicate)
 	})
 }
 
@@ -567,7 +567,7 @@ func TestProvenanceCommissioningTenThousandSerials(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, n, b.SerialCount)
 	require.Equal(t, n, b.MainStock)
-	t.Logf("commissioning %d serials in chunks of %d took %s", n, pt.MaxSerialsPerTx, commissioning.Round(time.Millisecond))
+	t.Logf("commissioning %d serials in chunks of %d took %s", n, provenancetypes.MaxSerialsPerTx, commissioning.Round(time.Millisecond))
 	provSync(t, w)
 
 	for _, serial := range []string{serials[0], serials[n-1]} {
@@ -575,10 +575,10 @@ func TestProvenanceCommissioningTenThousandSerials(t *testing.T) {
 		res, err := w.pharm.prov.Verify(ctx(t), b.GTIN, serial, b.Lot, b.Expiry)
 		took := time.Since(start)
 		require.NoError(t, err)
-		require.Equal(t, pt.VerifyVerified, res.Result, serial)
+		require.Equal(t, provenancetypes.VerifyVerified, res.Result, serial)
 		t.Logf("Verify of serial %s took %s", serial, took.Round(time.Microsecond))
 	}
-	require.Equal(t, pt.VerifyUnknownSerial, provVerify(t, w.pharm, b, "T10001").Result, "one past the last serial")
+	require.Equal(t, provenancetypes.VerifyUnknownSerial, provVerify(t, w.pharm, b, "T10001").Result, "one past the last serial")
 	got, err := w.pharm.prov.GetBatch(ctx(t), b.GTIN, b.Lot)
 	require.NoError(t, err)
 	require.Equal(t, n, got.SerialCount)

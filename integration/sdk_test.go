@@ -23,9 +23,9 @@ import (
 	"time"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
-	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
-	gw "github.com/healthledger/healthledger/gateway-client"
-	consentclient "github.com/healthledger/healthledger/gateway-client/consent"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/gateway-client/consent"
+	"github.com/healthledger/healthledger/gateway-client/sdk"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/status"
@@ -53,15 +53,15 @@ func TestSDKSubmitThenEvaluateReadsTheValueBack(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, value, string(got))
 
-	size, err := gw.EvaluateJSON[int](ctx(t), k, "Size", []string{key})
+	size, err := sdk.EvaluateJSON[int](ctx(t), k, "Size", []string{key})
 	require.NoError(t, err)
 	require.Equal(t, len(value), *size)
 
 	counter := unique("sdk-sum")
-	sum, err := gw.SubmitJSON[int](ctx(t), k, "Add", []string{counter, "5"})
+	sum, err := sdk.SubmitJSON[int](ctx(t), k, "Add", []string{counter, "5"})
 	require.NoError(t, err)
 	require.Equal(t, 5, *sum)
-	sum, err = gw.SubmitJSON[int](ctx(t), k, "Add", []string{counter, "-2"})
+	sum, err = sdk.SubmitJSON[int](ctx(t), k, "Add", []string{counter, "-2"})
 	require.NoError(t, err)
 	require.Equal(t, 3, *sum)
 	got, err = k.Evaluate(ctx(t), "Read", []string{counter})
@@ -76,11 +76,11 @@ func TestSDKChaincodeFailuresMapToTheirSentinels(t *testing.T) {
 	t.Run("a read of a missing key is NOT_FOUND and the gateway's status is still reachable", func(t *testing.T) {
 		missing := unique("sdk-missing")
 		_, err := k.Evaluate(ctx(t), "Read", []string{missing})
-		require.ErrorIs(t, err, gw.ErrNotFound)
-		require.NotErrorIs(t, err, gw.ErrForbidden)
-		require.Equal(t, codes.NotFound, gw.CodeOf(err))
+		require.ErrorIs(t, err, sdk.ErrNotFound)
+		require.NotErrorIs(t, err, sdk.ErrForbidden)
+		require.Equal(t, codes.NotFound, sdk.CodeOf(err))
 
-		var ge *gw.Error
+		var ge *sdk.Error
 		require.ErrorAs(t, err, &ge)
 		require.Equal(t, "baseline", ge.Chaincode)
 		require.Equal(t, "Read", ge.Function)
@@ -106,10 +106,10 @@ func TestSDKChaincodeFailuresMapToTheirSentinels(t *testing.T) {
 		require.NoError(t, err)
 
 		_, err = k.Submit(ctx(t), "Delete", []string{key})
-		require.ErrorIs(t, err, gw.ErrForbidden)
-		require.NotErrorIs(t, err, gw.ErrNotFound)
+		require.ErrorIs(t, err, sdk.ErrForbidden)
+		require.NotErrorIs(t, err, sdk.ErrNotFound)
 
-		var ge *gw.Error
+		var ge *sdk.Error
 		require.ErrorAs(t, err, &ge)
 		require.Equal(t, codes.Forbidden, ge.Code)
 		require.Equal(t, 1, ge.Attempts, "a chaincode refusal is never retried")
@@ -135,7 +135,7 @@ func TestSDKChaincodeFailuresMapToTheirSentinels(t *testing.T) {
 	t.Run("the same delete by an org admin commits, so the refusal was about the caller", func(t *testing.T) {
 		org := patient.Identity().Org
 		adminMSP := sdkAdminMSPDir(t, org)
-		admin, err := gw.Connect(ctx(t), sdkProfilePath(t, org), gw.WithMSPDir(adminMSP))
+		admin, err := sdk.Connect(ctx(t), sdkProfilePath(t, org), sdk.WithMSPDir(adminMSP))
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = admin.Close() })
 
@@ -146,9 +146,9 @@ func TestSDKChaincodeFailuresMapToTheirSentinels(t *testing.T) {
 		require.NoError(t, err)
 
 		_, err = k.Evaluate(ctx(t), "Read", []string{key})
-		require.ErrorIs(t, err, gw.ErrNotFound)
+		require.ErrorIs(t, err, sdk.ErrNotFound)
 		_, err = admin.Contract("baseline").Submit(ctx(t), "Delete", []string{key})
-		require.ErrorIs(t, err, gw.ErrNotFound, "deleting twice: the submit's NOT_FOUND maps too")
+		require.ErrorIs(t, err, sdk.ErrNotFound, "deleting twice: the submit's NOT_FOUND maps too")
 	})
 }
 
@@ -159,12 +159,12 @@ func TestSDKConcurrentReadModifyWritesAllCommitThroughRetries(t *testing.T) {
 	// writers of one key). Two kinds of failure must be retried: a commit with MVCC_READ_CONFLICT, and
 	// an endorsement whose peers (MAJORITY policy) were at different heights and answered
 	// "ProposalResponsePayloads do not match" (gRPC Aborted); nothing reached the ledger in either.
-	policy := gw.RetryPolicy{MaxAttempts: 60, BaseDelay: 50 * time.Millisecond, MaxDelay: time.Second}
-	c := connect(t, identity(t, "provider", 0).Name, gw.WithRetry(policy))
+	policy := sdk.RetryPolicy{MaxAttempts: 60, BaseDelay: 50 * time.Millisecond, MaxDelay: time.Second}
+	c := connect(t, identity(t, "provider", 0).Name, sdk.WithRetry(policy))
 	k := c.Contract("baseline")
 	key := unique("sdk-counter")
 
-	results := make([]*gw.Committed, writers)
+	results := make([]*sdk.Committed, writers)
 	errs := make([]error, writers)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -220,7 +220,7 @@ func TestSDKEventListenerKilledMidStreamRepeatsOnlyWhatItDidNotCheckpoint(t *tes
 	require.NotEmpty(t, patients)
 	patient := patients[len(patients)-1]
 	listenAs := identity(t, "auditor", 0)
-	consents := consentclient.New(connect(t, patient.Name))
+	consents := consent.New(connect(t, patient.Name))
 	grantee := env.net.MSPForRole("provider") + "/provider"
 	checkpoint := filepath.Join(t.TempDir(), "consent-checkpoint.json")
 	prefix := unique("sdk-ev")
@@ -361,14 +361,14 @@ func TestSDKStoppedPeerIsSkippedForTheProfilesNextPeer(t *testing.T) {
 
 	// A profile of the home org listing its own peer first and the other org's peer second.
 	twoPeers := *homeProfile
-	twoPeers.Peers = []gw.PeerEndpoint{homeProfile.Peers[0], otherProfile.Peers[0]}
+	twoPeers.Peers = []sdk.PeerEndpoint{homeProfile.Peers[0], otherProfile.Peers[0]}
 	raw, err := json.MarshalIndent(twoPeers, "", "  ")
 	require.NoError(t, err)
 	profilePath := filepath.Join(t.TempDir(), "two-peers.json")
 	require.NoError(t, os.WriteFile(profilePath, raw, 0o600))
-	dial := func() (*gw.Client, error) {
-		return gw.Connect(ctx(t), profilePath, gw.WithIdentity(who.Name), gw.WithWallet(env.net.WalletDir()),
-			gw.WithConnectTimeout(3*time.Second))
+	dial := func() (*sdk.Client, error) {
+		return sdk.Connect(ctx(t), profilePath, sdk.WithIdentity(who.Name), sdk.WithWallet(env.net.WalletDir()),
+			sdk.WithConnectTimeout(3*time.Second))
 	}
 
 	before, err := dial()
@@ -554,31 +554,31 @@ func TestSDKRegisterAndEnrollThroughTheFabricCA(t *testing.T) {
 	org, err := env.net.Org(env.net.MSPForRole("patient"))
 	require.NoError(t, err)
 	profilePath := sdkProfilePath(t, org.Name)
-	prof, err := gw.LoadProfile(profilePath)
+	prof, err := sdk.LoadProfile(profilePath)
 	require.NoError(t, err)
 	require.NotNil(t, prof.CA, "the %s profile names no CA", org.Name)
-	ca, err := gw.NewCAClient(*prof.CA)
+	ca, err := sdk.NewCAClient(*prof.CA)
 	require.NoError(t, err)
-	registrar, err := gw.OpenWallet(env.net.WalletDir())
+	registrar, err := sdk.OpenWallet(env.net.WalletDir())
 	require.NoError(t, err)
 	registrarCreds, err := registrar.Get("registrar." + org.Name)
 	require.NoError(t, err)
 
 	name := unique("sdkpat")
 	subject := "pat-" + sdkRandomHex(t, 8)
-	secret, err := ca.Register(ctx(t), registrarCreds, gw.RegisterRequest{Name: name, Attributes: []gw.Attribute{
+	secret, err := ca.Register(ctx(t), registrarCreds, sdk.RegisterRequest{Name: name, Attributes: []sdk.Attribute{
 		{Name: "role", Value: "patient", ECert: true},
 		{Name: "subject", Value: subject, ECert: true},
 	}})
 	require.NoError(t, err)
 	require.NotEmpty(t, secret)
 
-	_, err = ca.Register(ctx(t), registrarCreds, gw.RegisterRequest{Name: name})
-	require.ErrorIs(t, err, gw.ErrDuplicate, "a name registers once")
-	_, err = ca.Enroll(ctx(t), gw.EnrollRequest{Name: name, Secret: secret + "-wrong"})
-	require.ErrorIs(t, err, gw.ErrForbidden, "a wrong secret does not enroll")
+	_, err = ca.Register(ctx(t), registrarCreds, sdk.RegisterRequest{Name: name})
+	require.ErrorIs(t, err, sdk.ErrDuplicate, "a name registers once")
+	_, err = ca.Enroll(ctx(t), sdk.EnrollRequest{Name: name, Secret: secret + "-wrong"})
+	require.ErrorIs(t, err, sdk.ErrForbidden, "a wrong secret does not enroll")
 
-	creds, err := ca.Enroll(ctx(t), gw.EnrollRequest{Name: name, Secret: secret})
+	creds, err := ca.Enroll(ctx(t), sdk.EnrollRequest{Name: name, Secret: secret})
 	require.NoError(t, err)
 	creds.Info.MSPID, creds.Info.Org = prof.MSPID, prof.Name
 	attrs, err := creds.Attributes()
@@ -587,45 +587,45 @@ func TestSDKRegisterAndEnrollThroughTheFabricCA(t *testing.T) {
 	require.Equal(t, subject, attrs["subject"])
 
 	walletDir := filepath.Join(t.TempDir(), "wallet")
-	wallet, err := gw.OpenWallet(walletDir)
+	wallet, err := sdk.OpenWallet(walletDir)
 	require.NoError(t, err)
 	require.NoError(t, wallet.Put(creds))
 	st, err := os.Stat(filepath.Join(walletDir, name, "keystore", "key.pem"))
 	require.NoError(t, err)
 	require.Equal(t, os.FileMode(0o600), st.Mode().Perm(), "the private key is readable by its owner only")
 
-	c, err := gw.Connect(ctx(t), profilePath, gw.WithIdentity(name), gw.WithWallet(walletDir), gw.WithNetwork(env.net))
+	c, err := sdk.Connect(ctx(t), profilePath, sdk.WithIdentity(name), sdk.WithWallet(walletDir), sdk.WithNetwork(env.net))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
-	require.Equal(t, gw.IdentityInfo{Name: name, Org: org.Name, MSPID: org.MSPID, Role: "patient", Subject: subject}, c.Identity())
+	require.Equal(t, sdk.IdentityInfo{Name: name, Org: org.Name, MSPID: org.MSPID, Role: "patient", Subject: subject}, c.Identity())
 
 	// The contract reads the role and subject from the new certificate: it lets the patient grant for
 	// itself, records the caller as <MSP>/patient/<subject>, and refuses a grant for anyone else.
-	consents := consentclient.New(c)
+	consents := consent.New(c)
 	grantee := env.net.MSPForRole("provider") + "/provider"
 	id := unique("sdk-ca")
 	granted, err := consents.Grant(ctx(t), sdkConsent(id, subject, grantee))
 	require.NoError(t, err)
 	require.Equal(t, org.MSPID+"/patient/"+subject, granted.CreatedBy)
-	require.Equal(t, ct.StatusActive, granted.Status)
+	require.Equal(t, consenttypes.StatusActive, granted.Status)
 
-	g, err := ct.ParseGrantee(grantee)
+	g, err := consenttypes.ParseGrantee(grantee)
 	require.NoError(t, err)
-	decision, err := consents.CheckAccess(ctx(t), subject, g, ct.ActionAccess, ct.PurposeTreatment, ct.ClassObservation)
+	decision, err := consents.CheckAccess(ctx(t), subject, g, consenttypes.ActionAccess, consenttypes.PurposeTreatment, consenttypes.ClassObservation)
 	require.NoError(t, err)
-	require.Equal(t, ct.Permit, decision.Decision)
+	require.Equal(t, consenttypes.Permit, decision.Decision)
 	require.Equal(t, []string{id}, decision.ConsentIDs)
 
 	other := identity(t, "patient", 0).Subject
 	_, err = consents.Grant(ctx(t), sdkConsent(unique("sdk-ca-other"), other, grantee))
-	require.ErrorIs(t, err, gw.ErrForbidden, "a patient grants only for itself")
+	require.ErrorIs(t, err, sdk.ErrForbidden, "a patient grants only for itself")
 }
 
 // sdkFailureKind summarises a failed call for a tally: its sentinel or gRPC code, and the first
 // per-peer detail's message.
 func sdkFailureKind(err error) string {
-	kind := string(gw.CodeOf(err))
-	var ge *gw.Error
+	kind := string(sdk.CodeOf(err))
+	var ge *sdk.Error
 	if errors.As(err, &ge) {
 		if st, ok := status.FromError(ge.Err); ok && kind == "" {
 			kind = st.Code().String()
@@ -633,7 +633,7 @@ func sdkFailureKind(err error) string {
 		if d := ge.Details(); len(d) > 0 {
 			kind += ": " + d[0].GetMessage()
 		}
-		var ce *gw.CommitError
+		var ce *sdk.CommitError
 		if errors.As(err, &ce) {
 			kind = "commit " + ce.Code.String()
 		}
@@ -645,17 +645,17 @@ func sdkFailureKind(err error) string {
 }
 
 // sdkConsent is a permit for grantee to access the patient's observations for treatment.
-func sdkConsent(id, patient, grantee string) ct.Consent {
-	return ct.Consent{
-		ID: id, Patient: patient, Grantee: grantee, Decision: ct.Permit,
-		Actions:  []ct.Action{ct.ActionAccess},
-		Purposes: []ct.Purpose{ct.PurposeTreatment},
-		Classes:  []ct.DataClass{ct.ClassObservation},
+func sdkConsent(id, patient, grantee string) consenttypes.Consent {
+	return consenttypes.Consent{
+		ID: id, Patient: patient, Grantee: grantee, Decision: consenttypes.Permit,
+		Actions:  []consenttypes.Action{consenttypes.ActionAccess},
+		Purposes: []consenttypes.Purpose{consenttypes.PurposeTreatment},
+		Classes:  []consenttypes.DataClass{consenttypes.ClassObservation},
 	}
 }
 
 // sdkRequireBlockHolds fetches block n from c's peer and checks that it carries txID.
-func sdkRequireBlockHolds(t *testing.T, c *gw.Client, n uint64, txID string) {
+func sdkRequireBlockHolds(t *testing.T, c *sdk.Client, n uint64, txID string) {
 	t.Helper()
 	raw, err := c.Contract("qscc").Evaluate(ctx(t), "GetBlockByNumber", []string{env.net.Channel(), strconv.FormatUint(n, 10)})
 	require.NoError(t, err)
@@ -716,7 +716,7 @@ func sdkBuildHlctl(t *testing.T) string {
 	bin := filepath.Join(t.TempDir(), "hlctl")
 	bctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(bctx, "go", "build", "-o", bin, "./gateway-client/cmd/hlctl")
+	cmd := exec.CommandContext(bctx, "go", "build", "-o", bin, "./cmd/hlctl")
 	cmd.Dir = env.root
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "building hlctl: %s", out)
@@ -864,10 +864,10 @@ func sdkOurs(t *testing.T, lines []sdkEventLine, prefix string) []string {
 	t.Helper()
 	out := []string{}
 	for _, e := range lines {
-		if e.Name != ct.EventConsentGranted {
+		if e.Name != consenttypes.EventConsentGranted {
 			continue
 		}
-		var ev ct.ConsentEvent
+		var ev consenttypes.ConsentEvent
 		require.NoError(t, json.Unmarshal(e.Payload, &ev), "payload %s", e.Payload)
 		if strings.HasPrefix(ev.ConsentID, prefix) {
 			out = append(out, ev.ConsentID)
@@ -882,7 +882,7 @@ func sdkCheckpointTx(path string) string {
 	if err != nil {
 		return ""
 	}
-	var cp gw.Checkpoint
+	var cp sdk.Checkpoint
 	if json.Unmarshal(raw, &cp) != nil {
 		return ""
 	}

@@ -70,7 +70,7 @@ cd "$ROOT"
 R=$(rel "$RESULTS")
 HLBENCH="$RESULTS/hlbench"
 step "building hlbench"
-go build -o "$HLBENCH" ./gateway-client/cmd/hlbench
+go build -o "$HLBENCH" ./cmd/hlbench
 
 common=(-profiles "$(rel "$NETDIR")/profiles" -netdir "$(rel "$NETDIR")")
 step "network 1 (BatchTimeout $BT_MAIN, every chaincode) in $NETDIR, port offset $OFFSET"

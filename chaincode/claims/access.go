@@ -3,49 +3,49 @@ package claims
 import (
 	"slices"
 
-	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 )
 
 // isClaimProvider: the caller is the claim's billing provider (same MSP and subject) in a provider or
 // pharmacist role.
-func isClaimProvider(c ccutil.Caller, h *ct.ClaimHeader) bool {
+func isClaimProvider(c ccutil.Caller, h *claimstypes.ClaimHeader) bool {
 	return c.Is(ccutil.RoleProvider, ccutil.RolePharmacist) && c.MSPID == h.ProviderMSP && c.Subject == h.Provider
 }
 
 // isClaimInsurer: the caller is the claim's payer (same MSP and payer id) in the insurer role.
-func isClaimInsurer(c ccutil.Caller, h *ct.ClaimHeader) bool {
+func isClaimInsurer(c ccutil.Caller, h *claimstypes.ClaimHeader) bool {
 	return c.Is(ccutil.RoleInsurer) && c.MSPID == h.InsurerMSP && c.Subject == h.Insurer
 }
 
 // canReadClaim: the two parties, the patient and any auditor read a claim's public header.
-func canReadClaim(c ccutil.Caller, h *ct.ClaimHeader) bool {
+func canReadClaim(c ccutil.Caller, h *claimstypes.ClaimHeader) bool {
 	return isClaimProvider(c, h) || isClaimInsurer(c, h) || c.Is(ccutil.RoleAuditor) ||
 		(c.Is(ccutil.RolePatient) && c.Subject == h.Patient)
 }
 
 // canReadClaimDetails: the two parties, and an auditor of either party's organisation, read details.
-func canReadClaimDetails(c ccutil.Caller, h *ct.ClaimHeader) bool {
+func canReadClaimDetails(c ccutil.Caller, h *claimstypes.ClaimHeader) bool {
 	return isClaimProvider(c, h) || isClaimInsurer(c, h) ||
 		(c.Is(ccutil.RoleAuditor) && (c.MSPID == h.ProviderMSP || c.MSPID == h.InsurerMSP))
 }
 
 // isCoverageInsurer: the caller is the payer that registered the coverage.
-func isCoverageInsurer(c ccutil.Caller, h *ct.CoverageHeader) bool {
+func isCoverageInsurer(c ccutil.Caller, h *claimstypes.CoverageHeader) bool {
 	return c.Is(ccutil.RoleInsurer) && c.MSPID == h.InsurerMSP && c.Subject == h.Insurer
 }
 
 // canReadCoverage: the insurer, the member, providers and pharmacists (who must name the coverage on a
 // claim) and auditors read a coverage's public header.
-func canReadCoverage(c ccutil.Caller, h *ct.CoverageHeader) bool {
+func canReadCoverage(c ccutil.Caller, h *claimstypes.CoverageHeader) bool {
 	return isCoverageInsurer(c, h) || c.Is(ccutil.RoleProvider, ccutil.RolePharmacist, ccutil.RoleAuditor) ||
 		(c.Is(ccutil.RolePatient) && c.Subject == h.Member)
 }
 
 // canReadCoverageTerms: the coverage's parties (the insurer and the member) and an auditor of the
 // insurer's organisation read the terms and accumulators.
-func canReadCoverageTerms(c ccutil.Caller, h *ct.CoverageHeader) bool {
+func canReadCoverageTerms(c ccutil.Caller, h *claimstypes.CoverageHeader) bool {
 	return isCoverageInsurer(c, h) || (c.Is(ccutil.RoleAuditor) && c.MSPID == h.InsurerMSP) ||
 		(c.Is(ccutil.RolePatient) && c.Subject == h.Member)
 }
@@ -58,14 +58,14 @@ func who(c ccutil.Caller) string {
 	return c.MSPID + "/" + role + "/" + c.Subject
 }
 
-func requireClaimProvider(c ccutil.Caller, h *ct.ClaimHeader, action string) error {
+func requireClaimProvider(c ccutil.Caller, h *claimstypes.ClaimHeader, action string) error {
 	if !isClaimProvider(c, h) {
 		return codes.New(codes.Forbidden, "%s: only claim %s's provider %s of %s may do this; caller is %s", action, h.ID, h.Provider, h.ProviderMSP, who(c))
 	}
 	return nil
 }
 
-func requireClaimInsurer(c ccutil.Caller, h *ct.ClaimHeader, action string) error {
+func requireClaimInsurer(c ccutil.Caller, h *claimstypes.ClaimHeader, action string) error {
 	if !isClaimInsurer(c, h) {
 		return codes.New(codes.Forbidden, "%s: only claim %s's insurer %s of %s may do this; caller is %s", action, h.ID, h.Insurer, h.InsurerMSP, who(c))
 	}
@@ -73,7 +73,7 @@ func requireClaimInsurer(c ccutil.Caller, h *ct.ClaimHeader, action string) erro
 }
 
 // requireStatus returns PRECONDITION_FAILED unless the claim is in one of the given statuses.
-func requireStatus(h *ct.ClaimHeader, action string, from ...ct.Status) error {
+func requireStatus(h *claimstypes.ClaimHeader, action string, from ...claimstypes.Status) error {
 	if !slices.Contains(from, h.Status) {
 		return codes.New(codes.PreconditionFailed, "%s: claim %s is %s; allowed only from %v", action, h.ID, h.Status, from)
 	}

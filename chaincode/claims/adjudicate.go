@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strconv"
 
-	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 )
 
 // The X12 claim adjustment reason codes (CARC) the contract uses.
@@ -22,9 +22,9 @@ const (
 
 // adjudication is the pure result of adjudicateLines.
 type adjudication struct {
-	result       ct.Adjudication  // Outcome, Lines and totals; the caller fills the rest
-	accumulators []ct.Accumulator // the coverage's accumulators after this claim
-	indexed      []bool           // per line: processed, so held in the line duplicate index
+	result       claimstypes.Adjudication  // Outcome, Lines and totals; the caller fills the rest
+	accumulators []claimstypes.Accumulator // the coverage's accumulators after this claim
+	indexed      []bool                    // per line: processed, so held in the line duplicate index
 }
 
 // adjudicateLines computes a claim's adjudication from the coverage terms, the coverage's
@@ -50,7 +50,7 @@ type adjudication struct {
 // the next line is computed. A line whose plan share is cut to zero by the annual limit counts as
 // denied; one cut only in part counts as reduced. The outcome is denied when every line is denied,
 // approved when none is denied or reduced, partial otherwise.
-func adjudicateLines(terms ct.CoverageTerms, acc []ct.Accumulator, lines []ct.ServiceLine, duplicate []bool) adjudication {
+func adjudicateLines(terms claimstypes.CoverageTerms, acc []claimstypes.Accumulator, lines []claimstypes.ServiceLine, duplicate []bool) adjudication {
 	covered := make(map[string]bool, len(terms.CoveredCodes))
 	for _, c := range terms.CoveredCodes {
 		covered[c] = true
@@ -63,13 +63,13 @@ func adjudicateLines(terms ct.CoverageTerms, acc []ct.Accumulator, lines []ct.Se
 	copayLeft := terms.CopayCents
 
 	out := adjudication{
-		result:  ct.Adjudication{Lines: make([]ct.LineResult, 0, len(lines))},
+		result:  claimstypes.Adjudication{Lines: make([]claimstypes.LineResult, 0, len(lines))},
 		indexed: make([]bool, len(lines)),
 	}
 	denied, reduced := 0, 0
 	for i, l := range lines {
 		charge := l.ChargeCents()
-		r := ct.LineResult{Sequence: i + 1, Code: l.Code, ServiceDate: l.ServiceDate, ChargeCents: charge, Adjustments: []ct.Adjustment{}}
+		r := claimstypes.LineResult{Sequence: i + 1, Code: l.Code, ServiceDate: l.ServiceDate, ChargeCents: charge, Adjustments: []claimstypes.Adjustment{}}
 		if adj, ok := denial(terms, covered, l, i < len(duplicate) && duplicate[i]); ok {
 			adj.AmountCents = charge
 			r.Denied = true
@@ -83,7 +83,7 @@ func adjudicateLines(terms ct.CoverageTerms, acc []ct.Accumulator, lines []ct.Se
 
 		allowed := charge
 		if unit, ok := fees[l.Code]; ok && unit*l.Quantity < allowed {
-			r.Adjustments = appendAdj(r.Adjustments, ct.GroupContractual, carcFeeSchedule, ct.AdjFeeSchedule, allowed-unit*l.Quantity)
+			r.Adjustments = appendAdj(r.Adjustments, claimstypes.GroupContractual, carcFeeSchedule, claimstypes.AdjFeeSchedule, allowed-unit*l.Quantity)
 			allowed = unit * l.Quantity
 		}
 		a := totals.year(serviceYear(l.ServiceDate))
@@ -97,7 +97,7 @@ func adjudicateLines(terms ct.CoverageTerms, acc []ct.Accumulator, lines []ct.Se
 			copay = min(rest, copayLeft)
 			copayLeft -= copay
 		} else {
-			coins = roundHalfUp(rest*terms.CoinsuranceBP, ct.BasisPoints)
+			coins = roundHalfUp(rest*terms.CoinsuranceBP, claimstypes.BasisPoints)
 		}
 		plan := rest - copay - coins
 
@@ -108,10 +108,10 @@ func adjudicateLines(terms ct.CoverageTerms, acc []ct.Accumulator, lines []ct.Se
 		excess := plan - paid
 		a.PaidCents += paid
 
-		r.Adjustments = appendAdj(r.Adjustments, ct.GroupPatient, carcDeductible, ct.AdjDeductible, deduct)
-		r.Adjustments = appendAdj(r.Adjustments, ct.GroupPatient, carcCoinsurance, ct.AdjCoinsurance, coins)
-		r.Adjustments = appendAdj(r.Adjustments, ct.GroupPatient, carcCopay, ct.AdjCopay, copay)
-		r.Adjustments = appendAdj(r.Adjustments, ct.GroupPatient, carcBenefitMaximum, ct.AdjBenefitMaximum, excess)
+		r.Adjustments = appendAdj(r.Adjustments, claimstypes.GroupPatient, carcDeductible, claimstypes.AdjDeductible, deduct)
+		r.Adjustments = appendAdj(r.Adjustments, claimstypes.GroupPatient, carcCoinsurance, claimstypes.AdjCoinsurance, coins)
+		r.Adjustments = appendAdj(r.Adjustments, claimstypes.GroupPatient, carcCopay, claimstypes.AdjCopay, copay)
+		r.Adjustments = appendAdj(r.Adjustments, claimstypes.GroupPatient, carcBenefitMaximum, claimstypes.AdjBenefitMaximum, excess)
 		r.AllowedCents = allowed
 		r.PaidCents = paid
 		r.PatientRespCents = deduct + copay + coins + excess
@@ -131,36 +131,36 @@ func adjudicateLines(terms ct.CoverageTerms, acc []ct.Accumulator, lines []ct.Se
 	}
 	switch {
 	case denied == len(lines):
-		out.result.Outcome = ct.OutcomeDenied
+		out.result.Outcome = claimstypes.OutcomeDenied
 	case denied == 0 && reduced == 0:
-		out.result.Outcome = ct.OutcomeApproved
+		out.result.Outcome = claimstypes.OutcomeApproved
 	default:
-		out.result.Outcome = ct.OutcomePartial
+		out.result.Outcome = claimstypes.OutcomePartial
 	}
 	out.accumulators = totals.slice()
 	return out
 }
 
 // denial returns the adjustment that denies a line outright, if one applies.
-func denial(terms ct.CoverageTerms, covered map[string]bool, l ct.ServiceLine, duplicate bool) (ct.Adjustment, bool) {
+func denial(terms claimstypes.CoverageTerms, covered map[string]bool, l claimstypes.ServiceLine, duplicate bool) (claimstypes.Adjustment, bool) {
 	switch {
 	case duplicate:
-		return ct.Adjustment{Group: ct.GroupOther, Reason: carcDuplicate, Kind: ct.AdjDuplicate}, true
+		return claimstypes.Adjustment{Group: claimstypes.GroupOther, Reason: carcDuplicate, Kind: claimstypes.AdjDuplicate}, true
 	case l.ServiceDate < terms.PeriodStart:
-		return ct.Adjustment{Group: ct.GroupContractual, Reason: carcBeforePeriod, Kind: ct.AdjOutsidePeriod}, true
+		return claimstypes.Adjustment{Group: claimstypes.GroupContractual, Reason: carcBeforePeriod, Kind: claimstypes.AdjOutsidePeriod}, true
 	case l.ServiceDate > terms.PeriodEnd:
-		return ct.Adjustment{Group: ct.GroupContractual, Reason: carcAfterPeriod, Kind: ct.AdjOutsidePeriod}, true
+		return claimstypes.Adjustment{Group: claimstypes.GroupContractual, Reason: carcAfterPeriod, Kind: claimstypes.AdjOutsidePeriod}, true
 	case !covered[l.Code]:
-		return ct.Adjustment{Group: ct.GroupContractual, Reason: carcNotCovered, Kind: ct.AdjNotCovered}, true
+		return claimstypes.Adjustment{Group: claimstypes.GroupContractual, Reason: carcNotCovered, Kind: claimstypes.AdjNotCovered}, true
 	}
-	return ct.Adjustment{}, false
+	return claimstypes.Adjustment{}, false
 }
 
-func appendAdj(adjs []ct.Adjustment, group, reason string, kind ct.AdjustmentKind, cents int64) []ct.Adjustment {
+func appendAdj(adjs []claimstypes.Adjustment, group, reason string, kind claimstypes.AdjustmentKind, cents int64) []claimstypes.Adjustment {
 	if cents == 0 {
 		return adjs
 	}
-	return append(adjs, ct.Adjustment{Group: group, Reason: reason, Kind: kind, AmountCents: cents})
+	return append(adjs, claimstypes.Adjustment{Group: group, Reason: reason, Kind: kind, AmountCents: cents})
 }
 
 // roundHalfUp divides a non-negative n by d, rounding halves up: the contract's one rounding rule.
@@ -177,12 +177,12 @@ func serviceYear(date string) int {
 // reverseAdjudication takes a previous adjudication's contributions back out of the accumulators:
 // the deductible it applied and what it paid, per year of service. It runs before a re-adjudication
 // and when an adjudicated claim is replaced.
-func reverseAdjudication(acc []ct.Accumulator, prev *ct.Adjudication) []ct.Accumulator {
+func reverseAdjudication(acc []claimstypes.Accumulator, prev *claimstypes.Adjudication) []claimstypes.Accumulator {
 	totals := accumulatorMap(acc)
 	for _, l := range prev.Lines {
 		var deduct int64
 		for _, a := range l.Adjustments {
-			if a.Kind == ct.AdjDeductible {
+			if a.Kind == claimstypes.AdjDeductible {
 				deduct += a.AmountCents
 			}
 		}
@@ -197,9 +197,9 @@ func reverseAdjudication(acc []ct.Accumulator, prev *ct.Adjudication) []ct.Accum
 }
 
 // accumulators indexes a coverage's accumulators by year.
-type accumulators map[int]*ct.Accumulator
+type accumulators map[int]*claimstypes.Accumulator
 
-func accumulatorMap(acc []ct.Accumulator) accumulators {
+func accumulatorMap(acc []claimstypes.Accumulator) accumulators {
 	m := make(accumulators, len(acc))
 	for _, a := range acc {
 		a := a
@@ -208,23 +208,23 @@ func accumulatorMap(acc []ct.Accumulator) accumulators {
 	return m
 }
 
-func (m accumulators) year(y int) *ct.Accumulator {
+func (m accumulators) year(y int) *claimstypes.Accumulator {
 	a, ok := m[y]
 	if !ok {
-		a = &ct.Accumulator{Year: y}
+		a = &claimstypes.Accumulator{Year: y}
 		m[y] = a
 	}
 	return a
 }
 
 // slice returns the non-zero accumulators, oldest year first.
-func (m accumulators) slice() []ct.Accumulator {
-	out := make([]ct.Accumulator, 0, len(m))
+func (m accumulators) slice() []claimstypes.Accumulator {
+	out := make([]claimstypes.Accumulator, 0, len(m))
 	for _, a := range m {
 		if a.DeductibleMetCents != 0 || a.PaidCents != 0 {
 			out = append(out, *a)
 		}
 	}
-	slices.SortFunc(out, func(a, b ct.Accumulator) int { return a.Year - b.Year })
+	slices.SortFunc(out, func(a, b claimstypes.Accumulator) int { return a.Year - b.Year })
 	return out
 }

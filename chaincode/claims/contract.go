@@ -17,7 +17,7 @@ package claims
 import (
 	"fmt"
 
-	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
@@ -54,8 +54,8 @@ func NewChaincode() (*contractapi.ContractChaincode, error) {
 }
 
 // emitClaim sets the transaction's event for a claim.
-func emitClaim(ctx contractapi.TransactionContextInterface, name string, h *ct.ClaimHeader, related string) error {
-	return ccutil.Emit(ctx, name, ct.ClaimEvent{
+func emitClaim(ctx contractapi.TransactionContextInterface, name string, h *claimstypes.ClaimHeader, related string) error {
+	return ccutil.Emit(ctx, name, claimstypes.ClaimEvent{
 		ClaimID:        h.ID,
 		Status:         h.Status,
 		Outcome:        h.Outcome,

@@ -1,7 +1,7 @@
 package claims
 
 import (
-	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -13,12 +13,12 @@ import (
 //
 // Registering the same id again with the same terms (the nonce aside) by the same insurer returns
 // DUPLICATE; with anything else CONFLICT.
-func (c *Contract) RegisterCoverage(ctx contractapi.TransactionContextInterface, coverageID string) (*ct.CoverageHeader, error) {
+func (c *Contract) RegisterCoverage(ctx contractapi.TransactionContextInterface, coverageID string) (*claimstypes.CoverageHeader, error) {
 	caller, err := ccutil.RequireRole(ctx, "RegisterCoverage", ccutil.RoleInsurer)
 	if err != nil {
 		return nil, err
 	}
-	if err := ct.CheckID("coverage id", coverageID); err != nil {
+	if err := claimstypes.CheckID("coverage id", coverageID); err != nil {
 		return nil, err
 	}
 	terms, err := readTerms(ctx)
@@ -38,12 +38,12 @@ func (c *Contract) RegisterCoverage(ctx contractapi.TransactionContextInterface,
 		return nil, err
 	}
 
-	h := &ct.CoverageHeader{
+	h := &claimstypes.CoverageHeader{
 		ID:           coverageID,
 		InsurerMSP:   caller.MSPID,
 		Insurer:      caller.Subject,
 		Member:       terms.Member,
-		TermsHash:    ct.HashTerms(terms),
+		TermsHash:    claimstypes.HashTerms(terms),
 		RegisteredAt: now,
 		UpdatedAt:    now,
 	}
@@ -54,7 +54,7 @@ func (c *Contract) RegisterCoverage(ctx contractapi.TransactionContextInterface,
 	if err := st.putPublic(k, h); err != nil {
 		return nil, err
 	}
-	if err := st.saveCoverageRecord(&ct.CoverageRecord{CoverageID: coverageID, Terms: terms, Accumulators: []ct.Accumulator{}}); err != nil {
+	if err := st.saveCoverageRecord(&claimstypes.CoverageRecord{CoverageID: coverageID, Terms: terms, Accumulators: []claimstypes.Accumulator{}}); err != nil {
 		return nil, err
 	}
 	if err := st.ensurePepper(terms.Nonce, ctx.GetStub().GetTxID()); err != nil {
@@ -63,11 +63,11 @@ func (c *Contract) RegisterCoverage(ctx contractapi.TransactionContextInterface,
 	if err := st.flush(); err != nil {
 		return nil, err
 	}
-	return h, emitCoverage(ctx, ct.EventCoverageRegistered, h)
+	return h, emitCoverage(ctx, claimstypes.EventCoverageRegistered, h)
 }
 
 // sameCoverage answers a second registration of an existing id.
-func sameCoverage(st *store, caller ccutil.Caller, h *ct.CoverageHeader, terms ct.CoverageTerms) error {
+func sameCoverage(st *store, caller ccutil.Caller, h *claimstypes.CoverageHeader, terms claimstypes.CoverageTerms) error {
 	if isCoverageInsurer(caller, h) && h.Member == terms.Member {
 		rec, err := st.loadCoverageRecord(h.ID)
 		if err != nil {
@@ -75,7 +75,7 @@ func sameCoverage(st *store, caller ccutil.Caller, h *ct.CoverageHeader, terms c
 		}
 		a, b := rec.Terms, terms
 		a.Nonce, b.Nonce = "", ""
-		if ct.HashTerms(a) == ct.HashTerms(b) {
+		if claimstypes.HashTerms(a) == claimstypes.HashTerms(b) {
 			return codes.New(codes.Duplicate, "coverage %s is already registered with these terms", h.ID)
 		}
 	}
@@ -86,12 +86,12 @@ func sameCoverage(st *store, caller ccutil.Caller, h *ct.CoverageHeader, terms c
 // accumulators. Only the coverage's insurer may call it, and the member cannot change. Claims
 // adjudicated later use the new terms; past adjudications keep the termsHash they used. The same
 // terms again change nothing and emit no event.
-func (c *Contract) UpdateCoverage(ctx contractapi.TransactionContextInterface, coverageID string) (*ct.CoverageHeader, error) {
+func (c *Contract) UpdateCoverage(ctx contractapi.TransactionContextInterface, coverageID string) (*claimstypes.CoverageHeader, error) {
 	caller, err := ccutil.RequireRole(ctx, "UpdateCoverage", ccutil.RoleInsurer)
 	if err != nil {
 		return nil, err
 	}
-	if err := ct.CheckID("coverage id", coverageID); err != nil {
+	if err := claimstypes.CheckID("coverage id", coverageID); err != nil {
 		return nil, err
 	}
 	terms, err := readTerms(ctx)
@@ -113,7 +113,7 @@ func (c *Contract) UpdateCoverage(ctx contractapi.TransactionContextInterface, c
 	if terms.Member != h.Member {
 		return nil, codes.New(codes.InvalidArgument, "coverage %s belongs to member %s; the member cannot change", h.ID, h.Member)
 	}
-	hash := ct.HashTerms(terms)
+	hash := claimstypes.HashTerms(terms)
 	if hash == h.TermsHash {
 		return h, nil
 	}
@@ -138,17 +138,17 @@ func (c *Contract) UpdateCoverage(ctx contractapi.TransactionContextInterface, c
 	if err := st.flush(); err != nil {
 		return nil, err
 	}
-	return &next, emitCoverage(ctx, ct.EventCoverageUpdated, &next)
+	return &next, emitCoverage(ctx, claimstypes.EventCoverageUpdated, &next)
 }
 
 // GetCoverage returns a coverage's public header. Readers: its insurer, its member, providers,
 // pharmacists and auditors.
-func (c *Contract) GetCoverage(ctx contractapi.TransactionContextInterface, coverageID string) (*ct.CoverageHeader, error) {
+func (c *Contract) GetCoverage(ctx contractapi.TransactionContextInterface, coverageID string) (*claimstypes.CoverageHeader, error) {
 	caller, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := ct.CheckID("coverage id", coverageID); err != nil {
+	if err := claimstypes.CheckID("coverage id", coverageID); err != nil {
 		return nil, err
 	}
 	h, err := newStore(ctx).loadCoverage(coverageID)
@@ -163,12 +163,12 @@ func (c *Contract) GetCoverage(ctx contractapi.TransactionContextInterface, cove
 
 // GetCoverageTerms returns a coverage's private terms and accumulators. Readers: its insurer, its
 // member and an auditor of the insurer's organisation.
-func (c *Contract) GetCoverageTerms(ctx contractapi.TransactionContextInterface, coverageID string) (*ct.CoverageRecord, error) {
+func (c *Contract) GetCoverageTerms(ctx contractapi.TransactionContextInterface, coverageID string) (*claimstypes.CoverageRecord, error) {
 	caller, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := ct.CheckID("coverage id", coverageID); err != nil {
+	if err := claimstypes.CheckID("coverage id", coverageID); err != nil {
 		return nil, err
 	}
 	st := newStore(ctx)
@@ -183,24 +183,24 @@ func (c *Contract) GetCoverageTerms(ctx contractapi.TransactionContextInterface,
 }
 
 // readTerms reads, normalizes and validates the transient coverage terms.
-func readTerms(ctx contractapi.TransactionContextInterface) (ct.CoverageTerms, error) {
-	raw, err := ccutil.Transient(ctx, ct.TransientCoverage)
+func readTerms(ctx contractapi.TransactionContextInterface) (claimstypes.CoverageTerms, error) {
+	raw, err := ccutil.Transient(ctx, claimstypes.TransientCoverage)
 	if err != nil {
-		return ct.CoverageTerms{}, err
+		return claimstypes.CoverageTerms{}, err
 	}
-	var t ct.CoverageTerms
-	if err := ct.DecodeStrict("the transient coverage terms", raw, &t); err != nil {
-		return ct.CoverageTerms{}, err
+	var t claimstypes.CoverageTerms
+	if err := claimstypes.DecodeStrict("the transient coverage terms", raw, &t); err != nil {
+		return claimstypes.CoverageTerms{}, err
 	}
 	t = t.Normalized()
 	if err := t.Validate(); err != nil {
-		return ct.CoverageTerms{}, err
+		return claimstypes.CoverageTerms{}, err
 	}
 	return t, nil
 }
 
-func emitCoverage(ctx contractapi.TransactionContextInterface, name string, h *ct.CoverageHeader) error {
-	return ccutil.Emit(ctx, name, ct.CoverageEvent{
+func emitCoverage(ctx contractapi.TransactionContextInterface, name string, h *claimstypes.CoverageHeader) error {
+	return ccutil.Emit(ctx, name, claimstypes.CoverageEvent{
 		CoverageID: h.ID,
 		InsurerMSP: h.InsurerMSP,
 		Insurer:    h.Insurer,

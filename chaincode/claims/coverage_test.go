@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
 	"github.com/stretchr/testify/assert"
@@ -21,14 +21,14 @@ func TestRegisterCoverage(t *testing.T) {
 	f := newFixture(t)
 	terms := f.terms(nil)
 	res := f.registerCoverageAs("insurer1", covID, terms)
-	h := cctest.Decode[ct.CoverageHeader](t, res)
+	h := cctest.Decode[claimstypes.CoverageHeader](t, res)
 
 	t.Run("records the payer from the caller's certificate and the hash of the terms", func(t *testing.T) {
 		assert.Equal(t, covID, h.ID)
 		assert.Equal(t, insurerMSP, h.InsurerMSP)
 		assert.Equal(t, payer1, h.Insurer)
 		assert.Equal(t, pat1, h.Member)
-		assert.Equal(t, ct.HashTerms(terms), h.TermsHash)
+		assert.Equal(t, claimstypes.HashTerms(terms), h.TermsHash)
 		assert.Equal(t, res.Time, h.RegisteredAt)
 	})
 	t.Run("keeps the terms out of public state", func(t *testing.T) {
@@ -44,14 +44,14 @@ func TestRegisterCoverage(t *testing.T) {
 		assert.Empty(t, rec.Accumulators)
 	})
 	t.Run("creates the collection's fingerprint secret once", func(t *testing.T) {
-		pepper := f.l.PrivateData(cc, ct.Collection, f.l.Key(objPepper))
+		pepper := f.l.PrivateData(cc, claimstypes.Collection, f.l.Key(objPepper))
 		require.NotNil(t, pepper)
 		cctest.RequireOK(t, f.registerCoverageAs("insurer1", "cov-2", f.terms(nil)))
-		assert.Equal(t, pepper, f.l.PrivateData(cc, ct.Collection, f.l.Key(objPepper)))
+		assert.Equal(t, pepper, f.l.PrivateData(cc, claimstypes.Collection, f.l.Key(objPepper)))
 	})
 	t.Run("emits CoverageRegistered without the terms", func(t *testing.T) {
-		ev := cctest.RequireEvent[ct.CoverageEvent](t, res, ct.EventCoverageRegistered)
-		assert.Equal(t, ct.CoverageEvent{CoverageID: covID, InsurerMSP: insurerMSP, Insurer: payer1, TermsHash: h.TermsHash, At: res.Time}, ev)
+		ev := cctest.RequireEvent[claimstypes.CoverageEvent](t, res, claimstypes.EventCoverageRegistered)
+		assert.Equal(t, claimstypes.CoverageEvent{CoverageID: covID, InsurerMSP: insurerMSP, Insurer: payer1, TermsHash: h.TermsHash, At: res.Time}, ev)
 	})
 }
 
@@ -75,18 +75,18 @@ func TestRegisterCoverageRefusals(t *testing.T) {
 	})
 	t.Run("terms with an unknown field are an invalid argument", func(t *testing.T) {
 		res := f.l.Invoke(cc, f.who("insurer1"), "RegisterCoverage", []string{"cov-x"},
-			cctest.WithTransient(map[string][]byte{ct.TransientCoverage: []byte(`{"member":"pat-1","ssn":"123"}`)}))
+			cctest.WithTransient(map[string][]byte{claimstypes.TransientCoverage: []byte(`{"member":"pat-1","ssn":"123"}`)}))
 		f.requireFails(t, res, codes.InvalidArgument, before)
 	})
 	t.Run("coinsurance and a copay together are an invalid argument", func(t *testing.T) {
-		terms := f.terms(func(c *ct.CoverageTerms) { c.CopayCents = 2_000 })
+		terms := f.terms(func(c *claimstypes.CoverageTerms) { c.CopayCents = 2_000 })
 		f.requireFails(t, f.registerCoverageAs("insurer1", "cov-x", terms), codes.InvalidArgument, before)
 	})
 	t.Run("the same id with the same terms and a new nonce is a duplicate", func(t *testing.T) {
 		f.requireFails(t, f.registerCoverageAs("insurer1", covID, f.terms(nil)), codes.Duplicate, before)
 	})
 	t.Run("the same id with other terms is a conflict", func(t *testing.T) {
-		terms := f.terms(func(c *ct.CoverageTerms) { c.DeductibleCents = 1 })
+		terms := f.terms(func(c *claimstypes.CoverageTerms) { c.DeductibleCents = 1 })
 		f.requireFails(t, f.registerCoverageAs("insurer1", covID, terms), codes.Conflict, before)
 	})
 	t.Run("the same id from another payer is a conflict", func(t *testing.T) {
@@ -101,8 +101,8 @@ func TestUpdateCoverage(t *testing.T) {
 	cctest.RequireOK(t, f.invoke("insurer1", "Adjudicate", "clm-1"))
 	acc := f.coverageRecord(covID).Accumulators
 	require.NotEmpty(t, acc)
-	update := func(caller string, terms ct.CoverageTerms) *cctest.Result {
-		return f.l.Invoke(cc, f.who(caller), "UpdateCoverage", []string{covID}, cctest.WithTransientJSON(ct.TransientCoverage, terms))
+	update := func(caller string, terms claimstypes.CoverageTerms) *cctest.Result {
+		return f.l.Invoke(cc, f.who(caller), "UpdateCoverage", []string{covID}, cctest.WithTransientJSON(claimstypes.TransientCoverage, terms))
 	}
 
 	t.Run("another payer may not update the coverage", func(t *testing.T) {
@@ -111,23 +111,23 @@ func TestUpdateCoverage(t *testing.T) {
 	})
 	t.Run("the member cannot change", func(t *testing.T) {
 		before := f.l.Snapshot()
-		f.requireFails(t, update("insurer1", f.terms(func(c *ct.CoverageTerms) { c.Member = pat2 })), codes.InvalidArgument, before)
+		f.requireFails(t, update("insurer1", f.terms(func(c *claimstypes.CoverageTerms) { c.Member = pat2 })), codes.InvalidArgument, before)
 	})
 	t.Run("an unknown coverage is not found", func(t *testing.T) {
 		before := f.l.Snapshot()
-		res := f.l.Invoke(cc, f.who("insurer1"), "UpdateCoverage", []string{"cov-404"}, cctest.WithTransientJSON(ct.TransientCoverage, f.terms(nil)))
+		res := f.l.Invoke(cc, f.who("insurer1"), "UpdateCoverage", []string{"cov-404"}, cctest.WithTransientJSON(claimstypes.TransientCoverage, f.terms(nil)))
 		f.requireFails(t, res, codes.NotFound, before)
 	})
 	t.Run("new terms replace the old ones and keep the accumulators", func(t *testing.T) {
-		terms := f.terms(func(c *ct.CoverageTerms) { c.CoinsuranceBP = 3_000 })
+		terms := f.terms(func(c *claimstypes.CoverageTerms) { c.CoinsuranceBP = 3_000 })
 		res := update("insurer1", terms)
-		h := cctest.Decode[ct.CoverageHeader](t, res)
-		assert.Equal(t, ct.HashTerms(terms), h.TermsHash)
+		h := cctest.Decode[claimstypes.CoverageHeader](t, res)
+		assert.Equal(t, claimstypes.HashTerms(terms), h.TermsHash)
 		assert.Equal(t, res.Time, h.UpdatedAt)
 		rec := f.coverageRecord(covID)
 		assert.Equal(t, int64(3_000), rec.Terms.CoinsuranceBP)
 		assert.Equal(t, acc, rec.Accumulators)
-		cctest.RequireEvent[ct.CoverageEvent](t, res, ct.EventCoverageUpdated)
+		cctest.RequireEvent[claimstypes.CoverageEvent](t, res, claimstypes.EventCoverageUpdated)
 
 		t.Run("and the same terms again change nothing", func(t *testing.T) {
 			before := f.l.Snapshot()
@@ -167,7 +167,7 @@ func TestCoverageReaders(t *testing.T) {
 		t.Run(name("header", tc.header), func(t *testing.T) {
 			res := f.evaluate(tc.caller, "GetCoverage", covID)
 			if tc.header {
-				assert.Equal(t, pat1, cctest.Decode[ct.CoverageHeader](t, res).Member)
+				assert.Equal(t, pat1, cctest.Decode[claimstypes.CoverageHeader](t, res).Member)
 			} else {
 				cctest.RequireCode(t, res, codes.Forbidden)
 			}
@@ -175,7 +175,7 @@ func TestCoverageReaders(t *testing.T) {
 		t.Run(name("terms", tc.full), func(t *testing.T) {
 			res := f.evaluate(tc.caller, "GetCoverageTerms", covID)
 			if tc.full {
-				assert.Equal(t, "PPO-GOLD", cctest.Decode[ct.CoverageRecord](t, res).Terms.PlanID)
+				assert.Equal(t, "PPO-GOLD", cctest.Decode[claimstypes.CoverageRecord](t, res).Terms.PlanID)
 			} else {
 				cctest.RequireCode(t, res, codes.Forbidden)
 			}

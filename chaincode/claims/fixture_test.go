@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
@@ -104,7 +104,7 @@ func newFixtureLayout(t *testing.T, hospital, insurer string) *fixture {
 	chaincode, err := NewChaincode()
 	require.NoError(t, err)
 	l.Register(cc, chaincode)
-	l.DefineCollections(cc, ct.Collection)
+	l.DefineCollections(cc, claimstypes.Collection)
 	l.Register(ConsentChaincode, fakeConsent{})
 	l.Register(ProvenanceChaincode, fakeProvenance{})
 	f := &fixture{t: t, l: l, id: map[string]*cctest.Identity{}, hospital: hospital, insurer: insurer}
@@ -140,8 +140,8 @@ func (f *fixture) nextNonce() string {
 
 // terms is the default coverage of patient1: 2024-2025, a $500 deductible, 20 % coinsurance, a
 // $10,000 annual limit.
-func (f *fixture) terms(mod func(*ct.CoverageTerms)) ct.CoverageTerms {
-	t := ct.CoverageTerms{
+func (f *fixture) terms(mod func(*claimstypes.CoverageTerms)) claimstypes.CoverageTerms {
+	t := claimstypes.CoverageTerms{
 		Member: pat1, PlanID: "PPO-GOLD", PeriodStart: "2024-01-01", PeriodEnd: "2025-12-31",
 		CoveredCodes:    []string{"99213", "80053", "36415", testGTIN},
 		DeductibleCents: 50_000, CoinsuranceBP: 2_000, AnnualLimitCents: 1_000_000,
@@ -153,9 +153,9 @@ func (f *fixture) terms(mod func(*ct.CoverageTerms)) ct.CoverageTerms {
 	return t
 }
 
-func (f *fixture) registerCoverageAs(caller, id string, terms ct.CoverageTerms) *cctest.Result {
+func (f *fixture) registerCoverageAs(caller, id string, terms claimstypes.CoverageTerms) *cctest.Result {
 	f.t.Helper()
-	return f.l.Invoke(cc, f.who(caller), "RegisterCoverage", []string{id}, cctest.WithTransientJSON(ct.TransientCoverage, terms))
+	return f.l.Invoke(cc, f.who(caller), "RegisterCoverage", []string{id}, cctest.WithTransientJSON(claimstypes.TransientCoverage, terms))
 }
 
 // setup registers the default coverage and permits disclosure of patient1's claims to the insurer.
@@ -185,10 +185,10 @@ func (f *fixture) pharmacy() *provenancetypes.Party {
 }
 
 // details is a professional claim of $200: an office visit and a panel on 2024-12-01.
-func (f *fixture) details(mod func(*ct.ClaimDetails)) ct.ClaimDetails {
-	d := ct.ClaimDetails{
+func (f *fixture) details(mod func(*claimstypes.ClaimDetails)) claimstypes.ClaimDetails {
+	d := claimstypes.ClaimDetails{
 		Diagnoses: []string{"E11.9", "I10"},
-		Lines: []ct.ServiceLine{
+		Lines: []claimstypes.ServiceLine{
 			{Code: "99213", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 15_000, DiagnosisPointers: []int{1, 2}},
 			{Code: "80053", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 5_000, DiagnosisPointers: []int{1}},
 		},
@@ -206,8 +206,8 @@ func (f *fixture) details(mod func(*ct.ClaimDetails)) ct.ClaimDetails {
 	return d
 }
 
-func submission(id string) ct.ClaimSubmission {
-	return ct.ClaimSubmission{ID: id, Patient: pat1, CoverageID: covID}
+func submission(id string) claimstypes.ClaimSubmission {
+	return claimstypes.ClaimSubmission{ID: id, Patient: pat1, CoverageID: covID}
 }
 
 func toJSON(t *testing.T, v any) string {
@@ -217,15 +217,15 @@ func toJSON(t *testing.T, v any) string {
 	return string(raw)
 }
 
-func (f *fixture) submitAs(caller string, sub ct.ClaimSubmission, d ct.ClaimDetails) *cctest.Result {
+func (f *fixture) submitAs(caller string, sub claimstypes.ClaimSubmission, d claimstypes.ClaimDetails) *cctest.Result {
 	f.t.Helper()
-	return f.l.Invoke(cc, f.who(caller), "SubmitClaim", []string{toJSON(f.t, sub)}, cctest.WithTransientJSON(ct.TransientClaim, d))
+	return f.l.Invoke(cc, f.who(caller), "SubmitClaim", []string{toJSON(f.t, sub)}, cctest.WithTransientJSON(claimstypes.TransientClaim, d))
 }
 
 // submit submits claim id by provider1 with the default details and requires success.
-func (f *fixture) submit(id string) ct.ClaimHeader {
+func (f *fixture) submit(id string) claimstypes.ClaimHeader {
 	f.t.Helper()
-	return cctest.Decode[ct.ClaimHeader](f.t, f.submitAs("provider1", submission(id), f.details(nil)))
+	return cctest.Decode[claimstypes.ClaimHeader](f.t, f.submitAs("provider1", submission(id), f.details(nil)))
 }
 
 func (f *fixture) invoke(caller, fn string, args ...string) *cctest.Result {
@@ -239,15 +239,15 @@ func (f *fixture) evaluate(caller, fn string, args ...string) *cctest.Result {
 }
 
 // header reads a claim's public header straight from world state.
-func (f *fixture) header(id string) ct.ClaimHeader {
+func (f *fixture) header(id string) claimstypes.ClaimHeader {
 	f.t.Helper()
-	return cctest.StateJSON[ct.ClaimHeader](f.t, f.l, cc, f.l.Key(objClaim, id))
+	return cctest.StateJSON[claimstypes.ClaimHeader](f.t, f.l, cc, f.l.Key(objClaim, id))
 }
 
 // state reads a claim's private record straight from the collection.
 func (f *fixture) state(id string) claimState {
 	f.t.Helper()
-	raw := f.l.PrivateData(cc, ct.Collection, f.l.Key(objClaimRecord, id))
+	raw := f.l.PrivateData(cc, claimstypes.Collection, f.l.Key(objClaimRecord, id))
 	require.NotNil(f.t, raw, "claim %s has no private record", id)
 	var cs claimState
 	require.NoError(f.t, json.Unmarshal(raw, &cs))
@@ -255,11 +255,11 @@ func (f *fixture) state(id string) claimState {
 }
 
 // coverageRecord reads a coverage's private record straight from the collection.
-func (f *fixture) coverageRecord(id string) ct.CoverageRecord {
+func (f *fixture) coverageRecord(id string) claimstypes.CoverageRecord {
 	f.t.Helper()
-	raw := f.l.PrivateData(cc, ct.Collection, f.l.Key(objCoverageRecord, id))
+	raw := f.l.PrivateData(cc, claimstypes.Collection, f.l.Key(objCoverageRecord, id))
 	require.NotNil(f.t, raw, "coverage %s has no private record", id)
-	var r ct.CoverageRecord
+	var r claimstypes.CoverageRecord
 	require.NoError(f.t, json.Unmarshal(raw, &r))
 	return r
 }
@@ -268,7 +268,7 @@ func (f *fixture) pay(id string) *cctest.Result {
 	f.t.Helper()
 	amount := f.state(id).Record.Adjudication.TotalPaidCents
 	return f.l.Invoke(cc, f.who("insurer1"), "Pay", []string{id},
-		cctest.WithTransientJSON(ct.TransientPayment, ct.PaymentInput{AmountCents: amount, PaymentRef: "EFT-" + id}))
+		cctest.WithTransientJSON(claimstypes.TransientPayment, claimstypes.PaymentInput{AmountCents: amount, PaymentRef: "EFT-" + id}))
 }
 
 // requireFails requires that r failed with code and changed nothing since before.

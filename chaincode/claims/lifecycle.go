@@ -3,7 +3,7 @@ package claims
 import (
 	"strings"
 
-	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -13,8 +13,8 @@ import (
 // claim, the party and status checks, the transaction time.
 type transition struct {
 	st    *store
-	claim *ct.ClaimHeader
-	next  ct.ClaimHeader
+	claim *claimstypes.ClaimHeader
+	next  claimstypes.ClaimHeader
 }
 
 // party says who may make a transition.
@@ -25,7 +25,7 @@ const (
 	byInsurer
 )
 
-func begin(ctx contractapi.TransactionContextInterface, action, claimID, reason string, by party, from ...ct.Status) (*transition, error) {
+func begin(ctx contractapi.TransactionContextInterface, action, claimID, reason string, by party, from ...claimstypes.Status) (*transition, error) {
 	roles := []string{ccutil.RoleInsurer}
 	if by == byProvider {
 		roles = []string{ccutil.RoleProvider, ccutil.RolePharmacist}
@@ -34,7 +34,7 @@ func begin(ctx contractapi.TransactionContextInterface, action, claimID, reason 
 	if err != nil {
 		return nil, err
 	}
-	if err := ct.CheckID("claim id", claimID); err != nil {
+	if err := claimstypes.CheckID("claim id", claimID); err != nil {
 		return nil, err
 	}
 	now, err := ccutil.TxTime(ctx)
@@ -64,7 +64,7 @@ func begin(ctx contractapi.TransactionContextInterface, action, claimID, reason 
 }
 
 // commit saves the claim's new header, flushes the transaction's writes and emits the event.
-func (t *transition) commit(ctx contractapi.TransactionContextInterface, event string) (*ct.ClaimHeader, error) {
+func (t *transition) commit(ctx contractapi.TransactionContextInterface, event string) (*claimstypes.ClaimHeader, error) {
 	if err := t.st.saveClaim(t.claim, &t.next); err != nil {
 		return nil, err
 	}
@@ -76,24 +76,24 @@ func (t *transition) commit(ctx contractapi.TransactionContextInterface, event s
 
 // Pend asks the provider for information: submitted or resubmitted -> pended. Insurer only. The reason
 // is public: it must not carry clinical content.
-func (c *Contract) Pend(ctx contractapi.TransactionContextInterface, claimID, reason string) (*ct.ClaimHeader, error) {
-	if err := ct.CheckReason(reason); err != nil {
+func (c *Contract) Pend(ctx contractapi.TransactionContextInterface, claimID, reason string) (*claimstypes.ClaimHeader, error) {
+	if err := claimstypes.CheckReason(reason); err != nil {
 		return nil, err
 	}
-	t, err := begin(ctx, "Pend", claimID, reason, byInsurer, ct.StatusSubmitted, ct.StatusResubmitted)
+	t, err := begin(ctx, "Pend", claimID, reason, byInsurer, claimstypes.StatusSubmitted, claimstypes.StatusResubmitted)
 	if err != nil {
 		return nil, err
 	}
-	t.next.Status = ct.StatusPended
-	return t.commit(ctx, ct.EventClaimPended)
+	t.next.Status = claimstypes.StatusPended
+	return t.commit(ctx, claimstypes.EventClaimPended)
 }
 
 // Adjudicate computes the claim's outcome against its coverage (see adjudicateLines) and updates the
 // coverage's accumulators: submitted, resubmitted or appealed -> adjudicated. Insurer only. After an
 // appeal the first adjudication's contributions are taken out of the accumulators before the claim is
 // computed again. The answer is the public header; the amounts are read with GetClaimDetails.
-func (c *Contract) Adjudicate(ctx contractapi.TransactionContextInterface, claimID string) (*ct.ClaimHeader, error) {
-	t, err := begin(ctx, "Adjudicate", claimID, "", byInsurer, ct.StatusSubmitted, ct.StatusResubmitted, ct.StatusAppealed)
+func (c *Contract) Adjudicate(ctx contractapi.TransactionContextInterface, claimID string) (*claimstypes.ClaimHeader, error) {
+	t, err := begin(ctx, "Adjudicate", claimID, "", byInsurer, claimstypes.StatusSubmitted, claimstypes.StatusResubmitted, claimstypes.StatusAppealed)
 	if err != nil {
 		return nil, err
 	}
@@ -164,31 +164,31 @@ func (c *Contract) Adjudicate(ctx contractapi.TransactionContextInterface, claim
 	if err := st.saveCoverageRecord(rec); err != nil {
 		return nil, err
 	}
-	t.next.Status = ct.StatusAdjudicated
+	t.next.Status = claimstypes.StatusAdjudicated
 	t.next.Outcome = adj.Outcome
-	return t.commit(ctx, ct.EventClaimAdjudicated)
+	return t.commit(ctx, claimstypes.EventClaimAdjudicated)
 }
 
 // Pay records the insurer's payment (transient field "payment": amountCents and paymentRef) for an
 // approved or partial claim: adjudicated -> paid. The amount must equal the adjudicated paid total.
 // Insurer only. The amount and reference stay private.
-func (c *Contract) Pay(ctx contractapi.TransactionContextInterface, claimID string) (*ct.ClaimHeader, error) {
-	t, err := begin(ctx, "Pay", claimID, "", byInsurer, ct.StatusAdjudicated)
+func (c *Contract) Pay(ctx contractapi.TransactionContextInterface, claimID string) (*claimstypes.ClaimHeader, error) {
+	t, err := begin(ctx, "Pay", claimID, "", byInsurer, claimstypes.StatusAdjudicated)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := ccutil.Transient(ctx, ct.TransientPayment)
+	raw, err := ccutil.Transient(ctx, claimstypes.TransientPayment)
 	if err != nil {
 		return nil, err
 	}
-	var p ct.PaymentInput
-	if err := ct.DecodeStrict("the transient payment", raw, &p); err != nil {
+	var p claimstypes.PaymentInput
+	if err := claimstypes.DecodeStrict("the transient payment", raw, &p); err != nil {
 		return nil, err
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if t.claim.Outcome == ct.OutcomeDenied {
+	if t.claim.Outcome == claimstypes.OutcomeDenied {
 		return nil, codes.New(codes.PreconditionFailed, "Pay: claim %s was denied: there is nothing to pay; it can be appealed or closed", claimID)
 	}
 	cs, err := t.st.loadClaimState(claimID)
@@ -202,55 +202,55 @@ func (c *Contract) Pay(ctx contractapi.TransactionContextInterface, claimID stri
 	if p.AmountCents != adj.TotalPaidCents {
 		return nil, codes.New(codes.InvalidArgument, "payment of %d cents does not match the adjudicated paid amount of claim %s", p.AmountCents, claimID)
 	}
-	cs.Record.Payment = &ct.Payment{AmountCents: p.AmountCents, PaymentRef: p.PaymentRef, PaidAt: t.next.UpdatedAt}
+	cs.Record.Payment = &claimstypes.Payment{AmountCents: p.AmountCents, PaymentRef: p.PaymentRef, PaidAt: t.next.UpdatedAt}
 	if err := t.st.saveClaimState(cs); err != nil {
 		return nil, err
 	}
-	t.next.Status = ct.StatusPaid
-	return t.commit(ctx, ct.EventClaimPaid)
+	t.next.Status = claimstypes.StatusPaid
+	return t.commit(ctx, claimstypes.EventClaimPaid)
 }
 
 // Close ends a claim: paid, or adjudicated and denied -> closed. Insurer only.
-func (c *Contract) Close(ctx contractapi.TransactionContextInterface, claimID string) (*ct.ClaimHeader, error) {
-	t, err := begin(ctx, "Close", claimID, "", byInsurer, ct.StatusPaid, ct.StatusAdjudicated)
+func (c *Contract) Close(ctx contractapi.TransactionContextInterface, claimID string) (*claimstypes.ClaimHeader, error) {
+	t, err := begin(ctx, "Close", claimID, "", byInsurer, claimstypes.StatusPaid, claimstypes.StatusAdjudicated)
 	if err != nil {
 		return nil, err
 	}
-	if t.claim.Status == ct.StatusAdjudicated && t.claim.Outcome != ct.OutcomeDenied {
+	if t.claim.Status == claimstypes.StatusAdjudicated && t.claim.Outcome != claimstypes.OutcomeDenied {
 		return nil, codes.New(codes.PreconditionFailed, "Close: claim %s was %s: record its payment first", claimID, t.claim.Outcome)
 	}
-	t.next.Status = ct.StatusClosed
-	return t.commit(ctx, ct.EventClaimClosed)
+	t.next.Status = claimstypes.StatusClosed
+	return t.commit(ctx, claimstypes.EventClaimClosed)
 }
 
 // Appeal asks for a second adjudication of a denied claim: adjudicated (denied) -> appealed, once per
 // claim. The claim's provider only. The reason is public: it must not carry clinical content.
-func (c *Contract) Appeal(ctx contractapi.TransactionContextInterface, claimID, reason string) (*ct.ClaimHeader, error) {
-	if err := ct.CheckReason(reason); err != nil {
+func (c *Contract) Appeal(ctx contractapi.TransactionContextInterface, claimID, reason string) (*claimstypes.ClaimHeader, error) {
+	if err := claimstypes.CheckReason(reason); err != nil {
 		return nil, err
 	}
-	t, err := begin(ctx, "Appeal", claimID, reason, byProvider, ct.StatusAdjudicated)
+	t, err := begin(ctx, "Appeal", claimID, reason, byProvider, claimstypes.StatusAdjudicated)
 	if err != nil {
 		return nil, err
 	}
-	if t.claim.Outcome != ct.OutcomeDenied {
+	if t.claim.Outcome != claimstypes.OutcomeDenied {
 		return nil, codes.New(codes.PreconditionFailed, "Appeal: claim %s was %s; only a denied claim can be appealed", claimID, t.claim.Outcome)
 	}
 	if t.claim.AppealCount >= 1 {
 		return nil, codes.New(codes.PreconditionFailed, "Appeal: claim %s was already appealed once", claimID)
 	}
-	t.next.Status = ct.StatusAppealed
+	t.next.Status = claimstypes.StatusAppealed
 	t.next.AppealCount++
-	return t.commit(ctx, ct.EventClaimAppealed)
+	return t.commit(ctx, claimstypes.EventClaimAppealed)
 }
 
 // Void cancels a claim before adjudication: submitted, pended or resubmitted -> voided. The claim's
 // provider only. Its fingerprint and units are released, so the services can be billed again.
-func (c *Contract) Void(ctx contractapi.TransactionContextInterface, claimID, reason string) (*ct.ClaimHeader, error) {
-	if err := ct.CheckReason(reason); err != nil {
+func (c *Contract) Void(ctx contractapi.TransactionContextInterface, claimID, reason string) (*claimstypes.ClaimHeader, error) {
+	if err := claimstypes.CheckReason(reason); err != nil {
 		return nil, err
 	}
-	t, err := begin(ctx, "Void", claimID, reason, byProvider, ct.StatusSubmitted, ct.StatusPended, ct.StatusResubmitted)
+	t, err := begin(ctx, "Void", claimID, reason, byProvider, claimstypes.StatusSubmitted, claimstypes.StatusPended, claimstypes.StatusResubmitted)
 	if err != nil {
 		return nil, err
 	}
@@ -264,6 +264,6 @@ func (c *Contract) Void(ctx contractapi.TransactionContextInterface, claimID, re
 	if err := t.st.saveClaimState(cs); err != nil {
 		return nil, err
 	}
-	t.next.Status = ct.StatusVoided
-	return t.commit(ctx, ct.EventClaimVoided)
+	t.next.Status = claimstypes.StatusVoided
+	return t.commit(ctx, claimstypes.EventClaimVoided)
 }

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
 	"github.com/stretchr/testify/assert"
@@ -21,55 +21,55 @@ func TestClaimLifecycleFromSubmissionToClose(t *testing.T) {
 		name   string
 		call   func() *cctest.Result
 		event  string
-		status ct.Status
+		status claimstypes.Status
 	}{
 		{"the insurer pends the claim for information", func() *cctest.Result {
 			return f.invoke("insurer1", "Pend", "clm-1", "send the visit notes")
-		}, ct.EventClaimPended, ct.StatusPended},
+		}, claimstypes.EventClaimPended, claimstypes.StatusPended},
 		{"the provider resubmits it with new details", func() *cctest.Result {
 			return f.l.Invoke(cc, f.who("provider1"), "Resubmit", []string{"clm-1"},
-				cctest.WithTransientJSON(ct.TransientClaim, f.details(func(d *ct.ClaimDetails) { d.Diagnoses = []string{"E11.65", "I10"} })))
-		}, ct.EventClaimResubmitted, ct.StatusResubmitted},
+				cctest.WithTransientJSON(claimstypes.TransientClaim, f.details(func(d *claimstypes.ClaimDetails) { d.Diagnoses = []string{"E11.65", "I10"} })))
+		}, claimstypes.EventClaimResubmitted, claimstypes.StatusResubmitted},
 		{"the insurer pends it again", func() *cctest.Result {
 			return f.invoke("insurer1", "Pend", "clm-1", "the notes are unsigned")
-		}, ct.EventClaimPended, ct.StatusPended},
+		}, claimstypes.EventClaimPended, claimstypes.StatusPended},
 		{"the provider resubmits it again", func() *cctest.Result {
 			return f.l.Invoke(cc, f.who("provider1"), "Resubmit", []string{"clm-1"},
-				cctest.WithTransientJSON(ct.TransientClaim, f.details(nil)))
-		}, ct.EventClaimResubmitted, ct.StatusResubmitted},
+				cctest.WithTransientJSON(claimstypes.TransientClaim, f.details(nil)))
+		}, claimstypes.EventClaimResubmitted, claimstypes.StatusResubmitted},
 		{"the insurer adjudicates it", func() *cctest.Result {
 			return f.invoke("insurer1", "Adjudicate", "clm-1")
-		}, ct.EventClaimAdjudicated, ct.StatusAdjudicated},
-		{"the insurer records the payment", func() *cctest.Result { return f.pay("clm-1") }, ct.EventClaimPaid, ct.StatusPaid},
-		{"the insurer closes it", func() *cctest.Result { return f.invoke("insurer1", "Close", "clm-1") }, ct.EventClaimClosed, ct.StatusClosed},
+		}, claimstypes.EventClaimAdjudicated, claimstypes.StatusAdjudicated},
+		{"the insurer records the payment", func() *cctest.Result { return f.pay("clm-1") }, claimstypes.EventClaimPaid, claimstypes.StatusPaid},
+		{"the insurer closes it", func() *cctest.Result { return f.invoke("insurer1", "Close", "clm-1") }, claimstypes.EventClaimClosed, claimstypes.StatusClosed},
 	}
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
 			res := s.call()
-			h := cctest.Decode[ct.ClaimHeader](t, res)
+			h := cctest.Decode[claimstypes.ClaimHeader](t, res)
 			assert.Equal(t, s.status, h.Status)
 			assert.Equal(t, res.Time, h.UpdatedAt)
 			assert.Equal(t, h, f.header("clm-1"))
-			ev := cctest.RequireEvent[ct.ClaimEvent](t, res, s.event)
+			ev := cctest.RequireEvent[claimstypes.ClaimEvent](t, res, s.event)
 			assert.Equal(t, "clm-1", ev.ClaimID)
 			assert.Equal(t, s.status, ev.Status)
 		})
 	}
 
 	t.Run("the history shows every status, oldest first", func(t *testing.T) {
-		hist := cctest.Decode[[]ct.ClaimHistoryEntry](t, f.evaluate("provider1", "ClaimHistory", "clm-1"))
-		got := []ct.Status{}
+		hist := cctest.Decode[[]claimstypes.ClaimHistoryEntry](t, f.evaluate("provider1", "ClaimHistory", "clm-1"))
+		got := []claimstypes.Status{}
 		for _, e := range hist {
 			require.NotNil(t, e.Value)
 			got = append(got, e.Value.Status)
 		}
-		assert.Equal(t, []ct.Status{ct.StatusSubmitted, ct.StatusPended, ct.StatusResubmitted, ct.StatusPended,
-			ct.StatusResubmitted, ct.StatusAdjudicated, ct.StatusPaid, ct.StatusClosed}, got)
+		assert.Equal(t, []claimstypes.Status{claimstypes.StatusSubmitted, claimstypes.StatusPended, claimstypes.StatusResubmitted, claimstypes.StatusPended,
+			claimstypes.StatusResubmitted, claimstypes.StatusAdjudicated, claimstypes.StatusPaid, claimstypes.StatusClosed}, got)
 		assert.Equal(t, "send the visit notes", hist[1].Value.StatusReason)
 	})
 	t.Run("the private record holds the final details, adjudication and payment", func(t *testing.T) {
-		rec := cctest.Decode[ct.ClaimRecord](t, f.evaluate("insurer1", "GetClaimDetails", "clm-1"))
-		assert.Equal(t, f.header("clm-1").DetailsHash, ct.HashDetails(rec.Details))
+		rec := cctest.Decode[claimstypes.ClaimRecord](t, f.evaluate("insurer1", "GetClaimDetails", "clm-1"))
+		assert.Equal(t, f.header("clm-1").DetailsHash, claimstypes.HashDetails(rec.Details))
 		assert.Equal(t, []string{"E11.9", "I10"}, rec.Details.Diagnoses)
 		require.NotNil(t, rec.Adjudication)
 		require.NotNil(t, rec.Payment)
@@ -82,13 +82,13 @@ func TestResubmitRefreshesTheDetailsAndTheirChecks(t *testing.T) {
 	f := newFixture(t)
 	f.setup()
 	f.submit("clm-1")
-	other := f.details(func(d *ct.ClaimDetails) { d.Lines[1].ServiceDate = "2024-11-15" })
+	other := f.details(func(d *claimstypes.ClaimDetails) { d.Lines[1].ServiceDate = "2024-11-15" })
 	cctest.RequireOK(t, f.submitAs("provider1", submission("clm-2"), other))
 	cctest.RequireOK(t, f.invoke("insurer1", "Pend", "clm-1", "send the visit notes"))
-	resubmit := func(d *ct.ClaimDetails) *cctest.Result {
+	resubmit := func(d *claimstypes.ClaimDetails) *cctest.Result {
 		var opts []cctest.CallOption
 		if d != nil {
-			opts = append(opts, cctest.WithTransientJSON(ct.TransientClaim, *d))
+			opts = append(opts, cctest.WithTransientJSON(claimstypes.TransientClaim, *d))
 		}
 		return f.l.Invoke(cc, f.who("provider1"), "Resubmit", []string{"clm-1"}, opts...)
 	}
@@ -99,7 +99,7 @@ func TestResubmitRefreshesTheDetailsAndTheirChecks(t *testing.T) {
 	})
 	t.Run("refuses details that duplicate another claim", func(t *testing.T) {
 		before := f.l.Snapshot()
-		d := f.details(func(d *ct.ClaimDetails) { d.Lines[1].ServiceDate = "2024-11-15" })
+		d := f.details(func(d *claimstypes.ClaimDetails) { d.Lines[1].ServiceDate = "2024-11-15" })
 		ce := f.requireFails(t, resubmit(&d), codes.Duplicate, before)
 		assert.Contains(t, ce.Message, "claim clm-2")
 	})
@@ -107,26 +107,26 @@ func TestResubmitRefreshesTheDetailsAndTheirChecks(t *testing.T) {
 		f.l.SetState(ConsentChaincode, consentKey([]string{pat1, insurerMSP, "disclose", "HPAYMT", "Claim"}), nil)
 		defer f.permit(pat1)
 		before := f.l.Snapshot()
-		d := f.details(func(d *ct.ClaimDetails) { d.Lines[0].UnitChargeCents = 16_000 })
+		d := f.details(func(d *claimstypes.ClaimDetails) { d.Lines[0].UnitChargeCents = 16_000 })
 		f.requireFails(t, resubmit(&d), codes.Forbidden, before)
 	})
 	t.Run("another provider may not resubmit", func(t *testing.T) {
 		before := f.l.Snapshot()
-		res := f.l.Invoke(cc, f.who("provider2"), "Resubmit", []string{"clm-1"}, cctest.WithTransientJSON(ct.TransientClaim, f.details(nil)))
+		res := f.l.Invoke(cc, f.who("provider2"), "Resubmit", []string{"clm-1"}, cctest.WithTransientJSON(claimstypes.TransientClaim, f.details(nil)))
 		f.requireFails(t, res, codes.Forbidden, before)
 	})
 
-	d := f.details(func(d *ct.ClaimDetails) { d.Lines[0].UnitChargeCents = 16_000 })
-	h := cctest.Decode[ct.ClaimHeader](t, resubmit(&d))
+	d := f.details(func(d *claimstypes.ClaimDetails) { d.Lines[0].UnitChargeCents = 16_000 })
+	h := cctest.Decode[claimstypes.ClaimHeader](t, resubmit(&d))
 	t.Run("the header carries the hash of the new details", func(t *testing.T) {
-		assert.Equal(t, ct.HashDetails(d), h.DetailsHash)
+		assert.Equal(t, claimstypes.HashDetails(d), h.DetailsHash)
 		assert.Equal(t, d.Normalized(), f.state("clm-1").Record.Details)
 		assert.Empty(t, h.StatusReason)
 	})
 	t.Run("the old content is free again and the new one is held", func(t *testing.T) {
 		cctest.RequireOK(t, f.submitAs("provider1", submission("clm-3"), f.details(nil)))
 		before := f.l.Snapshot()
-		again := f.details(func(d *ct.ClaimDetails) { d.Lines[0].UnitChargeCents = 16_000 })
+		again := f.details(func(d *claimstypes.ClaimDetails) { d.Lines[0].UnitChargeCents = 16_000 })
 		f.requireFails(t, f.submitAs("provider1", submission("clm-4"), again), codes.Duplicate, before)
 	})
 }
@@ -142,8 +142,8 @@ func (f *fixture) operate(t *testing.T, op, id string, n int) *cctest.Result {
 	case "Pend":
 		return f.invoke("insurer1", "Pend", id, "need more information")
 	case "Resubmit":
-		d := f.details(func(d *ct.ClaimDetails) { d.Lines[0].UnitChargeCents = 500_000 + int64(n) })
-		return f.l.Invoke(cc, f.who("provider1"), "Resubmit", []string{id}, cctest.WithTransientJSON(ct.TransientClaim, d))
+		d := f.details(func(d *claimstypes.ClaimDetails) { d.Lines[0].UnitChargeCents = 500_000 + int64(n) })
+		return f.l.Invoke(cc, f.who("provider1"), "Resubmit", []string{id}, cctest.WithTransientJSON(claimstypes.TransientClaim, d))
 	case "Adjudicate":
 		return f.invoke("insurer1", "Adjudicate", id)
 	case "Pay":
@@ -152,7 +152,7 @@ func (f *fixture) operate(t *testing.T, op, id string, n int) *cctest.Result {
 			amount = adj.TotalPaidCents
 		}
 		return f.l.Invoke(cc, f.who("insurer1"), "Pay", []string{id},
-			cctest.WithTransientJSON(ct.TransientPayment, ct.PaymentInput{AmountCents: amount, PaymentRef: "EFT-1"}))
+			cctest.WithTransientJSON(claimstypes.TransientPayment, claimstypes.PaymentInput{AmountCents: amount, PaymentRef: "EFT-1"}))
 	case "Close":
 		return f.invoke("insurer1", "Close", id)
 	case "Appeal":
@@ -167,9 +167,9 @@ func (f *fixture) operate(t *testing.T, op, id string, n int) *cctest.Result {
 // reach submits claim id (the n-th of the test, so its content is unique) and drives it to a state.
 func (f *fixture) reach(t *testing.T, state, id string, n int) {
 	t.Helper()
-	covered := f.details(func(d *ct.ClaimDetails) { d.Lines[0].UnitChargeCents = 10_000 + int64(n) })
-	notCovered := f.details(func(d *ct.ClaimDetails) {
-		d.Lines = []ct.ServiceLine{{Code: "97110", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 10_000 + int64(n)}}
+	covered := f.details(func(d *claimstypes.ClaimDetails) { d.Lines[0].UnitChargeCents = 10_000 + int64(n) })
+	notCovered := f.details(func(d *claimstypes.ClaimDetails) {
+		d.Lines = []claimstypes.ServiceLine{{Code: "97110", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 10_000 + int64(n)}}
 	})
 	d := covered
 	if state == "denied" || state == "appealed" || state == "denied after appeal" {
@@ -193,14 +193,14 @@ func (f *fixture) reach(t *testing.T, state, id string, n int) {
 	}
 	if state == "replaced" {
 		sub := submission(id + "r")
-		sub.FrequencyCode, sub.OriginalClaimID = ct.FrequencyReplacement, id
-		cctest.RequireOK(t, f.submitAs("provider1", sub, f.details(func(d *ct.ClaimDetails) { d.Lines[0].UnitChargeCents = 900_000 + int64(n) })))
+		sub.FrequencyCode, sub.OriginalClaimID = claimstypes.FrequencyReplacement, id
+		cctest.RequireOK(t, f.submitAs("provider1", sub, f.details(func(d *claimstypes.ClaimDetails) { d.Lines[0].UnitChargeCents = 900_000 + int64(n) })))
 	}
 }
 
 func TestEveryTransition(t *testing.T) {
 	f := newFixture(t)
-	cctest.RequireOK(t, f.registerCoverageAs("insurer1", covID, f.terms(func(c *ct.CoverageTerms) { c.AnnualLimitCents = 0 })))
+	cctest.RequireOK(t, f.registerCoverageAs("insurer1", covID, f.terms(func(c *claimstypes.CoverageTerms) { c.AnnualLimitCents = 0 })))
 	f.permit(pat1)
 
 	allowed := map[string][]string{
@@ -282,11 +282,11 @@ func TestAdjudicationThroughTheContract(t *testing.T) {
 	// $200 against a $500 deductible: all of it is the patient's.
 	f.submit("clm-1")
 	res := f.invoke("insurer1", "Adjudicate", "clm-1")
-	h := cctest.Decode[ct.ClaimHeader](t, res)
+	h := cctest.Decode[claimstypes.ClaimHeader](t, res)
 	t.Run("a claim under the deductible is approved with nothing paid", func(t *testing.T) {
-		assert.Equal(t, ct.OutcomeApproved, h.Outcome)
-		ev := cctest.RequireEvent[ct.ClaimEvent](t, res, ct.EventClaimAdjudicated)
-		assert.Equal(t, ct.OutcomeApproved, ev.Outcome)
+		assert.Equal(t, claimstypes.OutcomeApproved, h.Outcome)
+		ev := cctest.RequireEvent[claimstypes.ClaimEvent](t, res, claimstypes.EventClaimAdjudicated)
+		assert.Equal(t, claimstypes.OutcomeApproved, ev.Outcome)
 		adj := f.state("clm-1").Record.Adjudication
 		assert.Equal(t, int64(0), adj.TotalPaidCents)
 		assert.Equal(t, int64(20_000), adj.TotalPatientRespCents)
@@ -300,38 +300,38 @@ func TestAdjudicationThroughTheContract(t *testing.T) {
 	})
 
 	// $400 with $300 of deductible left: $300 deductible, 20 % of $100 coinsurance, $80 paid.
-	d := f.details(func(d *ct.ClaimDetails) {
-		d.Lines = []ct.ServiceLine{{Code: "99213", ServiceDate: "2024-12-02", Quantity: 2, UnitChargeCents: 20_000}}
+	d := f.details(func(d *claimstypes.ClaimDetails) {
+		d.Lines = []claimstypes.ServiceLine{{Code: "99213", ServiceDate: "2024-12-02", Quantity: 2, UnitChargeCents: 20_000}}
 	})
 	cctest.RequireOK(t, f.submitAs("provider1", submission("clm-2"), d))
 	cctest.RequireOK(t, f.invoke("insurer1", "Adjudicate", "clm-2"))
 	t.Run("the next claim meets the rest of the deductible and pays after coinsurance", func(t *testing.T) {
-		rec := cctest.Decode[ct.ClaimRecord](t, f.evaluate("provider1", "GetClaimDetails", "clm-2"))
+		rec := cctest.Decode[claimstypes.ClaimRecord](t, f.evaluate("provider1", "GetClaimDetails", "clm-2"))
 		l := rec.Adjudication.Lines[0]
 		assert.Equal(t, int64(40_000), l.AllowedCents)
 		assert.Equal(t, int64(8_000), l.PaidCents)
 		assert.Equal(t, int64(32_000), l.PatientRespCents)
-		assert.Equal(t, []ct.Adjustment{
-			{Group: "PR", Reason: "1", Kind: ct.AdjDeductible, AmountCents: 30_000},
-			{Group: "PR", Reason: "2", Kind: ct.AdjCoinsurance, AmountCents: 2_000},
+		assert.Equal(t, []claimstypes.Adjustment{
+			{Group: "PR", Reason: "1", Kind: claimstypes.AdjDeductible, AmountCents: 30_000},
+			{Group: "PR", Reason: "2", Kind: claimstypes.AdjCoinsurance, AmountCents: 2_000},
 		}, l.Adjustments)
 	})
 	t.Run("the accumulators hold the deductible met and the amount paid this year", func(t *testing.T) {
-		rec := cctest.Decode[ct.CoverageRecord](t, f.evaluate("insurer1", "GetCoverageTerms", covID))
-		assert.Equal(t, []ct.Accumulator{{Year: 2024, DeductibleMetCents: 50_000, PaidCents: 8_000}}, rec.Accumulators)
+		rec := cctest.Decode[claimstypes.CoverageRecord](t, f.evaluate("insurer1", "GetCoverageTerms", covID))
+		assert.Equal(t, []claimstypes.Accumulator{{Year: 2024, DeductibleMetCents: 50_000, PaidCents: 8_000}}, rec.Accumulators)
 	})
 
 	// The office visit of clm-1 again, with a venipuncture: the visit is an exact duplicate.
-	d3 := f.details(func(d *ct.ClaimDetails) {
-		d.Lines[1] = ct.ServiceLine{Code: "36415", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 1_000}
+	d3 := f.details(func(d *claimstypes.ClaimDetails) {
+		d.Lines[1] = claimstypes.ServiceLine{Code: "36415", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 1_000}
 	})
 	cctest.RequireOK(t, f.submitAs("provider1", submission("clm-3"), d3))
 	cctest.RequireOK(t, f.invoke("insurer1", "Adjudicate", "clm-3"))
 	t.Run("a service already processed on another claim is denied as a duplicate", func(t *testing.T) {
 		adj := f.state("clm-3").Record.Adjudication
-		assert.Equal(t, ct.OutcomePartial, adj.Outcome)
+		assert.Equal(t, claimstypes.OutcomePartial, adj.Outcome)
 		assert.True(t, adj.Lines[0].Denied)
-		assert.Equal(t, ct.AdjDuplicate, adj.Lines[0].Adjustments[0].Kind)
+		assert.Equal(t, claimstypes.AdjDuplicate, adj.Lines[0].Adjustments[0].Kind)
 		assert.False(t, adj.Lines[1].Denied)
 		assert.Equal(t, int64(800), adj.Lines[1].PaidCents)
 	})
@@ -340,12 +340,12 @@ func TestAdjudicationThroughTheContract(t *testing.T) {
 func TestAppeal(t *testing.T) {
 	f := newFixture(t)
 	f.setup()
-	physio := f.details(func(d *ct.ClaimDetails) {
-		d.Lines = []ct.ServiceLine{{Code: "97110", ServiceDate: "2024-12-01", Quantity: 2, UnitChargeCents: 5_000}}
+	physio := f.details(func(d *claimstypes.ClaimDetails) {
+		d.Lines = []claimstypes.ServiceLine{{Code: "97110", ServiceDate: "2024-12-01", Quantity: 2, UnitChargeCents: 5_000}}
 	})
 	cctest.RequireOK(t, f.submitAs("provider1", submission("clm-1"), physio))
-	h := cctest.Decode[ct.ClaimHeader](t, f.invoke("insurer1", "Adjudicate", "clm-1"))
-	require.Equal(t, ct.OutcomeDenied, h.Outcome)
+	h := cctest.Decode[claimstypes.ClaimHeader](t, f.invoke("insurer1", "Adjudicate", "clm-1"))
+	require.Equal(t, claimstypes.OutcomeDenied, h.Outcome)
 
 	t.Run("another provider may not appeal", func(t *testing.T) {
 		before := f.l.Snapshot()
@@ -353,20 +353,20 @@ func TestAppeal(t *testing.T) {
 	})
 	res := f.invoke("provider1", "Appeal", "clm-1", "97110 is covered by the plan")
 	t.Run("the provider appeals a denied claim", func(t *testing.T) {
-		h := cctest.Decode[ct.ClaimHeader](t, res)
-		assert.Equal(t, ct.StatusAppealed, h.Status)
+		h := cctest.Decode[claimstypes.ClaimHeader](t, res)
+		assert.Equal(t, claimstypes.StatusAppealed, h.Status)
 		assert.Equal(t, 1, h.AppealCount)
 		assert.Equal(t, "97110 is covered by the plan", h.StatusReason)
-		cctest.RequireEvent[ct.ClaimEvent](t, res, ct.EventClaimAppealed)
+		cctest.RequireEvent[claimstypes.ClaimEvent](t, res, claimstypes.EventClaimAppealed)
 	})
 	t.Run("the claim is adjudicated again against the corrected coverage", func(t *testing.T) {
-		terms := f.terms(func(c *ct.CoverageTerms) { c.CoveredCodes = append(c.CoveredCodes, "97110") })
-		cctest.RequireOK(t, f.l.Invoke(cc, f.who("insurer1"), "UpdateCoverage", []string{covID}, cctest.WithTransientJSON(ct.TransientCoverage, terms)))
-		h := cctest.Decode[ct.ClaimHeader](t, f.invoke("insurer1", "Adjudicate", "clm-1"))
-		assert.Equal(t, ct.OutcomeApproved, h.Outcome)
+		terms := f.terms(func(c *claimstypes.CoverageTerms) { c.CoveredCodes = append(c.CoveredCodes, "97110") })
+		cctest.RequireOK(t, f.l.Invoke(cc, f.who("insurer1"), "UpdateCoverage", []string{covID}, cctest.WithTransientJSON(claimstypes.TransientCoverage, terms)))
+		h := cctest.Decode[claimstypes.ClaimHeader](t, f.invoke("insurer1", "Adjudicate", "clm-1"))
+		assert.Equal(t, claimstypes.OutcomeApproved, h.Outcome)
 		adj := f.state("clm-1").Record.Adjudication
 		assert.Equal(t, 2, adj.Round)
-		assert.Equal(t, ct.HashTerms(terms), adj.TermsHash)
+		assert.Equal(t, claimstypes.HashTerms(terms), adj.TermsHash)
 	})
 	t.Run("an approved claim cannot be appealed", func(t *testing.T) {
 		before := f.l.Snapshot()
@@ -374,8 +374,8 @@ func TestAppeal(t *testing.T) {
 		assert.Contains(t, ce.Message, "only a denied claim")
 	})
 	t.Run("a claim denied again after its appeal cannot be appealed twice", func(t *testing.T) {
-		d := f.details(func(d *ct.ClaimDetails) {
-			d.Lines = []ct.ServiceLine{{Code: "97112", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 5_000}}
+		d := f.details(func(d *claimstypes.ClaimDetails) {
+			d.Lines = []claimstypes.ServiceLine{{Code: "97112", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 5_000}}
 		})
 		cctest.RequireOK(t, f.submitAs("provider1", submission("clm-2"), d))
 		cctest.RequireOK(t, f.invoke("insurer1", "Adjudicate", "clm-2"))
@@ -390,44 +390,52 @@ func TestAppeal(t *testing.T) {
 
 func TestReadjudicationTakesTheFirstResultOutOfTheAccumulators(t *testing.T) {
 	f := newFixture(t)
-	update := func(mod func(*ct.CoverageTerms)) {
+	update := func(mod func(*claimstypes.CoverageTerms)) {
 		t.Helper()
-		res := f.l.Invoke(cc, f.who("insurer1"), "UpdateCoverage", []string{covID}, cctest.WithTransientJSON(ct.TransientCoverage, f.terms(mod)))
+		res := f.l.Invoke(cc, f.who("insurer1"), "UpdateCoverage", []string{covID}, cctest.WithTransientJSON(claimstypes.TransientCoverage, f.terms(mod)))
 		cctest.RequireOK(t, res)
 	}
-	noShare := func(c *ct.CoverageTerms) { c.CoinsuranceBP = 0; c.DeductibleCents = 0; c.AnnualLimitCents = 2_000 }
+	noShare := func(c *claimstypes.CoverageTerms) {
+		c.CoinsuranceBP = 0
+		c.DeductibleCents = 0
+		c.AnnualLimitCents = 2_000
+	}
 	cctest.RequireOK(t, f.registerCoverageAs("insurer1", covID, f.terms(noShare)))
 	f.permit(pat1)
 
 	// $20 uses up the $20 annual limit.
-	cctest.RequireOK(t, f.submitAs("provider1", submission("clm-1"), f.details(func(d *ct.ClaimDetails) {
-		d.Lines = []ct.ServiceLine{{Code: "36415", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 2_000}}
+	cctest.RequireOK(t, f.submitAs("provider1", submission("clm-1"), f.details(func(d *claimstypes.ClaimDetails) {
+		d.Lines = []claimstypes.ServiceLine{{Code: "36415", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 2_000}}
 	})))
 	cctest.RequireOK(t, f.invoke("insurer1", "Adjudicate", "clm-1"))
 	// With a $100 deductible, $150 is $100 deductible and $50 over the limit: denied, yet it met the deductible.
-	update(func(c *ct.CoverageTerms) { noShare(c); c.DeductibleCents = 10_000 })
-	cctest.RequireOK(t, f.submitAs("provider1", submission("clm-2"), f.details(func(d *ct.ClaimDetails) {
-		d.Lines = []ct.ServiceLine{{Code: "99213", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 15_000}}
+	update(func(c *claimstypes.CoverageTerms) { noShare(c); c.DeductibleCents = 10_000 })
+	cctest.RequireOK(t, f.submitAs("provider1", submission("clm-2"), f.details(func(d *claimstypes.ClaimDetails) {
+		d.Lines = []claimstypes.ServiceLine{{Code: "99213", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 15_000}}
 	})))
-	h := cctest.Decode[ct.ClaimHeader](t, f.invoke("insurer1", "Adjudicate", "clm-2"))
-	require.Equal(t, ct.OutcomeDenied, h.Outcome)
-	require.Equal(t, []ct.Accumulator{{Year: 2024, DeductibleMetCents: 10_000, PaidCents: 2_000}}, f.coverageRecord(covID).Accumulators)
+	h := cctest.Decode[claimstypes.ClaimHeader](t, f.invoke("insurer1", "Adjudicate", "clm-2"))
+	require.Equal(t, claimstypes.OutcomeDenied, h.Outcome)
+	require.Equal(t, []claimstypes.Accumulator{{Year: 2024, DeductibleMetCents: 10_000, PaidCents: 2_000}}, f.coverageRecord(covID).Accumulators)
 
 	cctest.RequireOK(t, f.invoke("provider1", "Appeal", "clm-2", "the limit was raised"))
-	update(func(c *ct.CoverageTerms) { noShare(c); c.DeductibleCents = 10_000; c.AnnualLimitCents = 100_000 })
-	h = cctest.Decode[ct.ClaimHeader](t, f.invoke("insurer1", "Adjudicate", "clm-2"))
+	update(func(c *claimstypes.CoverageTerms) {
+		noShare(c)
+		c.DeductibleCents = 10_000
+		c.AnnualLimitCents = 100_000
+	})
+	h = cctest.Decode[claimstypes.ClaimHeader](t, f.invoke("insurer1", "Adjudicate", "clm-2"))
 
-	assert.Equal(t, ct.OutcomeApproved, h.Outcome)
+	assert.Equal(t, claimstypes.OutcomeApproved, h.Outcome)
 	adj := f.state("clm-2").Record.Adjudication
 	assert.Equal(t, int64(5_000), adj.TotalPaidCents, "the deductible applies again, as if the first round never happened")
-	assert.Equal(t, []ct.Accumulator{{Year: 2024, DeductibleMetCents: 10_000, PaidCents: 7_000}}, f.coverageRecord(covID).Accumulators)
+	assert.Equal(t, []claimstypes.Accumulator{{Year: 2024, DeductibleMetCents: 10_000, PaidCents: 7_000}}, f.coverageRecord(covID).Accumulators)
 }
 
 func TestPay(t *testing.T) {
 	f := newFixture(t)
 	f.setup()
-	d := f.details(func(d *ct.ClaimDetails) {
-		d.Lines = []ct.ServiceLine{{Code: "99213", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 100_000}}
+	d := f.details(func(d *claimstypes.ClaimDetails) {
+		d.Lines = []claimstypes.ServiceLine{{Code: "99213", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 100_000}}
 	})
 	cctest.RequireOK(t, f.submitAs("provider1", submission("clm-1"), d))
 	cctest.RequireOK(t, f.invoke("insurer1", "Adjudicate", "clm-1"))
@@ -437,7 +445,7 @@ func TestPay(t *testing.T) {
 		return f.l.Invoke(cc, f.who(caller), "Pay", []string{"clm-1"}, cctest.WithTransient(transient))
 	}
 	payment := func(amount int64, ref string) map[string][]byte {
-		return map[string][]byte{ct.TransientPayment: []byte(toJSON(t, ct.PaymentInput{AmountCents: amount, PaymentRef: ref}))}
+		return map[string][]byte{claimstypes.TransientPayment: []byte(toJSON(t, claimstypes.PaymentInput{AmountCents: amount, PaymentRef: ref}))}
 	}
 
 	cases := []struct {
@@ -450,7 +458,7 @@ func TestPay(t *testing.T) {
 		{"a negative amount", "insurer1", payment(-1, "EFT-1"), codes.InvalidArgument},
 		{"a malformed payment reference", "insurer1", payment(paid, "EFT 1"), codes.InvalidArgument},
 		{"a missing payment", "insurer1", map[string][]byte{}, codes.InvalidArgument},
-		{"a payment that is not JSON", "insurer1", map[string][]byte{ct.TransientPayment: []byte("40000")}, codes.InvalidArgument},
+		{"a payment that is not JSON", "insurer1", map[string][]byte{claimstypes.TransientPayment: []byte("40000")}, codes.InvalidArgument},
 		{"a payment by the provider", "provider1", payment(paid, "EFT-1"), codes.Forbidden},
 	}
 	for _, tc := range cases {
@@ -461,15 +469,15 @@ func TestPay(t *testing.T) {
 	}
 	t.Run("records the adjudicated amount privately", func(t *testing.T) {
 		res := pay("insurer1", payment(paid, "EFT-20241205-1"))
-		h := cctest.Decode[ct.ClaimHeader](t, res)
-		assert.Equal(t, ct.StatusPaid, h.Status)
-		assert.Equal(t, &ct.Payment{AmountCents: paid, PaymentRef: "EFT-20241205-1", PaidAt: res.Time}, f.state("clm-1").Record.Payment)
+		h := cctest.Decode[claimstypes.ClaimHeader](t, res)
+		assert.Equal(t, claimstypes.StatusPaid, h.Status)
+		assert.Equal(t, &claimstypes.Payment{AmountCents: paid, PaymentRef: "EFT-20241205-1", PaidAt: res.Time}, f.state("clm-1").Record.Payment)
 		assert.NotContains(t, string(res.Payload), "EFT-20241205-1")
 		assert.NotContains(t, string(res.Event.Payload), "40000")
 	})
 	t.Run("refuses to pay a denied claim", func(t *testing.T) {
-		cctest.RequireOK(t, f.submitAs("provider1", submission("clm-2"), f.details(func(d *ct.ClaimDetails) {
-			d.Lines = []ct.ServiceLine{{Code: "97110", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 100}}
+		cctest.RequireOK(t, f.submitAs("provider1", submission("clm-2"), f.details(func(d *claimstypes.ClaimDetails) {
+			d.Lines = []claimstypes.ServiceLine{{Code: "97110", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 100}}
 		})))
 		cctest.RequireOK(t, f.invoke("insurer1", "Adjudicate", "clm-2"))
 		before := f.l.Snapshot()
@@ -484,11 +492,11 @@ func TestVoid(t *testing.T) {
 	f.setup()
 	f.submit("clm-1")
 	res := f.invoke("provider1", "Void", "clm-1", "billed in error")
-	h := cctest.Decode[ct.ClaimHeader](t, res)
-	assert.Equal(t, ct.StatusVoided, h.Status)
+	h := cctest.Decode[claimstypes.ClaimHeader](t, res)
+	assert.Equal(t, claimstypes.StatusVoided, h.Status)
 	assert.Equal(t, "billed in error", h.StatusReason)
-	ev := cctest.RequireEvent[ct.ClaimEvent](t, res, ct.EventClaimVoided)
-	assert.Equal(t, ct.ClaimEvent{ClaimID: "clm-1", Status: ct.StatusVoided, ProviderMSP: hospitalMSP, Provider: npi1,
+	ev := cctest.RequireEvent[claimstypes.ClaimEvent](t, res, claimstypes.EventClaimVoided)
+	assert.Equal(t, claimstypes.ClaimEvent{ClaimID: "clm-1", Status: claimstypes.StatusVoided, ProviderMSP: hospitalMSP, Provider: npi1,
 		InsurerMSP: insurerMSP, Insurer: payer1, At: res.Time}, ev)
 	assert.Empty(t, f.state("clm-1").Fingerprint, "the fingerprint is released")
 }

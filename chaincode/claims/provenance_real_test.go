@@ -3,7 +3,7 @@ package claims
 import (
 	"testing"
 
-	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
 	"github.com/healthledger/healthledger/chaincode/provenance"
@@ -31,15 +31,15 @@ func TestWithTheRealProvenanceChaincode(t *testing.T) {
 	prov("pharmacist1", "Receive", "shp-1")
 	prov("pharmacist1", "Dispense", testGTIN, "SN-1", "{}")
 
-	drug := func(serial string) ct.ClaimDetails {
-		return f.details(func(d *ct.ClaimDetails) {
-			d.Lines = []ct.ServiceLine{{Code: testGTIN, ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 4_200,
-				Unit: &ct.UnitRef{GTIN: testGTIN, Serial: serial}}}
+	drug := func(serial string) claimstypes.ClaimDetails {
+		return f.details(func(d *claimstypes.ClaimDetails) {
+			d.Lines = []claimstypes.ServiceLine{{Code: testGTIN, ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 4_200,
+				Unit: &claimstypes.UnitRef{GTIN: testGTIN, Serial: serial}}}
 		})
 	}
 	t.Run("a claim for the unit the pharmacy dispensed is accepted", func(t *testing.T) {
-		h := cctest.Decode[ct.ClaimHeader](t, f.submitAs("pharmacist1", submission("rx-1"), drug("SN-1")))
-		assert.Equal(t, ct.ClaimPharmacy, h.ClaimType)
+		h := cctest.Decode[claimstypes.ClaimHeader](t, f.submitAs("pharmacist1", submission("rx-1"), drug("SN-1")))
+		assert.Equal(t, claimstypes.ClaimPharmacy, h.ClaimType)
 	})
 	t.Run("a claim for a unit still on the shelf is refused", func(t *testing.T) {
 		before := f.l.Snapshot()

@@ -3,7 +3,7 @@ package claims
 import (
 	"strings"
 
-	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -11,12 +11,12 @@ import (
 
 // GetClaim returns a claim's public header. Readers: its provider, its insurer, its patient and
 // auditors.
-func (c *Contract) GetClaim(ctx contractapi.TransactionContextInterface, claimID string) (*ct.ClaimHeader, error) {
+func (c *Contract) GetClaim(ctx contractapi.TransactionContextInterface, claimID string) (*claimstypes.ClaimHeader, error) {
 	caller, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := ct.CheckID("claim id", claimID); err != nil {
+	if err := claimstypes.CheckID("claim id", claimID); err != nil {
 		return nil, err
 	}
 	h, err := newStore(ctx).loadClaim(claimID)
@@ -31,12 +31,12 @@ func (c *Contract) GetClaim(ctx contractapi.TransactionContextInterface, claimID
 
 // GetClaimDetails returns a claim's private record: details, adjudication and payment. Readers: its
 // provider, its insurer and an auditor of either party's organisation.
-func (c *Contract) GetClaimDetails(ctx contractapi.TransactionContextInterface, claimID string) (*ct.ClaimRecord, error) {
+func (c *Contract) GetClaimDetails(ctx contractapi.TransactionContextInterface, claimID string) (*claimstypes.ClaimRecord, error) {
 	caller, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := ct.CheckID("claim id", claimID); err != nil {
+	if err := claimstypes.CheckID("claim id", claimID); err != nil {
 		return nil, err
 	}
 	st := newStore(ctx)
@@ -55,7 +55,7 @@ func (c *Contract) GetClaimDetails(ctx contractapi.TransactionContextInterface, 
 }
 
 // ClaimHistory returns every version of a claim's public header, oldest first. Readers: as GetClaim.
-func (c *Contract) ClaimHistory(ctx contractapi.TransactionContextInterface, claimID string) ([]ct.ClaimHistoryEntry, error) {
+func (c *Contract) ClaimHistory(ctx contractapi.TransactionContextInterface, claimID string) ([]claimstypes.ClaimHistoryEntry, error) {
 	h, err := c.GetClaim(ctx, claimID)
 	if err != nil {
 		return nil, err
@@ -64,20 +64,20 @@ func (c *Contract) ClaimHistory(ctx contractapi.TransactionContextInterface, cla
 	if err != nil {
 		return nil, err
 	}
-	versions, err := ccutil.History[ct.ClaimHeader](ctx, k)
+	versions, err := ccutil.History[claimstypes.ClaimHeader](ctx, k)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ct.ClaimHistoryEntry, 0, len(versions))
+	out := make([]claimstypes.ClaimHistoryEntry, 0, len(versions))
 	for _, v := range versions {
-		out = append(out, ct.ClaimHistoryEntry{TxID: v.TxID, Timestamp: v.Timestamp, IsDelete: v.IsDelete, Value: v.Value})
+		out = append(out, claimstypes.ClaimHistoryEntry{TxID: v.TxID, Timestamp: v.Timestamp, IsDelete: v.IsDelete, Value: v.Value})
 	}
 	return out, nil
 }
 
 // ListClaimsByProvider pages through a provider's claims, by claim id. Readers: that provider and
 // auditors.
-func (c *Contract) ListClaimsByProvider(ctx contractapi.TransactionContextInterface, providerMSP, provider string, pageSize int, bookmark string) (*ct.ClaimPage, error) {
+func (c *Contract) ListClaimsByProvider(ctx contractapi.TransactionContextInterface, providerMSP, provider string, pageSize int, bookmark string) (*claimstypes.ClaimPage, error) {
 	caller, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return nil, err
@@ -86,10 +86,10 @@ func (c *Contract) ListClaimsByProvider(ctx contractapi.TransactionContextInterf
 	if !self && !caller.Is(ccutil.RoleAuditor) {
 		return nil, codes.New(codes.Forbidden, "ListClaimsByProvider: %s may not list the claims of %s of %s", who(caller), provider, providerMSP)
 	}
-	if err := ct.CheckID("provider MSP id", providerMSP); err != nil {
+	if err := claimstypes.CheckID("provider MSP id", providerMSP); err != nil {
 		return nil, err
 	}
-	if err := ct.CheckID("provider", provider); err != nil {
+	if err := claimstypes.CheckID("provider", provider); err != nil {
 		return nil, err
 	}
 	return listClaims(ctx, objByProvider, []string{providerMSP, provider}, pageSize, bookmark)
@@ -97,7 +97,7 @@ func (c *Contract) ListClaimsByProvider(ctx contractapi.TransactionContextInterf
 
 // ListClaimsByInsurer pages through the claims sent to an insurer organisation, by claim id. Readers:
 // that organisation's insurers and auditors.
-func (c *Contract) ListClaimsByInsurer(ctx contractapi.TransactionContextInterface, insurerMSP string, pageSize int, bookmark string) (*ct.ClaimPage, error) {
+func (c *Contract) ListClaimsByInsurer(ctx contractapi.TransactionContextInterface, insurerMSP string, pageSize int, bookmark string) (*claimstypes.ClaimPage, error) {
 	caller, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func (c *Contract) ListClaimsByInsurer(ctx contractapi.TransactionContextInterfa
 	if !self && !caller.Is(ccutil.RoleAuditor) {
 		return nil, codes.New(codes.Forbidden, "ListClaimsByInsurer: %s may not list the claims of %s", who(caller), insurerMSP)
 	}
-	if err := ct.CheckID("insurer MSP id", insurerMSP); err != nil {
+	if err := claimstypes.CheckID("insurer MSP id", insurerMSP); err != nil {
 		return nil, err
 	}
 	return listClaims(ctx, objByInsurer, []string{insurerMSP}, pageSize, bookmark)
@@ -114,7 +114,7 @@ func (c *Contract) ListClaimsByInsurer(ctx contractapi.TransactionContextInterfa
 
 // ListClaimsByStatus pages through the claims in a status. An auditor sees every organisation's; an
 // insurer sees its own organisation's only. Others get FORBIDDEN.
-func (c *Contract) ListClaimsByStatus(ctx contractapi.TransactionContextInterface, status string, pageSize int, bookmark string) (*ct.ClaimPage, error) {
+func (c *Contract) ListClaimsByStatus(ctx contractapi.TransactionContextInterface, status string, pageSize int, bookmark string) (*claimstypes.ClaimPage, error) {
 	caller, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return nil, err
@@ -128,15 +128,15 @@ func (c *Contract) ListClaimsByStatus(ctx contractapi.TransactionContextInterfac
 	default:
 		return nil, codes.New(codes.Forbidden, "ListClaimsByStatus: %s may not list claims by status; insurers and auditors may", who(caller))
 	}
-	if !ct.Status(status).Valid() {
-		return nil, codes.New(codes.InvalidArgument, "status %q is unknown: want one of %v", status, ct.Statuses())
+	if !claimstypes.Status(status).Valid() {
+		return nil, codes.New(codes.InvalidArgument, "status %q is unknown: want one of %v", status, claimstypes.Statuses())
 	}
 	return listClaims(ctx, objByStatus, attrs, pageSize, bookmark)
 }
 
 // listClaims reads one page of an index and the headers it names. A bookmark must lie inside the
 // index's prefix: a peer starts the page at any bookmark it is given.
-func listClaims(ctx contractapi.TransactionContextInterface, objectType string, attrs []string, pageSize int, bookmark string) (*ct.ClaimPage, error) {
+func listClaims(ctx contractapi.TransactionContextInterface, objectType string, attrs []string, pageSize int, bookmark string) (*claimstypes.ClaimPage, error) {
 	if bookmark != "" {
 		prefix, err := ccutil.Key(ctx, objectType, attrs...)
 		if err != nil {
@@ -147,22 +147,22 @@ func listClaims(ctx contractapi.TransactionContextInterface, objectType string, 
 		}
 	}
 	stub := ctx.GetStub()
-	decode := func(key string, _ []byte) (ct.ClaimHeader, error) {
+	decode := func(key string, _ []byte) (claimstypes.ClaimHeader, error) {
 		_, parts, err := stub.SplitCompositeKey(key)
 		if err != nil || len(parts) == 0 {
-			return ct.ClaimHeader{}, codes.New(codes.Internal, "index key %q is malformed", key)
+			return claimstypes.ClaimHeader{}, codes.New(codes.Internal, "index key %q is malformed", key)
 		}
 		k, err := ccutil.Key(ctx, objClaim, parts[len(parts)-1])
 		if err != nil {
-			return ct.ClaimHeader{}, err
+			return claimstypes.ClaimHeader{}, err
 		}
-		var h ct.ClaimHeader
+		var h claimstypes.ClaimHeader
 		ok, err := ccutil.GetJSON(ctx, k, &h)
 		if err != nil {
-			return ct.ClaimHeader{}, err
+			return claimstypes.ClaimHeader{}, err
 		}
 		if !ok {
-			return ct.ClaimHeader{}, codes.New(codes.Internal, "index key %q names a missing claim", key)
+			return claimstypes.ClaimHeader{}, codes.New(codes.Internal, "index key %q names a missing claim", key)
 		}
 		return h, nil
 	}
@@ -170,5 +170,5 @@ func listClaims(ctx contractapi.TransactionContextInterface, objectType string, 
 	if err != nil {
 		return nil, err
 	}
-	return &ct.ClaimPage{Items: page.Items, Bookmark: page.Bookmark}, nil
+	return &claimstypes.ClaimPage{Items: page.Items, Bookmark: page.Bookmark}, nil
 }

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"testing"
 
-	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/consent"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
@@ -41,8 +41,8 @@ func TestClaimReaders(t *testing.T) {
 			res := f.evaluate(tc.caller, "GetClaim", "clm-1")
 			hist := f.evaluate(tc.caller, "ClaimHistory", "clm-1")
 			if tc.header {
-				assert.Equal(t, "clm-1", cctest.Decode[ct.ClaimHeader](t, res).ID)
-				assert.Len(t, cctest.Decode[[]ct.ClaimHistoryEntry](t, hist), 1)
+				assert.Equal(t, "clm-1", cctest.Decode[claimstypes.ClaimHeader](t, res).ID)
+				assert.Len(t, cctest.Decode[[]claimstypes.ClaimHistoryEntry](t, hist), 1)
 			} else {
 				cctest.RequireCode(t, res, codes.Forbidden)
 				cctest.RequireCode(t, hist, codes.Forbidden)
@@ -51,7 +51,7 @@ func TestClaimReaders(t *testing.T) {
 		t.Run(tc.caller+verb[tc.details]+"the claim's details", func(t *testing.T) {
 			res := f.evaluate(tc.caller, "GetClaimDetails", "clm-1")
 			if tc.details {
-				assert.Equal(t, []string{"E11.9", "I10"}, cctest.Decode[ct.ClaimRecord](t, res).Details.Diagnoses)
+				assert.Equal(t, []string{"E11.9", "I10"}, cctest.Decode[claimstypes.ClaimRecord](t, res).Details.Diagnoses)
 			} else {
 				cctest.RequireCode(t, res, codes.Forbidden)
 			}
@@ -65,7 +65,7 @@ func TestClaimReaders(t *testing.T) {
 }
 
 // ids lists a page's claim ids.
-func ids(p ct.ClaimPage) []string {
+func ids(p claimstypes.ClaimPage) []string {
 	out := []string{}
 	for _, h := range p.Items {
 		out = append(out, h.ID)
@@ -77,15 +77,15 @@ func TestListClaims(t *testing.T) {
 	f := newFixture(t)
 	f.setup()
 	for i := 1; i <= 5; i++ {
-		d := f.details(func(d *ct.ClaimDetails) { d.Lines[0].UnitChargeCents = 10_000 + int64(i) })
+		d := f.details(func(d *claimstypes.ClaimDetails) { d.Lines[0].UnitChargeCents = 10_000 + int64(i) })
 		cctest.RequireOK(t, f.submitAs("provider1", submission("clm-"+strconv.Itoa(i)), d))
 	}
 	cctest.RequireOK(t, f.submitAs("provider2", submission("clm-9"), f.details(nil)))
 	cctest.RequireOK(t, f.invoke("insurer1", "Pend", "clm-2", "notes"))
 	cctest.RequireOK(t, f.invoke("insurer1", "Pend", "clm-4", "notes"))
-	list := func(caller, fn string, args ...string) ct.ClaimPage {
+	list := func(caller, fn string, args ...string) claimstypes.ClaimPage {
 		t.Helper()
-		return cctest.Decode[ct.ClaimPage](t, f.evaluate(caller, fn, args...))
+		return cctest.Decode[claimstypes.ClaimPage](t, f.evaluate(caller, fn, args...))
 	}
 
 	t.Run("a provider pages through its own claims", func(t *testing.T) {
@@ -146,7 +146,7 @@ func TestTheContractHardCodesNoMSPID(t *testing.T) {
 	cctest.RequireOK(t, f.invoke("insurer1", "Adjudicate", "clm-1"))
 	cctest.RequireOK(t, f.pay("clm-1"))
 	cctest.RequireOK(t, f.invoke("insurer1", "Close", "clm-1"))
-	assert.Equal(t, ct.StatusClosed, f.header("clm-1").Status)
+	assert.Equal(t, claimstypes.StatusClosed, f.header("clm-1").Status)
 }
 
 func TestWithTheRealConsentChaincode(t *testing.T) {
@@ -168,10 +168,10 @@ func TestWithTheRealConsentChaincode(t *testing.T) {
 	})
 	t.Run("a consent for another purpose does not count", func(t *testing.T) {
 		f.permit(pat2) // only the fake knew this
-		cctest.RequireOK(t, f.registerCoverageAs("insurer1", "cov-2", f.terms(func(c *ct.CoverageTerms) { c.Member = pat2 })))
+		cctest.RequireOK(t, f.registerCoverageAs("insurer1", "cov-2", f.terms(func(c *claimstypes.CoverageTerms) { c.Member = pat2 })))
 		grant := fmt.Sprintf(`{"id":"c-treat","patient":%q,"grantee":%q,"decision":"permit","actions":["disclose"],"purposes":["TREAT"],"dataClasses":["Claim"]}`, pat2, insurerMSP)
 		cctest.RequireOK(t, f.l.Invoke(ConsentChaincode, f.who("patient2"), "Grant", []string{grant}))
-		sub := ct.ClaimSubmission{ID: "clm-2", Patient: pat2, CoverageID: "cov-2"}
+		sub := claimstypes.ClaimSubmission{ID: "clm-2", Patient: pat2, CoverageID: "cov-2"}
 		before := f.l.Snapshot()
 		f.requireFails(t, f.submitAs("provider1", sub, f.details(nil)), codes.Forbidden, before)
 	})
@@ -183,7 +183,7 @@ func TestAPeerWithoutThePrivateData(t *testing.T) {
 	f.submit("clm-1")
 
 	t.Run("answers UNAVAILABLE when a claim's details are missing", func(t *testing.T) {
-		f.l.SetPrivateData(cc, ct.Collection, f.l.Key(objClaimRecord, "clm-1"), nil)
+		f.l.SetPrivateData(cc, claimstypes.Collection, f.l.Key(objClaimRecord, "clm-1"), nil)
 		cctest.RequireCode(t, f.evaluate("insurer1", "GetClaimDetails", "clm-1"), codes.Unavailable)
 		before := f.l.Snapshot()
 		f.requireFails(t, f.invoke("insurer1", "Adjudicate", "clm-1"), codes.Unavailable, before)
@@ -195,9 +195,9 @@ func TestAPeerWithoutThePrivateData(t *testing.T) {
 		l.Register(cc, chaincode)
 		l.DefineCollections(cc, "someOtherCollection")
 		res := l.Invoke(cc, l.Identity(insurerMSP, "insurer1", cctest.RoleAttrs("insurer", payer1)), "RegisterCoverage", []string{covID},
-			cctest.WithTransientJSON(ct.TransientCoverage, f.terms(nil)))
+			cctest.WithTransientJSON(claimstypes.TransientCoverage, f.terms(nil)))
 		ce := cctest.RequireCode(t, res, codes.Unavailable)
-		assert.Contains(t, ce.Message, ct.Collection)
+		assert.Contains(t, ce.Message, claimstypes.Collection)
 	})
 }
 

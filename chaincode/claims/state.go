@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -37,10 +37,10 @@ const (
 // claimState is the private record of a claim as stored: the record GetClaimDetails answers, plus the
 // duplicate-index keys the claim holds, so that a void, replacement or re-adjudication releases them.
 type claimState struct {
-	Record      ct.ClaimRecord `json:"record"`
-	Fingerprint string         `json:"fingerprint,omitempty"` // empty for a void (frequency 8) claim
-	UnitFPs     []string       `json:"unitFps,omitempty"`
-	LineFPs     []string       `json:"lineFps,omitempty"` // lines indexed by the last adjudication
+	Record      claimstypes.ClaimRecord `json:"record"`
+	Fingerprint string                  `json:"fingerprint,omitempty"` // empty for a void (frequency 8) claim
+	UnitFPs     []string                `json:"unitFps,omitempty"`
+	LineFPs     []string                `json:"lineFps,omitempty"` // lines indexed by the last adjudication
 }
 
 // indexEntry is the value of a duplicate-index key: the claim holding it.
@@ -91,7 +91,7 @@ func (s *store) getPrivate(key string, v any) (bool, error) {
 	raw, buffered := s.pvt[key]
 	if !buffered {
 		var err error
-		raw, err = s.ctx.GetStub().GetPrivateData(ct.Collection, key)
+		raw, err = s.ctx.GetStub().GetPrivateData(claimstypes.Collection, key)
 		if err != nil {
 			return false, privateErr("reading", err)
 		}
@@ -152,9 +152,9 @@ func (s *store) flush() error {
 	for _, k := range sortedKeys(s.pvt) {
 		var err error
 		if v := s.pvt[k]; v == nil {
-			err = stub.DelPrivateData(ct.Collection, k)
+			err = stub.DelPrivateData(claimstypes.Collection, k)
 		} else {
-			err = stub.PutPrivateData(ct.Collection, k, v)
+			err = stub.PutPrivateData(claimstypes.Collection, k, v)
 		}
 		if err != nil {
 			return privateErr("writing", err)
@@ -177,9 +177,9 @@ func sortedKeys(m map[string][]byte) []string {
 func privateErr(verb string, err error) error {
 	msg := err.Error()
 	if strings.Contains(msg, "does not have read access") || strings.Contains(msg, "does not have write access") {
-		return codes.New(codes.Forbidden, "%s private data of collection %s: %v", verb, ct.Collection, err)
+		return codes.New(codes.Forbidden, "%s private data of collection %s: %v", verb, claimstypes.Collection, err)
 	}
-	return codes.New(codes.Unavailable, "%s private data of collection %s (is this peer a member?): %v", verb, ct.Collection, err)
+	return codes.New(codes.Unavailable, "%s private data of collection %s (is this peer a member?): %v", verb, claimstypes.Collection, err)
 }
 
 // pepper returns the collection's fingerprint secret, or PRECONDITION_FAILED when no coverage created
@@ -235,7 +235,7 @@ func fingerprint(pepper []byte, parts ...string) string {
 // claimFingerprint identifies a claim for duplicate detection: provider, patient and, for every line
 // in a canonical order, code, date of service, charge and unit. Line order and quantity/unit-price
 // splits of the same charge do not change it.
-func claimFingerprint(pepper []byte, providerMSP, provider, patient string, d ct.ClaimDetails) string {
+func claimFingerprint(pepper []byte, providerMSP, provider, patient string, d claimstypes.ClaimDetails) string {
 	lines := make([]string, 0, len(d.Lines))
 	for _, l := range d.Lines {
 		lines = append(lines, strings.Join([]string{l.Code, l.ServiceDate, strconv.FormatInt(l.ChargeCents(), 10), unitString(l.Unit)}, "|"))
@@ -246,17 +246,17 @@ func claimFingerprint(pepper []byte, providerMSP, provider, patient string, d ct
 
 // lineFingerprint identifies one service for the line-level duplicate check of adjudication: an exact
 // duplicate is the same provider, patient, code, date, quantity, unit charge and unit.
-func lineFingerprint(pepper []byte, providerMSP, provider, patient string, l ct.ServiceLine) string {
+func lineFingerprint(pepper []byte, providerMSP, provider, patient string, l claimstypes.ServiceLine) string {
 	return fingerprint(pepper, "line", providerMSP, provider, patient, l.Code, l.ServiceDate,
 		strconv.FormatInt(l.Quantity, 10), strconv.FormatInt(l.UnitChargeCents, 10), unitString(l.Unit))
 }
 
 // unitFingerprint identifies a dispensed unit: it may be claimed once, whoever the patient.
-func unitFingerprint(pepper []byte, u ct.UnitRef) string {
+func unitFingerprint(pepper []byte, u claimstypes.UnitRef) string {
 	return fingerprint(pepper, "unit", u.GTIN, u.Serial)
 }
 
-func unitString(u *ct.UnitRef) string {
+func unitString(u *claimstypes.UnitRef) string {
 	if u == nil {
 		return ""
 	}
@@ -264,12 +264,12 @@ func unitString(u *ct.UnitRef) string {
 }
 
 // loadClaim reads a claim header, NOT_FOUND when absent.
-func (s *store) loadClaim(id string) (*ct.ClaimHeader, error) {
+func (s *store) loadClaim(id string) (*claimstypes.ClaimHeader, error) {
 	k, err := s.key(objClaim, id)
 	if err != nil {
 		return nil, err
 	}
-	var h ct.ClaimHeader
+	var h claimstypes.ClaimHeader
 	ok, err := s.getPublic(k, &h)
 	if err != nil {
 		return nil, err
@@ -282,7 +282,7 @@ func (s *store) loadClaim(id string) (*ct.ClaimHeader, error) {
 
 // saveClaim writes a claim header and keeps its indexes: prev is the stored version, nil for a new
 // claim.
-func (s *store) saveClaim(prev *ct.ClaimHeader, h *ct.ClaimHeader) error {
+func (s *store) saveClaim(prev *claimstypes.ClaimHeader, h *claimstypes.ClaimHeader) error {
 	k, err := s.key(objClaim, h.ID)
 	if err != nil {
 		return err
@@ -346,12 +346,12 @@ func (s *store) saveClaimState(cs *claimState) error {
 }
 
 // loadCoverage reads a coverage header, NOT_FOUND when absent.
-func (s *store) loadCoverage(id string) (*ct.CoverageHeader, error) {
+func (s *store) loadCoverage(id string) (*claimstypes.CoverageHeader, error) {
 	k, err := s.key(objCoverage, id)
 	if err != nil {
 		return nil, err
 	}
-	var h ct.CoverageHeader
+	var h claimstypes.CoverageHeader
 	ok, err := s.getPublic(k, &h)
 	if err != nil {
 		return nil, err
@@ -363,12 +363,12 @@ func (s *store) loadCoverage(id string) (*ct.CoverageHeader, error) {
 }
 
 // loadCoverageRecord reads a coverage's private terms and accumulators.
-func (s *store) loadCoverageRecord(id string) (*ct.CoverageRecord, error) {
+func (s *store) loadCoverageRecord(id string) (*claimstypes.CoverageRecord, error) {
 	k, err := s.key(objCoverageRecord, id)
 	if err != nil {
 		return nil, err
 	}
-	var r ct.CoverageRecord
+	var r claimstypes.CoverageRecord
 	ok, err := s.getPrivate(k, &r)
 	if err != nil {
 		return nil, err
@@ -377,12 +377,12 @@ func (s *store) loadCoverageRecord(id string) (*ct.CoverageRecord, error) {
 		return nil, codes.New(codes.Unavailable, "the terms of coverage %s are not on this peer", id)
 	}
 	if r.Accumulators == nil {
-		r.Accumulators = []ct.Accumulator{}
+		r.Accumulators = []claimstypes.Accumulator{}
 	}
 	return &r, nil
 }
 
-func (s *store) saveCoverageRecord(r *ct.CoverageRecord) error {
+func (s *store) saveCoverageRecord(r *claimstypes.CoverageRecord) error {
 	k, err := s.key(objCoverageRecord, r.CoverageID)
 	if err != nil {
 		return err

@@ -3,7 +3,7 @@ package claims
 import (
 	"time"
 
-	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
@@ -24,13 +24,13 @@ import (
 //
 // The same id again with the same content returns DUPLICATE; with other content CONFLICT. The answer
 // is the public header only: a submit's answer is written into the block.
-func (c *Contract) SubmitClaim(ctx contractapi.TransactionContextInterface, claimJSON string) (*ct.ClaimHeader, error) {
+func (c *Contract) SubmitClaim(ctx contractapi.TransactionContextInterface, claimJSON string) (*claimstypes.ClaimHeader, error) {
 	caller, err := ccutil.RequireRole(ctx, "SubmitClaim", ccutil.RoleProvider, ccutil.RolePharmacist)
 	if err != nil {
 		return nil, err
 	}
-	var sub ct.ClaimSubmission
-	if err := ct.DecodeStrict("the claim header", []byte(claimJSON), &sub); err != nil {
+	var sub claimstypes.ClaimSubmission
+	if err := claimstypes.DecodeStrict("the claim header", []byte(claimJSON), &sub); err != nil {
 		return nil, err
 	}
 	sub = sub.Normalized()
@@ -40,15 +40,15 @@ func (c *Contract) SubmitClaim(ctx contractapi.TransactionContextInterface, clai
 	if (sub.ProviderMSP != "" && sub.ProviderMSP != caller.MSPID) || (sub.Provider != "" && sub.Provider != caller.Subject) {
 		return nil, codes.New(codes.Forbidden, "SubmitClaim: %s cannot submit for provider %s of %s", who(caller), sub.Provider, sub.ProviderMSP)
 	}
-	claimType := ct.ClaimProfessional
+	claimType := claimstypes.ClaimProfessional
 	if caller.Is(ccutil.RolePharmacist) {
-		claimType = ct.ClaimPharmacy
+		claimType = claimstypes.ClaimPharmacy
 	}
 	now, err := ccutil.TxTime(ctx)
 	if err != nil {
 		return nil, err
 	}
-	details, err := readDetails(ctx, claimType, now.Format(ct.DateLayout))
+	details, err := readDetails(ctx, claimType, now.Format(claimstypes.DateLayout))
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func (c *Contract) SubmitClaim(ctx contractapi.TransactionContextInterface, clai
 	}
 	fp := claimFingerprint(pepper, caller.MSPID, caller.Subject, sub.Patient, details)
 
-	h := &ct.ClaimHeader{
+	h := &claimstypes.ClaimHeader{
 		ID:              sub.ID,
 		ClaimType:       claimType,
 		ProviderMSP:     caller.MSPID,
@@ -79,15 +79,15 @@ func (c *Contract) SubmitClaim(ctx contractapi.TransactionContextInterface, clai
 		InsurerMSP:      cov.InsurerMSP,
 		Insurer:         cov.Insurer,
 		CoverageID:      cov.ID,
-		Status:          ct.StatusSubmitted,
+		Status:          claimstypes.StatusSubmitted,
 		FrequencyCode:   sub.FrequencyCode,
 		OriginalClaimID: sub.OriginalClaimID,
-		DetailsHash:     ct.HashDetails(details),
+		DetailsHash:     claimstypes.HashDetails(details),
 		SubmittedAt:     now,
 		UpdatedAt:       now,
 	}
-	if sub.FrequencyCode == ct.FrequencyVoid {
-		h.Status = ct.StatusClosed
+	if sub.FrequencyCode == claimstypes.FrequencyVoid {
+		h.Status = claimstypes.StatusClosed
 	}
 	if existing, err := st.loadClaim(sub.ID); err == nil {
 		return nil, sameClaim(st, existing, h, fp)
@@ -95,8 +95,8 @@ func (c *Contract) SubmitClaim(ctx contractapi.TransactionContextInterface, clai
 		return nil, err
 	}
 
-	var orig *ct.ClaimHeader
-	if sub.FrequencyCode != ct.FrequencyOriginal {
+	var orig *claimstypes.ClaimHeader
+	if sub.FrequencyCode != claimstypes.FrequencyOriginal {
 		if orig, err = checkOriginal(st, caller, h); err != nil {
 			return nil, err
 		}
@@ -108,7 +108,7 @@ func (c *Contract) SubmitClaim(ctx contractapi.TransactionContextInterface, clai
 		return nil, err
 	}
 	unitFPs := unitFingerprints(pepper, details)
-	if sub.FrequencyCode != ct.FrequencyVoid {
+	if sub.FrequencyCode != claimstypes.FrequencyVoid {
 		released := ""
 		if orig != nil {
 			released = orig.ID
@@ -126,10 +126,10 @@ func (c *Contract) SubmitClaim(ctx contractapi.TransactionContextInterface, clai
 		related = orig.ID
 	}
 	cs := &claimState{
-		Record:      ct.ClaimRecord{ClaimID: h.ID, DetailsHash: h.DetailsHash, Details: details},
+		Record:      claimstypes.ClaimRecord{ClaimID: h.ID, DetailsHash: h.DetailsHash, Details: details},
 		Fingerprint: fp,
 	}
-	if sub.FrequencyCode != ct.FrequencyVoid {
+	if sub.FrequencyCode != claimstypes.FrequencyVoid {
 		if err := holdSubmission(st, cs, unitFPs); err != nil {
 			return nil, err
 		}
@@ -143,17 +143,17 @@ func (c *Contract) SubmitClaim(ctx contractapi.TransactionContextInterface, clai
 	if err := st.flush(); err != nil {
 		return nil, err
 	}
-	if sub.FrequencyCode == ct.FrequencyVoid {
+	if sub.FrequencyCode == claimstypes.FrequencyVoid {
 		voided := *orig
-		voided.Status, voided.UpdatedAt = ct.StatusVoided, now
-		return h, emitClaim(ctx, ct.EventClaimVoided, &voided, h.ID)
+		voided.Status, voided.UpdatedAt = claimstypes.StatusVoided, now
+		return h, emitClaim(ctx, claimstypes.EventClaimVoided, &voided, h.ID)
 	}
-	return h, emitClaim(ctx, ct.EventClaimSubmitted, h, related)
+	return h, emitClaim(ctx, claimstypes.EventClaimSubmitted, h, related)
 }
 
 // sameClaim answers a submission whose id exists: DUPLICATE when it is the same claim again (same
 // provider, patient, coverage, frequency, original and fingerprint), CONFLICT otherwise.
-func sameClaim(st *store, existing, h *ct.ClaimHeader, fp string) error {
+func sameClaim(st *store, existing, h *claimstypes.ClaimHeader, fp string) error {
 	if existing.ProviderMSP == h.ProviderMSP && existing.Provider == h.Provider && existing.Patient == h.Patient &&
 		existing.CoverageID == h.CoverageID && existing.FrequencyCode == h.FrequencyCode && existing.OriginalClaimID == h.OriginalClaimID {
 		cs, err := st.loadClaimState(existing.ID)
@@ -168,7 +168,7 @@ func sameClaim(st *store, existing, h *ct.ClaimHeader, fp string) error {
 }
 
 // checkOriginal loads and checks the original claim a replacement or void names.
-func checkOriginal(st *store, caller ccutil.Caller, h *ct.ClaimHeader) (*ct.ClaimHeader, error) {
+func checkOriginal(st *store, caller ccutil.Caller, h *claimstypes.ClaimHeader) (*claimstypes.ClaimHeader, error) {
 	orig, err := st.loadClaim(h.OriginalClaimID)
 	if err != nil {
 		if isCode(err, codes.NotFound) {
@@ -177,10 +177,10 @@ func checkOriginal(st *store, caller ccutil.Caller, h *ct.ClaimHeader) (*ct.Clai
 		return nil, err
 	}
 	action := "replace"
-	allowed := []ct.Status{ct.StatusSubmitted, ct.StatusPended, ct.StatusResubmitted, ct.StatusAdjudicated, ct.StatusAppealed}
-	if h.FrequencyCode == ct.FrequencyVoid {
+	allowed := []claimstypes.Status{claimstypes.StatusSubmitted, claimstypes.StatusPended, claimstypes.StatusResubmitted, claimstypes.StatusAdjudicated, claimstypes.StatusAppealed}
+	if h.FrequencyCode == claimstypes.FrequencyVoid {
 		action = "void"
-		allowed = []ct.Status{ct.StatusSubmitted, ct.StatusPended, ct.StatusResubmitted}
+		allowed = []claimstypes.Status{claimstypes.StatusSubmitted, claimstypes.StatusPended, claimstypes.StatusResubmitted}
 	}
 	if err := requireClaimProvider(caller, orig, action); err != nil {
 		return nil, err
@@ -197,7 +197,7 @@ func checkOriginal(st *store, caller ccutil.Caller, h *ct.ClaimHeader) (*ct.Clai
 // retireOriginal marks the original of a replacement or void as replaced or voided, releases its
 // duplicate-index keys and, for an adjudicated original, takes its contributions back out of the
 // accumulators.
-func retireOriginal(st *store, orig, h *ct.ClaimHeader, now time.Time) error {
+func retireOriginal(st *store, orig, h *claimstypes.ClaimHeader, now time.Time) error {
 	cs, err := st.loadClaimState(orig.ID)
 	if err != nil {
 		return err
@@ -219,10 +219,10 @@ func retireOriginal(st *store, orig, h *ct.ClaimHeader, now time.Time) error {
 		}
 	}
 	next := *orig
-	next.Status = ct.StatusReplaced
+	next.Status = claimstypes.StatusReplaced
 	next.StatusReason = "replaced by claim " + h.ID
-	if h.FrequencyCode == ct.FrequencyVoid {
-		next.Status = ct.StatusVoided
+	if h.FrequencyCode == claimstypes.FrequencyVoid {
+		next.Status = claimstypes.StatusVoided
 		next.StatusReason = "voided by claim " + h.ID
 	}
 	next.RelatedClaimID = h.ID
@@ -235,12 +235,12 @@ func retireOriginal(st *store, orig, h *ct.ClaimHeader, now time.Time) error {
 
 // Resubmit answers a pend: the claim's provider sends new details (transient field "claim"). The
 // consent, the drug units and the duplicate checks run again on them.
-func (c *Contract) Resubmit(ctx contractapi.TransactionContextInterface, claimID string) (*ct.ClaimHeader, error) {
+func (c *Contract) Resubmit(ctx contractapi.TransactionContextInterface, claimID string) (*claimstypes.ClaimHeader, error) {
 	caller, err := ccutil.RequireRole(ctx, "Resubmit", ccutil.RoleProvider, ccutil.RolePharmacist)
 	if err != nil {
 		return nil, err
 	}
-	if err := ct.CheckID("claim id", claimID); err != nil {
+	if err := claimstypes.CheckID("claim id", claimID); err != nil {
 		return nil, err
 	}
 	now, err := ccutil.TxTime(ctx)
@@ -255,11 +255,11 @@ func (c *Contract) Resubmit(ctx contractapi.TransactionContextInterface, claimID
 	if err := requireClaimProvider(caller, h, "Resubmit"); err != nil {
 		return nil, err
 	}
-	details, err := readDetails(ctx, h.ClaimType, now.Format(ct.DateLayout))
+	details, err := readDetails(ctx, h.ClaimType, now.Format(claimstypes.DateLayout))
 	if err != nil {
 		return nil, err
 	}
-	if err := requireStatus(h, "Resubmit", ct.StatusPended); err != nil {
+	if err := requireStatus(h, "Resubmit", claimstypes.StatusPended); err != nil {
 		return nil, err
 	}
 	if err := checkConsent(ctx, h.Patient, h.InsurerMSP); err != nil {
@@ -285,13 +285,13 @@ func (c *Contract) Resubmit(ctx contractapi.TransactionContextInterface, claimID
 		return nil, err
 	}
 	cs.Record.Details = details
-	cs.Record.DetailsHash = ct.HashDetails(details)
+	cs.Record.DetailsHash = claimstypes.HashDetails(details)
 	cs.Fingerprint = fp
 	if err := holdSubmission(st, cs, unitFPs); err != nil {
 		return nil, err
 	}
 	next := *h
-	next.Status = ct.StatusResubmitted
+	next.Status = claimstypes.StatusResubmitted
 	next.DetailsHash = cs.Record.DetailsHash
 	next.StatusReason = ""
 	next.UpdatedAt = now
@@ -304,22 +304,22 @@ func (c *Contract) Resubmit(ctx contractapi.TransactionContextInterface, claimID
 	if err := st.flush(); err != nil {
 		return nil, err
 	}
-	return &next, emitClaim(ctx, ct.EventClaimResubmitted, &next, "")
+	return &next, emitClaim(ctx, claimstypes.EventClaimResubmitted, &next, "")
 }
 
 // readDetails reads, normalizes and validates the transient claim details.
-func readDetails(ctx contractapi.TransactionContextInterface, claimType ct.ClaimType, today string) (ct.ClaimDetails, error) {
-	raw, err := ccutil.Transient(ctx, ct.TransientClaim)
+func readDetails(ctx contractapi.TransactionContextInterface, claimType claimstypes.ClaimType, today string) (claimstypes.ClaimDetails, error) {
+	raw, err := ccutil.Transient(ctx, claimstypes.TransientClaim)
 	if err != nil {
-		return ct.ClaimDetails{}, err
+		return claimstypes.ClaimDetails{}, err
 	}
-	var d ct.ClaimDetails
-	if err := ct.DecodeStrict("the transient claim details", raw, &d); err != nil {
-		return ct.ClaimDetails{}, err
+	var d claimstypes.ClaimDetails
+	if err := claimstypes.DecodeStrict("the transient claim details", raw, &d); err != nil {
+		return claimstypes.ClaimDetails{}, err
 	}
 	d = d.Normalized()
 	if err := d.Validate(claimType, today); err != nil {
-		return ct.ClaimDetails{}, err
+		return claimstypes.ClaimDetails{}, err
 	}
 	return d, nil
 }
@@ -346,7 +346,7 @@ func checkConsent(ctx contractapi.TransactionContextInterface, patient, insurerM
 
 // checkUnits asks the provenance chaincode about every unit the drug lines name: it must be dispensed,
 // by the caller's pharmacy (MSP id and GLN), and not recalled.
-func checkUnits(ctx contractapi.TransactionContextInterface, caller ccutil.Caller, d ct.ClaimDetails) error {
+func checkUnits(ctx contractapi.TransactionContextInterface, caller ccutil.Caller, d claimstypes.ClaimDetails) error {
 	for i, l := range d.Lines {
 		if l.Unit == nil {
 			continue
@@ -376,7 +376,7 @@ func checkUnits(ctx contractapi.TransactionContextInterface, caller ccutil.Calle
 	return nil
 }
 
-func unitFingerprints(pepper []byte, d ct.ClaimDetails) []string {
+func unitFingerprints(pepper []byte, d claimstypes.ClaimDetails) []string {
 	out := []string{}
 	for _, l := range d.Lines {
 		if l.Unit != nil {
@@ -388,7 +388,7 @@ func unitFingerprints(pepper []byte, d ct.ClaimDetails) []string {
 
 // checkDuplicates refuses a claim whose fingerprint, or one of whose units, a live claim other than
 // self (and other than released, the original a replacement retires) already holds.
-func checkDuplicates(st *store, fp string, unitFPs []string, d ct.ClaimDetails, self, released string) error {
+func checkDuplicates(st *store, fp string, unitFPs []string, d claimstypes.ClaimDetails, self, released string) error {
 	holder, err := st.indexHolder(objClaimFP, fp)
 	if err != nil {
 		return err
@@ -396,7 +396,7 @@ func checkDuplicates(st *store, fp string, unitFPs []string, d ct.ClaimDetails, 
 	if holder != "" && holder != self && holder != released {
 		return codes.New(codes.Duplicate, "claim %s duplicates claim %s (same provider, patient, services, dates and charges); send a replacement (frequency 7) naming it instead", self, holder)
 	}
-	units := []*ct.UnitRef{}
+	units := []*claimstypes.UnitRef{}
 	for _, l := range d.Lines {
 		if l.Unit != nil {
 			units = append(units, l.Unit)

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
@@ -17,13 +17,13 @@ func TestSubmitClaim(t *testing.T) {
 	f.setup()
 	d := f.details(nil)
 	res := f.submitAs("provider1", submission("clm-1"), d)
-	h := cctest.Decode[ct.ClaimHeader](t, res)
+	h := cctest.Decode[claimstypes.ClaimHeader](t, res)
 
 	t.Run("takes the provider from the certificate and the insurer from the coverage", func(t *testing.T) {
-		assert.Equal(t, ct.ClaimHeader{
-			ID: "clm-1", ClaimType: ct.ClaimProfessional, ProviderMSP: hospitalMSP, Provider: npi1, Patient: pat1,
-			InsurerMSP: insurerMSP, Insurer: payer1, CoverageID: covID, Status: ct.StatusSubmitted,
-			FrequencyCode: ct.FrequencyOriginal, DetailsHash: ct.HashDetails(d), SubmittedAt: res.Time, UpdatedAt: res.Time,
+		assert.Equal(t, claimstypes.ClaimHeader{
+			ID: "clm-1", ClaimType: claimstypes.ClaimProfessional, ProviderMSP: hospitalMSP, Provider: npi1, Patient: pat1,
+			InsurerMSP: insurerMSP, Insurer: payer1, CoverageID: covID, Status: claimstypes.StatusSubmitted,
+			FrequencyCode: claimstypes.FrequencyOriginal, DetailsHash: claimstypes.HashDetails(d), SubmittedAt: res.Time, UpdatedAt: res.Time,
 		}, h)
 		assert.Equal(t, h, f.header("clm-1"))
 	})
@@ -41,12 +41,12 @@ func TestSubmitClaim(t *testing.T) {
 		cs := f.state("clm-1")
 		assert.Equal(t, d.Normalized(), cs.Record.Details)
 		assert.Equal(t, h.DetailsHash, cs.Record.DetailsHash)
-		assert.Equal(t, h.DetailsHash, ct.HashDetails(cs.Record.Details))
+		assert.Equal(t, h.DetailsHash, claimstypes.HashDetails(cs.Record.Details))
 		assert.NotEmpty(t, cs.Fingerprint)
 		assert.Nil(t, cs.Record.Adjudication)
 	})
 	t.Run("the duplicate index keys reveal no claim content", func(t *testing.T) {
-		for _, k := range f.l.PrivateKeys(cc, ct.Collection) {
+		for _, k := range f.l.PrivateKeys(cc, claimstypes.Collection) {
 			for _, phi := range []string{pat1, npi1, "99213", "2024-12-01"} {
 				if strings.Contains(k, objClaimFP) || strings.Contains(k, objLineFP) || strings.Contains(k, objUnitFP) {
 					assert.NotContains(t, k, phi)
@@ -55,14 +55,14 @@ func TestSubmitClaim(t *testing.T) {
 		}
 	})
 	t.Run("emits ClaimSubmitted with ids only", func(t *testing.T) {
-		ev := cctest.RequireEvent[ct.ClaimEvent](t, res, ct.EventClaimSubmitted)
-		assert.Equal(t, ct.ClaimEvent{ClaimID: "clm-1", Status: ct.StatusSubmitted, ProviderMSP: hospitalMSP, Provider: npi1,
+		ev := cctest.RequireEvent[claimstypes.ClaimEvent](t, res, claimstypes.EventClaimSubmitted)
+		assert.Equal(t, claimstypes.ClaimEvent{ClaimID: "clm-1", Status: claimstypes.StatusSubmitted, ProviderMSP: hospitalMSP, Provider: npi1,
 			InsurerMSP: insurerMSP, Insurer: payer1, At: res.Time}, ev)
 	})
 	t.Run("accepts the parties in the header when they match", func(t *testing.T) {
 		sub := submission("clm-2")
 		sub.ProviderMSP, sub.Provider, sub.InsurerMSP, sub.Insurer = hospitalMSP, npi1, insurerMSP, payer1
-		cctest.RequireOK(t, f.submitAs("provider1", sub, f.details(func(d *ct.ClaimDetails) { d.Lines[0].ServiceDate = "2024-11-30" })))
+		cctest.RequireOK(t, f.submitAs("provider1", sub, f.details(func(d *claimstypes.ClaimDetails) { d.Lines[0].ServiceDate = "2024-11-30" })))
 	})
 }
 
@@ -84,20 +84,20 @@ func TestSubmitClaimRefusesBadInput(t *testing.T) {
 	f := newFixture(t)
 	f.setup()
 	f.permit(pat2)
-	cctest.RequireOK(t, f.registerCoverageAs("insurer1", "cov-pat2", f.terms(func(c *ct.CoverageTerms) { c.Member = pat2 })))
+	cctest.RequireOK(t, f.registerCoverageAs("insurer1", "cov-pat2", f.terms(func(c *claimstypes.CoverageTerms) { c.Member = pat2 })))
 
 	cases := []struct {
 		name   string
 		header string
-		claim  func(*ct.ClaimDetails)
+		claim  func(*claimstypes.ClaimDetails)
 		raw    []byte // when set, the raw transient claim
 		none   bool   // no transient claim at all
 		code   codes.Code
 	}{
-		{name: "a malformed ICD-10 code", claim: func(d *ct.ClaimDetails) { d.Diagnoses[0] = "1E11.9" }, code: codes.InvalidArgument},
-		{name: "a malformed service code", claim: func(d *ct.ClaimDetails) { d.Lines[0].Code = "9921" }, code: codes.InvalidArgument},
-		{name: "a negative charge", claim: func(d *ct.ClaimDetails) { d.Lines[1].UnitChargeCents = -1 }, code: codes.InvalidArgument},
-		{name: "a date of service in the future", claim: func(d *ct.ClaimDetails) { d.Lines[1].ServiceDate = "2025-01-02" }, code: codes.InvalidArgument},
+		{name: "a malformed ICD-10 code", claim: func(d *claimstypes.ClaimDetails) { d.Diagnoses[0] = "1E11.9" }, code: codes.InvalidArgument},
+		{name: "a malformed service code", claim: func(d *claimstypes.ClaimDetails) { d.Lines[0].Code = "9921" }, code: codes.InvalidArgument},
+		{name: "a negative charge", claim: func(d *claimstypes.ClaimDetails) { d.Lines[1].UnitChargeCents = -1 }, code: codes.InvalidArgument},
+		{name: "a date of service in the future", claim: func(d *claimstypes.ClaimDetails) { d.Lines[1].ServiceDate = "2025-01-02" }, code: codes.InvalidArgument},
 		{name: "a total that is not the sum of its lines", raw: []byte(`{"diagnoses":["E11.9"],"lines":[{"code":"99213","serviceDate":"2024-12-01","quantity":1,"unitChargeCents":100}],"totalCents":101,"nonce":"0123456789abcdef0123456789abcdef"}`), code: codes.InvalidArgument},
 		{name: "missing transient details", none: true, code: codes.InvalidArgument},
 		{name: "details that are not JSON", raw: []byte(`{"diagnoses":`), code: codes.InvalidArgument},
@@ -122,9 +122,9 @@ func TestSubmitClaimRefusesBadInput(t *testing.T) {
 			switch {
 			case tc.none:
 			case tc.raw != nil:
-				opts = append(opts, cctest.WithTransient(map[string][]byte{ct.TransientClaim: tc.raw}))
+				opts = append(opts, cctest.WithTransient(map[string][]byte{claimstypes.TransientClaim: tc.raw}))
 			default:
-				opts = append(opts, cctest.WithTransientJSON(ct.TransientClaim, f.details(tc.claim)))
+				opts = append(opts, cctest.WithTransientJSON(claimstypes.TransientClaim, f.details(tc.claim)))
 			}
 			before := f.l.Snapshot()
 			res := f.l.Invoke(cc, f.who("provider1"), "SubmitClaim", []string{header}, opts...)
@@ -151,7 +151,7 @@ func TestDuplicateClaims(t *testing.T) {
 		assert.Contains(t, ce.Message, "duplicates claim clm-1")
 	})
 	t.Run("reordered lines, other diagnoses and a new nonce are still the same claim", func(t *testing.T) {
-		same := f.details(func(d *ct.ClaimDetails) {
+		same := f.details(func(d *claimstypes.ClaimDetails) {
 			d.Lines[0], d.Lines[1] = d.Lines[1], d.Lines[0]
 			d.Lines[0].DiagnosisPointers, d.Lines[1].DiagnosisPointers = nil, nil
 			d.Diagnoses = []string{"J45.909"}
@@ -166,7 +166,7 @@ func TestDuplicateClaims(t *testing.T) {
 	})
 	t.Run("the same id with other content is a conflict", func(t *testing.T) {
 		before := f.l.Snapshot()
-		other := f.details(func(d *ct.ClaimDetails) { d.Lines[0].UnitChargeCents = 15_001 })
+		other := f.details(func(d *claimstypes.ClaimDetails) { d.Lines[0].UnitChargeCents = 15_001 })
 		f.requireFails(t, f.submitAs("provider1", submission("clm-1"), other), codes.Conflict, before)
 	})
 	t.Run("the same id from another provider is a conflict", func(t *testing.T) {
@@ -174,7 +174,7 @@ func TestDuplicateClaims(t *testing.T) {
 		f.requireFails(t, f.submitAs("provider2", submission("clm-1"), d), codes.Conflict, before)
 	})
 	t.Run("another charge is another claim", func(t *testing.T) {
-		cctest.RequireOK(t, f.submitAs("provider1", submission("clm-3"), f.details(func(d *ct.ClaimDetails) { d.Lines[0].UnitChargeCents = 15_001 })))
+		cctest.RequireOK(t, f.submitAs("provider1", submission("clm-3"), f.details(func(d *claimstypes.ClaimDetails) { d.Lines[0].UnitChargeCents = 15_001 })))
 	})
 	t.Run("the same services by another provider are another claim", func(t *testing.T) {
 		cctest.RequireOK(t, f.submitAs("provider2", submission("clm-4"), f.details(nil)))
@@ -194,7 +194,7 @@ func TestReplacementClaims(t *testing.T) {
 	require.NotEmpty(t, accBefore)
 
 	replacement := submission("clm-1r")
-	replacement.FrequencyCode, replacement.OriginalClaimID = ct.FrequencyReplacement, "clm-1"
+	replacement.FrequencyCode, replacement.OriginalClaimID = claimstypes.FrequencyReplacement, "clm-1"
 
 	t.Run("another provider may not replace the claim", func(t *testing.T) {
 		before := f.l.Snapshot()
@@ -202,7 +202,7 @@ func TestReplacementClaims(t *testing.T) {
 	})
 	t.Run("a replacement must keep the patient", func(t *testing.T) {
 		f.permit(pat2)
-		cctest.RequireOK(t, f.registerCoverageAs("insurer1", "cov-pat2", f.terms(func(c *ct.CoverageTerms) { c.Member = pat2 })))
+		cctest.RequireOK(t, f.registerCoverageAs("insurer1", "cov-pat2", f.terms(func(c *claimstypes.CoverageTerms) { c.Member = pat2 })))
 		before := f.l.Snapshot()
 		sub := replacement
 		sub.Patient, sub.CoverageID = pat2, "cov-pat2"
@@ -210,17 +210,17 @@ func TestReplacementClaims(t *testing.T) {
 	})
 
 	res := f.submitAs("provider1", replacement, f.details(nil))
-	h := cctest.Decode[ct.ClaimHeader](t, res)
+	h := cctest.Decode[claimstypes.ClaimHeader](t, res)
 	t.Run("an identical replacement of an adjudicated claim is accepted and names its original", func(t *testing.T) {
-		assert.Equal(t, ct.StatusSubmitted, h.Status)
-		assert.Equal(t, ct.FrequencyReplacement, h.FrequencyCode)
+		assert.Equal(t, claimstypes.StatusSubmitted, h.Status)
+		assert.Equal(t, claimstypes.FrequencyReplacement, h.FrequencyCode)
 		assert.Equal(t, "clm-1", h.OriginalClaimID)
-		ev := cctest.RequireEvent[ct.ClaimEvent](t, res, ct.EventClaimSubmitted)
+		ev := cctest.RequireEvent[claimstypes.ClaimEvent](t, res, claimstypes.EventClaimSubmitted)
 		assert.Equal(t, "clm-1", ev.RelatedClaimID)
 	})
 	t.Run("the original is replaced and points to its replacement", func(t *testing.T) {
 		o := f.header("clm-1")
-		assert.Equal(t, ct.StatusReplaced, o.Status)
+		assert.Equal(t, claimstypes.StatusReplaced, o.Status)
 		assert.Equal(t, "clm-1r", o.RelatedClaimID)
 		assert.Equal(t, res.Time, o.UpdatedAt)
 	})
@@ -257,21 +257,21 @@ func TestVoidClaims(t *testing.T) {
 	f.setup()
 	f.submit("clm-1")
 	void := submission("clm-1v")
-	void.FrequencyCode, void.OriginalClaimID = ct.FrequencyVoid, "clm-1"
+	void.FrequencyCode, void.OriginalClaimID = claimstypes.FrequencyVoid, "clm-1"
 
 	res := f.submitAs("provider1", void, f.details(nil))
-	h := cctest.Decode[ct.ClaimHeader](t, res)
+	h := cctest.Decode[claimstypes.ClaimHeader](t, res)
 	t.Run("a void claim is recorded closed and voids its original", func(t *testing.T) {
-		assert.Equal(t, ct.StatusClosed, h.Status)
-		assert.Equal(t, ct.FrequencyVoid, h.FrequencyCode)
+		assert.Equal(t, claimstypes.StatusClosed, h.Status)
+		assert.Equal(t, claimstypes.FrequencyVoid, h.FrequencyCode)
 		o := f.header("clm-1")
-		assert.Equal(t, ct.StatusVoided, o.Status)
+		assert.Equal(t, claimstypes.StatusVoided, o.Status)
 		assert.Equal(t, "clm-1v", o.RelatedClaimID)
 	})
 	t.Run("it emits ClaimVoided for the original", func(t *testing.T) {
-		ev := cctest.RequireEvent[ct.ClaimEvent](t, res, ct.EventClaimVoided)
+		ev := cctest.RequireEvent[claimstypes.ClaimEvent](t, res, claimstypes.EventClaimVoided)
 		assert.Equal(t, "clm-1", ev.ClaimID)
-		assert.Equal(t, ct.StatusVoided, ev.Status)
+		assert.Equal(t, claimstypes.StatusVoided, ev.Status)
 		assert.Equal(t, "clm-1v", ev.RelatedClaimID)
 	})
 	t.Run("the voided services can be billed again", func(t *testing.T) {
@@ -289,18 +289,18 @@ func TestVoidClaims(t *testing.T) {
 func TestPharmacyClaims(t *testing.T) {
 	f := newFixture(t)
 	f.setup()
-	drug := func(serial string) ct.ClaimDetails {
-		return f.details(func(d *ct.ClaimDetails) {
-			d.Lines = []ct.ServiceLine{{Code: testGTIN, ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 4_200,
-				Unit: &ct.UnitRef{GTIN: testGTIN, Serial: serial}}}
+	drug := func(serial string) claimstypes.ClaimDetails {
+		return f.details(func(d *claimstypes.ClaimDetails) {
+			d.Lines = []claimstypes.ServiceLine{{Code: testGTIN, ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 4_200,
+				Unit: &claimstypes.UnitRef{GTIN: testGTIN, Serial: serial}}}
 		})
 	}
 	f.unit("SN-1", provenancetypes.UnitDispensed, f.pharmacy(), false)
 
 	res := f.submitAs("pharmacist1", submission("rx-1"), drug("SN-1"))
-	h := cctest.Decode[ct.ClaimHeader](t, res)
+	h := cctest.Decode[claimstypes.ClaimHeader](t, res)
 	t.Run("a pharmacist's claim for a unit it dispensed is a pharmacy claim", func(t *testing.T) {
-		assert.Equal(t, ct.ClaimPharmacy, h.ClaimType)
+		assert.Equal(t, claimstypes.ClaimPharmacy, h.ClaimType)
 		assert.Equal(t, pharmGLN, h.Provider)
 	})
 	t.Run("the same unit cannot be claimed twice", func(t *testing.T) {
@@ -342,7 +342,7 @@ func TestPharmacyClaims(t *testing.T) {
 	t.Run("the drug line adjudicates against the covered GTIN", func(t *testing.T) {
 		cctest.RequireOK(t, f.invoke("insurer1", "Adjudicate", "rx-1"))
 		adj := f.state("rx-1").Record.Adjudication
-		assert.Equal(t, ct.OutcomeApproved, adj.Outcome)
+		assert.Equal(t, claimstypes.OutcomeApproved, adj.Outcome)
 		assert.Equal(t, int64(4_200), adj.TotalAllowedCents)
 	})
 }

@@ -2,7 +2,7 @@ package consent
 
 import (
 	"github.com/healthledger/healthledger/chaincode/codes"
-	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
@@ -13,7 +13,7 @@ import (
 // stores nothing. When recordId names a registered record, its patient and class must match. The
 // entry's id is "<recordId>@<txId>": a retry is a new transaction and logs a new entry. Patients do
 // not log reads of their own data. Emits AccessRecorded.
-func (s *Contract) RecordAccess(ctx contractapi.TransactionContextInterface, patient, dataClass, purpose, recordID string) (*ct.AccessEntry, error) {
+func (s *Contract) RecordAccess(ctx contractapi.TransactionContextInterface, patient, dataClass, purpose, recordID string) (*consenttypes.AccessEntry, error) {
 	caller, err := callerOf(ctx, "RecordAccess")
 	if err != nil {
 		return nil, err
@@ -21,7 +21,7 @@ func (s *Contract) RecordAccess(ctx contractapi.TransactionContextInterface, pat
 	if caller.Role == ccutil.RolePatient {
 		return nil, codes.New(codes.Forbidden, "RecordAccess: a patient does not record access; caller is %s", partyOf(caller))
 	}
-	req, err := parseRequest(patient, caller.MSPID, string(ct.ActionAccess), purpose, dataClass)
+	req, err := parseRequest(patient, caller.MSPID, string(consenttypes.ActionAccess), purpose, dataClass)
 	if err != nil {
 		return nil, err
 	}
@@ -44,13 +44,13 @@ func (s *Contract) RecordAccess(ctx contractapi.TransactionContextInterface, pat
 	if err != nil {
 		return nil, err
 	}
-	d := ct.Decide(consents, req, now)
+	d := consenttypes.Decide(consents, req, now)
 	if !d.Permitted() {
 		return nil, codes.New(codes.Forbidden, "RecordAccess: %s", d.Reason)
 	}
 	txID := ctx.GetStub().GetTxID()
-	e := &ct.AccessEntry{
-		ID: recordID + "@" + txID, Patient: patient, Accessor: partyOf(caller), Action: ct.ActionAccess,
+	e := &consenttypes.AccessEntry{
+		ID: recordID + "@" + txID, Patient: patient, Accessor: partyOf(caller), Action: consenttypes.ActionAccess,
 		DataClass: req.Class, Purpose: req.Purpose, RecordID: recordID, ConsentIDs: d.ConsentIDs, At: now, TxID: txID,
 	}
 	key, err := ccutil.Key(ctx, objAccess, patient, invertedTime(now), txID, recordID)
@@ -60,9 +60,9 @@ func (s *Contract) RecordAccess(ctx contractapi.TransactionContextInterface, pat
 	if err := ccutil.PutJSON(ctx, key, e); err != nil {
 		return nil, err
 	}
-	ev := ct.AccessEvent{AccessID: e.ID, Patient: patient, Accessor: e.Accessor, DataClass: e.DataClass,
+	ev := consenttypes.AccessEvent{AccessID: e.ID, Patient: patient, Accessor: e.Accessor, DataClass: e.DataClass,
 		Purpose: e.Purpose, RecordID: recordID, ConsentIDs: e.ConsentIDs, At: now}
-	if err := ccutil.Emit(ctx, ct.EventAccessRecorded, ev); err != nil {
+	if err := ccutil.Emit(ctx, consenttypes.EventAccessRecorded, ev); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -70,7 +70,7 @@ func (s *Contract) RecordAccess(ctx contractapi.TransactionContextInterface, pat
 
 // ListAccessLog returns one page of a patient's access log, newest first, to the patient, a delegate
 // or an auditor. pageSize 0 means the default.
-func (s *Contract) ListAccessLog(ctx contractapi.TransactionContextInterface, patient string, pageSize int, bookmark string) (*ct.AccessLogPage, error) {
+func (s *Contract) ListAccessLog(ctx contractapi.TransactionContextInterface, patient string, pageSize int, bookmark string) (*consenttypes.AccessLogPage, error) {
 	caller, err := callerOf(ctx, "ListAccessLog")
 	if err != nil {
 		return nil, err
@@ -81,18 +81,18 @@ func (s *Contract) ListAccessLog(ctx contractapi.TransactionContextInterface, pa
 	if err := requireOwnerOrAuditor(ctx, caller, patient, "ListAccessLog"); err != nil {
 		return nil, err
 	}
-	page, err := listPage(ctx, objAccess, []string{patient}, pageSize, bookmark, ccutil.DecodeJSON[ct.AccessEntry])
+	page, err := listPage(ctx, objAccess, []string{patient}, pageSize, bookmark, ccutil.DecodeJSON[consenttypes.AccessEntry])
 	if err != nil {
 		return nil, err
 	}
-	return &ct.AccessLogPage{Items: page.Items, Bookmark: page.Bookmark}, nil
+	return &consenttypes.AccessLogPage{Items: page.Items, Bookmark: page.Bookmark}, nil
 }
 
 // AddDelegate lets the calling patient record a delegate (a guardian): the holder of a certificate of
 // MSP mspID with subject attribute subject, whatever its role. A delegate may grant, update and revoke
 // the patient's consents, read them and the access log, and request or perform the erasure of the
 // patient's records. Emits DelegateAdded.
-func (s *Contract) AddDelegate(ctx contractapi.TransactionContextInterface, subject, mspID string) (*ct.Delegate, error) {
+func (s *Contract) AddDelegate(ctx contractapi.TransactionContextInterface, subject, mspID string) (*consenttypes.Delegate, error) {
 	caller, rel, err := patientSelf(ctx, "AddDelegate")
 	if err != nil {
 		return nil, err
@@ -100,7 +100,7 @@ func (s *Contract) AddDelegate(ctx contractapi.TransactionContextInterface, subj
 	if err := ccutil.CheckID("delegate subject", subject); err != nil {
 		return nil, err
 	}
-	if err := ct.CheckMSPID(mspID); err != nil {
+	if err := consenttypes.CheckMSPID(mspID); err != nil {
 		return nil, err
 	}
 	if subject == caller.Subject && mspID == caller.MSPID {
@@ -110,7 +110,7 @@ func (s *Contract) AddDelegate(ctx contractapi.TransactionContextInterface, subj
 	if err != nil {
 		return nil, err
 	}
-	var existing ct.Delegate
+	var existing consenttypes.Delegate
 	found, err := ccutil.GetJSON(ctx, key, &existing)
 	if err != nil {
 		return nil, err
@@ -122,14 +122,14 @@ func (s *Contract) AddDelegate(ctx contractapi.TransactionContextInterface, subj
 	if err != nil {
 		return nil, err
 	}
-	d := &ct.Delegate{Patient: caller.Subject, MSPID: mspID, Subject: subject, AddedAt: now, AddedBy: partyOf(caller)}
+	d := &consenttypes.Delegate{Patient: caller.Subject, MSPID: mspID, Subject: subject, AddedAt: now, AddedBy: partyOf(caller)}
 	if err := ccutil.PutJSON(ctx, key, d); err != nil {
 		return nil, err
 	}
 	if err := bind(ctx, caller, rel, now); err != nil {
 		return nil, err
 	}
-	if err := ccutil.Emit(ctx, ct.EventDelegateAdded, ct.DelegateEvent{Patient: d.Patient, MSPID: mspID, Subject: subject, At: now}); err != nil {
+	if err := ccutil.Emit(ctx, consenttypes.EventDelegateAdded, consenttypes.DelegateEvent{Patient: d.Patient, MSPID: mspID, Subject: subject, At: now}); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -145,7 +145,7 @@ func (s *Contract) RemoveDelegate(ctx contractapi.TransactionContextInterface, s
 	if err := ccutil.CheckID("delegate subject", subject); err != nil {
 		return err
 	}
-	if err := ct.CheckMSPID(mspID); err != nil {
+	if err := consenttypes.CheckMSPID(mspID); err != nil {
 		return err
 	}
 	key, err := ccutil.Key(ctx, objDelegate, caller.Subject, mspID, subject)
@@ -169,11 +169,11 @@ func (s *Contract) RemoveDelegate(ctx contractapi.TransactionContextInterface, s
 	if err := bind(ctx, caller, rel, now); err != nil {
 		return err
 	}
-	return ccutil.Emit(ctx, ct.EventDelegateRemoved, ct.DelegateEvent{Patient: caller.Subject, MSPID: mspID, Subject: subject, At: now})
+	return ccutil.Emit(ctx, consenttypes.EventDelegateRemoved, consenttypes.DelegateEvent{Patient: caller.Subject, MSPID: mspID, Subject: subject, At: now})
 }
 
 // ListDelegates returns one page of a patient's delegates to the patient, a delegate or an auditor.
-func (s *Contract) ListDelegates(ctx contractapi.TransactionContextInterface, patient string, pageSize int, bookmark string) (*ct.DelegatePage, error) {
+func (s *Contract) ListDelegates(ctx contractapi.TransactionContextInterface, patient string, pageSize int, bookmark string) (*consenttypes.DelegatePage, error) {
 	caller, err := callerOf(ctx, "ListDelegates")
 	if err != nil {
 		return nil, err
@@ -184,11 +184,11 @@ func (s *Contract) ListDelegates(ctx contractapi.TransactionContextInterface, pa
 	if err := requireOwnerOrAuditor(ctx, caller, patient, "ListDelegates"); err != nil {
 		return nil, err
 	}
-	page, err := listPage(ctx, objDelegate, []string{patient}, pageSize, bookmark, ccutil.DecodeJSON[ct.Delegate])
+	page, err := listPage(ctx, objDelegate, []string{patient}, pageSize, bookmark, ccutil.DecodeJSON[consenttypes.Delegate])
 	if err != nil {
 		return nil, err
 	}
-	return &ct.DelegatePage{Items: page.Items, Bookmark: page.Bookmark}, nil
+	return &consenttypes.DelegatePage{Items: page.Items, Bookmark: page.Bookmark}, nil
 }
 
 // patientSelf returns the caller when it is a patient acting for itself (with a certificate of its

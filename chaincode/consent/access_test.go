@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
-	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
 	"github.com/stretchr/testify/require"
 )
@@ -14,17 +14,17 @@ func TestRecordAccess(t *testing.T) {
 		f := newFixture(t)
 		f.grant("patient1", consentDoc("c-1", pat1, hospital+"/provider"))
 		res := f.invoke("provider1", "RecordAccess", pat1, "Observation", "TREAT", "r-1")
-		e := cctest.Decode[ct.AccessEntry](t, res)
-		require.Equal(t, ct.AccessEntry{
-			ID: "r-1@" + res.TxID, Patient: pat1, Accessor: hospital + "/provider/" + npi1, Action: ct.ActionAccess,
-			DataClass: ct.ClassObservation, Purpose: ct.PurposeTreatment, RecordID: "r-1", ConsentIDs: []string{"c-1"},
+		e := cctest.Decode[consenttypes.AccessEntry](t, res)
+		require.Equal(t, consenttypes.AccessEntry{
+			ID: "r-1@" + res.TxID, Patient: pat1, Accessor: hospital + "/provider/" + npi1, Action: consenttypes.ActionAccess,
+			DataClass: consenttypes.ClassObservation, Purpose: consenttypes.PurposeTreatment, RecordID: "r-1", ConsentIDs: []string{"c-1"},
 			At: res.Time, TxID: res.TxID,
 		}, e)
-		ev := cctest.RequireEvent[ct.AccessEvent](t, res, ct.EventAccessRecorded)
+		ev := cctest.RequireEvent[consenttypes.AccessEvent](t, res, consenttypes.EventAccessRecorded)
 		require.Equal(t, e.ID, ev.AccessID)
 		require.Equal(t, []string{"c-1"}, ev.ConsentIDs)
-		log := cctest.Decode[ct.AccessLogPage](t, f.eval("patient1", "ListAccessLog", pat1, "0", ""))
-		require.Equal(t, []ct.AccessEntry{e}, log.Items)
+		log := cctest.Decode[consenttypes.AccessLogPage](t, f.eval("patient1", "ListAccessLog", pat1, "0", ""))
+		require.Equal(t, []consenttypes.AccessEntry{e}, log.Items)
 	})
 
 	forbidden := []struct {
@@ -46,7 +46,7 @@ func TestRecordAccess(t *testing.T) {
 		t.Run(tc.name+" is forbidden and nothing is stored", func(t *testing.T) {
 			f := newFixture(t)
 			if !tc.noConsent {
-				f.grant("patient1", consentDoc("c-1", pat1, hospital+"/provider", classes(ct.ClassObservation)))
+				f.grant("patient1", consentDoc("c-1", pat1, hospital+"/provider", classes(consenttypes.ClassObservation)))
 			}
 			f.grant("patient1", consentDoc("c-2", pat1, hospital+"/provider/"+npi2, deny))
 			before := f.l.Snapshot()
@@ -101,7 +101,7 @@ func TestListAccessLog(t *testing.T) {
 		var got []string
 		bookmark := ""
 		for range 5 {
-			page := cctest.Decode[ct.AccessLogPage](t, f.eval("patient1", "ListAccessLog", pat1, "2", bookmark))
+			page := cctest.Decode[consenttypes.AccessLogPage](t, f.eval("patient1", "ListAccessLog", pat1, "2", bookmark))
 			require.LessOrEqual(t, len(page.Items), 2)
 			for _, e := range page.Items {
 				require.Equal(t, pat1, e.Patient)
@@ -115,7 +115,7 @@ func TestListAccessLog(t *testing.T) {
 	})
 
 	t.Run("a bookmark from another patient's log is refused", func(t *testing.T) {
-		page := cctest.Decode[ct.AccessLogPage](t, f.eval("patient2", "ListAccessLog", pat2, "0", ""))
+		page := cctest.Decode[consenttypes.AccessLogPage](t, f.eval("patient2", "ListAccessLog", pat2, "0", ""))
 		require.Len(t, page.Items, 1)
 		forged := f.l.Key("access", pat1, "0")
 		cctest.RequireCode(t, f.eval("patient2", "ListAccessLog", pat2, "1", forged), codes.InvalidArgument)
@@ -135,7 +135,7 @@ func TestListAccessLog(t *testing.T) {
 		t.Run(tc.caller+" "+verb+" list patient1's access log", func(t *testing.T) {
 			res := f.eval(tc.caller, "ListAccessLog", pat1, "0", "")
 			if tc.code == "" {
-				require.Len(t, cctest.Decode[ct.AccessLogPage](t, res).Items, 5)
+				require.Len(t, cctest.Decode[consenttypes.AccessLogPage](t, res).Items, 5)
 				return
 			}
 			cctest.RequireCode(t, res, tc.code)
@@ -147,26 +147,26 @@ func TestDelegates(t *testing.T) {
 	t.Run("a patient adds a guardian who may then manage the consents", func(t *testing.T) {
 		f := newFixture(t)
 		res := f.invoke("patient1", "AddDelegate", npi2, hospital)
-		d := cctest.Decode[ct.Delegate](t, res)
-		require.Equal(t, ct.Delegate{Patient: pat1, MSPID: hospital, Subject: npi2, AddedAt: res.Time, AddedBy: hospital + "/patient/" + pat1}, d)
-		cctest.RequireEvent[ct.DelegateEvent](t, res, ct.EventDelegateAdded)
+		d := cctest.Decode[consenttypes.Delegate](t, res)
+		require.Equal(t, consenttypes.Delegate{Patient: pat1, MSPID: hospital, Subject: npi2, AddedAt: res.Time, AddedBy: hospital + "/patient/" + pat1}, d)
+		cctest.RequireEvent[consenttypes.DelegateEvent](t, res, consenttypes.EventDelegateAdded)
 
 		got := f.grant("provider2", consentDoc("c-1", pat1, insurer))
 		require.Equal(t, hospital+"/provider/"+npi2, got.Grantor)
 		cctest.RequireOK(t, f.invoke("provider2", "Revoke", "c-1", "on the patient's behalf"))
-		require.Len(t, cctest.Decode[ct.ConsentPage](t, f.eval("provider2", "ListConsentsByPatient", pat1, "0", "")).Items, 1)
-		require.Len(t, cctest.Decode[ct.DelegatePage](t, f.eval("provider2", "ListDelegates", pat1, "0", "")).Items, 1)
+		require.Len(t, cctest.Decode[consenttypes.ConsentPage](t, f.eval("provider2", "ListConsentsByPatient", pat1, "0", "")).Items, 1)
+		require.Len(t, cctest.Decode[consenttypes.DelegatePage](t, f.eval("provider2", "ListDelegates", pat1, "0", "")).Items, 1)
 	})
 
 	t.Run("a removed delegate may no longer act", func(t *testing.T) {
 		f := newFixture(t)
 		cctest.RequireOK(t, f.invoke("patient1", "AddDelegate", npi2, hospital))
 		res := f.invoke("patient1", "RemoveDelegate", npi2, hospital)
-		cctest.RequireEvent[ct.DelegateEvent](t, res, ct.EventDelegateRemoved)
+		cctest.RequireEvent[consenttypes.DelegateEvent](t, res, consenttypes.EventDelegateRemoved)
 		before := f.l.Snapshot()
 		cctest.RequireCode(t, f.invoke("provider2", "Grant", asJSON(t, consentDoc("c-1", pat1, insurer))), codes.Forbidden)
 		f.l.RequireUnchanged(t, before)
-		require.Empty(t, cctest.Decode[ct.DelegatePage](t, f.eval("patient1", "ListDelegates", pat1, "0", "")).Items)
+		require.Empty(t, cctest.Decode[consenttypes.DelegatePage](t, f.eval("patient1", "ListDelegates", pat1, "0", "")).Items)
 	})
 
 	t.Run("a delegate of the same subject in another MSP is not the delegate", func(t *testing.T) {
@@ -206,7 +206,7 @@ func TestDelegates(t *testing.T) {
 	t.Run("only the patient, a delegate or an auditor lists the delegates", func(t *testing.T) {
 		f := newFixture(t)
 		cctest.RequireOK(t, f.invoke("patient1", "AddDelegate", npi2, hospital))
-		require.Len(t, cctest.Decode[ct.DelegatePage](t, f.eval("auditor1", "ListDelegates", pat1, "0", "")).Items, 1)
+		require.Len(t, cctest.Decode[consenttypes.DelegatePage](t, f.eval("auditor1", "ListDelegates", pat1, "0", "")).Items, 1)
 		for _, who := range []string{"patient2", "provider1", "insurer1"} {
 			cctest.RequireCode(t, f.eval(who, "ListDelegates", pat1, "0", ""), codes.Forbidden)
 		}

@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
-	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
@@ -13,7 +13,7 @@ import (
 // patient or a delegate the patient recorded may grant. The chaincode sets status active, version 1,
 // the grantor and the created/updated fields. Re-granting an existing id with the same terms fails
 // with DUPLICATE, with other terms with CONFLICT. Emits ConsentGranted.
-func (s *Contract) Grant(ctx contractapi.TransactionContextInterface, consentJSON string) (*ct.Consent, error) {
+func (s *Contract) Grant(ctx contractapi.TransactionContextInterface, consentJSON string) (*consenttypes.Consent, error) {
 	caller, err := callerOf(ctx, "Grant")
 	if err != nil {
 		return nil, err
@@ -38,7 +38,7 @@ func (s *Contract) Grant(ctx contractapi.TransactionContextInterface, consentJSO
 		return nil, err
 	}
 	if found {
-		if existing.Status == ct.StatusActive && existing.SameTerms(c) {
+		if existing.Status == consenttypes.StatusActive && existing.SameTerms(c) {
 			return nil, codes.New(codes.Duplicate, "consent %s is already granted with these terms (version %d)", c.ID, existing.Version)
 		}
 		return nil, codes.New(codes.Conflict, "consent %s already exists (status %s, version %d) with other terms; use Update", c.ID, existing.Status, existing.Version)
@@ -48,7 +48,7 @@ func (s *Contract) Grant(ctx contractapi.TransactionContextInterface, consentJSO
 		return nil, err
 	}
 	party := partyOf(caller)
-	c.Status = ct.StatusActive
+	c.Status = consenttypes.StatusActive
 	c.Version = 1
 	c.Grantor = party
 	c.CreatedAt, c.CreatedBy = now, party
@@ -60,7 +60,7 @@ func (s *Contract) Grant(ctx contractapi.TransactionContextInterface, consentJSO
 	if err := bind(ctx, caller, rel, now); err != nil {
 		return nil, err
 	}
-	if err := ccutil.Emit(ctx, ct.EventConsentGranted, consentEvent(c, party, now)); err != nil {
+	if err := ccutil.Emit(ctx, consenttypes.EventConsentGranted, consentEvent(c, party, now)); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -69,7 +69,7 @@ func (s *Contract) Grant(ctx contractapi.TransactionContextInterface, consentJSO
 // Update replaces the terms of an active consent and bumps its version; the old versions stay readable
 // through ConsentHistory. The patient may not change. A non-zero version in the document must equal
 // the current one (CONFLICT otherwise); identical terms fail with DUPLICATE. Emits ConsentUpdated.
-func (s *Contract) Update(ctx contractapi.TransactionContextInterface, consentJSON string) (*ct.Consent, error) {
+func (s *Contract) Update(ctx contractapi.TransactionContextInterface, consentJSON string) (*consenttypes.Consent, error) {
 	caller, err := callerOf(ctx, "Update")
 	if err != nil {
 		return nil, err
@@ -94,7 +94,7 @@ func (s *Contract) Update(ctx contractapi.TransactionContextInterface, consentJS
 		// A consent of another patient is reported as absent: the caller manages only c.Patient.
 		return nil, codes.New(codes.NotFound, "consent %s of patient %s", c.ID, c.Patient)
 	}
-	if old.Status != ct.StatusActive {
+	if old.Status != consenttypes.StatusActive {
 		return nil, codes.New(codes.PreconditionFailed, "consent %s is %s (revoked); grant a new consent instead", c.ID, old.Status)
 	}
 	if old.SameTerms(c) {
@@ -114,7 +114,7 @@ func (s *Contract) Update(ctx contractapi.TransactionContextInterface, consentJS
 		}
 	}
 	party := partyOf(caller)
-	c.Status = ct.StatusActive
+	c.Status = consenttypes.StatusActive
 	c.Version = old.Version + 1
 	c.Grantor = party
 	c.CreatedAt, c.CreatedBy = old.CreatedAt, old.CreatedBy
@@ -126,7 +126,7 @@ func (s *Contract) Update(ctx contractapi.TransactionContextInterface, consentJS
 	if err := bind(ctx, caller, rel, now); err != nil {
 		return nil, err
 	}
-	if err := ccutil.Emit(ctx, ct.EventConsentUpdated, consentEvent(c, party, now)); err != nil {
+	if err := ccutil.Emit(ctx, consenttypes.EventConsentUpdated, consentEvent(c, party, now)); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -135,7 +135,7 @@ func (s *Contract) Update(ctx contractapi.TransactionContextInterface, consentJS
 // Revoke ends an active consent: status inactive, version bumped, revokedAt/By/Reason set. It stops
 // counting in decisions from the next transaction on. The reason is public: it must not hold PHI.
 // Revoking a revoked consent fails with DUPLICATE. Emits ConsentRevoked.
-func (s *Contract) Revoke(ctx contractapi.TransactionContextInterface, consentID string, reason string) (*ct.Consent, error) {
+func (s *Contract) Revoke(ctx contractapi.TransactionContextInterface, consentID string, reason string) (*consenttypes.Consent, error) {
 	caller, err := callerOf(ctx, "Revoke")
 	if err != nil {
 		return nil, err
@@ -143,7 +143,7 @@ func (s *Contract) Revoke(ctx contractapi.TransactionContextInterface, consentID
 	if err := ccutil.CheckID("consent id", consentID); err != nil {
 		return nil, err
 	}
-	if err := ct.CheckReason(reason); err != nil {
+	if err := consenttypes.CheckReason(reason); err != nil {
 		return nil, err
 	}
 	now, err := ccutil.TxTime(ctx)
@@ -161,12 +161,12 @@ func (s *Contract) Revoke(ctx contractapi.TransactionContextInterface, consentID
 	if err != nil {
 		return nil, err
 	}
-	if old.Status != ct.StatusActive {
+	if old.Status != consenttypes.StatusActive {
 		return nil, codes.New(codes.Duplicate, "consent %s is already revoked (at %s)", consentID, old.RevokedAt.Format(time.RFC3339))
 	}
 	party := partyOf(caller)
 	c := *old
-	c.Status = ct.StatusInactive
+	c.Status = consenttypes.StatusInactive
 	c.Version = old.Version + 1
 	c.UpdatedAt, c.UpdatedBy = now, party
 	c.RevokedAt, c.RevokedBy, c.RevokeReason = now, party, reason
@@ -176,7 +176,7 @@ func (s *Contract) Revoke(ctx contractapi.TransactionContextInterface, consentID
 	if err := bind(ctx, caller, rel, now); err != nil {
 		return nil, err
 	}
-	if err := ccutil.Emit(ctx, ct.EventConsentRevoked, consentEvent(&c, party, now)); err != nil {
+	if err := ccutil.Emit(ctx, consenttypes.EventConsentRevoked, consentEvent(&c, party, now)); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -184,7 +184,7 @@ func (s *Contract) Revoke(ctx contractapi.TransactionContextInterface, consentID
 
 // GetConsent returns the current version of a consent to the patient, a delegate, an auditor, or a
 // non-patient caller the consent's grantee covers.
-func (s *Contract) GetConsent(ctx contractapi.TransactionContextInterface, consentID string) (*ct.Consent, error) {
+func (s *Contract) GetConsent(ctx contractapi.TransactionContextInterface, consentID string) (*consenttypes.Consent, error) {
 	caller, err := callerOf(ctx, "GetConsent")
 	if err != nil {
 		return nil, err
@@ -197,7 +197,7 @@ func (s *Contract) GetConsent(ctx contractapi.TransactionContextInterface, conse
 }
 
 // ConsentHistory returns every version of a consent, oldest first, to whoever may read the consent.
-func (s *Contract) ConsentHistory(ctx contractapi.TransactionContextInterface, consentID string) ([]ct.ConsentVersion, error) {
+func (s *Contract) ConsentHistory(ctx contractapi.TransactionContextInterface, consentID string) ([]consenttypes.ConsentVersion, error) {
 	caller, err := callerOf(ctx, "ConsentHistory")
 	if err != nil {
 		return nil, err
@@ -209,20 +209,20 @@ func (s *Contract) ConsentHistory(ctx contractapi.TransactionContextInterface, c
 	if err != nil {
 		return nil, err
 	}
-	hist, err := ccutil.History[ct.Consent](ctx, key)
+	hist, err := ccutil.History[consenttypes.Consent](ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ct.ConsentVersion, 0, len(hist))
+	out := make([]consenttypes.ConsentVersion, 0, len(hist))
 	for _, h := range hist {
-		out = append(out, ct.ConsentVersion{TxID: h.TxID, Timestamp: h.Timestamp, IsDelete: h.IsDelete, Value: h.Value})
+		out = append(out, consenttypes.ConsentVersion{TxID: h.TxID, Timestamp: h.Timestamp, IsDelete: h.IsDelete, Value: h.Value})
 	}
 	return out, nil
 }
 
 // ListConsentsByPatient returns one page of a patient's consents (every status), ordered by id, to the
 // patient, a delegate or an auditor. pageSize 0 means the default.
-func (s *Contract) ListConsentsByPatient(ctx contractapi.TransactionContextInterface, patient string, pageSize int, bookmark string) (*ct.ConsentPage, error) {
+func (s *Contract) ListConsentsByPatient(ctx contractapi.TransactionContextInterface, patient string, pageSize int, bookmark string) (*consenttypes.ConsentPage, error) {
 	caller, err := callerOf(ctx, "ListConsentsByPatient")
 	if err != nil {
 		return nil, err
@@ -237,19 +237,19 @@ func (s *Contract) ListConsentsByPatient(ctx contractapi.TransactionContextInter
 	if err != nil {
 		return nil, err
 	}
-	return &ct.ConsentPage{Items: page.Items, Bookmark: page.Bookmark}, nil
+	return &consenttypes.ConsentPage{Items: page.Items, Bookmark: page.Bookmark}, nil
 }
 
 // ListConsentsByGrantee returns one page of the consents (every status) whose grantee is the given one
 // or narrower: "<MSP>" lists every consent naming that organisation, "<MSP>/<role>" those naming the
 // role or one of its individuals, "<MSP>/<role>/<subject>" those naming that individual. Ordered by
 // role, subject, then id. Callers: an auditor, or a non-patient member of the grantee's organisation.
-func (s *Contract) ListConsentsByGrantee(ctx contractapi.TransactionContextInterface, grantee string, pageSize int, bookmark string) (*ct.ConsentPage, error) {
+func (s *Contract) ListConsentsByGrantee(ctx contractapi.TransactionContextInterface, grantee string, pageSize int, bookmark string) (*consenttypes.ConsentPage, error) {
 	caller, err := callerOf(ctx, "ListConsentsByGrantee")
 	if err != nil {
 		return nil, err
 	}
-	g, err := ct.ParseGrantee(grantee)
+	g, err := consenttypes.ParseGrantee(grantee)
 	if err != nil {
 		return nil, err
 	}
@@ -267,12 +267,12 @@ func (s *Contract) ListConsentsByGrantee(ctx contractapi.TransactionContextInter
 	if err != nil {
 		return nil, err
 	}
-	return &ct.ConsentPage{Items: page.Items, Bookmark: page.Bookmark}, nil
+	return &consenttypes.ConsentPage{Items: page.Items, Bookmark: page.Bookmark}, nil
 }
 
 // parseConsent decodes, normalizes and validates a consent document.
-func parseConsent(consentJSON string) (*ct.Consent, error) {
-	var c ct.Consent
+func parseConsent(consentJSON string) (*consenttypes.Consent, error) {
+	var c consenttypes.Consent
 	if err := decodeStrict([]byte(consentJSON), &c); err != nil {
 		return nil, codes.New(codes.InvalidArgument, "the consent is not a valid JSON consent document: %v", err)
 	}
@@ -284,7 +284,7 @@ func parseConsent(consentJSON string) (*ct.Consent, error) {
 }
 
 // checkNotEnded refuses a consent whose period is already over: it could never count.
-func checkNotEnded(c *ct.Consent, now time.Time) error {
+func checkNotEnded(c *consenttypes.Consent, now time.Time) error {
 	if !c.Period.End.IsZero() && !c.Period.End.After(now) {
 		return codes.New(codes.InvalidArgument, "consent %s: the period ended at %s, before this transaction (%s)", c.ID,
 			c.Period.End.Format(time.RFC3339), now.Format(time.RFC3339))
@@ -307,7 +307,7 @@ func checkRoom(ctx contractapi.TransactionContextInterface, patient, mspID strin
 		}
 		n++
 	}
-	if n >= ct.MaxActivePerGrantee {
+	if n >= consenttypes.MaxActivePerGrantee {
 		return codes.New(codes.PreconditionFailed, "patient %s already holds %d active consents for %s (the maximum); revoke expired or unneeded ones first",
 			patient, n, mspID)
 	}
@@ -315,12 +315,12 @@ func checkRoom(ctx contractapi.TransactionContextInterface, patient, mspID strin
 }
 
 // getConsent reads a consent by id.
-func getConsent(ctx contractapi.TransactionContextInterface, id string) (*ct.Consent, bool, error) {
+func getConsent(ctx contractapi.TransactionContextInterface, id string) (*consenttypes.Consent, bool, error) {
 	key, err := ccutil.Key(ctx, objConsent, id)
 	if err != nil {
 		return nil, false, err
 	}
-	var c ct.Consent
+	var c consenttypes.Consent
 	found, err := ccutil.GetJSON(ctx, key, &c)
 	if err != nil || !found {
 		return nil, false, err
@@ -329,7 +329,7 @@ func getConsent(ctx contractapi.TransactionContextInterface, id string) (*ct.Con
 }
 
 // putConsent writes c and keeps the indexes in step with it; old is the previous version or nil.
-func putConsent(ctx contractapi.TransactionContextInterface, c, old *ct.Consent) error {
+func putConsent(ctx contractapi.TransactionContextInterface, c, old *consenttypes.Consent) error {
 	key, err := ccutil.Key(ctx, objConsent, c.ID)
 	if err != nil {
 		return err
@@ -346,7 +346,7 @@ func putConsent(ctx contractapi.TransactionContextInterface, c, old *ct.Consent)
 		if err != nil {
 			return err
 		}
-		if og.MSPID != g.MSPID || c.Status != ct.StatusActive {
+		if og.MSPID != g.MSPID || c.Status != consenttypes.StatusActive {
 			if err := delKey(ctx, objConsentByPatGrOrg, old.Patient, og.MSPID, old.ID); err != nil {
 				return err
 			}
@@ -357,7 +357,7 @@ func putConsent(ctx contractapi.TransactionContextInterface, c, old *ct.Consent)
 			}
 		}
 	}
-	if c.Status == ct.StatusActive {
+	if c.Status == consenttypes.StatusActive {
 		ikey, err := ccutil.Key(ctx, objConsentByPatGrOrg, c.Patient, g.MSPID, c.ID)
 		if err != nil {
 			return err
@@ -378,7 +378,7 @@ func putConsent(ctx contractapi.TransactionContextInterface, c, old *ct.Consent)
 
 // readableConsent returns a consent when the caller may read it: the patient, a delegate, an auditor,
 // or a caller that the consent's grantee covers (a patient only when named individually).
-func readableConsent(ctx contractapi.TransactionContextInterface, caller ccutil.Caller, id, action string) (*ct.Consent, error) {
+func readableConsent(ctx contractapi.TransactionContextInterface, caller ccutil.Caller, id, action string) (*consenttypes.Consent, error) {
 	if err := ccutil.CheckID("consent id", id); err != nil {
 		return nil, err
 	}
@@ -407,24 +407,24 @@ func readableConsent(ctx contractapi.TransactionContextInterface, caller ccutil.
 }
 
 // consentFromIndex decodes an index entry whose last key attribute is a consent id.
-func consentFromIndex(ctx contractapi.TransactionContextInterface) func(string, []byte) (ct.Consent, error) {
-	return func(key string, _ []byte) (ct.Consent, error) {
+func consentFromIndex(ctx contractapi.TransactionContextInterface) func(string, []byte) (consenttypes.Consent, error) {
+	return func(key string, _ []byte) (consenttypes.Consent, error) {
 		id, err := lastAttr(ctx, key)
 		if err != nil {
-			return ct.Consent{}, err
+			return consenttypes.Consent{}, err
 		}
 		c, found, err := getConsent(ctx, id)
 		if err != nil {
-			return ct.Consent{}, err
+			return consenttypes.Consent{}, err
 		}
 		if !found {
-			return ct.Consent{}, codes.New(codes.Internal, "index entry %q names a missing consent", key)
+			return consenttypes.Consent{}, codes.New(codes.Internal, "index entry %q names a missing consent", key)
 		}
 		return *c, nil
 	}
 }
 
-func consentEvent(c *ct.Consent, by string, at time.Time) ct.ConsentEvent {
-	return ct.ConsentEvent{ConsentID: c.ID, Patient: c.Patient, Grantee: c.Grantee, Decision: c.Decision,
+func consentEvent(c *consenttypes.Consent, by string, at time.Time) consenttypes.ConsentEvent {
+	return consenttypes.ConsentEvent{ConsentID: c.ID, Patient: c.Patient, Grantee: c.Grantee, Decision: c.Decision,
 		Status: c.Status, Version: c.Version, By: by, At: at}
 }

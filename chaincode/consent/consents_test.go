@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
-	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
 	"github.com/stretchr/testify/require"
 )
@@ -14,33 +14,33 @@ func TestGrant(t *testing.T) {
 	t.Run("the patient grants a consent that is stored, indexed and announced", func(t *testing.T) {
 		f := newFixture(t)
 		res := f.invoke("patient1", "Grant", asJSON(t, consentDoc("c-1", pat1, hospital+"/provider",
-			actions(ct.ActionUse, ct.ActionAccess, ct.ActionAccess))))
-		got := cctest.Decode[ct.Consent](t, res)
-		require.Equal(t, ct.StatusActive, got.Status)
+			actions(consenttypes.ActionUse, consenttypes.ActionAccess, consenttypes.ActionAccess))))
+		got := cctest.Decode[consenttypes.Consent](t, res)
+		require.Equal(t, consenttypes.StatusActive, got.Status)
 		require.Equal(t, 1, got.Version)
-		require.Equal(t, []ct.Action{ct.ActionAccess, ct.ActionUse}, got.Actions, "actions are normalized")
+		require.Equal(t, []consenttypes.Action{consenttypes.ActionAccess, consenttypes.ActionUse}, got.Actions, "actions are normalized")
 		require.Equal(t, "HospitalMSP/patient/"+pat1, got.Grantor)
 		require.Equal(t, got.Grantor, got.CreatedBy)
 		require.Equal(t, res.Time, got.CreatedAt)
 		require.Equal(t, res.Time, got.UpdatedAt)
 
-		stored := cctest.StateJSON[ct.Consent](t, f.l, cc, f.l.Key("consent", "c-1"))
+		stored := cctest.StateJSON[consenttypes.Consent](t, f.l, cc, f.l.Key("consent", "c-1"))
 		require.Equal(t, got, stored)
 		require.NotNil(t, f.l.State(cc, f.l.Key("consent~pg", pat1, hospital, "c-1")), "decision index")
 		require.NotNil(t, f.l.State(cc, f.l.Key("consent~p", pat1, "c-1")), "patient index")
 		require.NotNil(t, f.l.State(cc, f.l.Key("consent~g", hospital, "provider", "", "c-1")), "grantee index")
 
-		ev := cctest.RequireEvent[ct.ConsentEvent](t, res, ct.EventConsentGranted)
-		require.Equal(t, ct.ConsentEvent{ConsentID: "c-1", Patient: pat1, Grantee: "HospitalMSP/provider", Decision: ct.Permit,
-			Status: ct.StatusActive, Version: 1, By: got.Grantor, At: res.Time}, ev)
+		ev := cctest.RequireEvent[consenttypes.ConsentEvent](t, res, consenttypes.EventConsentGranted)
+		require.Equal(t, consenttypes.ConsentEvent{ConsentID: "c-1", Patient: pat1, Grantee: "HospitalMSP/provider", Decision: consenttypes.Permit,
+			Status: consenttypes.StatusActive, Version: 1, By: got.Grantor, At: res.Time}, ev)
 	})
 
 	t.Run("server-managed fields sent by the client are ignored", func(t *testing.T) {
 		f := newFixture(t)
 		doc := consentDoc("c-1", pat1, hospital)
-		doc.Status, doc.Version, doc.Grantor, doc.CreatedBy = ct.StatusInactive, 7, "InsurerMSP/insurer/x", "someone"
+		doc.Status, doc.Version, doc.Grantor, doc.CreatedBy = consenttypes.StatusInactive, 7, "InsurerMSP/insurer/x", "someone"
 		got := f.grant("patient1", doc)
-		require.Equal(t, ct.StatusActive, got.Status)
+		require.Equal(t, consenttypes.StatusActive, got.Status)
 		require.Equal(t, 1, got.Version)
 		require.Equal(t, "HospitalMSP/patient/"+pat1, got.Grantor)
 		require.Equal(t, got.Grantor, got.CreatedBy)
@@ -72,7 +72,7 @@ func TestGrant(t *testing.T) {
 
 	t.Run("a patient may not hold more active consents for one organisation than the bound", func(t *testing.T) {
 		f := newFixture(t)
-		for i := range ct.MaxActivePerGrantee {
+		for i := range consenttypes.MaxActivePerGrantee {
 			f.grant("patient1", consentDoc("c-"+itoa(i), pat1, hospital))
 		}
 		f.grant("patient1", consentDoc("c-other-org", pat1, insurer))
@@ -100,7 +100,7 @@ func TestGrantRejectsBadInput(t *testing.T) {
 		{"a period that ends before it starts", asJSON(t, consentDoc("c-1", pat1, hospital, period(start.Add(48*time.Hour), start.Add(24*time.Hour))))},
 		{"a period that is already over", asJSON(t, consentDoc("c-1", pat1, hospital, period(time.Time{}, start.Add(-time.Hour))))},
 		{"a malformed grantee", asJSON(t, consentDoc("c-1", pat1, "HospitalMSP/nurse"))},
-		{"an unknown decision", asJSON(t, consentDoc("c-1", pat1, hospital, func(c *ct.Consent) { c.Decision = "allow" }))},
+		{"an unknown decision", asJSON(t, consentDoc("c-1", pat1, hospital, func(c *consenttypes.Consent) { c.Decision = "allow" }))},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+" is an invalid argument and changes nothing", func(t *testing.T) {
@@ -116,25 +116,25 @@ func TestUpdate(t *testing.T) {
 	t.Run("an update bumps the version and keeps the old version in history", func(t *testing.T) {
 		f := newFixture(t)
 		v1 := f.grant("patient1", consentDoc("c-1", pat1, hospital))
-		doc := consentDoc("c-1", pat1, hospital, classes(ct.AllClasses))
+		doc := consentDoc("c-1", pat1, hospital, classes(consenttypes.AllClasses))
 		doc.Version = 1
 		res := f.invoke("patient1", "Update", asJSON(t, doc))
-		v2 := cctest.Decode[ct.Consent](t, res)
+		v2 := cctest.Decode[consenttypes.Consent](t, res)
 		require.Equal(t, 2, v2.Version)
-		require.Equal(t, []ct.DataClass{ct.AllClasses}, v2.Classes)
+		require.Equal(t, []consenttypes.DataClass{consenttypes.AllClasses}, v2.Classes)
 		require.Equal(t, v1.CreatedAt, v2.CreatedAt)
 		require.Equal(t, res.Time, v2.UpdatedAt)
-		ev := cctest.RequireEvent[ct.ConsentEvent](t, res, ct.EventConsentUpdated)
+		ev := cctest.RequireEvent[consenttypes.ConsentEvent](t, res, consenttypes.EventConsentUpdated)
 		require.Equal(t, 2, ev.Version)
 
-		hist := cctest.Decode[[]ct.ConsentVersion](t, f.eval("patient1", "ConsentHistory", "c-1"))
+		hist := cctest.Decode[[]consenttypes.ConsentVersion](t, f.eval("patient1", "ConsentHistory", "c-1"))
 		require.Len(t, hist, 2)
 		require.Equal(t, 1, hist[0].Value.Version)
-		require.Equal(t, []ct.DataClass{ct.ClassObservation, ct.ClassCondition}, hist[0].Value.Classes)
+		require.Equal(t, []consenttypes.DataClass{consenttypes.ClassObservation, consenttypes.ClassCondition}, hist[0].Value.Classes)
 		require.Equal(t, 2, hist[1].Value.Version)
 
-		d := f.check("provider1", pat1, hospital+"/provider/"+npi1, ct.ActionAccess, ct.PurposeTreatment, ct.ClassImmunization)
-		require.Equal(t, ct.Permit, d.Decision, "the new terms decide from the next transaction")
+		d := f.check("provider1", pat1, hospital+"/provider/"+npi1, consenttypes.ActionAccess, consenttypes.PurposeTreatment, consenttypes.ClassImmunization)
+		require.Equal(t, consenttypes.Permit, d.Decision, "the new terms decide from the next transaction")
 	})
 
 	t.Run("moving a consent to another organisation moves its indexes", func(t *testing.T) {
@@ -145,30 +145,30 @@ func TestUpdate(t *testing.T) {
 		require.NotNil(t, f.l.State(cc, f.l.Key("consent~pg", pat1, insurer, "c-1")))
 		require.Nil(t, f.l.State(cc, f.l.Key("consent~g", hospital, "", "", "c-1")))
 		require.NotNil(t, f.l.State(cc, f.l.Key("consent~g", insurer, "insurer", "", "c-1")))
-		d := f.check("provider1", pat1, hospital, ct.ActionAccess, ct.PurposeTreatment, ct.ClassObservation)
-		require.Equal(t, ct.Deny, d.Decision)
+		d := f.check("provider1", pat1, hospital, consenttypes.ActionAccess, consenttypes.PurposeTreatment, consenttypes.ClassObservation)
+		require.Equal(t, consenttypes.Deny, d.Decision)
 	})
 
 	failures := []struct {
 		name   string
 		caller string
-		doc    func() ct.Consent
+		doc    func() consenttypes.Consent
 		code   codes.Code
 	}{
 		{"an update against a stale version is a conflict", "patient1",
-			func() ct.Consent { d := consentDoc("c-1", pat1, insurer); d.Version = 5; return d }, codes.Conflict},
+			func() consenttypes.Consent { d := consentDoc("c-1", pat1, insurer); d.Version = 5; return d }, codes.Conflict},
 		{"an update with the same terms is a duplicate", "patient1",
-			func() ct.Consent { return consentDoc("c-1", pat1, hospital) }, codes.Duplicate},
+			func() consenttypes.Consent { return consentDoc("c-1", pat1, hospital) }, codes.Duplicate},
 		{"an update of an unknown consent is not found", "patient1",
-			func() ct.Consent { return consentDoc("c-404", pat1, hospital) }, codes.NotFound},
+			func() consenttypes.Consent { return consentDoc("c-404", pat1, hospital) }, codes.NotFound},
 		{"an update that moves the consent to another patient is not found", "patient2",
-			func() ct.Consent { return consentDoc("c-1", pat2, hospital) }, codes.NotFound},
+			func() consenttypes.Consent { return consentDoc("c-1", pat2, hospital) }, codes.NotFound},
 		{"a provider may not update a patient's consent", "provider1",
-			func() ct.Consent { return consentDoc("c-1", pat1, insurer) }, codes.Forbidden},
+			func() consenttypes.Consent { return consentDoc("c-1", pat1, insurer) }, codes.Forbidden},
 		{"another patient may not update the consent", "patient2",
-			func() ct.Consent { return consentDoc("c-1", pat1, insurer) }, codes.Forbidden},
+			func() consenttypes.Consent { return consentDoc("c-1", pat1, insurer) }, codes.Forbidden},
 		{"an update with an unknown purpose is an invalid argument", "patient1",
-			func() ct.Consent { return consentDoc("c-1", pat1, hospital, purposes("FUN")) }, codes.InvalidArgument},
+			func() consenttypes.Consent { return consentDoc("c-1", pat1, hospital, purposes("FUN")) }, codes.InvalidArgument},
 	}
 	for _, tc := range failures {
 		t.Run(tc.name+" and changes nothing", func(t *testing.T) {
@@ -193,22 +193,22 @@ func TestRevoke(t *testing.T) {
 		f := newFixture(t)
 		f.grant("patient1", consentDoc("c-1", pat1, hospital))
 		provider := hospital + "/provider/" + npi1
-		require.Equal(t, ct.Permit, f.check("provider1", pat1, provider, ct.ActionAccess, ct.PurposeTreatment, ct.ClassObservation).Decision)
+		require.Equal(t, consenttypes.Permit, f.check("provider1", pat1, provider, consenttypes.ActionAccess, consenttypes.PurposeTreatment, consenttypes.ClassObservation).Decision)
 
 		res := f.invoke("patient1", "Revoke", "c-1", "changed my mind")
-		got := cctest.Decode[ct.Consent](t, res)
-		require.Equal(t, ct.StatusInactive, got.Status)
+		got := cctest.Decode[consenttypes.Consent](t, res)
+		require.Equal(t, consenttypes.StatusInactive, got.Status)
 		require.Equal(t, 2, got.Version)
 		require.Equal(t, res.Time, got.RevokedAt)
 		require.Equal(t, "changed my mind", got.RevokeReason)
-		ev := cctest.RequireEvent[ct.ConsentEvent](t, res, ct.EventConsentRevoked)
-		require.Equal(t, ct.StatusInactive, ev.Status)
+		ev := cctest.RequireEvent[consenttypes.ConsentEvent](t, res, consenttypes.EventConsentRevoked)
+		require.Equal(t, consenttypes.StatusInactive, ev.Status)
 		require.Nil(t, f.l.State(cc, f.l.Key("consent~pg", pat1, hospital, "c-1")), "revoked consents leave the decision index")
 
-		require.Equal(t, ct.Deny, f.check("provider1", pat1, provider, ct.ActionAccess, ct.PurposeTreatment, ct.ClassObservation).Decision)
-		page := cctest.Decode[ct.ConsentPage](t, f.eval("patient1", "ListConsentsByPatient", pat1, "0", ""))
+		require.Equal(t, consenttypes.Deny, f.check("provider1", pat1, provider, consenttypes.ActionAccess, consenttypes.PurposeTreatment, consenttypes.ClassObservation).Decision)
+		page := cctest.Decode[consenttypes.ConsentPage](t, f.eval("patient1", "ListConsentsByPatient", pat1, "0", ""))
 		require.Len(t, page.Items, 1, "a revoked consent stays listed")
-		require.Equal(t, ct.StatusInactive, page.Items[0].Status)
+		require.Equal(t, consenttypes.StatusInactive, page.Items[0].Status)
 	})
 
 	t.Run("revoking twice is a duplicate", func(t *testing.T) {
@@ -247,7 +247,7 @@ func TestGetConsent(t *testing.T) {
 		{"noattrs", codes.Forbidden},
 	}
 	f := newFixture(t)
-	f.grant("patient1", consentDoc("c-1", pat1, insurer+"/insurer", actions(ct.ActionDisclose), purposes(ct.PurposePayment), classes(ct.ClassClaim)))
+	f.grant("patient1", consentDoc("c-1", pat1, insurer+"/insurer", actions(consenttypes.ActionDisclose), purposes(consenttypes.PurposePayment), classes(consenttypes.ClassClaim)))
 	for _, tc := range tests {
 		name := tc.caller + " may read the consent"
 		if tc.code != "" {
@@ -256,7 +256,7 @@ func TestGetConsent(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			res := f.eval(tc.caller, "GetConsent", "c-1")
 			if tc.code == "" {
-				require.Equal(t, "c-1", cctest.Decode[ct.Consent](t, res).ID)
+				require.Equal(t, "c-1", cctest.Decode[consenttypes.Consent](t, res).ID)
 				return
 			}
 			cctest.RequireCode(t, res, tc.code)
@@ -281,7 +281,7 @@ func TestListConsentsByPatient(t *testing.T) {
 		var ids []string
 		bookmark := ""
 		for range 5 {
-			page := cctest.Decode[ct.ConsentPage](t, f.eval("patient1", "ListConsentsByPatient", pat1, "2", bookmark))
+			page := cctest.Decode[consenttypes.ConsentPage](t, f.eval("patient1", "ListConsentsByPatient", pat1, "2", bookmark))
 			for _, c := range page.Items {
 				ids = append(ids, c.ID)
 			}
@@ -315,7 +315,7 @@ func TestListConsentsByPatient(t *testing.T) {
 		t.Run(tc.caller+" "+verb+" list patient1's consents", func(t *testing.T) {
 			res := f.eval(tc.caller, "ListConsentsByPatient", pat1, "0", "")
 			if tc.ok {
-				require.Len(t, cctest.Decode[ct.ConsentPage](t, res).Items, 5)
+				require.Len(t, cctest.Decode[consenttypes.ConsentPage](t, res).Items, 5)
 				return
 			}
 			cctest.RequireCode(t, res, codes.Forbidden)
@@ -330,7 +330,7 @@ func TestListConsentsByGrantee(t *testing.T) {
 	f.grant("patient1", consentDoc("c-one", pat1, hospital+"/provider/"+npi1))
 	f.grant("patient2", consentDoc("c-ins", pat2, insurer))
 
-	ids := func(p ct.ConsentPage) []string {
+	ids := func(p consenttypes.ConsentPage) []string {
 		out := []string{}
 		for _, c := range p.Items {
 			out = append(out, c.ID)
@@ -351,7 +351,7 @@ func TestListConsentsByGrantee(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := ids(cctest.Decode[ct.ConsentPage](t, f.eval(tc.caller, "ListConsentsByGrantee", tc.grantee, "0", "")))
+			got := ids(cctest.Decode[consenttypes.ConsentPage](t, f.eval(tc.caller, "ListConsentsByGrantee", tc.grantee, "0", "")))
 			require.ElementsMatch(t, tc.want, got)
 		})
 	}

@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
-	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
@@ -17,7 +17,7 @@ import (
 //
 // Callers: the patient, a delegate, an auditor, a provider or pharmacist (a data holder deciding a
 // disclosure), or a non-patient member of the grantee's organisation. Others get FORBIDDEN.
-func (s *Contract) CheckAccess(ctx contractapi.TransactionContextInterface, patient, grantee, action, purpose, dataClass string) (*ct.Decision, error) {
+func (s *Contract) CheckAccess(ctx contractapi.TransactionContextInterface, patient, grantee, action, purpose, dataClass string) (*consenttypes.Decision, error) {
 	caller, err := callerOf(ctx, "CheckAccess")
 	if err != nil {
 		return nil, err
@@ -37,34 +37,34 @@ func (s *Contract) CheckAccess(ctx contractapi.TransactionContextInterface, pati
 	if err != nil {
 		return nil, err
 	}
-	d := ct.Decide(consents, req, now)
+	d := consenttypes.Decide(consents, req, now)
 	return &d, nil
 }
 
-func parseRequest(patient, grantee, action, purpose, dataClass string) (ct.Request, error) {
+func parseRequest(patient, grantee, action, purpose, dataClass string) (consenttypes.Request, error) {
 	if err := ccutil.CheckID("patient", patient); err != nil {
-		return ct.Request{}, err
+		return consenttypes.Request{}, err
 	}
-	g, err := ct.ParseGrantee(grantee)
+	g, err := consenttypes.ParseGrantee(grantee)
 	if err != nil {
-		return ct.Request{}, err
+		return consenttypes.Request{}, err
 	}
-	a, err := ct.CheckAction(action)
+	a, err := consenttypes.CheckAction(action)
 	if err != nil {
-		return ct.Request{}, err
+		return consenttypes.Request{}, err
 	}
-	p, err := ct.CheckPurpose(purpose)
+	p, err := consenttypes.CheckPurpose(purpose)
 	if err != nil {
-		return ct.Request{}, err
+		return consenttypes.Request{}, err
 	}
-	k, err := ct.CheckDataClass(dataClass)
+	k, err := consenttypes.CheckDataClass(dataClass)
 	if err != nil {
-		return ct.Request{}, err
+		return consenttypes.Request{}, err
 	}
-	return ct.Request{Patient: patient, Grantee: g, Action: a, Purpose: p, Class: k}, nil
+	return consenttypes.Request{Patient: patient, Grantee: g, Action: a, Purpose: p, Class: k}, nil
 }
 
-func authorizeCheck(ctx contractapi.TransactionContextInterface, caller ccutil.Caller, req ct.Request) error {
+func authorizeCheck(ctx contractapi.TransactionContextInterface, caller ccutil.Caller, req consenttypes.Request) error {
 	switch {
 	case caller.Is(ccutil.RoleAuditor, ccutil.RoleProvider, ccutil.RolePharmacist):
 		return nil
@@ -85,19 +85,19 @@ func authorizeCheck(ctx contractapi.TransactionContextInterface, caller ccutil.C
 // read of the decision index. It is not paginated, so a transaction that then writes (RecordAccess,
 // RegisterRecord) may use it, and Fabric's phantom-read check invalidates that transaction when a
 // consent of the range changes before it commits.
-func activeConsents(ctx contractapi.TransactionContextInterface, patient, mspID string) ([]ct.Consent, error) {
+func activeConsents(ctx contractapi.TransactionContextInterface, patient, mspID string) ([]consenttypes.Consent, error) {
 	iter, err := ctx.GetStub().GetStateByPartialCompositeKey(objConsentByPatGrOrg, []string{patient, mspID})
 	if err != nil {
 		return nil, codes.New(codes.Internal, "reading the consents of %s for %s: %v", patient, mspID, err)
 	}
 	defer iter.Close()
-	out := []ct.Consent{}
+	out := []consenttypes.Consent{}
 	for iter.HasNext() {
 		kv, err := iter.Next()
 		if err != nil {
 			return nil, codes.New(codes.Internal, "reading the consents of %s for %s: %v", patient, mspID, err)
 		}
-		c, err := ccutil.DecodeJSON[ct.Consent](kv.GetKey(), kv.GetValue())
+		c, err := ccutil.DecodeJSON[consenttypes.Consent](kv.GetKey(), kv.GetValue())
 		if err != nil {
 			return nil, err
 		}
@@ -109,10 +109,10 @@ func activeConsents(ctx contractapi.TransactionContextInterface, patient, mspID 
 // decideAnyPurpose answers whether some purpose permits action on class for grantee: the first purpose,
 // in canonical order, whose decision is permit, with that decision. When none permits it reports the
 // TREAT decision and an empty purpose.
-func decideAnyPurpose(consents []ct.Consent, patient string, g ct.Grantee, action ct.Action, class ct.DataClass, now time.Time) (ct.Decision, ct.Purpose) {
-	var first ct.Decision
-	for i, p := range ct.Purposes() {
-		d := ct.Decide(consents, ct.Request{Patient: patient, Grantee: g, Action: action, Purpose: p, Class: class}, now)
+func decideAnyPurpose(consents []consenttypes.Consent, patient string, g consenttypes.Grantee, action consenttypes.Action, class consenttypes.DataClass, now time.Time) (consenttypes.Decision, consenttypes.Purpose) {
+	var first consenttypes.Decision
+	for i, p := range consenttypes.Purposes() {
+		d := consenttypes.Decide(consents, consenttypes.Request{Patient: patient, Grantee: g, Action: action, Purpose: p, Class: class}, now)
 		if d.Permitted() {
 			return d, p
 		}
@@ -120,6 +120,6 @@ func decideAnyPurpose(consents []ct.Consent, patient string, g ct.Grantee, actio
 			first = d
 		}
 	}
-	first.Reason = "no purpose of use permits it (for " + string(ct.PurposeTreatment) + ": " + first.Reason + ")"
+	first.Reason = "no purpose of use permits it (for " + string(consenttypes.PurposeTreatment) + ": " + first.Reason + ")"
 	return first, ""
 }

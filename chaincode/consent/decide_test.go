@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
-	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/queryresult"
@@ -20,38 +20,38 @@ func TestCheckAccessDecides(t *testing.T) {
 	provider1 := hospital + "/provider/" + npi1
 	tests := []struct {
 		name     string
-		consents []ct.Consent
+		consents []consenttypes.Consent
 		grantee  string
-		purpose  ct.Purpose
+		purpose  consenttypes.Purpose
 		at       time.Time
-		want     ct.Verdict
+		want     consenttypes.Verdict
 		ids      []string
 	}{
-		{name: "without a consent the answer is deny", grantee: provider1, want: ct.Deny, ids: []string{}},
+		{name: "without a consent the answer is deny", grantee: provider1, want: consenttypes.Deny, ids: []string{}},
 		{name: "an organisation-wide permit covers a provider of it",
-			consents: []ct.Consent{consentDoc("c-1", pat1, hospital)}, grantee: provider1, want: ct.Permit, ids: []string{"c-1"}},
+			consents: []consenttypes.Consent{consentDoc("c-1", pat1, hospital)}, grantee: provider1, want: consenttypes.Permit, ids: []string{"c-1"}},
 		{name: "deny overrides permit",
-			consents: []ct.Consent{consentDoc("c-1", pat1, hospital), consentDoc("c-2", pat1, provider1, deny)},
-			grantee:  provider1, want: ct.Deny, ids: []string{"c-2"}},
+			consents: []consenttypes.Consent{consentDoc("c-1", pat1, hospital), consentDoc("c-2", pat1, provider1, deny)},
+			grantee:  provider1, want: consenttypes.Deny, ids: []string{"c-2"}},
 		{name: "a deny for one provider does not deny a colleague",
-			consents: []ct.Consent{consentDoc("c-1", pat1, hospital), consentDoc("c-2", pat1, provider1, deny)},
-			grantee:  hospital + "/provider/" + npi2, want: ct.Permit, ids: []string{"c-1"}},
+			consents: []consenttypes.Consent{consentDoc("c-1", pat1, hospital), consentDoc("c-2", pat1, provider1, deny)},
+			grantee:  hospital + "/provider/" + npi2, want: consenttypes.Permit, ids: []string{"c-1"}},
 		{name: "an expired consent does not permit",
-			consents: []ct.Consent{consentDoc("c-1", pat1, hospital, period(time.Time{}, start.Add(time.Hour)))},
-			grantee:  provider1, at: start.Add(2 * time.Hour), want: ct.Deny, ids: []string{}},
+			consents: []consenttypes.Consent{consentDoc("c-1", pat1, hospital, period(time.Time{}, start.Add(time.Hour)))},
+			grantee:  provider1, at: start.Add(2 * time.Hour), want: consenttypes.Deny, ids: []string{}},
 		{name: "a not-yet-valid consent does not permit",
-			consents: []ct.Consent{consentDoc("c-1", pat1, hospital, period(start.Add(time.Hour), time.Time{}))},
-			grantee:  provider1, want: ct.Deny, ids: []string{}},
+			consents: []consenttypes.Consent{consentDoc("c-1", pat1, hospital, period(start.Add(time.Hour), time.Time{}))},
+			grantee:  provider1, want: consenttypes.Deny, ids: []string{}},
 		{name: "a consent inside its period permits",
-			consents: []ct.Consent{consentDoc("c-1", pat1, hospital, period(start.Add(time.Hour), start.Add(3*time.Hour)))},
-			grantee:  provider1, at: start.Add(2 * time.Hour), want: ct.Permit, ids: []string{"c-1"}},
+			consents: []consenttypes.Consent{consentDoc("c-1", pat1, hospital, period(start.Add(time.Hour), start.Add(3*time.Hour)))},
+			grantee:  provider1, at: start.Add(2 * time.Hour), want: consenttypes.Permit, ids: []string{"c-1"}},
 		{name: "emergency access is denied unless a consent allows it",
-			consents: []ct.Consent{consentDoc("c-1", pat1, hospital)}, grantee: provider1, purpose: ct.PurposeEmergency, want: ct.Deny, ids: []string{}},
+			consents: []consenttypes.Consent{consentDoc("c-1", pat1, hospital)}, grantee: provider1, purpose: consenttypes.PurposeEmergency, want: consenttypes.Deny, ids: []string{}},
 		{name: "emergency access is permitted where a consent allows it",
-			consents: []ct.Consent{consentDoc("c-1", pat1, hospital, purposes(ct.PurposeEmergency))}, grantee: provider1, purpose: ct.PurposeEmergency,
-			want: ct.Permit, ids: []string{"c-1"}},
+			consents: []consenttypes.Consent{consentDoc("c-1", pat1, hospital, purposes(consenttypes.PurposeEmergency))}, grantee: provider1, purpose: consenttypes.PurposeEmergency,
+			want: consenttypes.Permit, ids: []string{"c-1"}},
 		{name: "another patient's consent does not decide",
-			consents: []ct.Consent{consentDoc("c-1", pat2, hospital)}, grantee: provider1, want: ct.Deny, ids: []string{}},
+			consents: []consenttypes.Consent{consentDoc("c-1", pat2, hospital)}, grantee: provider1, want: consenttypes.Deny, ids: []string{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -65,15 +65,15 @@ func TestCheckAccessDecides(t *testing.T) {
 			}
 			purpose := tc.purpose
 			if purpose == "" {
-				purpose = ct.PurposeTreatment
+				purpose = consenttypes.PurposeTreatment
 			}
 			var opts []cctest.CallOption
 			if !tc.at.IsZero() {
 				opts = append(opts, cctest.At(tc.at))
 			}
 			res := f.l.Evaluate(cc, f.who("provider1"), "CheckAccess",
-				[]string{pat1, tc.grantee, string(ct.ActionAccess), string(purpose), string(ct.ClassObservation)}, opts...)
-			d := cctest.Decode[ct.Decision](t, res)
+				[]string{pat1, tc.grantee, string(consenttypes.ActionAccess), string(purpose), string(consenttypes.ClassObservation)}, opts...)
+			d := cctest.Decode[consenttypes.Decision](t, res)
 			require.Equal(t, tc.want, d.Decision, d.Reason)
 			require.Equal(t, tc.ids, d.ConsentIDs)
 			require.Equal(t, res.Time, d.At)
@@ -84,7 +84,7 @@ func TestCheckAccessDecides(t *testing.T) {
 
 func TestCheckAccessCallers(t *testing.T) {
 	f := newFixture(t)
-	f.grant("patient1", consentDoc("c-1", pat1, insurer, actions(ct.ActionDisclose), purposes(ct.PurposePayment), classes(ct.ClassClaim)))
+	f.grant("patient1", consentDoc("c-1", pat1, insurer, actions(consenttypes.ActionDisclose), purposes(consenttypes.PurposePayment), classes(consenttypes.ClassClaim)))
 	cctest.RequireOK(t, f.invoke("patient3", "AddDelegate", pat2, hospital))
 	tests := []struct {
 		name    string
@@ -110,7 +110,7 @@ func TestCheckAccessCallers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res := f.eval(tc.caller, "CheckAccess", tc.patient, tc.grantee, "disclose", "HPAYMT", "Claim")
 			if tc.code == "" {
-				cctest.Decode[ct.Decision](t, res)
+				cctest.Decode[consenttypes.Decision](t, res)
 				return
 			}
 			cctest.RequireCode(t, res, tc.code)
@@ -163,13 +163,13 @@ func TestCheckAccessFromTheClaimsChaincode(t *testing.T) {
 	f := newFixture(t)
 	f.l.Register("claims", claimsStub{})
 	t.Run("a provider's claim is refused without a consent", func(t *testing.T) {
-		d := cctest.Decode[ct.Decision](t, f.l.Invoke("claims", f.who("provider1"), "Submit", []string{pat1, insurer}))
-		require.Equal(t, ct.Deny, d.Decision)
+		d := cctest.Decode[consenttypes.Decision](t, f.l.Invoke("claims", f.who("provider1"), "Submit", []string{pat1, insurer}))
+		require.Equal(t, consenttypes.Deny, d.Decision)
 	})
 	t.Run("a provider's claim is answered permit once the patient consents", func(t *testing.T) {
-		f.grant("patient1", consentDoc("c-pay", pat1, insurer, actions(ct.ActionDisclose), purposes(ct.PurposePayment), classes(ct.ClassClaim)))
-		d := cctest.Decode[ct.Decision](t, f.l.Invoke("claims", f.who("provider1"), "Submit", []string{pat1, insurer}))
-		require.Equal(t, ct.Permit, d.Decision)
+		f.grant("patient1", consentDoc("c-pay", pat1, insurer, actions(consenttypes.ActionDisclose), purposes(consenttypes.PurposePayment), classes(consenttypes.ClassClaim)))
+		d := cctest.Decode[consenttypes.Decision](t, f.l.Invoke("claims", f.who("provider1"), "Submit", []string{pat1, insurer}))
+		require.Equal(t, consenttypes.Permit, d.Decision)
 		require.Equal(t, []string{"c-pay"}, d.ConsentIDs)
 	})
 }
@@ -233,19 +233,19 @@ func TestDecisionCostDoesNotDependOnOtherPatients(t *testing.T) {
 		var reads atomic.Int64
 		f := newFixtureWith(t, func(c shim.Chaincode) shim.Chaincode { return countingCC{inner: c, reads: &reads} })
 		f.grant("patient1", consentDoc("c-1", pat1, hospital))
-		f.grant("patient1", consentDoc("c-2", pat1, hospital+"/provider", purposes(ct.PurposeResearch)))
+		f.grant("patient1", consentDoc("c-2", pat1, hospital+"/provider", purposes(consenttypes.PurposeResearch)))
 		f.grant("patient1", consentDoc("c-3", pat1, hospital+"/provider/"+npi2, deny))
 		for i := range others {
 			patient := "pat-x" + itoa(1000000+i)
 			c := consentDoc("o-"+itoa(i), patient, hospital)
-			c.Status, c.Version = ct.StatusActive, 1
+			c.Status, c.Version = consenttypes.StatusActive, 1
 			raw, err := json.Marshal(c)
 			require.NoError(t, err)
 			f.l.SetState(cc, f.l.Key("consent~pg", patient, hospital, c.ID), raw)
 		}
 		reads.Store(0)
-		d := f.check("provider1", pat1, hospital+"/provider/"+npi1, ct.ActionAccess, ct.PurposeTreatment, ct.ClassObservation)
-		require.Equal(t, ct.Permit, d.Decision)
+		d := f.check("provider1", pat1, hospital+"/provider/"+npi1, consenttypes.ActionAccess, consenttypes.PurposeTreatment, consenttypes.ClassObservation)
+		require.Equal(t, consenttypes.Permit, d.Decision)
 		check = reads.Swap(0)
 		cctest.RequireOK(t, f.invoke("provider1", "RecordAccess", pat1, "Observation", "TREAT", "r-1"))
 		access = reads.Load()

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/healthledger/healthledger/chaincode/consent"
-	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/stretchr/testify/require"
@@ -61,7 +61,7 @@ func newFixtureWith(t *testing.T, wrap func(shim.Chaincode) shim.Chaincode) *fix
 		c = wrap(c)
 	}
 	l.Register(cc, c)
-	l.DefineCollections(cc, ct.CollectionFor(hospital), ct.CollectionFor(pharma), ct.CollectionFor(insurer))
+	l.DefineCollections(cc, consenttypes.CollectionFor(hospital), consenttypes.CollectionFor(pharma), consenttypes.CollectionFor(insurer))
 	f := &fixture{t: t, l: l, id: map[string]*cctest.Identity{}}
 	add := func(name, msp, role, subject string) {
 		f.id[name] = l.Identity(msp, name, cctest.RoleAttrs(role, subject))
@@ -107,12 +107,12 @@ func (f *fixture) eval(name, fn string, args ...string) *cctest.Result {
 }
 
 // consentDoc returns a permit consent of patient for grantee; mods adjust it.
-func consentDoc(id, patient, grantee string, mods ...func(*ct.Consent)) ct.Consent {
-	c := ct.Consent{
-		ID: id, Patient: patient, Grantee: grantee, Decision: ct.Permit,
-		Actions:  []ct.Action{ct.ActionAccess, ct.ActionCollect},
-		Purposes: []ct.Purpose{ct.PurposeTreatment},
-		Classes:  []ct.DataClass{ct.ClassObservation, ct.ClassCondition},
+func consentDoc(id, patient, grantee string, mods ...func(*consenttypes.Consent)) consenttypes.Consent {
+	c := consenttypes.Consent{
+		ID: id, Patient: patient, Grantee: grantee, Decision: consenttypes.Permit,
+		Actions:  []consenttypes.Action{consenttypes.ActionAccess, consenttypes.ActionCollect},
+		Purposes: []consenttypes.Purpose{consenttypes.PurposeTreatment},
+		Classes:  []consenttypes.DataClass{consenttypes.ClassObservation, consenttypes.ClassCondition},
 	}
 	for _, m := range mods {
 		m(&c)
@@ -120,22 +120,22 @@ func consentDoc(id, patient, grantee string, mods ...func(*ct.Consent)) ct.Conse
 	return c
 }
 
-func deny(c *ct.Consent) { c.Decision = ct.Deny }
+func deny(c *consenttypes.Consent) { c.Decision = consenttypes.Deny }
 
-func actions(a ...ct.Action) func(*ct.Consent) {
-	return func(c *ct.Consent) { c.Actions = a }
+func actions(a ...consenttypes.Action) func(*consenttypes.Consent) {
+	return func(c *consenttypes.Consent) { c.Actions = a }
 }
 
-func purposes(p ...ct.Purpose) func(*ct.Consent) {
-	return func(c *ct.Consent) { c.Purposes = p }
+func purposes(p ...consenttypes.Purpose) func(*consenttypes.Consent) {
+	return func(c *consenttypes.Consent) { c.Purposes = p }
 }
 
-func classes(k ...ct.DataClass) func(*ct.Consent) {
-	return func(c *ct.Consent) { c.Classes = k }
+func classes(k ...consenttypes.DataClass) func(*consenttypes.Consent) {
+	return func(c *consenttypes.Consent) { c.Classes = k }
 }
 
-func period(start, end time.Time) func(*ct.Consent) {
-	return func(c *ct.Consent) { c.Period = ct.Period{Start: start, End: end} }
+func period(start, end time.Time) func(*consenttypes.Consent) {
+	return func(c *consenttypes.Consent) { c.Period = consenttypes.Period{Start: start, End: end} }
 }
 
 func asJSON(t *testing.T, v any) string {
@@ -146,14 +146,14 @@ func asJSON(t *testing.T, v any) string {
 }
 
 // grant grants c as the named identity and requires success.
-func (f *fixture) grant(name string, c ct.Consent) ct.Consent {
+func (f *fixture) grant(name string, c consenttypes.Consent) consenttypes.Consent {
 	f.t.Helper()
-	return cctest.Decode[ct.Consent](f.t, f.invoke(name, "Grant", asJSON(f.t, c)))
+	return cctest.Decode[consenttypes.Consent](f.t, f.invoke(name, "Grant", asJSON(f.t, c)))
 }
 
-func (f *fixture) check(name, patient, grantee string, action ct.Action, purpose ct.Purpose, class ct.DataClass) ct.Decision {
+func (f *fixture) check(name, patient, grantee string, action consenttypes.Action, purpose consenttypes.Purpose, class consenttypes.DataClass) consenttypes.Decision {
 	f.t.Helper()
-	return cctest.Decode[ct.Decision](f.t, f.eval(name, "CheckAccess", patient, grantee, string(action), string(purpose), string(class)))
+	return cctest.Decode[consenttypes.Decision](f.t, f.eval(name, "CheckAccess", patient, grantee, string(action), string(purpose), string(class)))
 }
 
 func sum(s string) string {
@@ -165,19 +165,19 @@ func sum(s string) string {
 func recordOpt(t *testing.T, uri, description string) []cctest.CallOption {
 	t.Helper()
 	return []cctest.CallOption{cctest.WithTransient(map[string][]byte{
-		ct.TransientRecord: []byte(asJSON(t, ct.RecordDetails{URI: uri, Description: description, Salt: "c2FsdA"})),
+		consenttypes.TransientRecord: []byte(asJSON(t, consenttypes.RecordDetails{URI: uri, Description: description, Salt: "c2FsdA"})),
 	})}
 }
 
 // register grants provider1's organisation a collect permit for Observation (when not yet granted) and
 // registers a record of patient1 as provider1.
-func (f *fixture) register(recordID, content, uri string) ct.Record {
+func (f *fixture) register(recordID, content, uri string) consenttypes.Record {
 	f.t.Helper()
 	if f.l.State(cc, f.l.Key("consent", "c-collect")) == nil {
-		f.grant("patient1", consentDoc("c-collect", pat1, hospital, classes(ct.ClassObservation)))
+		f.grant("patient1", consentDoc("c-collect", pat1, hospital, classes(consenttypes.ClassObservation)))
 	}
-	res := f.invokeWith("provider1", "RegisterRecord", recordOpt(f.t, uri, "private description"), recordID, pat1, string(ct.ClassObservation), sum(content))
-	return cctest.Decode[ct.Record](f.t, res)
+	res := f.invokeWith("provider1", "RegisterRecord", recordOpt(f.t, uri, "private description"), recordID, pat1, string(consenttypes.ClassObservation), sum(content))
+	return cctest.Decode[consenttypes.Record](f.t, res)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

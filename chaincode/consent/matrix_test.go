@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
-	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
 	"github.com/stretchr/testify/require"
 )
@@ -68,7 +68,7 @@ func TestAccessMatrix(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				f := newFixture(t)
-				f.grant("patient1", consentDoc("c-1", pat1, insurer+"/insurer", actions(ct.ActionDisclose), purposes(ct.PurposePayment), classes(ct.ClassClaim)))
+				f.grant("patient1", consentDoc("c-1", pat1, insurer+"/insurer", actions(consenttypes.ActionDisclose), purposes(consenttypes.PurposePayment), classes(consenttypes.ClassClaim)))
 				cctest.RequireOK(t, f.invoke("patient1", "AddDelegate", pat3, hospital))
 				f.register("r-1", "document", "https://ehr.example/r/1")
 				before := f.l.Snapshot()

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
 	"github.com/stretchr/testify/require"
 )
@@ -25,7 +25,7 @@ func TestPrivateDetailsNeverReachPublicData(t *testing.T) {
 		args = append(args, a)
 	}
 	details := []cctest.CallOption{cctest.WithTransient(map[string][]byte{
-		ct.TransientRecord: []byte(asJSON(t, ct.RecordDetails{
+		consenttypes.TransientRecord: []byte(asJSON(t, consenttypes.RecordDetails{
 			URI:         "https://ehr.example/patients/" + marker + "/lab.pdf",
 			Description: "Lipid panel of Jane " + marker,
 		})),
@@ -35,9 +35,9 @@ func TestPrivateDetailsNeverReachPublicData(t *testing.T) {
 	submit("provider1", "RecordAccess", nil, pat1, "Observation", "TREAT", "r-1")
 
 	// Reading the details back works, and only through an evaluation.
-	view := cctest.Decode[ct.RecordDetailsView](t, f.eval("provider1", "GetRecordDetails", "r-1"))
+	view := cctest.Decode[consenttypes.RecordDetailsView](t, f.eval("provider1", "GetRecordDetails", "r-1"))
 	require.Contains(t, view.URI, marker)
-	require.Contains(t, string(f.l.PrivateData(cc, ct.CollectionFor(hospital), "r-1")), marker,
+	require.Contains(t, string(f.l.PrivateData(cc, consenttypes.CollectionFor(hospital), "r-1")), marker,
 		"the marker is in the private collection, so the scan below can find it if it leaks")
 
 	submit("patient1", "RequestErasure", nil, "r-1", "")
@@ -59,5 +59,5 @@ func TestPrivateDetailsNeverReachPublicData(t *testing.T) {
 			require.NotContains(t, string(h.Value), marker, "a version of %q", k)
 		}
 	}
-	require.Nil(t, f.l.PrivateData(cc, ct.CollectionFor(hospital), "r-1"), "after erasure the details are gone")
+	require.Nil(t, f.l.PrivateData(cc, consenttypes.CollectionFor(hospital), "r-1"), "after erasure the details are gone")
 }

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
-	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
@@ -16,7 +16,7 @@ import (
 // must be a provider or pharmacist that some consent permits to collect that class for some purpose
 // (deny overrides permit per purpose). Re-registering an id with the same anchor fails with DUPLICATE,
 // with another with CONFLICT. Emits RecordRegistered.
-func (s *Contract) RegisterRecord(ctx contractapi.TransactionContextInterface, recordID, patient, dataClass, sha256hex string) (*ct.Record, error) {
+func (s *Contract) RegisterRecord(ctx contractapi.TransactionContextInterface, recordID, patient, dataClass, sha256hex string) (*consenttypes.Record, error) {
 	caller, err := callerOf(ctx, "RegisterRecord")
 	if err != nil {
 		return nil, err
@@ -30,22 +30,22 @@ func (s *Contract) RegisterRecord(ctx contractapi.TransactionContextInterface, r
 	if err := ccutil.CheckID("patient", patient); err != nil {
 		return nil, err
 	}
-	class, err := ct.CheckDataClass(dataClass)
+	class, err := consenttypes.CheckDataClass(dataClass)
 	if err != nil {
 		return nil, err
 	}
-	sum, err := ct.CheckSHA256(sha256hex)
+	sum, err := consenttypes.CheckSHA256(sha256hex)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := ccutil.Transient(ctx, ct.TransientRecord)
+	raw, err := ccutil.Transient(ctx, consenttypes.TransientRecord)
 	if err != nil {
 		return nil, err
 	}
-	var details ct.RecordDetails
+	var details consenttypes.RecordDetails
 	if err := decodeStrict(raw, &details); err != nil {
 		// The decoder's message could quote the private value: say only what is wrong.
-		return nil, codes.New(codes.InvalidArgument, "transient field %q is not a JSON object {\"uri\",\"description\",\"salt\"}", ct.TransientRecord)
+		return nil, codes.New(codes.InvalidArgument, "transient field %q is not a JSON object {\"uri\",\"description\",\"salt\"}", consenttypes.TransientRecord)
 	}
 	if err := details.Validate(); err != nil {
 		return nil, err
@@ -68,13 +68,13 @@ func (s *Contract) RegisterRecord(ctx contractapi.TransactionContextInterface, r
 	if err != nil {
 		return nil, err
 	}
-	d, purpose := decideAnyPurpose(consents, patient, granteeOf(caller), ct.ActionCollect, class, now)
+	d, purpose := decideAnyPurpose(consents, patient, granteeOf(caller), consenttypes.ActionCollect, class, now)
 	if !d.Permitted() {
 		return nil, codes.New(codes.Forbidden, "RegisterRecord: %s", d.Reason)
 	}
-	rec := &ct.Record{
+	rec := &consenttypes.Record{
 		ID: recordID, Patient: patient, DataClass: class, SHA256: sum, RegisteredBy: partyOf(caller),
-		RegisteredByMSP: caller.MSPID, RegisteredAt: now, Collection: ct.CollectionFor(caller.MSPID),
+		RegisteredByMSP: caller.MSPID, RegisteredAt: now, Collection: consenttypes.CollectionFor(caller.MSPID),
 		Purpose: purpose, ConsentIDs: d.ConsentIDs,
 	}
 	private, err := json.Marshal(details)
@@ -90,7 +90,7 @@ func (s *Contract) RegisterRecord(ctx contractapi.TransactionContextInterface, r
 	if err := putMarker(ctx, objRecordByPatient, patient, recordID); err != nil {
 		return nil, err
 	}
-	if err := ccutil.Emit(ctx, ct.EventRecordRegistered, recordEvent(rec, rec.RegisteredBy, now)); err != nil {
+	if err := ccutil.Emit(ctx, consenttypes.EventRecordRegistered, recordEvent(rec, rec.RegisteredBy, now)); err != nil {
 		return nil, err
 	}
 	return rec, nil
@@ -98,11 +98,11 @@ func (s *Contract) RegisterRecord(ctx contractapi.TransactionContextInterface, r
 
 // VerifyRecord tells anyone whether a presented document's SHA-256 matches a registered record. The
 // answer holds for an erased record too: the hash stays.
-func (s *Contract) VerifyRecord(ctx contractapi.TransactionContextInterface, recordID, sha256hex string) (*ct.Verification, error) {
+func (s *Contract) VerifyRecord(ctx contractapi.TransactionContextInterface, recordID, sha256hex string) (*consenttypes.Verification, error) {
 	if err := ccutil.CheckID("record id", recordID); err != nil {
 		return nil, err
 	}
-	sum, err := ct.CheckSHA256(sha256hex)
+	sum, err := consenttypes.CheckSHA256(sha256hex)
 	if err != nil {
 		return nil, err
 	}
@@ -113,16 +113,16 @@ func (s *Contract) VerifyRecord(ctx contractapi.TransactionContextInterface, rec
 	if !found {
 		return nil, codes.New(codes.NotFound, "record %s", recordID)
 	}
-	v := &ct.Verification{RecordID: recordID, Result: ct.Mismatch, Erased: rec.Erased}
+	v := &consenttypes.Verification{RecordID: recordID, Result: consenttypes.Mismatch, Erased: rec.Erased}
 	if rec.SHA256 == sum {
-		v.Result = ct.Match
+		v.Result = consenttypes.Match
 	}
 	return v, nil
 }
 
 // GetRecord returns a record's public anchor to the patient, a delegate, an auditor, a provider or
 // pharmacist of the registering organisation, or a caller that a consent permits to access that class.
-func (s *Contract) GetRecord(ctx contractapi.TransactionContextInterface, recordID string) (*ct.Record, error) {
+func (s *Contract) GetRecord(ctx contractapi.TransactionContextInterface, recordID string) (*consenttypes.Record, error) {
 	caller, err := callerOf(ctx, "GetRecord")
 	if err != nil {
 		return nil, err
@@ -132,7 +132,7 @@ func (s *Contract) GetRecord(ctx contractapi.TransactionContextInterface, record
 
 // RecordHistory returns every version of a record's anchor, oldest first (registration, erasure
 // request, erasure), to whoever may read the record.
-func (s *Contract) RecordHistory(ctx contractapi.TransactionContextInterface, recordID string) ([]ct.RecordVersion, error) {
+func (s *Contract) RecordHistory(ctx contractapi.TransactionContextInterface, recordID string) ([]consenttypes.RecordVersion, error) {
 	caller, err := callerOf(ctx, "RecordHistory")
 	if err != nil {
 		return nil, err
@@ -144,13 +144,13 @@ func (s *Contract) RecordHistory(ctx contractapi.TransactionContextInterface, re
 	if err != nil {
 		return nil, err
 	}
-	hist, err := ccutil.History[ct.Record](ctx, key)
+	hist, err := ccutil.History[consenttypes.Record](ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ct.RecordVersion, 0, len(hist))
+	out := make([]consenttypes.RecordVersion, 0, len(hist))
 	for _, h := range hist {
-		out = append(out, ct.RecordVersion{TxID: h.TxID, Timestamp: h.Timestamp, IsDelete: h.IsDelete, Value: h.Value})
+		out = append(out, consenttypes.RecordVersion{TxID: h.TxID, Timestamp: h.Timestamp, IsDelete: h.IsDelete, Value: h.Value})
 	}
 	return out, nil
 }
@@ -159,7 +159,7 @@ func (s *Contract) RecordHistory(ctx contractapi.TransactionContextInterface, re
 // a provider or pharmacist of the registering organisation. It answers NOT_FOUND once the details are
 // erased, and UNAVAILABLE on a peer that does not hold the collection. Evaluate it only: a submitted
 // transaction would write its answer into a block.
-func (s *Contract) GetRecordDetails(ctx contractapi.TransactionContextInterface, recordID string) (*ct.RecordDetailsView, error) {
+func (s *Contract) GetRecordDetails(ctx contractapi.TransactionContextInterface, recordID string) (*consenttypes.RecordDetailsView, error) {
 	caller, err := callerOf(ctx, "GetRecordDetails")
 	if err != nil {
 		return nil, err
@@ -197,22 +197,22 @@ func (s *Contract) GetRecordDetails(ctx contractapi.TransactionContextInterface,
 	if raw == nil {
 		return nil, codes.New(codes.NotFound, "the details of record %s are not held by this peer (collection %s)", recordID, rec.Collection)
 	}
-	var details ct.RecordDetails
+	var details consenttypes.RecordDetails
 	if err := json.Unmarshal(raw, &details); err != nil {
 		return nil, codes.New(codes.Internal, "decoding the details of record %s", recordID)
 	}
-	return &ct.RecordDetailsView{RecordID: recordID, Collection: rec.Collection, URI: details.URI, Description: details.Description}, nil
+	return &consenttypes.RecordDetailsView{RecordID: recordID, Collection: rec.Collection, URI: details.URI, Description: details.Description}, nil
 }
 
 // RequestErasure lets the patient or a delegate ask the custodian (the registering organisation) to
 // erase a record's private details. The reason is public: it must not hold PHI. Emits
 // ErasureRequested.
-func (s *Contract) RequestErasure(ctx contractapi.TransactionContextInterface, recordID, reason string) (*ct.Record, error) {
+func (s *Contract) RequestErasure(ctx contractapi.TransactionContextInterface, recordID, reason string) (*consenttypes.Record, error) {
 	caller, err := callerOf(ctx, "RequestErasure")
 	if err != nil {
 		return nil, err
 	}
-	if err := ct.CheckReason(reason); err != nil {
+	if err := consenttypes.CheckReason(reason); err != nil {
 		return nil, err
 	}
 	rec, err := mustRecord(ctx, recordID)
@@ -235,7 +235,7 @@ func (s *Contract) RequestErasure(ctx contractapi.TransactionContextInterface, r
 	}
 	party := partyOf(caller)
 	rec.ErasureRequested, rec.ErasureRequestedAt, rec.ErasureRequestedBy = true, now, party
-	return saveErasureStep(ctx, rec, reason, caller, rel, now, ct.EventErasureRequested)
+	return saveErasureStep(ctx, rec, reason, caller, rel, now, consenttypes.EventErasureRequested)
 }
 
 // EraseRecord purges a record's private details with Fabric's private data purge and marks the public
@@ -243,12 +243,12 @@ func (s *Contract) RequestErasure(ctx contractapi.TransactionContextInterface, r
 // VerifyRecord keeps answering. Callers: the patient or a delegate at any time; a provider or
 // pharmacist of the registering organisation once the patient requested it (PRECONDITION_FAILED
 // before). Erasing twice fails with DUPLICATE. Emits RecordErased.
-func (s *Contract) EraseRecord(ctx contractapi.TransactionContextInterface, recordID, reason string) (*ct.Record, error) {
+func (s *Contract) EraseRecord(ctx contractapi.TransactionContextInterface, recordID, reason string) (*consenttypes.Record, error) {
 	caller, err := callerOf(ctx, "EraseRecord")
 	if err != nil {
 		return nil, err
 	}
-	if err := ct.CheckReason(reason); err != nil {
+	if err := consenttypes.CheckReason(reason); err != nil {
 		return nil, err
 	}
 	rec, err := mustRecord(ctx, recordID)
@@ -278,12 +278,12 @@ func (s *Contract) EraseRecord(ctx contractapi.TransactionContextInterface, reco
 		return nil, codes.New(codes.Unavailable, "purging the details of record %s from collection %s: %v", recordID, rec.Collection, err)
 	}
 	rec.Erased, rec.ErasedAt, rec.ErasedBy = true, now, partyOf(caller)
-	return saveErasureStep(ctx, rec, reason, caller, rel, now, ct.EventRecordErased)
+	return saveErasureStep(ctx, rec, reason, caller, rel, now, consenttypes.EventRecordErased)
 }
 
 // saveErasureStep finishes RequestErasure and EraseRecord alike: it keeps the reason, stores the
 // anchor, binds the caller's patient identity and emits event.
-func saveErasureStep(ctx contractapi.TransactionContextInterface, rec *ct.Record, reason string, caller ccutil.Caller, rel relation, now time.Time, event string) (*ct.Record, error) {
+func saveErasureStep(ctx contractapi.TransactionContextInterface, rec *consenttypes.Record, reason string, caller ccutil.Caller, rel relation, now time.Time, event string) (*consenttypes.Record, error) {
 	if reason != "" {
 		rec.EraseReason = reason
 	}
@@ -301,7 +301,7 @@ func saveErasureStep(ctx contractapi.TransactionContextInterface, rec *ct.Record
 
 // ListRecordsByPatient returns one page of a patient's record anchors, ordered by id, to the patient, a
 // delegate or an auditor.
-func (s *Contract) ListRecordsByPatient(ctx contractapi.TransactionContextInterface, patient string, pageSize int, bookmark string) (*ct.RecordPage, error) {
+func (s *Contract) ListRecordsByPatient(ctx contractapi.TransactionContextInterface, patient string, pageSize int, bookmark string) (*consenttypes.RecordPage, error) {
 	caller, err := callerOf(ctx, "ListRecordsByPatient")
 	if err != nil {
 		return nil, err
@@ -312,33 +312,33 @@ func (s *Contract) ListRecordsByPatient(ctx contractapi.TransactionContextInterf
 	if err := requireOwnerOrAuditor(ctx, caller, patient, "ListRecordsByPatient"); err != nil {
 		return nil, err
 	}
-	page, err := listPage(ctx, objRecordByPatient, []string{patient}, pageSize, bookmark, func(key string, _ []byte) (ct.Record, error) {
+	page, err := listPage(ctx, objRecordByPatient, []string{patient}, pageSize, bookmark, func(key string, _ []byte) (consenttypes.Record, error) {
 		id, err := lastAttr(ctx, key)
 		if err != nil {
-			return ct.Record{}, err
+			return consenttypes.Record{}, err
 		}
 		rec, found, err := getRecord(ctx, id)
 		if err != nil {
-			return ct.Record{}, err
+			return consenttypes.Record{}, err
 		}
 		if !found {
-			return ct.Record{}, codes.New(codes.Internal, "index entry %q names a missing record", key)
+			return consenttypes.Record{}, codes.New(codes.Internal, "index entry %q names a missing record", key)
 		}
 		return *rec, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &ct.RecordPage{Items: page.Items, Bookmark: page.Bookmark}, nil
+	return &consenttypes.RecordPage{Items: page.Items, Bookmark: page.Bookmark}, nil
 }
 
 // isCustodian reports whether the caller is a provider or pharmacist of the registering organisation.
-func isCustodian(c ccutil.Caller, rec *ct.Record) bool {
+func isCustodian(c ccutil.Caller, rec *consenttypes.Record) bool {
 	return c.MSPID == rec.RegisteredByMSP && c.Is(ccutil.RoleProvider, ccutil.RolePharmacist)
 }
 
 // readableRecord returns a record's anchor when the caller may read it.
-func readableRecord(ctx contractapi.TransactionContextInterface, caller ccutil.Caller, recordID, action string) (*ct.Record, error) {
+func readableRecord(ctx contractapi.TransactionContextInterface, caller ccutil.Caller, recordID, action string) (*consenttypes.Record, error) {
 	rec, err := mustRecord(ctx, recordID)
 	if err != nil {
 		return nil, err
@@ -362,14 +362,14 @@ func readableRecord(ctx contractapi.TransactionContextInterface, caller ccutil.C
 		if err != nil {
 			return nil, err
 		}
-		if d, _ := decideAnyPurpose(consents, rec.Patient, granteeOf(caller), ct.ActionAccess, rec.DataClass, now); d.Permitted() {
+		if d, _ := decideAnyPurpose(consents, rec.Patient, granteeOf(caller), consenttypes.ActionAccess, rec.DataClass, now); d.Permitted() {
 			return rec, nil
 		}
 	}
 	return nil, codes.New(codes.Forbidden, "%s: %s may not read record %s", action, partyOf(caller), recordID)
 }
 
-func mustRecord(ctx contractapi.TransactionContextInterface, recordID string) (*ct.Record, error) {
+func mustRecord(ctx contractapi.TransactionContextInterface, recordID string) (*consenttypes.Record, error) {
 	if err := ccutil.CheckID("record id", recordID); err != nil {
 		return nil, err
 	}
@@ -383,12 +383,12 @@ func mustRecord(ctx contractapi.TransactionContextInterface, recordID string) (*
 	return rec, nil
 }
 
-func getRecord(ctx contractapi.TransactionContextInterface, recordID string) (*ct.Record, bool, error) {
+func getRecord(ctx contractapi.TransactionContextInterface, recordID string) (*consenttypes.Record, bool, error) {
 	key, err := ccutil.Key(ctx, objRecord, recordID)
 	if err != nil {
 		return nil, false, err
 	}
-	var rec ct.Record
+	var rec consenttypes.Record
 	found, err := ccutil.GetJSON(ctx, key, &rec)
 	if err != nil || !found {
 		return nil, false, err
@@ -396,7 +396,7 @@ func getRecord(ctx contractapi.TransactionContextInterface, recordID string) (*c
 	return &rec, true, nil
 }
 
-func putRecord(ctx contractapi.TransactionContextInterface, rec *ct.Record) error {
+func putRecord(ctx contractapi.TransactionContextInterface, rec *consenttypes.Record) error {
 	key, err := ccutil.Key(ctx, objRecord, rec.ID)
 	if err != nil {
 		return err
@@ -404,6 +404,6 @@ func putRecord(ctx contractapi.TransactionContextInterface, rec *ct.Record) erro
 	return ccutil.PutJSON(ctx, key, rec)
 }
 
-func recordEvent(rec *ct.Record, by string, at time.Time) ct.RecordEvent {
-	return ct.RecordEvent{RecordID: rec.ID, Patient: rec.Patient, DataClass: rec.DataClass, Collection: rec.Collection, By: by, At: at}
+func recordEvent(rec *consenttypes.Record, by string, at time.Time) consenttypes.RecordEvent {
+	return consenttypes.RecordEvent{RecordID: rec.ID, Patient: rec.Patient, DataClass: rec.DataClass, Collection: rec.Collection, By: by, At: at}
 }

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
-	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
 	"github.com/stretchr/testify/require"
 )
@@ -12,21 +12,21 @@ import (
 func TestRegisterRecord(t *testing.T) {
 	t.Run("a provider with a collect permit anchors the hash and keeps the details private", func(t *testing.T) {
 		f := newFixture(t)
-		f.grant("patient1", consentDoc("c-1", pat1, hospital, actions(ct.ActionCollect), purposes(ct.PurposeResearch), classes(ct.ClassObservation)))
+		f.grant("patient1", consentDoc("c-1", pat1, hospital, actions(consenttypes.ActionCollect), purposes(consenttypes.PurposeResearch), classes(consenttypes.ClassObservation)))
 		res := f.invokeWith("provider1", "RegisterRecord", recordOpt(t, "https://ehr.example/r/1", "lipid panel"),
 			"r-1", pat1, "Observation", sum("document"))
-		rec := cctest.Decode[ct.Record](t, res)
-		require.Equal(t, ct.Record{
-			ID: "r-1", Patient: pat1, DataClass: ct.ClassObservation, SHA256: sum("document"),
+		rec := cctest.Decode[consenttypes.Record](t, res)
+		require.Equal(t, consenttypes.Record{
+			ID: "r-1", Patient: pat1, DataClass: consenttypes.ClassObservation, SHA256: sum("document"),
 			RegisteredBy: hospital + "/provider/" + npi1, RegisteredByMSP: hospital, RegisteredAt: res.Time,
-			Collection: "consentRecordsHospitalMSP", Purpose: ct.PurposeResearch, ConsentIDs: []string{"c-1"},
+			Collection: "consentRecordsHospitalMSP", Purpose: consenttypes.PurposeResearch, ConsentIDs: []string{"c-1"},
 		}, rec)
-		require.Equal(t, rec, cctest.StateJSON[ct.Record](t, f.l, cc, f.l.Key("record", "r-1")))
+		require.Equal(t, rec, cctest.StateJSON[consenttypes.Record](t, f.l, cc, f.l.Key("record", "r-1")))
 		private := f.l.PrivateData(cc, "consentRecordsHospitalMSP", "r-1")
 		require.Contains(t, string(private), "https://ehr.example/r/1")
 		require.NotNil(t, f.l.PrivateDataHash(cc, "consentRecordsHospitalMSP", "r-1"))
-		ev := cctest.RequireEvent[ct.RecordEvent](t, res, ct.EventRecordRegistered)
-		require.Equal(t, ct.RecordEvent{RecordID: "r-1", Patient: pat1, DataClass: ct.ClassObservation,
+		ev := cctest.RequireEvent[consenttypes.RecordEvent](t, res, consenttypes.EventRecordRegistered)
+		require.Equal(t, consenttypes.RecordEvent{RecordID: "r-1", Patient: pat1, DataClass: consenttypes.ClassObservation,
 			Collection: "consentRecordsHospitalMSP", By: rec.RegisteredBy, At: res.Time}, ev)
 	})
 
@@ -69,9 +69,9 @@ func TestRegisterRecord(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name+" and nothing is stored", func(t *testing.T) {
 			f := newFixture(t)
-			f.grant("patient1", consentDoc("c-1", pat1, hospital, classes(ct.ClassObservation)))
-			f.grant("patient1", consentDoc("c-2", pat1, hospital+"/provider/"+npi2, deny, actions(ct.ActionCollect), classes(ct.AllClasses),
-				purposes(ct.Purposes()...)))
+			f.grant("patient1", consentDoc("c-1", pat1, hospital, classes(consenttypes.ClassObservation)))
+			f.grant("patient1", consentDoc("c-2", pat1, hospital+"/provider/"+npi2, deny, actions(consenttypes.ActionCollect), classes(consenttypes.AllClasses),
+				purposes(consenttypes.Purposes()...)))
 			before := f.l.Snapshot()
 			res := f.invokeWith(tc.caller, "RegisterRecord", tc.opts, tc.args...)
 			ce := cctest.RequireCode(t, res, tc.code)
@@ -90,15 +90,15 @@ func TestVerifyRecord(t *testing.T) {
 		hash   string
 		want   string
 	}{
-		{"the presented document matches", "insurer1", sum("document"), ct.Match},
-		{"an altered document does not match", "distributor1", sum("document!"), ct.Mismatch},
-		{"an uppercase digest of the document matches", "patient2", upper(sum("document")), ct.Match},
-		{"anyone may verify, even without attributes", "noattrs", sum("document"), ct.Match},
+		{"the presented document matches", "insurer1", sum("document"), consenttypes.Match},
+		{"an altered document does not match", "distributor1", sum("document!"), consenttypes.Mismatch},
+		{"an uppercase digest of the document matches", "patient2", upper(sum("document")), consenttypes.Match},
+		{"anyone may verify, even without attributes", "noattrs", sum("document"), consenttypes.Match},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			v := cctest.Decode[ct.Verification](t, f.eval(tc.caller, "VerifyRecord", "r-1", tc.hash))
-			require.Equal(t, ct.Verification{RecordID: "r-1", Result: tc.want, Erased: false}, v)
+			v := cctest.Decode[consenttypes.Verification](t, f.eval(tc.caller, "VerifyRecord", "r-1", tc.hash))
+			require.Equal(t, consenttypes.Verification{RecordID: "r-1", Result: tc.want, Erased: false}, v)
 		})
 	}
 	t.Run("an unknown record is not found", func(t *testing.T) {
@@ -122,7 +122,7 @@ func upper(s string) string {
 func TestGetRecord(t *testing.T) {
 	f := newFixture(t)
 	f.register("r-1", "document", "https://ehr.example/r/1")
-	f.grant("patient1", consentDoc("c-ins", pat1, insurer+"/insurer", actions(ct.ActionAccess), purposes(ct.PurposePayment), classes(ct.ClassObservation)))
+	f.grant("patient1", consentDoc("c-ins", pat1, insurer+"/insurer", actions(consenttypes.ActionAccess), purposes(consenttypes.PurposePayment), classes(consenttypes.ClassObservation)))
 	tests := []struct {
 		caller string
 		code   codes.Code
@@ -140,8 +140,8 @@ func TestGetRecord(t *testing.T) {
 			res := f.eval(tc.caller, "GetRecord", "r-1")
 			hist := f.eval(tc.caller, "RecordHistory", "r-1")
 			if tc.code == "" {
-				require.Equal(t, "r-1", cctest.Decode[ct.Record](t, res).ID)
-				require.Len(t, cctest.Decode[[]ct.RecordVersion](t, hist), 1)
+				require.Equal(t, "r-1", cctest.Decode[consenttypes.Record](t, res).ID)
+				require.Len(t, cctest.Decode[[]consenttypes.RecordVersion](t, hist), 1)
 				return
 			}
 			cctest.RequireCode(t, res, tc.code)
@@ -153,7 +153,7 @@ func TestGetRecord(t *testing.T) {
 		cctest.RequireCode(t, f.eval("insurer1", "GetRecord", "r-1"), codes.Forbidden)
 	})
 	t.Run("the records of a patient are listed for the patient only", func(t *testing.T) {
-		page := cctest.Decode[ct.RecordPage](t, f.eval("patient1", "ListRecordsByPatient", pat1, "0", ""))
+		page := cctest.Decode[consenttypes.RecordPage](t, f.eval("patient1", "ListRecordsByPatient", pat1, "0", ""))
 		require.Len(t, page.Items, 1)
 		cctest.RequireCode(t, f.eval("patient2", "ListRecordsByPatient", pat1, "0", ""), codes.Forbidden)
 		cctest.RequireCode(t, f.eval("provider1", "ListRecordsByPatient", pat1, "0", ""), codes.Forbidden)
@@ -166,8 +166,8 @@ func TestGetRecordDetails(t *testing.T) {
 	cctest.RequireOK(t, f.invoke("patient1", "AddDelegate", pat3, hospital))
 	for _, who := range []string{"patient1", "patient3", "provider1", "provider2", "pharmacist1"} {
 		t.Run(who+" may read the private details", func(t *testing.T) {
-			v := cctest.Decode[ct.RecordDetailsView](t, f.eval(who, "GetRecordDetails", "r-1"))
-			require.Equal(t, ct.RecordDetailsView{RecordID: "r-1", Collection: "consentRecordsHospitalMSP",
+			v := cctest.Decode[consenttypes.RecordDetailsView](t, f.eval(who, "GetRecordDetails", "r-1"))
+			require.Equal(t, consenttypes.RecordDetailsView{RecordID: "r-1", Collection: "consentRecordsHospitalMSP",
 				URI: "https://ehr.example/r/1", Description: "private description"}, v)
 		})
 	}
@@ -186,21 +186,21 @@ func TestEraseRecord(t *testing.T) {
 		f := newFixture(t)
 		f.register("r-1", "document", "https://ehr.example/r/1")
 		res := f.invoke("patient1", "EraseRecord", "r-1", "patient request")
-		rec := cctest.Decode[ct.Record](t, res)
+		rec := cctest.Decode[consenttypes.Record](t, res)
 		require.True(t, rec.Erased)
 		require.Equal(t, res.Time, rec.ErasedAt)
 		require.Equal(t, hospital+"/patient/"+pat1, rec.ErasedBy)
 		require.Equal(t, sum("document"), rec.SHA256)
-		ev := cctest.RequireEvent[ct.RecordEvent](t, res, ct.EventRecordErased)
+		ev := cctest.RequireEvent[consenttypes.RecordEvent](t, res, consenttypes.EventRecordErased)
 		require.Equal(t, "r-1", ev.RecordID)
 
 		require.Nil(t, f.l.PrivateData(cc, "consentRecordsHospitalMSP", "r-1"), "the details are purged")
 		require.Nil(t, f.l.PrivateDataHash(cc, "consentRecordsHospitalMSP", "r-1"), "their hash is purged too")
 		cctest.RequireCode(t, f.eval("provider1", "GetRecordDetails", "r-1"), codes.NotFound)
-		v := cctest.Decode[ct.Verification](t, f.eval("insurer1", "VerifyRecord", "r-1", sum("document")))
-		require.Equal(t, ct.Verification{RecordID: "r-1", Result: ct.Match, Erased: true}, v)
+		v := cctest.Decode[consenttypes.Verification](t, f.eval("insurer1", "VerifyRecord", "r-1", sum("document")))
+		require.Equal(t, consenttypes.Verification{RecordID: "r-1", Result: consenttypes.Match, Erased: true}, v)
 
-		hist := cctest.Decode[[]ct.RecordVersion](t, f.eval("patient1", "RecordHistory", "r-1"))
+		hist := cctest.Decode[[]consenttypes.RecordVersion](t, f.eval("patient1", "RecordHistory", "r-1"))
 		require.Len(t, hist, 2)
 		require.False(t, hist[0].Value.Erased)
 		require.True(t, hist[1].Value.Erased)
@@ -215,13 +215,13 @@ func TestEraseRecord(t *testing.T) {
 		f.l.RequireUnchanged(t, before)
 
 		res := f.invoke("patient1", "RequestErasure", "r-1", "please erase")
-		req := cctest.Decode[ct.Record](t, res)
+		req := cctest.Decode[consenttypes.Record](t, res)
 		require.True(t, req.ErasureRequested)
-		cctest.RequireEvent[ct.RecordEvent](t, res, ct.EventErasureRequested)
+		cctest.RequireEvent[consenttypes.RecordEvent](t, res, consenttypes.EventErasureRequested)
 		require.NotNil(t, f.l.PrivateData(cc, "consentRecordsHospitalMSP", "r-1"), "a request alone purges nothing")
 		cctest.RequireCode(t, f.invoke("patient1", "RequestErasure", "r-1", ""), codes.Duplicate)
 
-		rec := cctest.Decode[ct.Record](t, f.invoke("provider2", "EraseRecord", "r-1", "done at the patient's request"))
+		rec := cctest.Decode[consenttypes.Record](t, f.invoke("provider2", "EraseRecord", "r-1", "done at the patient's request"))
 		require.True(t, rec.Erased)
 		require.Equal(t, hospital+"/provider/"+npi2, rec.ErasedBy)
 		require.Nil(t, f.l.PrivateData(cc, "consentRecordsHospitalMSP", "r-1"))
@@ -270,7 +270,7 @@ func TestGetRecordDetailsOfAnErasedRecordChecksThePurge(t *testing.T) {
 	f.register("r-1", "document", "https://ehr.example/r/1")
 	// A record flagged erased whose details were never purged: only a broken erase could leave this.
 	key := f.l.Key("record", "r-1")
-	rec := cctest.StateJSON[ct.Record](t, f.l, cc, key)
+	rec := cctest.StateJSON[consenttypes.Record](t, f.l, cc, key)
 	rec.Erased = true
 	f.l.SetState(cc, key, []byte(asJSON(t, rec)))
 	cctest.RequireCode(t, f.eval("provider1", "GetRecordDetails", "r-1"), codes.Internal)

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
-	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
@@ -63,12 +63,12 @@ func callerOf(ctx contractapi.TransactionContextInterface, action string) (ccuti
 
 // partyOf is the caller in grantee form: "<MSPID>/<role>/<subject>".
 func partyOf(c ccutil.Caller) string {
-	return ct.Grantee{MSPID: c.MSPID, Role: c.Role, Subject: c.Subject}.String()
+	return consenttypes.Grantee{MSPID: c.MSPID, Role: c.Role, Subject: c.Subject}.String()
 }
 
 // granteeOf is the caller as a requesting grantee.
-func granteeOf(c ccutil.Caller) ct.Grantee {
-	return ct.Grantee{MSPID: c.MSPID, Role: c.Role, Subject: c.Subject}
+func granteeOf(c ccutil.Caller) consenttypes.Grantee {
+	return consenttypes.Grantee{MSPID: c.MSPID, Role: c.Role, Subject: c.Subject}
 }
 
 // relationTo tells whether the caller is the patient (with a certificate of the patient's bound MSP),

@@ -3,7 +3,7 @@ package provenance
 import (
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
@@ -11,12 +11,12 @@ import (
 // MaxSerialsPerTx of its serials; AddSerials adds the others. Only the product's manufacturer
 // commissions, and it holds the batch's main stock. The same batch again with the same content is
 // DUPLICATE, with other content CONFLICT.
-func (c *Contract) CommissionBatch(ctx contractapi.TransactionContextInterface, batchJSON string) (*pt.Batch, error) {
+func (c *Contract) CommissionBatch(ctx contractapi.TransactionContextInterface, batchJSON string) (*provenancetypes.Batch, error) {
 	_, me, err := requireParty(ctx, "CommissionBatch", ccutil.RoleManufacturer)
 	if err != nil {
 		return nil, err
 	}
-	spec, err := decodeSpec[pt.BatchSpec]("batch", batchJSON)
+	spec, err := decodeSpec[provenancetypes.BatchSpec]("batch", batchJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -39,17 +39,17 @@ func (c *Contract) CommissionBatch(ctx contractapi.TransactionContextInterface, 
 	} else if !isCode(err, codes.NotFound) {
 		return nil, err
 	}
-	ev, err := t.newEvent(pt.EventBatchCommissioned, spec.EventContext, me, spec.GTIN, spec.Lot)
+	ev, err := t.newEvent(provenancetypes.EventBatchCommissioned, spec.EventContext, me, spec.GTIN, spec.Lot)
 	if err != nil {
 		return nil, err
 	}
 	if err := t.commissionSerials(spec.GTIN, spec.Lot, spec.Serials); err != nil {
 		return nil, err
 	}
-	b := &pt.Batch{
+	b := &provenancetypes.Batch{
 		GTIN: spec.GTIN, Lot: spec.Lot, ManufacturedOn: spec.ManufacturedOn, Expiry: spec.Expiry,
 		Quantity: spec.Quantity, SerialCount: len(spec.Serials), MainStock: len(spec.Serials),
-		Manufacturer: me, Custody: pt.Custody{Holder: me, State: pt.UnitActive}, CommissionedAt: t.now,
+		Manufacturer: me, Custody: provenancetypes.Custody{Holder: me, State: provenancetypes.UnitActive}, CommissionedAt: t.now,
 	}
 	if err := t.putBatch(b, nil); err != nil {
 		return nil, err
@@ -57,8 +57,8 @@ func (c *Contract) CommissionBatch(ctx contractapi.TransactionContextInterface, 
 	if err := t.adjustHolding(b, me, len(spec.Serials), 0); err != nil {
 		return nil, err
 	}
-	ev.Action, ev.BizStep, ev.Disposition = pt.ActionAdd, pt.BizStepCommissioning, pt.DispositionActive
-	ev.Scope, ev.Quantity = pt.ScopeBatch, len(spec.Serials)
+	ev.Action, ev.BizStep, ev.Disposition = provenancetypes.ActionAdd, provenancetypes.BizStepCommissioning, provenancetypes.DispositionActive
+	ev.Scope, ev.Quantity = provenancetypes.ScopeBatch, len(spec.Serials)
 	if err := t.record(ev, indexNone); err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (c *Contract) CommissionBatch(ctx contractapi.TransactionContextInterface, 
 // AddSerials commissions a chunk of at most MaxSerialsPerTx serials of a batch. Only the batch's
 // manufacturer adds them, while it holds the main stock. A serial already in the chunk or on the
 // ledger (for this GTIN), or a chunk that would exceed the batch's quantity, is INVALID_ARGUMENT.
-func (c *Contract) AddSerials(ctx contractapi.TransactionContextInterface, gtin, lot, serialsJSON string) (*pt.Batch, error) {
+func (c *Contract) AddSerials(ctx contractapi.TransactionContextInterface, gtin, lot, serialsJSON string) (*provenancetypes.Batch, error) {
 	_, me, err := requireParty(ctx, "AddSerials", ccutil.RoleManufacturer)
 	if err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func (c *Contract) AddSerials(ctx contractapi.TransactionContextInterface, gtin,
 	if err := decodeStrict("serials", serialsJSON, &serials); err != nil {
 		return nil, err
 	}
-	if err := pt.CheckSerials(serials, pt.MaxSerialsPerTx); err != nil {
+	if err := provenancetypes.CheckSerials(serials, provenancetypes.MaxSerialsPerTx); err != nil {
 		return nil, invalidArg(err)
 	}
 	t, err := begin(ctx)
@@ -98,13 +98,13 @@ func (c *Contract) AddSerials(ctx contractapi.TransactionContextInterface, gtin,
 	if b.SerialCount+len(serials) > b.Quantity {
 		return nil, codes.New(codes.InvalidArgument, "%d more serials would exceed the quantity %d of batch %s lot %s (it has %d)", len(serials), b.Quantity, gtin, lot, b.SerialCount)
 	}
-	if b.Custody.Holder != me || b.Custody.State != pt.UnitActive {
+	if b.Custody.Holder != me || b.Custody.State != provenancetypes.UnitActive {
 		return nil, codes.New(codes.PreconditionFailed, "batch %s lot %s: serials are added only while its main stock is with the manufacturer (it is %s at %s)", gtin, lot, b.Custody.State, b.Custody.Holder)
 	}
 	if b.Recalled {
 		return nil, codes.New(codes.PreconditionFailed, "batch %s lot %s is recalled", gtin, lot)
 	}
-	ev, err := t.newEvent(pt.EventSerialsCommissioned, pt.EventContext{}, me, gtin, lot)
+	ev, err := t.newEvent(provenancetypes.EventSerialsCommissioned, provenancetypes.EventContext{}, me, gtin, lot)
 	if err != nil {
 		return nil, err
 	}
@@ -120,8 +120,8 @@ func (c *Contract) AddSerials(ctx contractapi.TransactionContextInterface, gtin,
 	if err := t.adjustHolding(b, me, len(serials), 0); err != nil {
 		return nil, err
 	}
-	ev.Action, ev.BizStep, ev.Disposition = pt.ActionAdd, pt.BizStepCommissioning, pt.DispositionActive
-	ev.Scope, ev.Quantity = pt.ScopeUnits, len(serials)
+	ev.Action, ev.BizStep, ev.Disposition = provenancetypes.ActionAdd, provenancetypes.BizStepCommissioning, provenancetypes.DispositionActive
+	ev.Scope, ev.Quantity = provenancetypes.ScopeUnits, len(serials)
 	if err := t.record(ev, indexNone); err != nil {
 		return nil, err
 	}
@@ -152,7 +152,7 @@ func (t *txn) commissionSerials(gtin, lot string, serials []string) error {
 }
 
 // GetBatch returns a batch. Any member may read it.
-func (c *Contract) GetBatch(ctx contractapi.TransactionContextInterface, gtin, lot string) (*pt.Batch, error) {
+func (c *Contract) GetBatch(ctx contractapi.TransactionContextInterface, gtin, lot string) (*provenancetypes.Batch, error) {
 	gtin, lot, err := batchArgs(gtin, lot)
 	if err != nil {
 		return nil, err

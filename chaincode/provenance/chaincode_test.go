@@ -8,7 +8,7 @@ import (
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
 	"github.com/healthledger/healthledger/chaincode/provenance"
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/stretchr/testify/require"
 )
 
@@ -39,7 +39,7 @@ func TestThroughNewChaincode(t *testing.T) {
 	ok(pharm, "Receive", "s2")
 
 	res := ok(pharm, "Dispense", "00614141000418", "A1", `{"eventId":"rx-1"}`)
-	require.Equal(t, pt.EventDispensed, res.Event.Name)
+	require.Equal(t, provenancetypes.EventDispensed, res.Event.Name)
 
 	var u map[string]any
 	require.NoError(t, json.Unmarshal(l.Evaluate("provenance", pharm, "GetUnit", []string{"00614141000418", "A1"}).Payload, &u))
@@ -49,15 +49,15 @@ func TestThroughNewChaincode(t *testing.T) {
 	require.Equal(t, false, u["recalled"])
 	require.Equal(t, map[string]any{"mspId": "Org1MSP", "gln": glnPharm}, u["dispensedBy"])
 
-	vr := cctest.Decode[pt.VerifyResult](t, l.Evaluate("provenance", dist, "Verify", []string{"00614141000418", "A2", "L1", "2027-12-31"}))
-	require.Equal(t, pt.VerifyVerified, vr.Result)
+	vr := cctest.Decode[provenancetypes.VerifyResult](t, l.Evaluate("provenance", dist, "Verify", []string{"00614141000418", "A2", "L1", "2027-12-31"}))
+	require.Equal(t, provenancetypes.VerifyVerified, vr.Result)
 
 	again := ok(pharm, "Dispense", "00614141000418", "A1", "")
-	dr := cctest.Decode[pt.DispenseResult](t, again)
+	dr := cctest.Decode[provenancetypes.DispenseResult](t, again)
 	require.False(t, dr.Accepted)
 	require.Equal(t, string(codes.PreconditionFailed), dr.Code)
-	require.Equal(t, pt.EventDispenseRejected, again.Event.Name)
-	require.True(t, cctest.Decode[pt.Batch](t, l.Evaluate("provenance", dist, "GetBatch", []string{"00614141000418", "L1"})).Suspect)
+	require.Equal(t, provenancetypes.EventDispenseRejected, again.Event.Name)
+	require.True(t, cctest.Decode[provenancetypes.Batch](t, l.Evaluate("provenance", dist, "GetBatch", []string{"00614141000418", "L1"})).Suspect)
 
 	cctest.RequireCode(t, l.Invoke("provenance", pharm, "NoSuchFunction", nil), codes.InvalidArgument)
 }

@@ -5,7 +5,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
@@ -14,12 +14,12 @@ import (
 // stays with it until the receiver receives. A receiver that is malformed or not registered is
 // INVALID_ARGUMENT "unknown receiver". Shipment ids are the client's: the same shipment again is
 // DUPLICATE, another shipment under a used id CONFLICT.
-func (c *Contract) Ship(ctx contractapi.TransactionContextInterface, shipmentJSON string) (*pt.Shipment, error) {
+func (c *Contract) Ship(ctx contractapi.TransactionContextInterface, shipmentJSON string) (*provenancetypes.Shipment, error) {
 	_, me, err := requireParty(ctx, "Ship", supplyRoles...)
 	if err != nil {
 		return nil, err
 	}
-	spec, err := decodeSpec[pt.ShipmentSpec]("shipment", shipmentJSON)
+	spec, err := decodeSpec[provenancetypes.ShipmentSpec]("shipment", shipmentJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func (c *Contract) Ship(ctx contractapi.TransactionContextInterface, shipmentJSO
 	if err != nil {
 		return nil, err
 	}
-	var old pt.Shipment
+	var old provenancetypes.Shipment
 	if found, err := t.get(sk, &old); err != nil {
 		return nil, err
 	} else if found {
@@ -52,7 +52,7 @@ func (c *Contract) Ship(ctx contractapi.TransactionContextInterface, shipmentJSO
 	if err != nil {
 		return nil, err
 	}
-	ev, err := t.newEvent(pt.EventShipped, spec.EventContext, me, spec.GTIN, spec.Lot)
+	ev, err := t.newEvent(provenancetypes.EventShipped, spec.EventContext, me, spec.GTIN, spec.Lot)
 	if err != nil {
 		return nil, err
 	}
@@ -60,9 +60,9 @@ func (c *Contract) Ship(ctx contractapi.TransactionContextInterface, shipmentJSO
 		return nil, codes.New(codes.PreconditionFailed, "batch %s lot %s is quarantined", b.GTIN, b.Lot)
 	}
 	recv := spec.Receiver
-	sh := &pt.Shipment{
+	sh := &provenancetypes.Shipment{
 		ShipmentID: spec.ShipmentID, GTIN: spec.GTIN, Lot: spec.Lot, Serials: spec.Serials,
-		Sender: me, Receiver: recv, Status: pt.ShipmentInTransit, ShippedAt: t.now,
+		Sender: me, Receiver: recv, Status: provenancetypes.ShipmentInTransit, ShippedAt: t.now,
 	}
 	prev := b.StatusTags()
 	idx := indexUnits
@@ -70,26 +70,26 @@ func (c *Contract) Ship(ctx contractapi.TransactionContextInterface, shipmentJSO
 		if b.Custody.Holder != me {
 			return nil, codes.New(codes.Forbidden, "the main stock of batch %s lot %s is held by %s, not %s", b.GTIN, b.Lot, b.Custody.Holder, me)
 		}
-		if b.Custody.State != pt.UnitActive {
+		if b.Custody.State != provenancetypes.UnitActive {
 			return nil, codes.New(codes.PreconditionFailed, "the main stock of batch %s lot %s is %s", b.GTIN, b.Lot, b.Custody.State)
 		}
 		if b.MainStock == 0 {
 			return nil, codes.New(codes.PreconditionFailed, "the main stock of batch %s lot %s is empty", b.GTIN, b.Lot)
 		}
 		sh.WholeBatch, sh.Quantity = true, b.MainStock
-		b.Custody = pt.Custody{Holder: me, State: pt.UnitInTransit, ShipmentID: sh.ShipmentID, Receiver: &recv}
+		b.Custody = provenancetypes.Custody{Holder: me, State: provenancetypes.UnitInTransit, ShipmentID: sh.ShipmentID, Receiver: &recv}
 		if err := t.putBatch(b, prev); err != nil {
 			return nil, err
 		}
 		idx = indexStock
 	} else {
 		left, err := t.moveUnits(b, me, spec.Serials, func(serial, status string) error {
-			if status != pt.UnitActive {
+			if status != provenancetypes.UnitActive {
 				return codes.New(codes.PreconditionFailed, "unit %s serial %s is %s", b.GTIN, serial, status)
 			}
 			return nil
 		}, func(u *unitRecord) {
-			u.Status, u.ShipmentID, u.Receiver = pt.UnitInTransit, sh.ShipmentID, &recv
+			u.Status, u.ShipmentID, u.Receiver = provenancetypes.UnitInTransit, sh.ShipmentID, &recv
 		})
 		if err != nil {
 			return nil, err
@@ -108,7 +108,7 @@ func (c *Contract) Ship(ctx contractapi.TransactionContextInterface, shipmentJSO
 	if err := t.adjustHolding(b, recv, 0, sh.Quantity); err != nil {
 		return nil, err
 	}
-	ev.Action, ev.BizStep, ev.Disposition = pt.ActionObserve, pt.BizStepShipping, pt.DispositionInTransit
+	ev.Action, ev.BizStep, ev.Disposition = provenancetypes.ActionObserve, provenancetypes.BizStepShipping, provenancetypes.DispositionInTransit
 	ev.Scope, ev.Serials, ev.Quantity = scopeOf(idx), sh.Serials, sh.Quantity
 	ev.ShipmentID, ev.Source, ev.Destination = sh.ShipmentID, &me, &recv
 	if err := t.record(ev, idx); err != nil {
@@ -120,18 +120,18 @@ func (c *Contract) Ship(ctx contractapi.TransactionContextInterface, shipmentJSO
 func scopeOf(idx index) string {
 	switch idx {
 	case indexStock:
-		return pt.ScopeStock
+		return provenancetypes.ScopeStock
 	case indexUnits:
-		return pt.ScopeUnits
+		return provenancetypes.ScopeUnits
 	default:
-		return pt.ScopeBatch
+		return provenancetypes.ScopeBatch
 	}
 }
 
 // moveUnits changes units of batch b that me holds: it checks every unit first (check sees its
 // current status), then detaches each from the main stock if needed, applies apply and writes it. It
 // returns how many units left the main stock; the caller writes the batch.
-func (t *txn) moveUnits(b *pt.Batch, me pt.Party, serials []string, check func(serial, status string) error, apply func(u *unitRecord)) (int, error) {
+func (t *txn) moveUnits(b *provenancetypes.Batch, me provenancetypes.Party, serials []string, check func(serial, status string) error, apply func(u *unitRecord)) (int, error) {
 	units := make([]*unitRecord, len(serials))
 	keys := make([]string, len(serials))
 	for i, s := range serials {
@@ -163,7 +163,7 @@ func (t *txn) moveUnits(b *pt.Batch, me pt.Party, serials []string, check func(s
 
 // Receive takes delivery of a shipment. Only its named receiver receives, and custody passes then:
 // a shipment to another party is FORBIDDEN; receiving it again is DUPLICATE.
-func (c *Contract) Receive(ctx contractapi.TransactionContextInterface, shipmentID string) (*pt.Shipment, error) {
+func (c *Contract) Receive(ctx contractapi.TransactionContextInterface, shipmentID string) (*provenancetypes.Shipment, error) {
 	_, me, err := requireParty(ctx, "Receive", supplyRoles...)
 	if err != nil {
 		return nil, err
@@ -179,7 +179,7 @@ func (c *Contract) Receive(ctx contractapi.TransactionContextInterface, shipment
 	if err != nil {
 		return nil, err
 	}
-	var sh pt.Shipment
+	var sh provenancetypes.Shipment
 	if found, err := t.get(sk, &sh); err != nil {
 		return nil, err
 	} else if !found {
@@ -188,24 +188,24 @@ func (c *Contract) Receive(ctx contractapi.TransactionContextInterface, shipment
 	if sh.Receiver != me {
 		return nil, codes.New(codes.Forbidden, "shipment %s is addressed to %s, not %s", shipmentID, sh.Receiver, me)
 	}
-	if sh.Status == pt.ShipmentReceived {
+	if sh.Status == provenancetypes.ShipmentReceived {
 		return nil, codes.New(codes.Duplicate, "shipment %s is already received", shipmentID)
 	}
 	b, err := t.getBatch(sh.GTIN, sh.Lot)
 	if err != nil {
 		return nil, err
 	}
-	ev, err := t.newEvent(pt.EventReceived, pt.EventContext{}, me, sh.GTIN, sh.Lot)
+	ev, err := t.newEvent(provenancetypes.EventReceived, provenancetypes.EventContext{}, me, sh.GTIN, sh.Lot)
 	if err != nil {
 		return nil, err
 	}
 	idx := indexUnits
 	if sh.WholeBatch {
-		if b.Custody.State != pt.UnitInTransit || b.Custody.ShipmentID != sh.ShipmentID {
+		if b.Custody.State != provenancetypes.UnitInTransit || b.Custody.ShipmentID != sh.ShipmentID {
 			return nil, codes.New(codes.Internal, "the main stock of batch %s lot %s is not in shipment %s", b.GTIN, b.Lot, sh.ShipmentID)
 		}
 		prev := b.StatusTags()
-		b.Custody = pt.Custody{Holder: me, State: pt.UnitActive}
+		b.Custody = provenancetypes.Custody{Holder: me, State: provenancetypes.UnitActive}
 		if err := t.putBatch(b, prev); err != nil {
 			return nil, err
 		}
@@ -216,18 +216,18 @@ func (c *Contract) Receive(ctx contractapi.TransactionContextInterface, shipment
 			if err != nil {
 				return nil, err
 			}
-			if u.Detached == "" || u.Status != pt.UnitInTransit || u.ShipmentID != sh.ShipmentID {
+			if u.Detached == "" || u.Status != provenancetypes.UnitInTransit || u.ShipmentID != sh.ShipmentID {
 				return nil, codes.New(codes.Internal, "unit %s serial %s is not in shipment %s", sh.GTIN, s, sh.ShipmentID)
 			}
 			holder := me
-			u.Holder, u.Status, u.ShipmentID, u.Receiver = &holder, pt.UnitActive, "", nil
+			u.Holder, u.Status, u.ShipmentID, u.Receiver = &holder, provenancetypes.UnitActive, "", nil
 			if err := t.put(k, u); err != nil {
 				return nil, err
 			}
 		}
 	}
 	at := t.now
-	sh.Status, sh.ReceivedAt = pt.ShipmentReceived, &at
+	sh.Status, sh.ReceivedAt = provenancetypes.ShipmentReceived, &at
 	if err := t.put(sk, &sh); err != nil {
 		return nil, err
 	}
@@ -238,7 +238,7 @@ func (c *Contract) Receive(ctx contractapi.TransactionContextInterface, shipment
 		return nil, err
 	}
 	sender := sh.Sender
-	ev.Action, ev.BizStep, ev.Disposition = pt.ActionObserve, pt.BizStepReceiving, pt.DispositionInProgress
+	ev.Action, ev.BizStep, ev.Disposition = provenancetypes.ActionObserve, provenancetypes.BizStepReceiving, provenancetypes.DispositionInProgress
 	ev.Scope, ev.Serials, ev.Quantity = scopeOf(idx), sh.Serials, sh.Quantity
 	ev.ShipmentID, ev.Source, ev.Destination = sh.ShipmentID, &sender, &me
 	if err := t.record(ev, idx); err != nil {
@@ -248,7 +248,7 @@ func (c *Contract) Receive(ctx contractapi.TransactionContextInterface, shipment
 }
 
 // GetShipment returns a shipment. Any member may read it.
-func (c *Contract) GetShipment(ctx contractapi.TransactionContextInterface, shipmentID string) (*pt.Shipment, error) {
+func (c *Contract) GetShipment(ctx contractapi.TransactionContextInterface, shipmentID string) (*provenancetypes.Shipment, error) {
 	if err := ccutil.CheckID("shipment id", shipmentID); err != nil {
 		return nil, err
 	}
@@ -260,7 +260,7 @@ func (c *Contract) GetShipment(ctx contractapi.TransactionContextInterface, ship
 	if err != nil {
 		return nil, err
 	}
-	var sh pt.Shipment
+	var sh provenancetypes.Shipment
 	if found, err := t.get(k, &sh); err != nil {
 		return nil, err
 	} else if !found {

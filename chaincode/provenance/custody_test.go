@@ -7,13 +7,13 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/stretchr/testify/require"
 )
 
-func holdings(t *testing.T, w *world, p pt.Party) map[string][2]int {
+func holdings(t *testing.T, w *world, p provenancetypes.Party) map[string][2]int {
 	t.Helper()
-	page := cctest.Decode[pt.HoldingPage](t, w.evaluate(w.patient, "ListBatchesByOwner", p.MSPID, p.GLN, "0", ""))
+	page := cctest.Decode[provenancetypes.HoldingPage](t, w.evaluate(w.patient, "ListBatchesByOwner", p.MSPID, p.GLN, "0", ""))
 	out := map[string][2]int{}
 	for _, h := range page.Items {
 		out[h.Lot] = [2]int{h.Held, h.Inbound}
@@ -27,52 +27,52 @@ func TestShipAndReceive(t *testing.T) {
 		w.setupProduct()
 		w.commission(lot, 10, serials("S", 0, 10))
 
-		res := w.invoke(w.mfr, "Ship", mustJSON(t, pt.ShipmentSpec{ShipmentID: "sh-1", GTIN: gtin13, Lot: lot, Receiver: pDist}))
-		sh := cctest.Decode[pt.Shipment](t, res)
+		res := w.invoke(w.mfr, "Ship", mustJSON(t, provenancetypes.ShipmentSpec{ShipmentID: "sh-1", GTIN: gtin13, Lot: lot, Receiver: pDist}))
+		sh := cctest.Decode[provenancetypes.Shipment](t, res)
 		require.True(t, sh.WholeBatch)
 		require.Equal(t, 10, sh.Quantity)
-		require.Equal(t, pt.ShipmentInTransit, sh.Status)
-		ev := cctest.RequireEvent[pt.Event](t, res, pt.EventShipped)
-		require.Equal(t, pt.BizStepShipping, ev.BizStep)
-		require.Equal(t, pt.DispositionInTransit, ev.Disposition)
+		require.Equal(t, provenancetypes.ShipmentInTransit, sh.Status)
+		ev := cctest.RequireEvent[provenancetypes.Event](t, res, provenancetypes.EventShipped)
+		require.Equal(t, provenancetypes.BizStepShipping, ev.BizStep)
+		require.Equal(t, provenancetypes.DispositionInTransit, ev.Disposition)
 		require.Equal(t, &pDist, ev.Destination)
 
 		u := w.unit("S000005")
-		require.Equal(t, pt.UnitInTransit, u.Status)
+		require.Equal(t, provenancetypes.UnitInTransit, u.Status)
 		require.Equal(t, pMfr, u.Holder, "custody stays with the sender until receipt")
 		require.Equal(t, &pDist, u.Receiver)
 		require.Equal(t, map[string][2]int{lot: {0, 10}}, holdings(t, w, pDist))
 
 		res = w.invoke(w.dist, "Receive", "sh-1")
-		sh = cctest.Decode[pt.Shipment](t, res)
-		require.Equal(t, pt.ShipmentReceived, sh.Status)
+		sh = cctest.Decode[provenancetypes.Shipment](t, res)
+		require.Equal(t, provenancetypes.ShipmentReceived, sh.Status)
 		require.Equal(t, res.Time, *sh.ReceivedAt)
-		ev = cctest.RequireEvent[pt.Event](t, res, pt.EventReceived)
-		require.Equal(t, pt.BizStepReceiving, ev.BizStep)
+		ev = cctest.RequireEvent[provenancetypes.Event](t, res, provenancetypes.EventReceived)
+		require.Equal(t, provenancetypes.BizStepReceiving, ev.BizStep)
 		require.Equal(t, glnDist, ev.BizLocation)
 		require.Equal(t, pDist, w.unit("S000005").Holder)
-		require.Equal(t, pt.UnitActive, w.unit("S000005").Status)
+		require.Equal(t, provenancetypes.UnitActive, w.unit("S000005").Status)
 		require.Empty(t, holdings(t, w, pMfr))
 		require.Equal(t, map[string][2]int{lot: {10, 0}}, holdings(t, w, pDist))
 
 		w.ship(w.dist, "sh-2", lot, pPharm, serials("S", 0, 3))
 		require.Equal(t, 7, w.batch(lot).MainStock)
-		require.Equal(t, pt.UnitInTransit, w.unit("S000001").Status)
-		require.Equal(t, pt.UnitActive, w.unit("S000004").Status)
+		require.Equal(t, provenancetypes.UnitInTransit, w.unit("S000001").Status)
+		require.Equal(t, provenancetypes.UnitActive, w.unit("S000004").Status)
 		w.receive(w.pharm, "sh-2")
 		require.Equal(t, pPharm, w.unit("S000001").Holder)
 		require.Equal(t, pDist, w.unit("S000004").Holder)
 		require.Equal(t, map[string][2]int{lot: {7, 0}}, holdings(t, w, pDist))
 		require.Equal(t, map[string][2]int{lot: {3, 0}}, holdings(t, w, pPharm))
 
-		got := cctest.Decode[pt.Shipment](t, w.evaluate(w.auditor, "GetShipment", "sh-2"))
+		got := cctest.Decode[provenancetypes.Shipment](t, w.evaluate(w.auditor, "GetShipment", "sh-2"))
 		require.Equal(t, serials("S", 0, 3), got.Serials)
 	})
 	t.Run("the same shipment again is a duplicate and a reused id a conflict", func(t *testing.T) {
 		w := newWorld(t)
 		w.setupProduct()
 		w.commission(lot, 10, serials("S", 0, 10))
-		spec := pt.ShipmentSpec{ShipmentID: "sh-1", GTIN: gtin, Lot: lot, Serials: []string{"S000001"}, Receiver: pDist}
+		spec := provenancetypes.ShipmentSpec{ShipmentID: "sh-1", GTIN: gtin, Lot: lot, Serials: []string{"S000001"}, Receiver: pDist}
 		cctest.RequireOK(t, w.invoke(w.mfr, "Ship", mustJSON(t, spec)))
 		w.fails(codes.Duplicate, w.mfr, "Ship", mustJSON(t, spec))
 		spec.Serials = []string{"S000002"}
@@ -95,46 +95,46 @@ func TestShipAndReceive(t *testing.T) {
 	t.Run("only the current custodian ships", func(t *testing.T) {
 		w := newWorld(t)
 		w.supplyChain()
-		w.fails(codes.Forbidden, w.mfr, "Ship", mustJSON(t, pt.ShipmentSpec{ShipmentID: "x1", GTIN: gtin, Lot: lot, Receiver: pPharm}))
-		w.fails(codes.Forbidden, w.dist, "Ship", mustJSON(t, pt.ShipmentSpec{ShipmentID: "x2", GTIN: gtin, Lot: lot, Serials: []string{"S000000"}, Receiver: pPh2}))
-		w.fails(codes.Forbidden, w.pharm2, "Ship", mustJSON(t, pt.ShipmentSpec{ShipmentID: "x3", GTIN: gtin, Lot: lot, Serials: []string{"S000000"}, Receiver: pDist}))
-		w.fails(codes.Forbidden, w.patient, "Ship", mustJSON(t, pt.ShipmentSpec{ShipmentID: "x4", GTIN: gtin, Lot: lot, Receiver: pDist}))
-		w.fails(codes.Forbidden, w.auditor, "Ship", mustJSON(t, pt.ShipmentSpec{ShipmentID: "x5", GTIN: gtin, Lot: lot, Receiver: pDist}))
+		w.fails(codes.Forbidden, w.mfr, "Ship", mustJSON(t, provenancetypes.ShipmentSpec{ShipmentID: "x1", GTIN: gtin, Lot: lot, Receiver: pPharm}))
+		w.fails(codes.Forbidden, w.dist, "Ship", mustJSON(t, provenancetypes.ShipmentSpec{ShipmentID: "x2", GTIN: gtin, Lot: lot, Serials: []string{"S000000"}, Receiver: pPh2}))
+		w.fails(codes.Forbidden, w.pharm2, "Ship", mustJSON(t, provenancetypes.ShipmentSpec{ShipmentID: "x3", GTIN: gtin, Lot: lot, Serials: []string{"S000000"}, Receiver: pDist}))
+		w.fails(codes.Forbidden, w.patient, "Ship", mustJSON(t, provenancetypes.ShipmentSpec{ShipmentID: "x4", GTIN: gtin, Lot: lot, Receiver: pDist}))
+		w.fails(codes.Forbidden, w.auditor, "Ship", mustJSON(t, provenancetypes.ShipmentSpec{ShipmentID: "x5", GTIN: gtin, Lot: lot, Receiver: pDist}))
 	})
 	t.Run("goods in transit are not shipped again", func(t *testing.T) {
 		w := newWorld(t)
 		w.setupProduct()
 		w.commission(lot, 10, serials("S", 0, 10))
 		w.ship(w.mfr, "sh-1", lot, pDist, nil)
-		w.fails(codes.PreconditionFailed, w.mfr, "Ship", mustJSON(t, pt.ShipmentSpec{ShipmentID: "sh-2", GTIN: gtin, Lot: lot, Receiver: pPharm}))
-		w.fails(codes.PreconditionFailed, w.mfr, "Ship", mustJSON(t, pt.ShipmentSpec{ShipmentID: "sh-3", GTIN: gtin, Lot: lot, Serials: []string{"S000001"}, Receiver: pPharm}))
+		w.fails(codes.PreconditionFailed, w.mfr, "Ship", mustJSON(t, provenancetypes.ShipmentSpec{ShipmentID: "sh-2", GTIN: gtin, Lot: lot, Receiver: pPharm}))
+		w.fails(codes.PreconditionFailed, w.mfr, "Ship", mustJSON(t, provenancetypes.ShipmentSpec{ShipmentID: "sh-3", GTIN: gtin, Lot: lot, Serials: []string{"S000001"}, Receiver: pPharm}))
 	})
 	t.Run("an empty main stock is not shipped", func(t *testing.T) {
 		w := newWorld(t)
 		w.setupProduct()
 		w.commission(lot, 10, nil)
-		w.fails(codes.PreconditionFailed, w.mfr, "Ship", mustJSON(t, pt.ShipmentSpec{ShipmentID: "sh-1", GTIN: gtin, Lot: lot, Receiver: pDist}))
+		w.fails(codes.PreconditionFailed, w.mfr, "Ship", mustJSON(t, provenancetypes.ShipmentSpec{ShipmentID: "sh-1", GTIN: gtin, Lot: lot, Receiver: pDist}))
 	})
 	t.Run("unknown goods are not found", func(t *testing.T) {
 		w := newWorld(t)
 		w.setupProduct()
 		w.commission(lot, 10, serials("S", 0, 10))
-		w.fails(codes.NotFound, w.mfr, "Ship", mustJSON(t, pt.ShipmentSpec{ShipmentID: "sh-1", GTIN: gtin, Lot: lot2, Receiver: pDist}))
-		w.fails(codes.NotFound, w.mfr, "Ship", mustJSON(t, pt.ShipmentSpec{ShipmentID: "sh-1", GTIN: gtin, Lot: lot, Serials: []string{"S000001", "NOPE"}, Receiver: pDist}))
+		w.fails(codes.NotFound, w.mfr, "Ship", mustJSON(t, provenancetypes.ShipmentSpec{ShipmentID: "sh-1", GTIN: gtin, Lot: lot2, Receiver: pDist}))
+		w.fails(codes.NotFound, w.mfr, "Ship", mustJSON(t, provenancetypes.ShipmentSpec{ShipmentID: "sh-1", GTIN: gtin, Lot: lot, Serials: []string{"S000001", "NOPE"}, Receiver: pDist}))
 	})
 	bad := []struct {
 		name string
-		spec pt.ShipmentSpec
+		spec provenancetypes.ShipmentSpec
 	}{
-		{"an unregistered receiver is an unknown receiver", pt.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Receiver: party(insurerMSP, "0614141000081")}},
-		{"a receiver with a malformed GLN is an unknown receiver", pt.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Receiver: party(pharmaMSP, "0614141000013")}},
-		{"a receiver of another MSP is an unknown receiver", pt.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Receiver: party("OtherMSP", glnDist)}},
-		{"a receiver without an MSP id is an unknown receiver", pt.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Receiver: party("", glnDist)}},
-		{"shipping to oneself is refused", pt.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Receiver: pMfr}},
-		{"a malformed shipment id is refused", pt.ShipmentSpec{ShipmentID: "s 1", GTIN: gtin, Lot: lot, Receiver: pDist}},
-		{"a bad GTIN is refused", pt.ShipmentSpec{ShipmentID: "s", GTIN: "00614141000410", Lot: lot, Receiver: pDist}},
-		{"a repeated serial is refused", pt.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Serials: []string{"S000001", "S000001"}, Receiver: pDist}},
-		{"more units than a shipment takes are refused", pt.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Serials: serials("S", 0, pt.MaxUnitsPerTx+1), Receiver: pDist}},
+		{"an unregistered receiver is an unknown receiver", provenancetypes.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Receiver: party(insurerMSP, "0614141000081")}},
+		{"a receiver with a malformed GLN is an unknown receiver", provenancetypes.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Receiver: party(pharmaMSP, "0614141000013")}},
+		{"a receiver of another MSP is an unknown receiver", provenancetypes.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Receiver: party("OtherMSP", glnDist)}},
+		{"a receiver without an MSP id is an unknown receiver", provenancetypes.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Receiver: party("", glnDist)}},
+		{"shipping to oneself is refused", provenancetypes.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Receiver: pMfr}},
+		{"a malformed shipment id is refused", provenancetypes.ShipmentSpec{ShipmentID: "s 1", GTIN: gtin, Lot: lot, Receiver: pDist}},
+		{"a bad GTIN is refused", provenancetypes.ShipmentSpec{ShipmentID: "s", GTIN: "00614141000410", Lot: lot, Receiver: pDist}},
+		{"a repeated serial is refused", provenancetypes.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Serials: []string{"S000001", "S000001"}, Receiver: pDist}},
+		{"more units than a shipment takes are refused", provenancetypes.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Serials: serials("S", 0, provenancetypes.MaxUnitsPerTx+1), Receiver: pDist}},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
@@ -158,14 +158,14 @@ func TestShipAndReceive(t *testing.T) {
 		w.setupProduct()
 		w.commission(lot, 10, serials("S", 0, 10))
 		w.commission(lot2, 10, serials("T", 0, 10))
-		w.fails(codes.InvalidArgument, w.mfr, "Ship", mustJSON(t, pt.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Serials: []string{"T000001"}, Receiver: pDist}))
+		w.fails(codes.InvalidArgument, w.mfr, "Ship", mustJSON(t, provenancetypes.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Serials: []string{"T000001"}, Receiver: pDist}))
 	})
 	t.Run("an event time far in the future is refused", func(t *testing.T) {
 		w := newWorld(t)
 		w.setupProduct()
 		w.commission(lot, 10, serials("S", 0, 10))
 		future := cctest.DefaultStart().AddDate(1, 0, 0)
-		spec := pt.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Receiver: pDist, EventContext: pt.EventContext{EventTime: &future}}
+		spec := provenancetypes.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Receiver: pDist, EventContext: provenancetypes.EventContext{EventTime: &future}}
 		w.fails(codes.InvalidArgument, w.mfr, "Ship", mustJSON(t, spec))
 	})
 	t.Run("the event context given is recorded", func(t *testing.T) {
@@ -173,9 +173,9 @@ func TestShipAndReceive(t *testing.T) {
 		w.setupProduct()
 		w.commission(lot, 10, serials("S", 0, 10))
 		at := cctest.DefaultStart().Add(-time.Hour)
-		spec := pt.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Receiver: pDist,
-			EventContext: pt.EventContext{EventTime: &at, ReadPoint: "urn:epc:id:sgln:0614141.00000.dock2", BizLocation: glnMfr}}
-		ev := cctest.RequireEvent[pt.Event](t, w.invoke(w.mfr, "Ship", mustJSON(t, spec)), pt.EventShipped)
+		spec := provenancetypes.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Receiver: pDist,
+			EventContext: provenancetypes.EventContext{EventTime: &at, ReadPoint: "urn:epc:id:sgln:0614141.00000.dock2", BizLocation: glnMfr}}
+		ev := cctest.RequireEvent[provenancetypes.Event](t, w.invoke(w.mfr, "Ship", mustJSON(t, spec)), provenancetypes.EventShipped)
 		require.True(t, at.Equal(ev.EventTime))
 		require.Equal(t, "urn:epc:id:sgln:0614141.00000.dock2", ev.ReadPoint)
 	})
@@ -184,7 +184,7 @@ func TestShipAndReceive(t *testing.T) {
 		w.setupProduct()
 		w.commission(lot, 10, serials("S", 0, 10))
 		cctest.RequireOK(t, w.invoke(w.mfr, "Quarantine", gtin, lot, "tamper evidence"))
-		w.fails(codes.PreconditionFailed, w.mfr, "Ship", mustJSON(t, pt.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Receiver: pDist}))
+		w.fails(codes.PreconditionFailed, w.mfr, "Ship", mustJSON(t, provenancetypes.ShipmentSpec{ShipmentID: "s", GTIN: gtin, Lot: lot, Receiver: pDist}))
 	})
 	t.Run("an unknown shipment is not found", func(t *testing.T) {
 		w := newWorld(t)

@@ -7,13 +7,13 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
 // openFlag starts the batch-flag transactions: it checks the caller's role, the (GTIN, lot) and the
 // required text, and reads the batch.
-func openFlag(ctx contractapi.TransactionContextInterface, action, gtin, lot, what, text string, roles ...string) (ccutil.Caller, *txn, *pt.Batch, error) {
+func openFlag(ctx contractapi.TransactionContextInterface, action, gtin, lot, what, text string, roles ...string) (ccutil.Caller, *txn, *provenancetypes.Batch, error) {
 	caller, err := ccutil.RequireRole(ctx, action, roles...)
 	if err != nil {
 		return ccutil.Caller{}, nil, nil, err
@@ -22,7 +22,7 @@ func openFlag(ctx contractapi.TransactionContextInterface, action, gtin, lot, wh
 	if err != nil {
 		return ccutil.Caller{}, nil, nil, err
 	}
-	if err := pt.CheckText(what, text); err != nil {
+	if err := provenancetypes.CheckText(what, text); err != nil {
 		return ccutil.Caller{}, nil, nil, invalidArg(err)
 	}
 	t, err := begin(ctx)
@@ -37,7 +37,7 @@ func openFlag(ctx contractapi.TransactionContextInterface, action, gtin, lot, wh
 }
 
 // isBatchManufacturer reports whether the caller is the manufacturer of batch b.
-func isBatchManufacturer(c ccutil.Caller, b *pt.Batch) bool {
+func isBatchManufacturer(c ccutil.Caller, b *provenancetypes.Batch) bool {
 	return c.Role == ccutil.RoleManufacturer && actorOf(c) == b.Manufacturer
 }
 
@@ -45,7 +45,7 @@ func isBatchManufacturer(c ccutil.Caller, b *pt.Batch) bool {
 // the flag from their batch). Only the batch's manufacturer or an auditor recalls, with a reason. The
 // Recalled event lists every current holder of the batch's units, so each can act on it. Recalling a
 // recalled batch is DUPLICATE.
-func (c *Contract) Recall(ctx contractapi.TransactionContextInterface, gtin, lot, reason string) (*pt.Event, error) {
+func (c *Contract) Recall(ctx contractapi.TransactionContextInterface, gtin, lot, reason string) (*provenancetypes.Event, error) {
 	caller, t, b, err := openFlag(ctx, "Recall", gtin, lot, "reason", reason, ccutil.RoleManufacturer, ccutil.RoleAuditor)
 	if err != nil {
 		return nil, err
@@ -61,17 +61,17 @@ func (c *Contract) Recall(ctx contractapi.TransactionContextInterface, gtin, lot
 	if err != nil {
 		return nil, err
 	}
-	ev, err := t.newEvent(pt.EventRecalled, pt.EventContext{}, actorOf(caller), gtin, lot)
+	ev, err := t.newEvent(provenancetypes.EventRecalled, provenancetypes.EventContext{}, actorOf(caller), gtin, lot)
 	if err != nil {
 		return nil, err
 	}
 	prev := b.StatusTags()
-	b.Recalled, b.Recall = true, &pt.Flag{Reason: reason, At: t.now, By: actorOf(caller)}
+	b.Recalled, b.Recall = true, &provenancetypes.Flag{Reason: reason, At: t.now, By: actorOf(caller)}
 	if err := t.putBatch(b, prev); err != nil {
 		return nil, err
 	}
-	ev.Action, ev.BizStep, ev.Disposition = pt.ActionObserve, pt.BizStepHolding, pt.DispositionRecalled
-	ev.Scope, ev.Quantity, ev.Reason, ev.Holders = pt.ScopeBatch, b.SerialCount, reason, holders
+	ev.Action, ev.BizStep, ev.Disposition = provenancetypes.ActionObserve, provenancetypes.BizStepHolding, provenancetypes.DispositionRecalled
+	ev.Scope, ev.Quantity, ev.Reason, ev.Holders = provenancetypes.ScopeBatch, b.SerialCount, reason, holders
 	if err := t.record(ev, indexBatch); err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func (c *Contract) Recall(ctx contractapi.TransactionContextInterface, gtin, lot
 // Quarantine holds suspect product: the batch is not shipped or dispensed until released. The
 // batch's manufacturer, an auditor, or a party holding units of the batch quarantines, with a reason.
 // Quarantining a quarantined batch is DUPLICATE.
-func (c *Contract) Quarantine(ctx contractapi.TransactionContextInterface, gtin, lot, reason string) (*pt.Event, error) {
+func (c *Contract) Quarantine(ctx contractapi.TransactionContextInterface, gtin, lot, reason string) (*provenancetypes.Event, error) {
 	caller, t, b, err := openFlag(ctx, "Quarantine", gtin, lot, "reason", reason, ccutil.RoleManufacturer, ccutil.RoleDistributor, ccutil.RolePharmacist, ccutil.RoleAuditor)
 	if err != nil {
 		return nil, err
@@ -101,7 +101,7 @@ func (c *Contract) Quarantine(ctx contractapi.TransactionContextInterface, gtin,
 	if b.Quarantined {
 		return nil, codes.New(codes.Duplicate, "batch %s lot %s is already quarantined", gtin, lot)
 	}
-	return t.setFlag(b, caller, pt.EventQuarantined, reason, pt.BizStepHolding, pt.DispositionNonSellableOther, func(b *pt.Batch, f *pt.Flag) {
+	return t.setFlag(b, caller, provenancetypes.EventQuarantined, reason, provenancetypes.BizStepHolding, provenancetypes.DispositionNonSellableOther, func(b *provenancetypes.Batch, f *provenancetypes.Flag) {
 		b.Quarantined, b.Quarantine = true, f
 	})
 }
@@ -109,7 +109,7 @@ func (c *Contract) Quarantine(ctx contractapi.TransactionContextInterface, gtin,
 // ReleaseQuarantine lifts a quarantine. Only the batch's manufacturer or an auditor releases, with a
 // note; a batch that is not quarantined is PRECONDITION_FAILED. (Quarantined stock can instead be
 // destroyed by its holder with Destroy.)
-func (c *Contract) ReleaseQuarantine(ctx contractapi.TransactionContextInterface, gtin, lot, note string) (*pt.Event, error) {
+func (c *Contract) ReleaseQuarantine(ctx contractapi.TransactionContextInterface, gtin, lot, note string) (*provenancetypes.Event, error) {
 	caller, t, b, err := openFlag(ctx, "ReleaseQuarantine", gtin, lot, "note", note, ccutil.RoleManufacturer, ccutil.RoleAuditor)
 	if err != nil {
 		return nil, err
@@ -121,14 +121,14 @@ func (c *Contract) ReleaseQuarantine(ctx contractapi.TransactionContextInterface
 	if !b.Quarantined {
 		return nil, codes.New(codes.PreconditionFailed, "batch %s lot %s is not quarantined", gtin, lot)
 	}
-	return t.setFlag(b, caller, pt.EventQuarantineReleased, note, pt.BizStepInspecting, pt.DispositionActive, func(b *pt.Batch, _ *pt.Flag) {
+	return t.setFlag(b, caller, provenancetypes.EventQuarantineReleased, note, provenancetypes.BizStepInspecting, provenancetypes.DispositionActive, func(b *provenancetypes.Batch, _ *provenancetypes.Flag) {
 		b.Quarantined, b.Quarantine = false, nil
 	})
 }
 
 // ClearExcursion clears a batch's temperature excursion after review: the batch is sellable again.
 // Only an auditor clears, with a note; a batch without an excursion is PRECONDITION_FAILED.
-func (c *Contract) ClearExcursion(ctx contractapi.TransactionContextInterface, gtin, lot, note string) (*pt.Event, error) {
+func (c *Contract) ClearExcursion(ctx contractapi.TransactionContextInterface, gtin, lot, note string) (*provenancetypes.Event, error) {
 	caller, t, b, err := openFlag(ctx, "ClearExcursion", gtin, lot, "note", note, ccutil.RoleAuditor)
 	if err != nil {
 		return nil, err
@@ -137,24 +137,24 @@ func (c *Contract) ClearExcursion(ctx contractapi.TransactionContextInterface, g
 	if !b.Excursion {
 		return nil, codes.New(codes.PreconditionFailed, "batch %s lot %s has no temperature excursion", gtin, lot)
 	}
-	return t.setFlag(b, caller, pt.EventExcursionCleared, note, pt.BizStepInspecting, pt.DispositionConformant, func(b *pt.Batch, _ *pt.Flag) {
+	return t.setFlag(b, caller, provenancetypes.EventExcursionCleared, note, provenancetypes.BizStepInspecting, provenancetypes.DispositionConformant, func(b *provenancetypes.Batch, _ *provenancetypes.Flag) {
 		b.Excursion, b.ExcursionInfo = false, nil
 	})
 }
 
 // setFlag changes a batch flag and records the batch-wide event.
-func (t *txn) setFlag(b *pt.Batch, caller ccutil.Caller, event, reason, bizStep, disposition string, change func(*pt.Batch, *pt.Flag)) (*pt.Event, error) {
-	ev, err := t.newEvent(event, pt.EventContext{}, actorOf(caller), b.GTIN, b.Lot)
+func (t *txn) setFlag(b *provenancetypes.Batch, caller ccutil.Caller, event, reason, bizStep, disposition string, change func(*provenancetypes.Batch, *provenancetypes.Flag)) (*provenancetypes.Event, error) {
+	ev, err := t.newEvent(event, provenancetypes.EventContext{}, actorOf(caller), b.GTIN, b.Lot)
 	if err != nil {
 		return nil, err
 	}
 	prev := b.StatusTags()
-	change(b, &pt.Flag{Reason: reason, At: t.now, By: actorOf(caller)})
+	change(b, &provenancetypes.Flag{Reason: reason, At: t.now, By: actorOf(caller)})
 	if err := t.putBatch(b, prev); err != nil {
 		return nil, err
 	}
-	ev.Action, ev.BizStep, ev.Disposition = pt.ActionObserve, bizStep, disposition
-	ev.Scope, ev.Quantity, ev.Reason = pt.ScopeBatch, b.SerialCount, reason
+	ev.Action, ev.BizStep, ev.Disposition = provenancetypes.ActionObserve, bizStep, disposition
+	ev.Scope, ev.Quantity, ev.Reason = provenancetypes.ScopeBatch, b.SerialCount, reason
 	if err := t.record(ev, indexBatch); err != nil {
 		return nil, err
 	}
@@ -166,12 +166,12 @@ func (t *txn) setFlag(b *pt.Batch, caller ccutil.Caller, event, reason, bizStep,
 // receiver (the data logger travels with the goods and is read on arrival). A reading outside the
 // product's storage range marks the batch with an excursion (event ExcursionDetected): it is not
 // sellable until an auditor clears it.
-func (c *Contract) RecordReadings(ctx contractapi.TransactionContextInterface, readingsJSON string) (*pt.Event, error) {
+func (c *Contract) RecordReadings(ctx contractapi.TransactionContextInterface, readingsJSON string) (*provenancetypes.Event, error) {
 	_, me, err := requireParty(ctx, "RecordReadings", supplyRoles...)
 	if err != nil {
 		return nil, err
 	}
-	spec, err := decodeSpec[pt.ReadingsSpec]("readings", readingsJSON)
+	spec, err := decodeSpec[provenancetypes.ReadingsSpec]("readings", readingsJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -193,16 +193,16 @@ func (c *Contract) RecordReadings(ctx contractapi.TransactionContextInterface, r
 			return nil, err
 		}
 		holder, status, _, receiver := u.effective(b)
-		inbound := status == pt.UnitInTransit && receiver != nil && *receiver == me
+		inbound := status == provenancetypes.UnitInTransit && receiver != nil && *receiver == me
 		if holder != me && !inbound {
 			return nil, codes.New(codes.Forbidden, "unit %s serial %s is held by %s; only its custodian or its receiver in transit records readings", spec.GTIN, s, holder)
 		}
 	}
-	ev, err := t.newEvent(pt.EventReadingsRecorded, spec.EventContext, me, spec.GTIN, spec.Lot)
+	ev, err := t.newEvent(provenancetypes.EventReadingsRecorded, spec.EventContext, me, spec.GTIN, spec.Lot)
 	if err != nil {
 		return nil, err
 	}
-	readings := make([]pt.RecordedReading, 0, len(spec.Readings))
+	readings := make([]provenancetypes.RecordedReading, 0, len(spec.Readings))
 	for _, r := range spec.Readings {
 		v, err := r.Celsius()
 		if err != nil {
@@ -211,23 +211,23 @@ func (c *Contract) RecordReadings(ctx contractapi.TransactionContextInterface, r
 		if r.Time.After(t.now.Add(maxClockSkew)) {
 			return nil, codes.New(codes.InvalidArgument, "reading time %s is in the future of the transaction", r.Time.UTC().Format(time.RFC3339))
 		}
-		readings = append(readings, pt.RecordedReading{Time: r.Time.UTC(), Value: *r.Value, UOM: r.UOM, Celsius: v, SensorID: r.SensorID})
+		readings = append(readings, provenancetypes.RecordedReading{Time: r.Time.UTC(), Value: *r.Value, UOM: r.UOM, Celsius: v, SensorID: r.SensorID})
 	}
 	sort.SliceStable(readings, func(i, j int) bool { return readings[i].Time.Before(readings[j].Time) })
-	var exc *pt.Excursion
+	var exc *provenancetypes.Excursion
 	for _, r := range readings {
 		if !product.Storage.Contains(r.Celsius) {
-			exc = &pt.Excursion{
+			exc = &provenancetypes.Excursion{
 				ReadingTime: r.Time, ValueCelsius: r.Celsius, Range: product.Storage,
 				SensorID: r.SensorID, DetectedAt: t.now, By: me,
 			}
 			break
 		}
 	}
-	ev.Action, ev.BizStep, ev.Disposition = pt.ActionObserve, pt.BizStepSensorReporting, pt.DispositionConformant
-	ev.Scope, ev.Serials, ev.Quantity, ev.Readings = pt.ScopeBatch, spec.Serials, len(spec.Serials), readings
+	ev.Action, ev.BizStep, ev.Disposition = provenancetypes.ActionObserve, provenancetypes.BizStepSensorReporting, provenancetypes.DispositionConformant
+	ev.Scope, ev.Serials, ev.Quantity, ev.Readings = provenancetypes.ScopeBatch, spec.Serials, len(spec.Serials), readings
 	if exc != nil {
-		ev.Type, ev.Disposition, ev.Excursion = pt.EventExcursionDetected, pt.DispositionNonConformant, exc
+		ev.Type, ev.Disposition, ev.Excursion = provenancetypes.EventExcursionDetected, provenancetypes.DispositionNonConformant, exc
 		ev.Reason = fmt.Sprintf("reading %.2f C at %s is outside %.2f..%.2f C", exc.ValueCelsius, exc.ReadingTime.Format(time.RFC3339), product.Storage.MinCelsius, product.Storage.MaxCelsius)
 		if !b.Excursion {
 			prev := b.StatusTags()

@@ -9,7 +9,7 @@ import (
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
 	"github.com/healthledger/healthledger/chaincode/provenance"
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/stretchr/testify/require"
 )
 
@@ -45,7 +45,7 @@ type world struct {
 	patient *cctest.Identity
 }
 
-func party(msp, gln string) pt.Party { return pt.Party{MSPID: msp, GLN: gln} }
+func party(msp, gln string) provenancetypes.Party { return provenancetypes.Party{MSPID: msp, GLN: gln} }
 
 var (
 	pMfr   = party(pharmaMSP, glnMfr)
@@ -105,9 +105,9 @@ func (w *world) fails(code codes.Code, id *cctest.Identity, fn string, args ...s
 	return ce
 }
 
-func productSpec(g string) pt.ProductSpec {
-	return pt.ProductSpec{GTIN: g, Name: "Insulin glargine", Strength: "100 U/mL", DosageForm: "solution for injection",
-		Storage: &pt.TempRange{MinCelsius: 2, MaxCelsius: 8}}
+func productSpec(g string) provenancetypes.ProductSpec {
+	return provenancetypes.ProductSpec{GTIN: g, Name: "Insulin glargine", Strength: "100 U/mL", DosageForm: "solution for injection",
+		Storage: &provenancetypes.TempRange{MinCelsius: 2, MaxCelsius: 8}}
 }
 
 func serials(prefix string, from, n int) []string {
@@ -128,36 +128,36 @@ func (w *world) setupProduct() {
 }
 
 // commission registers everything and commissions lot with the given serials.
-func (w *world) commission(lotNo string, quantity int, sn []string) pt.Batch {
+func (w *world) commission(lotNo string, quantity int, sn []string) provenancetypes.Batch {
 	w.t.Helper()
-	spec := pt.BatchSpec{GTIN: gtin, Lot: lotNo, ManufacturedOn: made, Expiry: expiry, Quantity: quantity, Serials: sn}
-	return cctest.Decode[pt.Batch](w.t, w.invoke(w.mfr, "CommissionBatch", mustJSON(w.t, spec)))
+	spec := provenancetypes.BatchSpec{GTIN: gtin, Lot: lotNo, ManufacturedOn: made, Expiry: expiry, Quantity: quantity, Serials: sn}
+	return cctest.Decode[provenancetypes.Batch](w.t, w.invoke(w.mfr, "CommissionBatch", mustJSON(w.t, spec)))
 }
 
-func (w *world) ship(from *cctest.Identity, id, lotNo string, to pt.Party, sn []string) pt.Shipment {
+func (w *world) ship(from *cctest.Identity, id, lotNo string, to provenancetypes.Party, sn []string) provenancetypes.Shipment {
 	w.t.Helper()
-	spec := pt.ShipmentSpec{ShipmentID: id, GTIN: gtin, Lot: lotNo, Serials: sn, Receiver: to}
-	return cctest.Decode[pt.Shipment](w.t, w.invoke(from, "Ship", mustJSON(w.t, spec)))
+	spec := provenancetypes.ShipmentSpec{ShipmentID: id, GTIN: gtin, Lot: lotNo, Serials: sn, Receiver: to}
+	return cctest.Decode[provenancetypes.Shipment](w.t, w.invoke(from, "Ship", mustJSON(w.t, spec)))
 }
 
-func (w *world) receive(by *cctest.Identity, id string) pt.Shipment {
+func (w *world) receive(by *cctest.Identity, id string) provenancetypes.Shipment {
 	w.t.Helper()
-	return cctest.Decode[pt.Shipment](w.t, w.invoke(by, "Receive", id))
+	return cctest.Decode[provenancetypes.Shipment](w.t, w.invoke(by, "Receive", id))
 }
 
-func (w *world) unit(serial string) pt.Unit {
+func (w *world) unit(serial string) provenancetypes.Unit {
 	w.t.Helper()
-	return cctest.Decode[pt.Unit](w.t, w.evaluate(w.patient, "GetUnit", gtin, serial))
+	return cctest.Decode[provenancetypes.Unit](w.t, w.evaluate(w.patient, "GetUnit", gtin, serial))
 }
 
-func (w *world) batch(lotNo string) pt.Batch {
+func (w *world) batch(lotNo string) provenancetypes.Batch {
 	w.t.Helper()
-	return cctest.Decode[pt.Batch](w.t, w.evaluate(w.patient, "GetBatch", gtin, lotNo))
+	return cctest.Decode[provenancetypes.Batch](w.t, w.evaluate(w.patient, "GetBatch", gtin, lotNo))
 }
 
 func (w *world) verify(serial, lotNo, exp string) string {
 	w.t.Helper()
-	return cctest.Decode[pt.VerifyResult](w.t, w.evaluate(w.pharm, "Verify", gtin, serial, lotNo, exp)).Result
+	return cctest.Decode[provenancetypes.VerifyResult](w.t, w.evaluate(w.pharm, "Verify", gtin, serial, lotNo, exp)).Result
 }
 
 // supplyChain commissions lot with 10 serials S000000..S000009, ships the batch to the distributor,

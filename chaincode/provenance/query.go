@@ -8,7 +8,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
@@ -58,7 +58,7 @@ func (t *txn) fetch(objectType string, attrs []string, size int32, bookmark stri
 
 // BatchCustody returns the chain of custody of a batch: every event of the batch and of its units,
 // oldest first, one page at a time. Any member may read it.
-func (c *Contract) BatchCustody(ctx contractapi.TransactionContextInterface, gtin, lot string, pageSize int, bookmark string) (*pt.EventPage, error) {
+func (c *Contract) BatchCustody(ctx contractapi.TransactionContextInterface, gtin, lot string, pageSize int, bookmark string) (*provenancetypes.EventPage, error) {
 	gtin, lot, err := batchArgs(gtin, lot)
 	if err != nil {
 		return nil, err
@@ -78,9 +78,9 @@ func (c *Contract) BatchCustody(ctx contractapi.TransactionContextInterface, gti
 	if err != nil {
 		return nil, err
 	}
-	page := &pt.EventPage{Items: make([]pt.Event, 0, len(items)), Bookmark: next}
+	page := &provenancetypes.EventPage{Items: make([]provenancetypes.Event, 0, len(items)), Bookmark: next}
 	for _, e := range items {
-		ev, err := ccutil.DecodeJSON[pt.Event](e.key, e.value)
+		ev, err := ccutil.DecodeJSON[provenancetypes.Event](e.key, e.value)
 		if err != nil {
 			return nil, err
 		}
@@ -160,7 +160,7 @@ func (c *cursor) pop() { c.st.Skip++ }
 // commissioning, the events of its batch's main stock while the unit was part of it, the events that
 // named the unit, and the events concerning its whole batch (recall, quarantine, readings...). It
 // merges those indexes, so a page costs a small multiple of its size. Any member may read it.
-func (c *Contract) UnitCustody(ctx contractapi.TransactionContextInterface, gtin, serial string, pageSize int, bookmark string) (*pt.EventPage, error) {
+func (c *Contract) UnitCustody(ctx contractapi.TransactionContextInterface, gtin, serial string, pageSize int, bookmark string) (*provenancetypes.EventPage, error) {
 	gtin, err := unitArgs(gtin, serial)
 	if err != nil {
 		return nil, err
@@ -220,13 +220,13 @@ func (c *Contract) UnitCustody(ctx contractapi.TransactionContextInterface, gtin
 			positions = append(positions, best)
 		}
 	}
-	page := &pt.EventPage{Items: make([]pt.Event, 0, len(positions))}
+	page := &provenancetypes.EventPage{Items: make([]provenancetypes.Event, 0, len(positions))}
 	for _, p := range positions {
 		k, err := t.key(objEvent, append([]string{gtin, u.Lot}, splitPos(p)...)...)
 		if err != nil {
 			return nil, err
 		}
-		var ev pt.Event
+		var ev provenancetypes.Event
 		if found, err := t.get(k, &ev); err != nil {
 			return nil, err
 		} else if !found {
@@ -254,9 +254,9 @@ func (c *Contract) UnitCustody(ctx contractapi.TransactionContextInterface, gtin
 
 // ListBatchesByOwner lists the batches of which a party holds units or has units inbound, with its
 // counts, one page at a time. Any member may read it.
-func (c *Contract) ListBatchesByOwner(ctx contractapi.TransactionContextInterface, mspID, gln string, pageSize int, bookmark string) (*pt.HoldingPage, error) {
-	p := pt.Party{MSPID: mspID, GLN: gln}
-	if err := pt.CheckParty(p); err != nil {
+func (c *Contract) ListBatchesByOwner(ctx contractapi.TransactionContextInterface, mspID, gln string, pageSize int, bookmark string) (*provenancetypes.HoldingPage, error) {
+	p := provenancetypes.Party{MSPID: mspID, GLN: gln}
+	if err := provenancetypes.CheckParty(p); err != nil {
 		return nil, invalidArg(err)
 	}
 	size, err := ccutil.PageSize(pageSize)
@@ -271,9 +271,9 @@ func (c *Contract) ListBatchesByOwner(ctx contractapi.TransactionContextInterfac
 	if err != nil {
 		return nil, err
 	}
-	page := &pt.HoldingPage{Items: make([]pt.BatchHolding, 0, len(items)), Bookmark: next}
+	page := &provenancetypes.HoldingPage{Items: make([]provenancetypes.BatchHolding, 0, len(items)), Bookmark: next}
 	for _, e := range items {
-		bh, err := ccutil.DecodeJSON[pt.BatchHolding](e.key, e.value)
+		bh, err := ccutil.DecodeJSON[provenancetypes.BatchHolding](e.key, e.value)
 		if err != nil {
 			return nil, err
 		}
@@ -316,9 +316,9 @@ func (t *txn) getBatchSummary(gtin, lot string) (*batchSummary, error) {
 
 // ListBatchesByStatus lists the batches that carry a status (recalled, quarantined, excursion,
 // suspect), or that carry none (active), one page at a time. Any member may read it.
-func (c *Contract) ListBatchesByStatus(ctx contractapi.TransactionContextInterface, status string, pageSize int, bookmark string) (*pt.BatchPage, error) {
-	if !slices.Contains(pt.BatchStatuses(), status) {
-		return nil, codes.New(codes.InvalidArgument, "batch status %q is not one of %v", status, pt.BatchStatuses())
+func (c *Contract) ListBatchesByStatus(ctx contractapi.TransactionContextInterface, status string, pageSize int, bookmark string) (*provenancetypes.BatchPage, error) {
+	if !slices.Contains(provenancetypes.BatchStatuses(), status) {
+		return nil, codes.New(codes.InvalidArgument, "batch status %q is not one of %v", status, provenancetypes.BatchStatuses())
 	}
 	size, err := ccutil.PageSize(pageSize)
 	if err != nil {
@@ -332,7 +332,7 @@ func (c *Contract) ListBatchesByStatus(ctx contractapi.TransactionContextInterfa
 	if err != nil {
 		return nil, err
 	}
-	page := &pt.BatchPage{Items: make([]pt.Batch, 0, len(items)), Bookmark: next}
+	page := &provenancetypes.BatchPage{Items: make([]provenancetypes.Batch, 0, len(items)), Bookmark: next}
 	for _, e := range items {
 		if len(e.attrs) != 3 {
 			return nil, codes.New(codes.Internal, "malformed status index key %q", e.key)

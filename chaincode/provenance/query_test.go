@@ -8,7 +8,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/stretchr/testify/require"
 )
 
@@ -34,7 +34,7 @@ func walk[T any](t *testing.T, w *world, fn string, pageSize int, args ...string
 	}
 }
 
-func eventTypes(events []pt.Event) []string {
+func eventTypes(events []provenancetypes.Event) []string {
 	out := make([]string, len(events))
 	for i, e := range events {
 		out[i] = e.Type
@@ -47,7 +47,7 @@ func eventTypes(events []pt.Event) []string {
 func custodyWorld(t *testing.T) *world {
 	w := newWorld(t)
 	w.supplyChain()
-	cctest.RequireOK(t, w.invoke(w.pharm, "RecordReadings", mustJSON(t, readings([]string{"S000001"}, 4, pt.UOMCelsius))))
+	cctest.RequireOK(t, w.invoke(w.pharm, "RecordReadings", mustJSON(t, readings([]string{"S000001"}, 4, provenancetypes.UOMCelsius))))
 	cctest.RequireOK(t, w.invoke(w.pharm, "Dispense", gtin, "S000000", ""))
 	w.ship(w.dist, "sh-3", lot, pPh2, nil)
 	cctest.RequireOK(t, w.invoke(w.mfr, "Recall", gtin, lot, "out of specification"))
@@ -56,11 +56,11 @@ func custodyWorld(t *testing.T) *world {
 
 func TestBatchCustody(t *testing.T) {
 	w := custodyWorld(t)
-	want := []string{pt.EventBatchCommissioned, pt.EventShipped, pt.EventReceived, pt.EventShipped, pt.EventReceived,
-		pt.EventReadingsRecorded, pt.EventDispensed, pt.EventShipped, pt.EventRecalled}
+	want := []string{provenancetypes.EventBatchCommissioned, provenancetypes.EventShipped, provenancetypes.EventReceived, provenancetypes.EventShipped, provenancetypes.EventReceived,
+		provenancetypes.EventReadingsRecorded, provenancetypes.EventDispensed, provenancetypes.EventShipped, provenancetypes.EventRecalled}
 	for _, size := range []int{1, 2, 4, 50} {
 		t.Run("pages of "+strconv.Itoa(size)+" give every event in order", func(t *testing.T) {
-			events, pages := walk[pt.Event](t, w, "BatchCustody", size, gtin, lot)
+			events, pages := walk[provenancetypes.Event](t, w, "BatchCustody", size, gtin, lot)
 			require.Equal(t, want, eventTypes(events))
 			require.LessOrEqual(t, pages, len(want)/size+1)
 			for i := 1; i < len(events); i++ {
@@ -78,7 +78,7 @@ func TestBatchCustody(t *testing.T) {
 	t.Run("a bookmark of another query is refused", func(t *testing.T) {
 		w.commission(lot2, 2, []string{"X1"})
 		cctest.RequireOK(t, w.invoke(w.mfr, "Recall", gtin, lot2, "x"))
-		other := cctest.Decode[pt.EventPage](t, w.evaluate(w.patient, "BatchCustody", gtin, lot2, "1", ""))
+		other := cctest.Decode[provenancetypes.EventPage](t, w.evaluate(w.patient, "BatchCustody", gtin, lot2, "1", ""))
 		require.NotEmpty(t, other.Bookmark)
 		cctest.RequireCode(t, w.evaluate(w.patient, "BatchCustody", gtin, lot, "1", other.Bookmark), codes.InvalidArgument)
 	})
@@ -90,15 +90,15 @@ func TestUnitCustody(t *testing.T) {
 		serial string
 		want   []string
 	}{
-		{"S000000", []string{pt.EventBatchCommissioned, pt.EventShipped, pt.EventReceived, pt.EventShipped, pt.EventReceived,
-			pt.EventReadingsRecorded, pt.EventDispensed, pt.EventRecalled}},
-		{"S000009", []string{pt.EventBatchCommissioned, pt.EventShipped, pt.EventReceived,
-			pt.EventReadingsRecorded, pt.EventShipped, pt.EventRecalled}},
+		{"S000000", []string{provenancetypes.EventBatchCommissioned, provenancetypes.EventShipped, provenancetypes.EventReceived, provenancetypes.EventShipped, provenancetypes.EventReceived,
+			provenancetypes.EventReadingsRecorded, provenancetypes.EventDispensed, provenancetypes.EventRecalled}},
+		{"S000009", []string{provenancetypes.EventBatchCommissioned, provenancetypes.EventShipped, provenancetypes.EventReceived,
+			provenancetypes.EventReadingsRecorded, provenancetypes.EventShipped, provenancetypes.EventRecalled}},
 	}
 	for _, tc := range cases {
 		for _, size := range []int{1, 2, 3, 50} {
 			t.Run(tc.serial+" in pages of "+strconv.Itoa(size)+" gives its events in order", func(t *testing.T) {
-				events, _ := walk[pt.Event](t, w, "UnitCustody", size, gtin, tc.serial)
+				events, _ := walk[provenancetypes.Event](t, w, "UnitCustody", size, gtin, tc.serial)
 				require.Equal(t, tc.want, eventTypes(events))
 				for i := 1; i < len(events); i++ {
 					require.True(t, events[i].RecordTime.After(events[i-1].RecordTime))
@@ -107,7 +107,7 @@ func TestUnitCustody(t *testing.T) {
 		}
 	}
 	t.Run("the units shipment is in the unit's custody and the later stock shipment is not", func(t *testing.T) {
-		events, _ := walk[pt.Event](t, w, "UnitCustody", 50, gtin, "S000000")
+		events, _ := walk[provenancetypes.Event](t, w, "UnitCustody", 50, gtin, "S000000")
 		require.Equal(t, "sh-2", events[3].ShipmentID)
 		for _, e := range events {
 			require.NotEqual(t, "sh-3", e.ShipmentID)
@@ -121,8 +121,8 @@ func TestUnitCustody(t *testing.T) {
 		cctest.RequireOK(t, w.invoke(w.mfr, "ReleaseQuarantine", gtin, lot, "y"))
 		cctest.RequireOK(t, w.invoke(w.mfr, "AddSerials", gtin, lot, `["N1"]`))
 		cctest.RequireOK(t, w.invoke(w.mfr, "Recall", gtin, lot, "z"))
-		events, _ := walk[pt.Event](t, w, "UnitCustody", 1, gtin, "N1")
-		require.Equal(t, []string{pt.EventSerialsCommissioned, pt.EventRecalled}, eventTypes(events))
+		events, _ := walk[provenancetypes.Event](t, w, "UnitCustody", 1, gtin, "N1")
+		require.Equal(t, []string{provenancetypes.EventSerialsCommissioned, provenancetypes.EventRecalled}, eventTypes(events))
 	})
 	t.Run("an unknown unit is not found and a malformed bookmark refused", func(t *testing.T) {
 		cctest.RequireCode(t, w.evaluate(w.patient, "UnitCustody", gtin, "S999999", "10", ""), codes.NotFound)
@@ -139,22 +139,22 @@ func TestListBatchesByOwner(t *testing.T) {
 	}
 	w.ship(w.mfr, "sh-1", "L2", pDist, []string{"L2-000000", "L2-000001"})
 
-	items, pages := walk[pt.BatchHolding](t, w, "ListBatchesByOwner", 2, pharmaMSP, glnMfr)
+	items, pages := walk[provenancetypes.BatchHolding](t, w, "ListBatchesByOwner", 2, pharmaMSP, glnMfr)
 	require.Equal(t, 2, pages)
 	require.Len(t, items, 3)
 	for _, h := range items {
 		require.Equal(t, 5, h.Held, "custody stays with the sender until receipt")
 		require.Equal(t, expiry, h.Expiry)
-		require.Equal(t, pt.BatchActive, h.Status)
+		require.Equal(t, provenancetypes.BatchActive, h.Status)
 	}
-	dist, _ := walk[pt.BatchHolding](t, w, "ListBatchesByOwner", 10, pharmaMSP, glnDist)
+	dist, _ := walk[provenancetypes.BatchHolding](t, w, "ListBatchesByOwner", 10, pharmaMSP, glnDist)
 	require.Len(t, dist, 1)
-	require.Equal(t, pt.Holding{Party: pDist, GTIN: gtin, Lot: "L2", Held: 0, Inbound: 2}, dist[0].Holding)
+	require.Equal(t, provenancetypes.Holding{Party: pDist, GTIN: gtin, Lot: "L2", Held: 0, Inbound: 2}, dist[0].Holding)
 
 	w.receive(w.dist, "sh-1")
-	mfr, _ := walk[pt.BatchHolding](t, w, "ListBatchesByOwner", 10, pharmaMSP, glnMfr)
+	mfr, _ := walk[provenancetypes.BatchHolding](t, w, "ListBatchesByOwner", 10, pharmaMSP, glnMfr)
 	require.Equal(t, 3, mfr[1].Held)
-	none, _ := walk[pt.BatchHolding](t, w, "ListBatchesByOwner", 10, hospitalMSP, glnPharm)
+	none, _ := walk[provenancetypes.BatchHolding](t, w, "ListBatchesByOwner", 10, hospitalMSP, glnPharm)
 	require.Empty(t, none)
 	cctest.RequireCode(t, w.evaluate(w.patient, "ListBatchesByOwner", pharmaMSP, "123", "10", ""), codes.InvalidArgument)
 }
@@ -170,19 +170,19 @@ func TestListBatchesByStatus(t *testing.T) {
 	cctest.RequireOK(t, w.invoke(w.mfr, "Quarantine", gtin, "L3", "y"))
 
 	lots := func(status string) []string {
-		batches, _ := walk[pt.Batch](t, w, "ListBatchesByStatus", 1, status)
+		batches, _ := walk[provenancetypes.Batch](t, w, "ListBatchesByStatus", 1, status)
 		out := []string{}
 		for _, b := range batches {
 			out = append(out, b.Lot)
 		}
 		return out
 	}
-	require.Equal(t, []string{"L1"}, lots(pt.BatchActive))
-	require.Equal(t, []string{"L2"}, lots(pt.BatchRecalled))
-	require.Equal(t, []string{"L2", "L3"}, lots(pt.BatchQuarantined))
-	require.Empty(t, lots(pt.BatchExcursion))
+	require.Equal(t, []string{"L1"}, lots(provenancetypes.BatchActive))
+	require.Equal(t, []string{"L2"}, lots(provenancetypes.BatchRecalled))
+	require.Equal(t, []string{"L2", "L3"}, lots(provenancetypes.BatchQuarantined))
+	require.Empty(t, lots(provenancetypes.BatchExcursion))
 	cctest.RequireOK(t, w.invoke(w.mfr, "ReleaseQuarantine", gtin, "L3", "ok"))
-	require.Equal(t, []string{"L1", "L3"}, lots(pt.BatchActive))
+	require.Equal(t, []string{"L1", "L3"}, lots(provenancetypes.BatchActive))
 	cctest.RequireCode(t, w.evaluate(w.patient, "ListBatchesByStatus", "lost", "10", ""), codes.InvalidArgument)
 }
 
@@ -196,9 +196,9 @@ func TestListBatchesByOwnerFollowsTheBatchStatus(t *testing.T) {
 	w.commission("L2", 5, serials("L2-", 0, 5))
 	w.ship(w.mfr, "sh-1", "L1", pDist, []string{"L1-000000"})
 
-	statusOf := func(p pt.Party, lotNo string) string {
+	statusOf := func(p provenancetypes.Party, lotNo string) string {
 		t.Helper()
-		items, _ := walk[pt.BatchHolding](t, w, "ListBatchesByOwner", 10, p.MSPID, p.GLN)
+		items, _ := walk[provenancetypes.BatchHolding](t, w, "ListBatchesByOwner", 10, p.MSPID, p.GLN)
 		for _, h := range items {
 			if h.Lot == lotNo {
 				require.Equal(t, expiry, h.Expiry)
@@ -209,31 +209,31 @@ func TestListBatchesByOwnerFollowsTheBatchStatus(t *testing.T) {
 		return ""
 	}
 	t.Run("the index entry stores the expiry and the status", func(t *testing.T) {
-		got := cctest.StateJSON[pt.BatchHolding](t, w.l, cc, w.l.Key("owner", pharmaMSP, glnMfr, gtin, "L1"))
-		require.Equal(t, pt.BatchHolding{Holding: pt.Holding{Party: pMfr, GTIN: gtin, Lot: "L1", Held: 5}, Expiry: expiry, Status: pt.BatchActive}, got)
+		got := cctest.StateJSON[provenancetypes.BatchHolding](t, w.l, cc, w.l.Key("owner", pharmaMSP, glnMfr, gtin, "L1"))
+		require.Equal(t, provenancetypes.BatchHolding{Holding: provenancetypes.Holding{Party: pMfr, GTIN: gtin, Lot: "L1", Held: 5}, Expiry: expiry, Status: provenancetypes.BatchActive}, got)
 	})
 	t.Run("a quarantine shows for every holder, the inbound one included, and not on other batches", func(t *testing.T) {
 		cctest.RequireOK(t, w.invoke(w.mfr, "Quarantine", gtin, "L1", "check"))
-		require.Equal(t, pt.BatchQuarantined, statusOf(pMfr, "L1"))
-		require.Equal(t, pt.BatchQuarantined, statusOf(pDist, "L1"))
-		require.Equal(t, pt.BatchActive, statusOf(pMfr, "L2"))
+		require.Equal(t, provenancetypes.BatchQuarantined, statusOf(pMfr, "L1"))
+		require.Equal(t, provenancetypes.BatchQuarantined, statusOf(pDist, "L1"))
+		require.Equal(t, provenancetypes.BatchActive, statusOf(pMfr, "L2"))
 	})
 	t.Run("a release brings every holder's entry back to active", func(t *testing.T) {
 		cctest.RequireOK(t, w.invoke(w.mfr, "ReleaseQuarantine", gtin, "L1", "fine"))
-		require.Equal(t, pt.BatchActive, statusOf(pMfr, "L1"))
-		require.Equal(t, pt.BatchActive, statusOf(pDist, "L1"))
+		require.Equal(t, provenancetypes.BatchActive, statusOf(pMfr, "L1"))
+		require.Equal(t, provenancetypes.BatchActive, statusOf(pDist, "L1"))
 	})
 	t.Run("a holding that changes after a recall keeps the recalled status", func(t *testing.T) {
 		cctest.RequireOK(t, w.invoke(w.auditor, "Recall", gtin, "L1", "label"))
 		w.receive(w.dist, "sh-1")
-		require.Equal(t, pt.BatchRecalled, statusOf(pDist, "L1"))
-		require.Equal(t, pt.BatchRecalled, statusOf(pMfr, "L1"))
+		require.Equal(t, provenancetypes.BatchRecalled, statusOf(pDist, "L1"))
+		require.Equal(t, provenancetypes.BatchRecalled, statusOf(pMfr, "L1"))
 	})
 	t.Run("an entry without expiry and status reads them from the batch", func(t *testing.T) {
-		old, err := json.Marshal(pt.Holding{Party: pMfr, GTIN: gtin, Lot: "L2", Held: 5})
+		old, err := json.Marshal(provenancetypes.Holding{Party: pMfr, GTIN: gtin, Lot: "L2", Held: 5})
 		require.NoError(t, err)
 		cctest.RequireOK(t, w.invoke(w.mfr, "Quarantine", gtin, "L2", "check"))
 		w.l.SetState(cc, w.l.Key("owner", pharmaMSP, glnMfr, gtin, "L2"), old)
-		require.Equal(t, pt.BatchQuarantined, statusOf(pMfr, "L2"))
+		require.Equal(t, provenancetypes.BatchQuarantined, statusOf(pMfr, "L2"))
 	})
 }

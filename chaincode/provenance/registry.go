@@ -3,19 +3,19 @@ package provenance
 import (
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
 // RegisterProduct registers a trade item. Only a manufacturer registers, and it becomes the product's
 // manufacturer. Registering the same GTIN again with the same content is DUPLICATE, with other content
 // CONFLICT.
-func (c *Contract) RegisterProduct(ctx contractapi.TransactionContextInterface, productJSON string) (*pt.Product, error) {
+func (c *Contract) RegisterProduct(ctx contractapi.TransactionContextInterface, productJSON string) (*provenancetypes.Product, error) {
 	_, me, err := requireParty(ctx, "RegisterProduct", ccutil.RoleManufacturer)
 	if err != nil {
 		return nil, err
 	}
-	spec, err := decodeSpec[pt.ProductSpec]("product", productJSON)
+	spec, err := decodeSpec[provenancetypes.ProductSpec]("product", productJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -23,7 +23,7 @@ func (c *Contract) RegisterProduct(ctx contractapi.TransactionContextInterface, 
 	if err != nil {
 		return nil, err
 	}
-	p := &pt.Product{
+	p := &provenancetypes.Product{
 		GTIN: spec.GTIN, Name: spec.Name, Strength: spec.Strength, DosageForm: spec.DosageForm,
 		Storage: *spec.Storage, Manufacturer: me, RegisteredAt: t.now,
 	}
@@ -31,7 +31,7 @@ func (c *Contract) RegisterProduct(ctx contractapi.TransactionContextInterface, 
 	if err != nil {
 		return nil, err
 	}
-	var old pt.Product
+	var old provenancetypes.Product
 	found, err := t.get(k, &old)
 	if err != nil {
 		return nil, err
@@ -46,14 +46,14 @@ func (c *Contract) RegisterProduct(ctx contractapi.TransactionContextInterface, 
 	if err := t.put(k, p); err != nil {
 		return nil, err
 	}
-	if err := ccutil.Emit(ctx, pt.EventProductRegistered, p); err != nil {
+	if err := ccutil.Emit(ctx, provenancetypes.EventProductRegistered, p); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
 // GetProduct returns a product. Any member may read it.
-func (c *Contract) GetProduct(ctx contractapi.TransactionContextInterface, gtin string) (*pt.Product, error) {
+func (c *Contract) GetProduct(ctx contractapi.TransactionContextInterface, gtin string) (*provenancetypes.Product, error) {
 	g, err := gtinArg(gtin)
 	if err != nil {
 		return nil, err
@@ -69,7 +69,7 @@ func (c *Contract) GetProduct(ctx contractapi.TransactionContextInterface, gtin 
 // certificate's subject) and its role, all from its certificate. Manufacturers, distributors and
 // pharmacists register themselves once; again with the same role is DUPLICATE, with another role
 // CONFLICT.
-func (c *Contract) RegisterParty(ctx contractapi.TransactionContextInterface) (*pt.PartyRecord, error) {
+func (c *Contract) RegisterParty(ctx contractapi.TransactionContextInterface) (*provenancetypes.PartyRecord, error) {
 	caller, me, err := requireParty(ctx, "RegisterParty", supplyRoles...)
 	if err != nil {
 		return nil, err
@@ -88,7 +88,7 @@ func (c *Contract) RegisterParty(ctx contractapi.TransactionContextInterface) (*
 		}
 		return nil, codes.New(codes.Conflict, "party %s is registered with role %s, not %s", me, old.Role, caller.Role)
 	}
-	rec := &pt.PartyRecord{MSPID: me.MSPID, GLN: me.GLN, Role: caller.Role, RegisteredAt: t.now}
+	rec := &provenancetypes.PartyRecord{MSPID: me.MSPID, GLN: me.GLN, Role: caller.Role, RegisteredAt: t.now}
 	k, err := t.key(objParty, me.MSPID, me.GLN)
 	if err != nil {
 		return nil, err
@@ -96,16 +96,16 @@ func (c *Contract) RegisterParty(ctx contractapi.TransactionContextInterface) (*
 	if err := t.put(k, rec); err != nil {
 		return nil, err
 	}
-	if err := ccutil.Emit(ctx, pt.EventPartyRegistered, rec); err != nil {
+	if err := ccutil.Emit(ctx, provenancetypes.EventPartyRegistered, rec); err != nil {
 		return nil, err
 	}
 	return rec, nil
 }
 
 // GetParty returns a registered party. Any member may read it.
-func (c *Contract) GetParty(ctx contractapi.TransactionContextInterface, mspID, gln string) (*pt.PartyRecord, error) {
-	p := pt.Party{MSPID: mspID, GLN: gln}
-	if err := pt.CheckParty(p); err != nil {
+func (c *Contract) GetParty(ctx contractapi.TransactionContextInterface, mspID, gln string) (*provenancetypes.PartyRecord, error) {
+	p := provenancetypes.Party{MSPID: mspID, GLN: gln}
+	if err := provenancetypes.CheckParty(p); err != nil {
 		return nil, invalidArg(err)
 	}
 	t, err := begin(ctx)

@@ -5,7 +5,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/stretchr/testify/require"
 )
 
@@ -13,13 +13,13 @@ func TestRegisterProduct(t *testing.T) {
 	t.Run("a manufacturer registers a product and becomes its manufacturer", func(t *testing.T) {
 		w := newWorld(t)
 		res := w.invoke(w.mfr, "RegisterProduct", mustJSON(t, productSpec(gtin13)))
-		p := cctest.Decode[pt.Product](t, res)
+		p := cctest.Decode[provenancetypes.Product](t, res)
 		require.Equal(t, gtin, p.GTIN, "the GTIN is stored as a GTIN-14")
 		require.Equal(t, pMfr, p.Manufacturer)
-		require.Equal(t, pt.TempRange{MinCelsius: 2, MaxCelsius: 8}, p.Storage)
-		ev := cctest.RequireEvent[pt.Product](t, res, pt.EventProductRegistered)
+		require.Equal(t, provenancetypes.TempRange{MinCelsius: 2, MaxCelsius: 8}, p.Storage)
+		ev := cctest.RequireEvent[provenancetypes.Product](t, res, provenancetypes.EventProductRegistered)
 		require.Equal(t, gtin, ev.GTIN)
-		got := cctest.Decode[pt.Product](t, w.evaluate(w.patient, "GetProduct", gtin13))
+		got := cctest.Decode[provenancetypes.Product](t, w.evaluate(w.patient, "GetProduct", gtin13))
 		require.Equal(t, p, got)
 	})
 	t.Run("the same product again is a duplicate and other details a conflict", func(t *testing.T) {
@@ -61,7 +61,7 @@ func TestRegisterProduct(t *testing.T) {
 		{"a missing storage range is refused", func() string { s := productSpec(gtin); s.Storage = nil; return mustJSON(t, s) }},
 		{"an inverted storage range is refused", func() string {
 			s := productSpec(gtin)
-			s.Storage = &pt.TempRange{MinCelsius: 8, MaxCelsius: 2}
+			s.Storage = &provenancetypes.TempRange{MinCelsius: 8, MaxCelsius: 2}
 			return mustJSON(t, s)
 		}},
 		{"an unknown field is refused", func() string { return `{"gtin":"00614141000418","colour":"red"}` }},
@@ -85,10 +85,10 @@ func TestRegisterParty(t *testing.T) {
 	t.Run("a distributor registers itself from its certificate", func(t *testing.T) {
 		w := newWorld(t)
 		res := w.invoke(w.dist, "RegisterParty")
-		rec := cctest.Decode[pt.PartyRecord](t, res)
-		require.Equal(t, pt.PartyRecord{MSPID: pharmaMSP, GLN: glnDist, Role: "distributor", RegisteredAt: res.Time}, rec)
-		cctest.RequireEvent[pt.PartyRecord](t, res, pt.EventPartyRegistered)
-		got := cctest.Decode[pt.PartyRecord](t, w.evaluate(w.auditor, "GetParty", pharmaMSP, glnDist))
+		rec := cctest.Decode[provenancetypes.PartyRecord](t, res)
+		require.Equal(t, provenancetypes.PartyRecord{MSPID: pharmaMSP, GLN: glnDist, Role: "distributor", RegisteredAt: res.Time}, rec)
+		cctest.RequireEvent[provenancetypes.PartyRecord](t, res, provenancetypes.EventPartyRegistered)
+		got := cctest.Decode[provenancetypes.PartyRecord](t, w.evaluate(w.auditor, "GetParty", pharmaMSP, glnDist))
 		require.Equal(t, rec, got)
 	})
 	t.Run("registering twice is a duplicate", func(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
@@ -41,21 +41,21 @@ const maxClockSkew = 5 * time.Minute
 // unitRecord is the state of one unit. A unit that never moved on its own (not Detached) follows its
 // batch's main stock: its holder and status are the batch's Custody. A detached unit carries its own.
 type unitRecord struct {
-	Lot             string     `json:"lot"`
-	Commissioned    string     `json:"commissioned"`
-	Detached        string     `json:"detached,omitempty"`
-	Holder          *pt.Party  `json:"holder,omitempty"`
-	Status          string     `json:"status,omitempty"`
-	ShipmentID      string     `json:"shipmentId,omitempty"`
-	Receiver        *pt.Party  `json:"receiver,omitempty"`
-	DispensedBy     *pt.Party  `json:"dispensedBy,omitempty"`
-	DispensedAt     *time.Time `json:"dispensedAt,omitempty"`
-	DispenseEventID string     `json:"dispenseEventId,omitempty"`
-	Suspect         *pt.Flag   `json:"suspect,omitempty"`
+	Lot             string                 `json:"lot"`
+	Commissioned    string                 `json:"commissioned"`
+	Detached        string                 `json:"detached,omitempty"`
+	Holder          *provenancetypes.Party `json:"holder,omitempty"`
+	Status          string                 `json:"status,omitempty"`
+	ShipmentID      string                 `json:"shipmentId,omitempty"`
+	Receiver        *provenancetypes.Party `json:"receiver,omitempty"`
+	DispensedBy     *provenancetypes.Party `json:"dispensedBy,omitempty"`
+	DispensedAt     *time.Time             `json:"dispensedAt,omitempty"`
+	DispenseEventID string                 `json:"dispenseEventId,omitempty"`
+	Suspect         *provenancetypes.Flag  `json:"suspect,omitempty"`
 }
 
 // effective is a unit's holder, status, shipment and receiver, from itself or from its batch.
-func (u *unitRecord) effective(b *pt.Batch) (holder pt.Party, status, shipment string, receiver *pt.Party) {
+func (u *unitRecord) effective(b *provenancetypes.Batch) (holder provenancetypes.Party, status, shipment string, receiver *provenancetypes.Party) {
 	if u.Detached != "" {
 		return *u.Holder, u.Status, u.ShipmentID, u.Receiver
 	}
@@ -64,7 +64,7 @@ func (u *unitRecord) effective(b *pt.Batch) (holder pt.Party, status, shipment s
 
 // detach gives the unit its own state, taken from the main stock, at event position pos. It reports
 // whether the unit left the main stock.
-func (u *unitRecord) detach(b *pt.Batch, pos string) bool {
+func (u *unitRecord) detach(b *provenancetypes.Batch, pos string) bool {
 	if u.Detached != "" {
 		return false
 	}
@@ -153,7 +153,7 @@ func invalidArg(err error) error {
 
 // gtinArg normalises a GTIN argument.
 func gtinArg(gtin string) (string, error) {
-	g, err := pt.NormalizeGTIN(gtin)
+	g, err := provenancetypes.NormalizeGTIN(gtin)
 	if err != nil {
 		return "", invalidArg(err)
 	}
@@ -166,7 +166,7 @@ func unitArgs(gtin, serial string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := pt.CheckSerial(serial); err != nil {
+	if err := provenancetypes.CheckSerial(serial); err != nil {
 		return "", invalidArg(err)
 	}
 	return g, nil
@@ -178,7 +178,7 @@ func batchArgs(gtin, lot string) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	if err := pt.CheckLot(lot); err != nil {
+	if err := provenancetypes.CheckLot(lot); err != nil {
 		return "", "", invalidArg(err)
 	}
 	return g, lot, nil
@@ -188,23 +188,25 @@ func batchArgs(gtin, lot string) (string, string, error) {
 var supplyRoles = []string{ccutil.RoleManufacturer, ccutil.RoleDistributor, ccutil.RolePharmacist}
 
 // requireParty returns the caller as a party when it holds one of roles and its subject is a GLN.
-func requireParty(ctx contractapi.TransactionContextInterface, action string, roles ...string) (ccutil.Caller, pt.Party, error) {
+func requireParty(ctx contractapi.TransactionContextInterface, action string, roles ...string) (ccutil.Caller, provenancetypes.Party, error) {
 	c, err := ccutil.RequireRole(ctx, action, roles...)
 	if err != nil {
-		return ccutil.Caller{}, pt.Party{}, err
+		return ccutil.Caller{}, provenancetypes.Party{}, err
 	}
-	if err := pt.CheckGLN(c.Subject); err != nil {
-		return ccutil.Caller{}, pt.Party{}, codes.New(codes.Forbidden, "%s needs a GLN as the caller's subject: %v", action, err)
+	if err := provenancetypes.CheckGLN(c.Subject); err != nil {
+		return ccutil.Caller{}, provenancetypes.Party{}, codes.New(codes.Forbidden, "%s needs a GLN as the caller's subject: %v", action, err)
 	}
-	return c, pt.Party{MSPID: c.MSPID, GLN: c.Subject}, nil
+	return c, provenancetypes.Party{MSPID: c.MSPID, GLN: c.Subject}, nil
 }
 
 // actorOf is the caller as the actor of an event (an auditor's subject is not a GLN).
-func actorOf(c ccutil.Caller) pt.Party { return pt.Party{MSPID: c.MSPID, GLN: c.Subject} }
+func actorOf(c ccutil.Caller) provenancetypes.Party {
+	return provenancetypes.Party{MSPID: c.MSPID, GLN: c.Subject}
+}
 
 // eventContext decodes an optional event context argument.
-func eventContext(raw string) (pt.EventContext, error) {
-	var ec pt.EventContext
+func eventContext(raw string) (provenancetypes.EventContext, error) {
+	var ec provenancetypes.EventContext
 	if strings.TrimSpace(raw) == "" {
 		return ec, nil
 	}
@@ -220,8 +222,8 @@ func eventContext(raw string) (pt.EventContext, error) {
 // newEvent starts a custody event of this transaction, filling the context's defaults: the event time
 // is the transaction time, the business location the actor's GLN and the read point the business
 // location.
-func (t *txn) newEvent(typ string, ec pt.EventContext, actor pt.Party, gtin, lot string) (*pt.Event, error) {
-	ev := &pt.Event{
+func (t *txn) newEvent(typ string, ec provenancetypes.EventContext, actor provenancetypes.Party, gtin, lot string) (*provenancetypes.Event, error) {
+	ev := &provenancetypes.Event{
 		EventID: ec.EventID, Type: typ, EventTime: t.now, RecordTime: t.now,
 		ReadPoint: ec.ReadPoint, BizLocation: ec.BizLocation,
 		GTIN: gtin, Lot: lot, Actor: actor, TxID: t.txID,
@@ -236,7 +238,7 @@ func (t *txn) newEvent(typ string, ec pt.EventContext, actor pt.Party, gtin, lot
 		}
 		ev.EventTime = et
 	}
-	if ev.BizLocation == "" && pt.CheckGLN(actor.GLN) == nil {
+	if ev.BizLocation == "" && provenancetypes.CheckGLN(actor.GLN) == nil {
 		ev.BizLocation = actor.GLN
 	}
 	if ev.ReadPoint == "" {
@@ -257,7 +259,7 @@ const (
 
 // record stores ev in its batch's chain of custody and the given index, and sets it as the
 // transaction's chaincode event.
-func (t *txn) record(ev *pt.Event, idx index) error {
+func (t *txn) record(ev *provenancetypes.Event, idx index) error {
 	attrs := append([]string{ev.GTIN, ev.Lot}, splitPos(t.pos())...)
 	k, err := t.key(objEvent, attrs...)
 	if err != nil {
@@ -294,12 +296,12 @@ func (t *txn) record(ev *pt.Event, idx index) error {
 }
 
 // getBatch reads a batch, NOT_FOUND when absent.
-func (t *txn) getBatch(gtin, lot string) (*pt.Batch, error) {
+func (t *txn) getBatch(gtin, lot string) (*provenancetypes.Batch, error) {
 	k, err := t.key(objBatch, gtin, lot)
 	if err != nil {
 		return nil, err
 	}
-	var b pt.Batch
+	var b provenancetypes.Batch
 	ok, err := t.get(k, &b)
 	if err != nil {
 		return nil, err
@@ -315,7 +317,7 @@ func (t *txn) getBatch(gtin, lot string) (*pt.Batch, error) {
 //
 // When the headline status changes it also rewrites the owner index entry of every holder of the
 // batch, which carries the status so that ListBatchesByOwner needs no read of the batch.
-func (t *txn) putBatch(b *pt.Batch, prev []string) error {
+func (t *txn) putBatch(b *provenancetypes.Batch, prev []string) error {
 	before := b.Status
 	b.Status = b.HeadlineStatus()
 	b.UpdatedAt = t.now
@@ -358,12 +360,12 @@ func (t *txn) putBatch(b *pt.Batch, prev []string) error {
 }
 
 // getProduct reads a product, NOT_FOUND when absent.
-func (t *txn) getProduct(gtin string) (*pt.Product, error) {
+func (t *txn) getProduct(gtin string) (*provenancetypes.Product, error) {
 	k, err := t.key(objProduct, gtin)
 	if err != nil {
 		return nil, err
 	}
-	var p pt.Product
+	var p provenancetypes.Product
 	ok, err := t.get(k, &p)
 	if err != nil {
 		return nil, err
@@ -389,7 +391,7 @@ func (t *txn) getUnit(gtin, serial string) (*unitRecord, string, bool, error) {
 }
 
 // loadUnit reads a unit record and its batch: NOT_FOUND when the unit is unknown.
-func (t *txn) loadUnit(gtin, serial string) (*unitRecord, string, *pt.Batch, error) {
+func (t *txn) loadUnit(gtin, serial string) (*unitRecord, string, *provenancetypes.Batch, error) {
 	u, k, found, err := t.getUnit(gtin, serial)
 	if err != nil {
 		return nil, "", nil, err
@@ -421,12 +423,12 @@ func (t *txn) mustUnit(gtin, lot, serial string) (*unitRecord, string, error) {
 }
 
 // getHolding reads a party's holding of a batch; a zero holding when absent.
-func (t *txn) getHolding(gtin, lot string, p pt.Party) (*pt.Holding, bool, error) {
+func (t *txn) getHolding(gtin, lot string, p provenancetypes.Party) (*provenancetypes.Holding, bool, error) {
 	k, err := t.key(objHolder, gtin, lot, p.MSPID, p.GLN)
 	if err != nil {
 		return nil, false, err
 	}
-	h := pt.Holding{Party: p, GTIN: gtin, Lot: lot}
+	h := provenancetypes.Holding{Party: p, GTIN: gtin, Lot: lot}
 	ok, err := t.get(k, &h)
 	return &h, ok, err
 }
@@ -434,7 +436,7 @@ func (t *txn) getHolding(gtin, lot string, p pt.Party) (*pt.Holding, bool, error
 // adjustHolding changes a party's counts for batch b. A holding is created by any change and removed
 // when a decrease leaves both counts at zero. Call it at most once per party and transaction, and after
 // putBatch: the owner index entry it writes carries the batch's expiry and (new) status.
-func (t *txn) adjustHolding(b *pt.Batch, p pt.Party, dHeld, dInbound int) error {
+func (t *txn) adjustHolding(b *provenancetypes.Batch, p provenancetypes.Party, dHeld, dInbound int) error {
 	gtin, lot := b.GTIN, b.Lot
 	h, _, err := t.getHolding(gtin, lot, p)
 	if err != nil {
@@ -462,15 +464,15 @@ func (t *txn) adjustHolding(b *pt.Batch, p pt.Party, dHeld, dInbound int) error 
 }
 
 // putOwner writes the owner index entry of holding h of batch b.
-func (t *txn) putOwner(b *pt.Batch, h *pt.Holding) error {
+func (t *txn) putOwner(b *provenancetypes.Batch, h *provenancetypes.Holding) error {
 	k, err := t.key(objOwner, h.Party.MSPID, h.Party.GLN, b.GTIN, b.Lot)
 	if err != nil {
 		return err
 	}
-	return t.put(k, &pt.BatchHolding{Holding: *h, Expiry: b.Expiry, Status: b.Status})
+	return t.put(k, &provenancetypes.BatchHolding{Holding: *h, Expiry: b.Expiry, Status: b.Status})
 }
 
-func (t *txn) delOwner(p pt.Party, gtin, lot string) error {
+func (t *txn) delOwner(p provenancetypes.Party, gtin, lot string) error {
 	k, err := t.key(objOwner, p.MSPID, p.GLN, gtin, lot)
 	if err != nil {
 		return err
@@ -480,7 +482,7 @@ func (t *txn) delOwner(p pt.Party, gtin, lot string) error {
 
 // refreshOwners rewrites the owner index entries of every holder of batch b with its current status.
 // It reads the holder set as committed, so a transaction adjusts holdings after it (adjustHolding).
-func (t *txn) refreshOwners(b *pt.Batch) error {
+func (t *txn) refreshOwners(b *provenancetypes.Batch) error {
 	hs, err := t.holdings(b.GTIN, b.Lot)
 	if err != nil {
 		return err
@@ -494,12 +496,12 @@ func (t *txn) refreshOwners(b *pt.Batch) error {
 }
 
 // holders lists the batch's holder set. Its cost is the number of holders, not of units.
-func (t *txn) holders(gtin, lot string) ([]pt.Party, error) {
+func (t *txn) holders(gtin, lot string) ([]provenancetypes.Party, error) {
 	hs, err := t.holdings(gtin, lot)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]pt.Party, 0, len(hs))
+	out := make([]provenancetypes.Party, 0, len(hs))
 	for _, h := range hs {
 		out = append(out, h.Party)
 	}
@@ -507,19 +509,19 @@ func (t *txn) holders(gtin, lot string) ([]pt.Party, error) {
 }
 
 // holdings reads the holdings of a batch, one per holder.
-func (t *txn) holdings(gtin, lot string) ([]pt.Holding, error) {
+func (t *txn) holdings(gtin, lot string) ([]provenancetypes.Holding, error) {
 	iter, err := t.ctx.GetStub().GetStateByPartialCompositeKey(objHolder, []string{gtin, lot})
 	if err != nil {
 		return nil, codes.New(codes.Internal, "listing the holders of %s/%s: %v", gtin, lot, err)
 	}
 	defer iter.Close()
-	out := []pt.Holding{}
+	out := []provenancetypes.Holding{}
 	for iter.HasNext() {
 		kv, err := iter.Next()
 		if err != nil {
 			return nil, codes.New(codes.Internal, "listing the holders of %s/%s: %v", gtin, lot, err)
 		}
-		var h pt.Holding
+		var h provenancetypes.Holding
 		if err := json.Unmarshal(kv.GetValue(), &h); err != nil {
 			return nil, codes.New(codes.Internal, "decoding %q: %v", kv.GetKey(), err)
 		}
@@ -529,12 +531,12 @@ func (t *txn) holdings(gtin, lot string) ([]pt.Holding, error) {
 }
 
 // getParty reads a registered party; it reports false when the party has not registered.
-func (t *txn) getParty(p pt.Party) (*pt.PartyRecord, bool, error) {
+func (t *txn) getParty(p provenancetypes.Party) (*provenancetypes.PartyRecord, bool, error) {
 	k, err := t.key(objParty, p.MSPID, p.GLN)
 	if err != nil {
 		return nil, false, err
 	}
-	var r pt.PartyRecord
+	var r provenancetypes.PartyRecord
 	ok, err := t.get(k, &r)
 	return &r, ok, err
 }
@@ -547,9 +549,9 @@ func sameJSON(a, b any) bool {
 }
 
 // unitView composes what GetUnit answers from a unit record and its batch.
-func unitView(gtin, serial string, u *unitRecord, b *pt.Batch) *pt.Unit {
+func unitView(gtin, serial string, u *unitRecord, b *provenancetypes.Batch) *provenancetypes.Unit {
 	holder, status, shipment, receiver := u.effective(b)
-	return &pt.Unit{
+	return &provenancetypes.Unit{
 		GTIN: gtin, Serial: serial, Lot: u.Lot, Expiry: b.Expiry,
 		Status: status, Holder: holder, ShipmentID: shipment, Receiver: receiver,
 		Recalled: b.Recalled, Quarantined: b.Quarantined, Excursion: b.Excursion,

@@ -5,7 +5,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
@@ -17,7 +17,7 @@ import (
 // transaction commits, flags the unit and its batch suspect and records a DispenseRejected event, and
 // answers Accepted false with Code PRECONDITION_FAILED (the SDK turns that answer into an error). A
 // failed transaction could not have kept the flags.
-func (c *Contract) Dispense(ctx contractapi.TransactionContextInterface, gtin, serial, eventJSON string) (*pt.DispenseResult, error) {
+func (c *Contract) Dispense(ctx contractapi.TransactionContextInterface, gtin, serial, eventJSON string) (*provenancetypes.DispenseResult, error) {
 	_, me, err := requireParty(ctx, "Dispense", ccutil.RolePharmacist)
 	if err != nil {
 		return nil, err
@@ -37,13 +37,13 @@ func (c *Contract) Dispense(ctx contractapi.TransactionContextInterface, gtin, s
 	if err != nil {
 		return nil, err
 	}
-	ev, err := t.newEvent(pt.EventDispensed, ec, me, gtin, u.Lot)
+	ev, err := t.newEvent(provenancetypes.EventDispensed, ec, me, gtin, u.Lot)
 	if err != nil {
 		return nil, err
 	}
-	ev.Action, ev.BizStep, ev.Scope, ev.Serials, ev.Quantity = pt.ActionObserve, pt.BizStepDispensing, pt.ScopeUnits, []string{serial}, 1
+	ev.Action, ev.BizStep, ev.Scope, ev.Serials, ev.Quantity = provenancetypes.ActionObserve, provenancetypes.BizStepDispensing, provenancetypes.ScopeUnits, []string{serial}, 1
 	holder, status, _, _ := u.effective(b)
-	if status == pt.UnitDispensed {
+	if status == provenancetypes.UnitDispensed {
 		if ec.EventID != "" && u.DispenseEventID == ec.EventID && u.DispensedBy != nil && *u.DispensedBy == me {
 			return nil, codes.New(codes.Duplicate, "dispense %s of unit %s serial %s is already recorded", ec.EventID, gtin, serial)
 		}
@@ -66,21 +66,21 @@ func (c *Contract) Dispense(ctx contractapi.TransactionContextInterface, gtin, s
 	}
 	at := t.now
 	dispenser := me
-	u.Status, u.DispensedBy, u.DispensedAt, u.DispenseEventID = pt.UnitDispensed, &dispenser, &at, ev.EventID
+	u.Status, u.DispensedBy, u.DispensedAt, u.DispenseEventID = provenancetypes.UnitDispensed, &dispenser, &at, ev.EventID
 	if err := t.put(k, u); err != nil {
 		return nil, err
 	}
-	ev.Disposition = pt.DispositionDispensed
+	ev.Disposition = provenancetypes.DispositionDispensed
 	if err := t.record(ev, indexUnits); err != nil {
 		return nil, err
 	}
-	return &pt.DispenseResult{Accepted: true, Unit: *unitView(gtin, serial, u, b), Event: *ev}, nil
+	return &provenancetypes.DispenseResult{Accepted: true, Unit: *unitView(gtin, serial, u, b), Event: *ev}, nil
 }
 
 // sellable returns PRECONDITION_FAILED unless a unit in the given status of batch b may be sold now.
-func sellable(b *pt.Batch, status string, now time.Time) error {
+func sellable(b *provenancetypes.Batch, status string, now time.Time) error {
 	switch {
-	case status != pt.UnitActive:
+	case status != provenancetypes.UnitActive:
 		return codes.New(codes.PreconditionFailed, "the unit is %s", status)
 	case b.Recalled:
 		return codes.New(codes.PreconditionFailed, "batch %s lot %s is recalled", b.GTIN, b.Lot)
@@ -98,15 +98,15 @@ func sellable(b *pt.Batch, status string, now time.Time) error {
 // expired reports whether a product with the given expiry date (YYYY-MM-DD) is expired at now: it may
 // be used through its expiry date, in UTC.
 func expired(expiry string, now time.Time) bool {
-	d, err := pt.ParseDate(expiry)
+	d, err := provenancetypes.ParseDate(expiry)
 	if err != nil {
 		return true
 	}
-	return now.UTC().Format(pt.DateLayout) > d.Format(pt.DateLayout)
+	return now.UTC().Format(provenancetypes.DateLayout) > d.Format(provenancetypes.DateLayout)
 }
 
 // rejectDispense commits a double dispense: the unit and its batch become suspect.
-func (t *txn) rejectDispense(me pt.Party, serial string, u *unitRecord, k string, b *pt.Batch, ev *pt.Event) (*pt.DispenseResult, error) {
+func (t *txn) rejectDispense(me provenancetypes.Party, serial string, u *unitRecord, k string, b *provenancetypes.Batch, ev *provenancetypes.Event) (*provenancetypes.DispenseResult, error) {
 	first := "an unknown party"
 	when := ""
 	if u.DispensedBy != nil {
@@ -116,7 +116,7 @@ func (t *txn) rejectDispense(me pt.Party, serial string, u *unitRecord, k string
 		when = " at " + u.DispensedAt.Format(time.RFC3339)
 	}
 	reason := "unit " + b.GTIN + " serial " + serial + " was already dispensed by " + first + when
-	flag := pt.Flag{Reason: "double dispense: " + reason + "; attempted again by " + me.String(), At: t.now, By: me}
+	flag := provenancetypes.Flag{Reason: "double dispense: " + reason + "; attempted again by " + me.String(), At: t.now, By: me}
 	if u.Suspect == nil {
 		u.Suspect = &flag
 	}
@@ -130,11 +130,11 @@ func (t *txn) rejectDispense(me pt.Party, serial string, u *unitRecord, k string
 			return nil, err
 		}
 	}
-	ev.Type, ev.Disposition, ev.Reason = pt.EventDispenseRejected, pt.DispositionNonSellableOther, flag.Reason
+	ev.Type, ev.Disposition, ev.Reason = provenancetypes.EventDispenseRejected, provenancetypes.DispositionNonSellableOther, flag.Reason
 	if err := t.record(ev, indexUnits); err != nil {
 		return nil, err
 	}
-	return &pt.DispenseResult{
+	return &provenancetypes.DispenseResult{
 		Accepted: false, Code: string(codes.PreconditionFailed), Reason: reason,
 		Unit: *unitView(b.GTIN, serial, u, b), Event: *ev,
 	}, nil
@@ -162,29 +162,29 @@ func (tm terminal) allowed(status string) bool {
 // Decommission takes units out of the supply chain (EPCIS decommissioning). actionJSON is a
 // UnitAction: without serials it decommissions the batch's main stock the caller holds. Only the
 // custodian decommissions, and only active units.
-func (c *Contract) Decommission(ctx contractapi.TransactionContextInterface, actionJSON string) (*pt.Event, error) {
+func (c *Contract) Decommission(ctx contractapi.TransactionContextInterface, actionJSON string) (*provenancetypes.Event, error) {
 	return c.finish(ctx, actionJSON, terminal{
-		action: "Decommission", status: pt.UnitDecommissioned, event: pt.EventDecommissioned,
-		bizStep: pt.BizStepDecommissioning, disposition: pt.DispositionInactive, from: []string{pt.UnitActive},
+		action: "Decommission", status: provenancetypes.UnitDecommissioned, event: provenancetypes.EventDecommissioned,
+		bizStep: provenancetypes.BizStepDecommissioning, disposition: provenancetypes.DispositionInactive, from: []string{provenancetypes.UnitActive},
 	})
 }
 
 // Destroy records the destruction of units (EPCIS destroying), for example of quarantined or recalled
 // stock. actionJSON is a UnitAction: without serials it destroys the batch's main stock the caller
 // holds. Only the custodian destroys, and only active or decommissioned units.
-func (c *Contract) Destroy(ctx contractapi.TransactionContextInterface, actionJSON string) (*pt.Event, error) {
+func (c *Contract) Destroy(ctx contractapi.TransactionContextInterface, actionJSON string) (*provenancetypes.Event, error) {
 	return c.finish(ctx, actionJSON, terminal{
-		action: "Destroy", status: pt.UnitDestroyed, event: pt.EventDestroyed,
-		bizStep: pt.BizStepDestroying, disposition: pt.DispositionDestroyed, from: []string{pt.UnitActive, pt.UnitDecommissioned},
+		action: "Destroy", status: provenancetypes.UnitDestroyed, event: provenancetypes.EventDestroyed,
+		bizStep: provenancetypes.BizStepDestroying, disposition: provenancetypes.DispositionDestroyed, from: []string{provenancetypes.UnitActive, provenancetypes.UnitDecommissioned},
 	})
 }
 
-func (c *Contract) finish(ctx contractapi.TransactionContextInterface, actionJSON string, tm terminal) (*pt.Event, error) {
+func (c *Contract) finish(ctx contractapi.TransactionContextInterface, actionJSON string, tm terminal) (*provenancetypes.Event, error) {
 	_, me, err := requireParty(ctx, tm.action, supplyRoles...)
 	if err != nil {
 		return nil, err
 	}
-	spec, err := decodeSpec[pt.UnitAction]("action", actionJSON)
+	spec, err := decodeSpec[provenancetypes.UnitAction]("action", actionJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +232,7 @@ func (c *Contract) finish(ctx contractapi.TransactionContextInterface, actionJSO
 		}
 		ev.Serials, ev.Quantity = spec.Serials, len(spec.Serials)
 	}
-	ev.Action, ev.BizStep, ev.Disposition, ev.Scope, ev.Reason = pt.ActionDelete, tm.bizStep, tm.disposition, scopeOf(idx), spec.Reason
+	ev.Action, ev.BizStep, ev.Disposition, ev.Scope, ev.Reason = provenancetypes.ActionDelete, tm.bizStep, tm.disposition, scopeOf(idx), spec.Reason
 	if err := t.record(ev, idx); err != nil {
 		return nil, err
 	}

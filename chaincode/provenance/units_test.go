@@ -6,7 +6,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/stretchr/testify/require"
 )
 
@@ -15,22 +15,22 @@ func TestDispense(t *testing.T) {
 		w := newWorld(t)
 		w.supplyChain()
 		res := w.invoke(w.pharm, "Dispense", gtin13, "S000001", `{"eventId":"rx-77","readPoint":"urn:epc:id:sgln:0614141.00002.counter1"}`)
-		dr := cctest.Decode[pt.DispenseResult](t, res)
+		dr := cctest.Decode[provenancetypes.DispenseResult](t, res)
 		require.True(t, dr.Accepted)
 		require.Empty(t, dr.Code)
-		require.Equal(t, pt.UnitDispensed, dr.Unit.Status)
+		require.Equal(t, provenancetypes.UnitDispensed, dr.Unit.Status)
 		require.Equal(t, &pPharm, dr.Unit.DispensedBy)
 		require.Equal(t, "rx-77", dr.Unit.DispenseEventID)
-		ev := cctest.RequireEvent[pt.Event](t, res, pt.EventDispensed)
+		ev := cctest.RequireEvent[provenancetypes.Event](t, res, provenancetypes.EventDispensed)
 		require.Equal(t, "rx-77", ev.EventID)
-		require.Equal(t, pt.BizStepDispensing, ev.BizStep)
-		require.Equal(t, pt.DispositionDispensed, ev.Disposition)
+		require.Equal(t, provenancetypes.BizStepDispensing, ev.BizStep)
+		require.Equal(t, provenancetypes.DispositionDispensed, ev.Disposition)
 		require.Equal(t, []string{"S000001"}, ev.Serials)
 		require.Equal(t, "urn:epc:id:sgln:0614141.00002.counter1", ev.ReadPoint)
 		u := w.unit("S000001")
-		require.Equal(t, pt.UnitDispensed, u.Status)
+		require.Equal(t, provenancetypes.UnitDispensed, u.Status)
 		require.Equal(t, res.Time, *u.DispensedAt)
-		require.Equal(t, pt.VerifyDispensed, w.verify("S000001", lot, expiry))
+		require.Equal(t, provenancetypes.VerifyDispensed, w.verify("S000001", lot, expiry))
 	})
 	t.Run("the same dispense retried under its event id is a duplicate, not a double dispense", func(t *testing.T) {
 		w := newWorld(t)
@@ -44,27 +44,27 @@ func TestDispense(t *testing.T) {
 		w.supplyChain()
 		cctest.RequireOK(t, w.invoke(w.pharm, "Dispense", gtin, "S000001", `{"eventId":"rx-1"}`))
 		res := w.invoke(w.pharm2, "Dispense", gtin, "S000001", `{"eventId":"rx-1"}`)
-		dr := cctest.Decode[pt.DispenseResult](t, res)
+		dr := cctest.Decode[provenancetypes.DispenseResult](t, res)
 		require.False(t, dr.Accepted)
 		require.Equal(t, string(codes.PreconditionFailed), dr.Code)
 		require.Contains(t, dr.Reason, "already dispensed by "+pPharm.String())
 		require.True(t, dr.Unit.Suspect)
 		require.Equal(t, &pPharm, dr.Unit.DispensedBy, "the first dispense stands")
-		ev := cctest.RequireEvent[pt.Event](t, res, pt.EventDispenseRejected)
+		ev := cctest.RequireEvent[provenancetypes.Event](t, res, provenancetypes.EventDispenseRejected)
 		require.Equal(t, &pPh2, &ev.Actor)
 		b := w.batch(lot)
 		require.True(t, b.Suspect)
-		require.Equal(t, pt.BatchSuspect, b.Status)
+		require.Equal(t, provenancetypes.BatchSuspect, b.Status)
 		require.Equal(t, pPh2, b.SuspectInfo.By)
 		require.True(t, w.unit("S000005").Suspect, "every unit of a suspect batch reads suspect")
-		vr := cctest.Decode[pt.VerifyResult](t, w.evaluate(w.pharm, "Verify", gtin, "S000001", lot, expiry))
-		require.Equal(t, pt.VerifyDispensed, vr.Result)
+		vr := cctest.Decode[provenancetypes.VerifyResult](t, w.evaluate(w.pharm, "Verify", gtin, "S000001", lot, expiry))
+		require.Equal(t, provenancetypes.VerifyDispensed, vr.Result)
 		require.True(t, vr.Suspect)
-		page := cctest.Decode[pt.BatchPage](t, w.evaluate(w.auditor, "ListBatchesByStatus", pt.BatchSuspect, "0", ""))
+		page := cctest.Decode[provenancetypes.BatchPage](t, w.evaluate(w.auditor, "ListBatchesByStatus", provenancetypes.BatchSuspect, "0", ""))
 		require.Len(t, page.Items, 1)
 
 		// A third attempt, by the first pharmacy without an event id, is caught as well.
-		dr = cctest.Decode[pt.DispenseResult](t, w.invoke(w.pharm, "Dispense", gtin, "S000001", ""))
+		dr = cctest.Decode[provenancetypes.DispenseResult](t, w.invoke(w.pharm, "Dispense", gtin, "S000001", ""))
 		require.False(t, dr.Accepted)
 	})
 	t.Run("only pharmacists dispense", func(t *testing.T) {
@@ -120,8 +120,8 @@ func TestDispense(t *testing.T) {
 	})
 }
 
-func unitAction(sn []string, reason string) pt.UnitAction {
-	return pt.UnitAction{GTIN: gtin, Lot: lot, Serials: sn, Reason: reason}
+func unitAction(sn []string, reason string) provenancetypes.UnitAction {
+	return provenancetypes.UnitAction{GTIN: gtin, Lot: lot, Serials: sn, Reason: reason}
 }
 
 func TestDecommissionAndDestroy(t *testing.T) {
@@ -129,32 +129,32 @@ func TestDecommissionAndDestroy(t *testing.T) {
 		w := newWorld(t)
 		w.supplyChain()
 		res := w.invoke(w.pharm, "Decommission", mustJSON(t, unitAction([]string{"S000001"}, "damaged")))
-		ev := cctest.RequireEvent[pt.Event](t, res, pt.EventDecommissioned)
-		require.Equal(t, pt.BizStepDecommissioning, ev.BizStep)
-		require.Equal(t, pt.DispositionInactive, ev.Disposition)
+		ev := cctest.RequireEvent[provenancetypes.Event](t, res, provenancetypes.EventDecommissioned)
+		require.Equal(t, provenancetypes.BizStepDecommissioning, ev.BizStep)
+		require.Equal(t, provenancetypes.DispositionInactive, ev.Disposition)
 		require.Equal(t, "damaged", ev.Reason)
-		require.Equal(t, pt.UnitDecommissioned, w.unit("S000001").Status)
-		require.Equal(t, pt.VerifyDecommissioned, w.verify("S000001", lot, expiry))
+		require.Equal(t, provenancetypes.UnitDecommissioned, w.unit("S000001").Status)
+		require.Equal(t, provenancetypes.VerifyDecommissioned, w.verify("S000001", lot, expiry))
 		w.fails(codes.PreconditionFailed, w.pharm, "Decommission", mustJSON(t, unitAction([]string{"S000001"}, "again")))
 		w.fails(codes.PreconditionFailed, w.pharm, "Dispense", gtin, "S000001", "")
 
 		res = w.invoke(w.pharm, "Destroy", mustJSON(t, unitAction([]string{"S000001"}, "incinerated")))
-		ev = cctest.RequireEvent[pt.Event](t, res, pt.EventDestroyed)
-		require.Equal(t, pt.DispositionDestroyed, ev.Disposition)
-		require.Equal(t, pt.UnitDestroyed, w.unit("S000001").Status)
+		ev = cctest.RequireEvent[provenancetypes.Event](t, res, provenancetypes.EventDestroyed)
+		require.Equal(t, provenancetypes.DispositionDestroyed, ev.Disposition)
+		require.Equal(t, provenancetypes.UnitDestroyed, w.unit("S000001").Status)
 		w.fails(codes.PreconditionFailed, w.pharm, "Destroy", mustJSON(t, unitAction([]string{"S000001"}, "again")))
 	})
 	t.Run("the holder destroys its main stock in one write", func(t *testing.T) {
 		w := newWorld(t)
 		w.supplyChain()
 		res := w.invoke(w.dist, "Destroy", mustJSON(t, unitAction(nil, "flood damage")))
-		ev := cctest.RequireEvent[pt.Event](t, res, pt.EventDestroyed)
-		require.Equal(t, pt.ScopeStock, ev.Scope)
+		ev := cctest.RequireEvent[provenancetypes.Event](t, res, provenancetypes.EventDestroyed)
+		require.Equal(t, provenancetypes.ScopeStock, ev.Scope)
 		require.Equal(t, 7, ev.Quantity)
-		require.Equal(t, pt.UnitDestroyed, w.batch(lot).Custody.State)
-		require.Equal(t, pt.UnitDestroyed, w.unit("S000009").Status)
-		require.Equal(t, pt.UnitActive, w.unit("S000000").Status, "units at the pharmacy are not the main stock")
-		w.fails(codes.PreconditionFailed, w.dist, "Ship", mustJSON(t, pt.ShipmentSpec{ShipmentID: "s9", GTIN: gtin, Lot: lot, Receiver: pPharm}))
+		require.Equal(t, provenancetypes.UnitDestroyed, w.batch(lot).Custody.State)
+		require.Equal(t, provenancetypes.UnitDestroyed, w.unit("S000009").Status)
+		require.Equal(t, provenancetypes.UnitActive, w.unit("S000000").Status, "units at the pharmacy are not the main stock")
+		w.fails(codes.PreconditionFailed, w.dist, "Ship", mustJSON(t, provenancetypes.ShipmentSpec{ShipmentID: "s9", GTIN: gtin, Lot: lot, Receiver: pPharm}))
 		w.fails(codes.PreconditionFailed, w.dist, "Decommission", mustJSON(t, unitAction(nil, "again")))
 	})
 	t.Run("the main stock is decommissioned by its holder only", func(t *testing.T) {
@@ -162,7 +162,7 @@ func TestDecommissionAndDestroy(t *testing.T) {
 		w.supplyChain()
 		w.fails(codes.Forbidden, w.mfr, "Decommission", mustJSON(t, unitAction(nil, "mine")))
 		cctest.RequireOK(t, w.invoke(w.dist, "Decommission", mustJSON(t, unitAction(nil, "discontinued"))))
-		require.Equal(t, pt.VerifyDecommissioned, w.verify("S000008", lot, expiry))
+		require.Equal(t, provenancetypes.VerifyDecommissioned, w.verify("S000008", lot, expiry))
 	})
 	t.Run("only the custodian decommissions or destroys units", func(t *testing.T) {
 		w := newWorld(t)
@@ -181,7 +181,7 @@ func TestDecommissionAndDestroy(t *testing.T) {
 			w.fails(codes.InvalidArgument, w.pharm, fn, mustJSON(t, unitAction([]string{"S000001", "S000001"}, "x")))
 			w.fails(codes.InvalidArgument, w.pharm, fn, `{"gtin":"1"}`)
 			w.fails(codes.NotFound, w.pharm, fn, mustJSON(t, unitAction([]string{"S999999"}, "x")))
-			w.fails(codes.NotFound, w.pharm, fn, mustJSON(t, pt.UnitAction{GTIN: gtin, Lot: lot2, Reason: "x"}))
+			w.fails(codes.NotFound, w.pharm, fn, mustJSON(t, provenancetypes.UnitAction{GTIN: gtin, Lot: lot2, Reason: "x"}))
 		}
 	})
 }
@@ -203,9 +203,9 @@ func TestDispenseOutOfTheMainStock(t *testing.T) {
 	require.Equal(t, map[string][2]int{lot: {3, 0}}, holdings(t, w, pDist))
 	require.Equal(t, pPharm, w.unit("S000000").Holder)
 	require.Equal(t, pDist, w.unit("S000001").Holder)
-	ev := cctest.RequireEvent[pt.Event](t, w.invoke(w.mfr, "Recall", gtin, lot, "x"), pt.EventRecalled)
-	require.ElementsMatch(t, []pt.Party{pPharm, pDist}, ev.Holders)
+	ev := cctest.RequireEvent[provenancetypes.Event](t, w.invoke(w.mfr, "Recall", gtin, lot, "x"), provenancetypes.EventRecalled)
+	require.ElementsMatch(t, []provenancetypes.Party{pPharm, pDist}, ev.Holders)
 
-	events, _ := walk[pt.Event](t, w, "UnitCustody", 2, gtin, "S000000")
-	require.Equal(t, []string{pt.EventBatchCommissioned, pt.EventShipped, pt.EventReceived, pt.EventDispensed, pt.EventRecalled}, eventTypes(events))
+	events, _ := walk[provenancetypes.Event](t, w, "UnitCustody", 2, gtin, "S000000")
+	require.Equal(t, []string{provenancetypes.EventBatchCommissioned, provenancetypes.EventShipped, provenancetypes.EventReceived, provenancetypes.EventDispensed, provenancetypes.EventRecalled}, eventTypes(events))
 }

@@ -2,7 +2,7 @@ package provenance
 
 import (
 	"github.com/healthledger/healthledger/chaincode/codes"
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
@@ -11,15 +11,15 @@ import (
 // batch's key, nothing else, so it costs the same whatever the size of the batch and the ledger. Any
 // member may call it. expiry is YYYY-MM-DD or the GS1 YYMMDD form. When several answers apply the
 // first of provenancetypes.VerifyResults wins; "expired" compares with the transaction's date.
-func (c *Contract) Verify(ctx contractapi.TransactionContextInterface, gtin, serial, lot, expiry string) (*pt.VerifyResult, error) {
+func (c *Contract) Verify(ctx contractapi.TransactionContextInterface, gtin, serial, lot, expiry string) (*provenancetypes.VerifyResult, error) {
 	gtin, lot, err := batchArgs(gtin, lot)
 	if err != nil {
 		return nil, err
 	}
-	if err := pt.CheckSerial(serial); err != nil {
+	if err := provenancetypes.CheckSerial(serial); err != nil {
 		return nil, invalidArg(err)
 	}
-	exp, err := pt.NormalizeDate(expiry)
+	exp, err := provenancetypes.NormalizeDate(expiry)
 	if err != nil {
 		return nil, invalidArg(err)
 	}
@@ -27,13 +27,13 @@ func (c *Contract) Verify(ctx contractapi.TransactionContextInterface, gtin, ser
 	if err != nil {
 		return nil, err
 	}
-	res := &pt.VerifyResult{GTIN: gtin, Serial: serial, CheckedAt: t.now}
+	res := &provenancetypes.VerifyResult{GTIN: gtin, Serial: serial, CheckedAt: t.now}
 	u, _, found, err := t.getUnit(gtin, serial)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
-		res.Result = pt.VerifyUnknownSerial
+		res.Result = provenancetypes.VerifyUnknownSerial
 		return res, nil
 	}
 	b, err := t.getBatch(gtin, u.Lot)
@@ -44,23 +44,23 @@ func (c *Contract) Verify(ctx contractapi.TransactionContextInterface, gtin, ser
 	res.Suspect = u.Suspect != nil || b.Suspect
 	switch {
 	case u.Lot != lot:
-		res.Result = pt.VerifyLotMismatch
+		res.Result = provenancetypes.VerifyLotMismatch
 	case b.Expiry != exp:
-		res.Result = pt.VerifyExpiryMismatch
+		res.Result = provenancetypes.VerifyExpiryMismatch
 	case b.Recalled:
-		res.Result = pt.VerifyRecalled
-	case status == pt.UnitDecommissioned || status == pt.UnitDestroyed:
-		res.Result = pt.VerifyDecommissioned
+		res.Result = provenancetypes.VerifyRecalled
+	case status == provenancetypes.UnitDecommissioned || status == provenancetypes.UnitDestroyed:
+		res.Result = provenancetypes.VerifyDecommissioned
 	case b.Quarantined:
-		res.Result = pt.VerifyQuarantined
+		res.Result = provenancetypes.VerifyQuarantined
 	case b.Excursion:
-		res.Result = pt.VerifyExcursion
-	case status == pt.UnitDispensed:
-		res.Result = pt.VerifyDispensed
+		res.Result = provenancetypes.VerifyExcursion
+	case status == provenancetypes.UnitDispensed:
+		res.Result = provenancetypes.VerifyDispensed
 	case expired(b.Expiry, t.now):
-		res.Result = pt.VerifyExpired
+		res.Result = provenancetypes.VerifyExpired
 	default:
-		res.Result = pt.VerifyVerified
+		res.Result = provenancetypes.VerifyVerified
 	}
 	return res, nil
 }
@@ -68,7 +68,7 @@ func (c *Contract) Verify(ctx contractapi.TransactionContextInterface, gtin, ser
 // GetUnit returns one unit: its lot, expiry, status, holder, and the flags of its batch ("recalled" is
 // true when its batch is recalled). It reads the unit's key and its batch's key. Any member may call
 // it; the claims chaincode calls it to match a pharmacy claim with a dispense.
-func (c *Contract) GetUnit(ctx contractapi.TransactionContextInterface, gtin, serial string) (*pt.Unit, error) {
+func (c *Contract) GetUnit(ctx contractapi.TransactionContextInterface, gtin, serial string) (*provenancetypes.Unit, error) {
 	gtin, err := unitArgs(gtin, serial)
 	if err != nil {
 		return nil, err

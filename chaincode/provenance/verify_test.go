@@ -6,7 +6,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/stretchr/testify/require"
 )
 
@@ -19,48 +19,48 @@ func TestVerify(t *testing.T) {
 		expiry string
 		want   string
 	}{
-		{"a genuine unit is verified", nil, "S000004", lot, expiry, pt.VerifyVerified},
-		{"the GS1 YYMMDD expiry form is accepted", nil, "S000004", lot, "270630", pt.VerifyVerified},
-		{"an unknown serial is unknown", nil, "S999999", lot, expiry, pt.VerifyUnknownSerial},
-		{"a wrong lot is a lot mismatch", nil, "S000004", lot2, expiry, pt.VerifyLotMismatch},
-		{"a wrong expiry is an expiry mismatch", nil, "S000004", lot, "2027-06-29", pt.VerifyExpiryMismatch},
-		{"a lot mismatch comes before an expiry mismatch", nil, "S000004", lot2, "2027-06-29", pt.VerifyLotMismatch},
+		{"a genuine unit is verified", nil, "S000004", lot, expiry, provenancetypes.VerifyVerified},
+		{"the GS1 YYMMDD expiry form is accepted", nil, "S000004", lot, "270630", provenancetypes.VerifyVerified},
+		{"an unknown serial is unknown", nil, "S999999", lot, expiry, provenancetypes.VerifyUnknownSerial},
+		{"a wrong lot is a lot mismatch", nil, "S000004", lot2, expiry, provenancetypes.VerifyLotMismatch},
+		{"a wrong expiry is an expiry mismatch", nil, "S000004", lot, "2027-06-29", provenancetypes.VerifyExpiryMismatch},
+		{"a lot mismatch comes before an expiry mismatch", nil, "S000004", lot2, "2027-06-29", provenancetypes.VerifyLotMismatch},
 		{"a dispensed unit is dispensed", func(w *world) {
 			cctest.RequireOK(w.t, w.invoke(w.pharm, "Dispense", gtin, "S000000", ""))
-		}, "S000000", lot, expiry, pt.VerifyDispensed},
+		}, "S000000", lot, expiry, provenancetypes.VerifyDispensed},
 		{"a recalled and dispensed unit is recalled", func(w *world) {
 			cctest.RequireOK(w.t, w.invoke(w.pharm, "Dispense", gtin, "S000000", ""))
 			cctest.RequireOK(w.t, w.invoke(w.mfr, "Recall", gtin, lot, "contamination"))
-		}, "S000000", lot, expiry, pt.VerifyRecalled},
+		}, "S000000", lot, expiry, provenancetypes.VerifyRecalled},
 		{"a recalled unit with a wrong expiry is an expiry mismatch", func(w *world) {
 			cctest.RequireOK(w.t, w.invoke(w.mfr, "Recall", gtin, lot, "contamination"))
-		}, "S000000", lot, "2028-01-01", pt.VerifyExpiryMismatch},
+		}, "S000000", lot, "2028-01-01", provenancetypes.VerifyExpiryMismatch},
 		{"a recalled and quarantined unit is recalled", func(w *world) {
 			cctest.RequireOK(w.t, w.invoke(w.dist, "Quarantine", gtin, lot, "suspect"))
 			cctest.RequireOK(w.t, w.invoke(w.mfr, "Recall", gtin, lot, "contamination"))
-		}, "S000004", lot, expiry, pt.VerifyRecalled},
+		}, "S000004", lot, expiry, provenancetypes.VerifyRecalled},
 		{"a quarantined unit with an excursion is quarantined", func(w *world) {
-			cctest.RequireOK(w.t, w.invoke(w.dist, "RecordReadings", mustJSON(w.t, readings([]string{"S000004"}, 30, pt.UOMCelsius))))
+			cctest.RequireOK(w.t, w.invoke(w.dist, "RecordReadings", mustJSON(w.t, readings([]string{"S000004"}, 30, provenancetypes.UOMCelsius))))
 			cctest.RequireOK(w.t, w.invoke(w.dist, "Quarantine", gtin, lot, "suspect"))
-		}, "S000004", lot, expiry, pt.VerifyQuarantined},
+		}, "S000004", lot, expiry, provenancetypes.VerifyQuarantined},
 		{"a dispensed unit of a batch with an excursion is excursion", func(w *world) {
 			cctest.RequireOK(w.t, w.invoke(w.pharm, "Dispense", gtin, "S000000", ""))
-			cctest.RequireOK(w.t, w.invoke(w.dist, "RecordReadings", mustJSON(w.t, readings([]string{"S000004"}, 30, pt.UOMCelsius))))
-		}, "S000000", lot, expiry, pt.VerifyExcursion},
+			cctest.RequireOK(w.t, w.invoke(w.dist, "RecordReadings", mustJSON(w.t, readings([]string{"S000004"}, 30, provenancetypes.UOMCelsius))))
+		}, "S000000", lot, expiry, provenancetypes.VerifyExcursion},
 		{"a destroyed unit of a quarantined batch is decommissioned", func(w *world) {
 			cctest.RequireOK(w.t, w.invoke(w.dist, "Quarantine", gtin, lot, "suspect"))
 			cctest.RequireOK(w.t, w.invoke(w.dist, "Destroy", mustJSON(w.t, unitAction([]string{"S000004"}, "crushed"))))
-		}, "S000004", lot, expiry, pt.VerifyDecommissioned},
+		}, "S000004", lot, expiry, provenancetypes.VerifyDecommissioned},
 		{"an expired unit is expired", func(w *world) {
 			w.l.SetClock(time.Date(2027, 7, 1, 0, 0, 0, 0, time.UTC))
-		}, "S000004", lot, expiry, pt.VerifyExpired},
+		}, "S000004", lot, expiry, provenancetypes.VerifyExpired},
 		{"a unit is sellable through its expiry date", func(w *world) {
 			w.l.SetClock(time.Date(2027, 6, 30, 23, 59, 0, 0, time.UTC))
-		}, "S000004", lot, expiry, pt.VerifyVerified},
+		}, "S000004", lot, expiry, provenancetypes.VerifyVerified},
 		{"an expired and dispensed unit is dispensed", func(w *world) {
 			cctest.RequireOK(w.t, w.invoke(w.pharm, "Dispense", gtin, "S000000", ""))
 			w.l.SetClock(time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC))
-		}, "S000000", lot, expiry, pt.VerifyDispensed},
+		}, "S000000", lot, expiry, provenancetypes.VerifyDispensed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -71,7 +71,7 @@ func TestVerify(t *testing.T) {
 				tc.setup(w)
 			}
 			res := w.evaluate(w.patient, "Verify", gtin13, tc.serial, tc.lot, tc.expiry)
-			vr := cctest.Decode[pt.VerifyResult](t, res)
+			vr := cctest.Decode[provenancetypes.VerifyResult](t, res)
 			require.Equal(t, tc.want, vr.Result)
 			require.Equal(t, gtin, vr.GTIN)
 			require.Equal(t, tc.serial, vr.Serial)
@@ -96,8 +96,8 @@ func TestVerify(t *testing.T) {
 		w := newWorld(t)
 		w.supplyChain()
 		anon := w.l.Identity("Org9MSP", "anon", nil)
-		vr := cctest.Decode[pt.VerifyResult](t, w.evaluate(anon, "Verify", gtin, "S000004", lot, expiry))
-		require.Equal(t, pt.VerifyVerified, vr.Result)
+		vr := cctest.Decode[provenancetypes.VerifyResult](t, w.evaluate(anon, "Verify", gtin, "S000004", lot, expiry))
+		require.Equal(t, provenancetypes.VerifyVerified, vr.Result)
 	})
 }
 
@@ -107,7 +107,7 @@ func TestGetUnit(t *testing.T) {
 	cctest.RequireOK(t, w.invoke(w.pharm, "Dispense", gtin, "S000002", ""))
 	cctest.RequireOK(t, w.invoke(w.auditor, "Recall", gtin, lot, "stability failure"))
 	u := w.unit("S000002")
-	require.Equal(t, pt.UnitDispensed, u.Status)
+	require.Equal(t, provenancetypes.UnitDispensed, u.Status)
 	require.True(t, u.Recalled, "recalled comes from the batch")
 	require.Equal(t, &pPharm, u.DispensedBy)
 	require.Equal(t, expiry, u.Expiry)

@@ -9,11 +9,11 @@ import (
 	"strconv"
 	"time"
 
-	clt "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
-	cnt "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
-	gw "github.com/healthledger/healthledger/gateway-client"
-	claimsclient "github.com/healthledger/healthledger/gateway-client/claims"
-	consentclient "github.com/healthledger/healthledger/gateway-client/consent"
+	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/gateway-client/claims"
+	"github.com/healthledger/healthledger/gateway-client/consent"
+	"github.com/healthledger/healthledger/gateway-client/sdk"
 )
 
 // claimsStory walks one professional claim through its life on net: the patient consents to the
@@ -21,7 +21,7 @@ import (
 // the contract adjudicates it and the insurer pays. It prints one line per step to out. Coverage and
 // claim ids are new on every run; the consent id is stable per patient, so repeated runs reuse it
 // instead of piling up active consents.
-func claimsStory(ctx context.Context, net *gw.Network, out io.Writer) error {
+func claimsStory(ctx context.Context, net *sdk.Network, out io.Writer) error {
 	patientC, err := claimsDemoConnect(ctx, net, "patient")
 	if err != nil {
 		return err
@@ -39,11 +39,11 @@ func claimsStory(ctx context.Context, net *gw.Network, out io.Writer) error {
 	defer insurerC.Close()
 
 	patient, provider, insurer := patientC.Identity(), providerC.Identity(), insurerC.Identity()
-	provClaims, insClaims := claimsclient.New(providerC), claimsclient.New(insurerC)
+	provClaims, insClaims := claims.New(providerC), claims.New(insurerC)
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 
 	// 1. Consent: disclose of class Claim to the insurer's whole organisation, for payment.
-	consentID, fresh, err := claimsDemoConsent(ctx, consentclient.New(patientC), patient.Subject, insurer.MSPID, run)
+	consentID, fresh, err := claimsDemoConsent(ctx, consent.New(patientC), patient.Subject, insurer.MSPID, run)
 	if err != nil {
 		return err
 	}
@@ -53,9 +53,9 @@ func claimsStory(ctx context.Context, net *gw.Network, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "consent:    %s lets %s see claims for payment (consent %s, %s)\n", patient.Name, insurer.MSPID, consentID, state)
 	// The claims chaincode asks the consent chaincode on the insurer's peer too.
-	insConsent := consentclient.New(insurerC)
+	insConsent := consent.New(insurerC)
 	if err := claimsDemoWait(ctx, "the consent on the insurer's peer", func() error {
-		d, err := insConsent.CheckAccess(ctx, patient.Subject, cnt.Grantee{MSPID: insurer.MSPID}, cnt.ActionDisclose, cnt.PurposePayment, cnt.ClassClaim)
+		d, err := insConsent.CheckAccess(ctx, patient.Subject, consenttypes.Grantee{MSPID: insurer.MSPID}, consenttypes.ActionDisclose, consenttypes.PurposePayment, consenttypes.ClassClaim)
 		if err != nil {
 			return err
 		}
@@ -71,11 +71,11 @@ func claimsStory(ctx context.Context, net *gw.Network, out io.Writer) error {
 	serviceDay := time.Now().UTC().AddDate(0, 0, -1)
 	year := serviceDay.Format("2006")
 	coverageID := "cov-demo-" + run
-	cov, err := insClaims.RegisterCoverage(ctx, coverageID, clt.CoverageTerms{
+	cov, err := insClaims.RegisterCoverage(ctx, coverageID, claimstypes.CoverageTerms{
 		Member: patient.Subject, PlanID: "PLAN-DEMO-PPO", PeriodStart: year + "-01-01", PeriodEnd: year + "-12-31",
 		CoveredCodes:    []string{"99213", "85025"},
 		DeductibleCents: 5000, CoinsuranceBP: 2000,
-		FeeSchedule: []clt.FeeScheduleEntry{{Code: "99213", AllowedUnitCents: 12000}},
+		FeeSchedule: []claimstypes.FeeScheduleEntry{{Code: "99213", AllowedUnitCents: 12000}},
 	})
 	if err != nil {
 		return fmt.Errorf("registering coverage %s: %w", coverageID, err)
@@ -90,8 +90,8 @@ func claimsStory(ctx context.Context, net *gw.Network, out io.Writer) error {
 
 	// 3. Claim: an office visit and a blood count; the charges vary per run so that no earlier run's
 	// claim makes this one a duplicate.
-	date := serviceDay.Format(clt.DateLayout)
-	lines := []clt.ServiceLine{
+	date := serviceDay.Format(claimstypes.DateLayout)
+	lines := []claimstypes.ServiceLine{
 		{Code: "99213", ServiceDate: date, Quantity: 1, UnitChargeCents: 15000 + rand.Int64N(5000)},
 		{Code: "85025", ServiceDate: date, Quantity: 1, UnitChargeCents: 2500 + rand.Int64N(500)},
 	}
@@ -100,15 +100,15 @@ func claimsStory(ctx context.Context, net *gw.Network, out io.Writer) error {
 		total += l.ChargeCents()
 	}
 	claimID := "clm-demo-" + run
-	h, err := provClaims.SubmitClaim(ctx, clt.ClaimSubmission{ID: claimID, Patient: patient.Subject, CoverageID: coverageID},
-		clt.ClaimDetails{Diagnoses: []string{"J06.9"}, Lines: lines, TotalCents: total})
+	h, err := provClaims.SubmitClaim(ctx, claimstypes.ClaimSubmission{ID: claimID, Patient: patient.Subject, CoverageID: coverageID},
+		claimstypes.ClaimDetails{Diagnoses: []string{"J06.9"}, Lines: lines, TotalCents: total})
 	if err != nil {
 		return fmt.Errorf("submitting claim %s: %w", claimID, err)
 	}
 	fmt.Fprintf(out, "submit:     %s (NPI %s) billed %s on %s: %s, details private (hash %.12s…)\n", provider.Name, provider.Subject, claimsDemoMoney(total), h.ID, h.Status, h.DetailsHash)
 
 	// 4. Adjudication, computed by the contract on both endorsing peers.
-	if err := claimsDemoAwait(ctx, insClaims, claimID, clt.StatusSubmitted); err != nil {
+	if err := claimsDemoAwait(ctx, insClaims, claimID, claimstypes.StatusSubmitted); err != nil {
 		return err
 	}
 	if _, err := insClaims.Adjudicate(ctx, claimID); err != nil {
@@ -128,7 +128,7 @@ func claimsStory(ctx context.Context, net *gw.Network, out io.Writer) error {
 	}
 
 	// 5. Payment: the amount travels as transient data and stays private.
-	if err := claimsDemoAwait(ctx, provClaims, claimID, clt.StatusAdjudicated); err != nil {
+	if err := claimsDemoAwait(ctx, provClaims, claimID, claimstypes.StatusAdjudicated); err != nil {
 		return err
 	}
 	ref := "EFT-" + run
@@ -141,7 +141,7 @@ func claimsStory(ctx context.Context, net *gw.Network, out io.Writer) error {
 }
 
 // claimsDemoConnect connects the first identity of the network holding role.
-func claimsDemoConnect(ctx context.Context, net *gw.Network, role string) (*gw.Client, error) {
+func claimsDemoConnect(ctx context.Context, net *sdk.Network, role string) (*sdk.Client, error) {
 	ids := net.Identities(role)
 	if len(ids) == 0 {
 		return nil, fmt.Errorf("the network has no identity with role %s", role)
@@ -156,23 +156,23 @@ func claimsDemoConnect(ctx context.Context, net *gw.Network, role string) (*gw.C
 // claimsDemoConsent grants the payment consent under a stable id. It reports fresh=false when that
 // consent is already granted with the same terms; when the id was used otherwise (revoked, other
 // terms) it grants under an id of this run.
-func claimsDemoConsent(ctx context.Context, consents *consentclient.Client, patient, insurerMSP, run string) (string, bool, error) {
-	c := cnt.Consent{
+func claimsDemoConsent(ctx context.Context, consents *consent.Client, patient, insurerMSP, run string) (string, bool, error) {
+	c := consenttypes.Consent{
 		ID:       "demo-claims-pay-" + patient,
 		Patient:  patient,
-		Grantee:  cnt.Grantee{MSPID: insurerMSP}.String(),
-		Decision: cnt.Permit,
-		Actions:  []cnt.Action{cnt.ActionDisclose},
-		Purposes: []cnt.Purpose{cnt.PurposePayment},
-		Classes:  []cnt.DataClass{cnt.ClassClaim},
+		Grantee:  consenttypes.Grantee{MSPID: insurerMSP}.String(),
+		Decision: consenttypes.Permit,
+		Actions:  []consenttypes.Action{consenttypes.ActionDisclose},
+		Purposes: []consenttypes.Purpose{consenttypes.PurposePayment},
+		Classes:  []consenttypes.DataClass{consenttypes.ClassClaim},
 	}
 	_, err := consents.Grant(ctx, c)
 	switch {
 	case err == nil:
 		return c.ID, true, nil
-	case errors.Is(err, gw.ErrDuplicate):
+	case errors.Is(err, sdk.ErrDuplicate):
 		return c.ID, false, nil
-	case !errors.Is(err, gw.ErrConflict):
+	case !errors.Is(err, sdk.ErrConflict):
 		return "", false, fmt.Errorf("granting consent %s: %w", c.ID, err)
 	}
 	c.ID = "demo-claims-pay-" + run
@@ -184,7 +184,7 @@ func claimsDemoConsent(ctx context.Context, consents *consentclient.Client, pati
 
 // claimsDemoAwait waits until the claim shows status want through c's peer: each org's peer commits a
 // block on its own, and life-cycle calls are endorsed by both parties' peers.
-func claimsDemoAwait(ctx context.Context, c *claimsclient.Client, claimID string, want clt.Status) error {
+func claimsDemoAwait(ctx context.Context, c *claims.Client, claimID string, want claimstypes.Status) error {
 	return claimsDemoWait(ctx, fmt.Sprintf("claim %s %s", claimID, want), func() error {
 		h, err := c.GetClaim(ctx, claimID)
 		if err != nil {

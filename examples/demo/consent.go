@@ -7,20 +7,20 @@ import (
 	"io"
 	"time"
 
-	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
-	gw "github.com/healthledger/healthledger/gateway-client"
-	consentclient "github.com/healthledger/healthledger/gateway-client/consent"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/gateway-client/consent"
+	"github.com/healthledger/healthledger/gateway-client/sdk"
 )
 
 // consentStory walks through the consent chaincode: a patient grants a provider access to one class of
 // data for treatment, the provider reads (and the read is logged), the patient reads the access log,
 // revokes the consent, and the provider's next read is refused and logs nothing.
-func consentStory(ctx context.Context, net *gw.Network, out io.Writer) error {
-	patient, err := consentDemoIdentity(net, ct.RolePatient)
+func consentStory(ctx context.Context, net *sdk.Network, out io.Writer) error {
+	patient, err := consentDemoIdentity(net, consenttypes.RolePatient)
 	if err != nil {
 		return err
 	}
-	provider, err := consentDemoIdentity(net, ct.RoleProvider)
+	provider, err := consentDemoIdentity(net, consenttypes.RoleProvider)
 	if err != nil {
 		return err
 	}
@@ -34,16 +34,16 @@ func consentStory(ctx context.Context, net *gw.Network, out io.Writer) error {
 		return fmt.Errorf("connecting %s: %w", provider.Name, err)
 	}
 	defer vconn.Close()
-	patients, providers := consentclient.New(pconn), consentclient.New(vconn)
+	patients, providers := consent.New(pconn), consent.New(vconn)
 
-	const class, purpose = ct.ClassObservation, ct.PurposeTreatment
+	const class, purpose = consenttypes.ClassObservation, consenttypes.PurposeTreatment
 	stamp := time.Now().UnixNano()
 	consentID, recordID := fmt.Sprintf("demo-consent-%d", stamp), fmt.Sprintf("demo-obs-%d", stamp)
-	grantee := ct.Grantee{MSPID: provider.MSPID, Role: provider.Role, Subject: provider.Subject}
+	grantee := consenttypes.Grantee{MSPID: provider.MSPID, Role: provider.Role, Subject: provider.Subject}
 
-	granted, err := patients.Grant(ctx, ct.Consent{
-		ID: consentID, Patient: patient.Subject, Grantee: grantee.String(), Decision: ct.Permit,
-		Actions: []ct.Action{ct.ActionAccess}, Purposes: []ct.Purpose{purpose}, Classes: []ct.DataClass{class},
+	granted, err := patients.Grant(ctx, consenttypes.Consent{
+		ID: consentID, Patient: patient.Subject, Grantee: grantee.String(), Decision: consenttypes.Permit,
+		Actions: []consenttypes.Action{consenttypes.ActionAccess}, Purposes: []consenttypes.Purpose{purpose}, Classes: []consenttypes.DataClass{class},
 	})
 	if err != nil {
 		return fmt.Errorf("granting consent %s: %w", consentID, err)
@@ -82,7 +82,7 @@ func consentStory(ctx context.Context, net *gw.Network, out io.Writer) error {
 	switch {
 	case err == nil:
 		return fmt.Errorf("the provider could still read after consent %s was revoked", consentID)
-	case !errors.Is(err, gw.ErrForbidden):
+	case !errors.Is(err, sdk.ErrForbidden):
 		return fmt.Errorf("the provider's access after the revocation: %w", err)
 	}
 	fmt.Fprintf(out, "   %s's next read was refused (forbidden): no consent is in force\n", provider.Name)
@@ -105,20 +105,20 @@ func consentStory(ctx context.Context, net *gw.Network, out io.Writer) error {
 }
 
 // consentDemoIdentity returns the first demo identity holding role.
-func consentDemoIdentity(net *gw.Network, role string) (gw.IdentityInfo, error) {
+func consentDemoIdentity(net *sdk.Network, role string) (sdk.IdentityInfo, error) {
 	ids := net.Identities(role)
 	if len(ids) == 0 {
-		return gw.IdentityInfo{}, fmt.Errorf("the network has no identity with role %s", role)
+		return sdk.IdentityInfo{}, fmt.Errorf("the network has no identity with role %s", role)
 	}
 	return ids[0], nil
 }
 
 // consentDemoAccess records the provider's read, retrying briefly while the consent has not yet reached
 // the endorsing peer.
-func consentDemoAccess(ctx context.Context, providers *consentclient.Client, patient string, class ct.DataClass, purpose ct.Purpose, recordID string) (*ct.AccessEntry, error) {
+func consentDemoAccess(ctx context.Context, providers *consent.Client, patient string, class consenttypes.DataClass, purpose consenttypes.Purpose, recordID string) (*consenttypes.AccessEntry, error) {
 	for i := 0; ; i++ {
 		entry, err := providers.RecordAccess(ctx, patient, class, purpose, recordID)
-		if err == nil || !errors.Is(err, gw.ErrForbidden) || i == 20 {
+		if err == nil || !errors.Is(err, sdk.ErrForbidden) || i == 20 {
 			return entry, err
 		}
 		if err := consentDemoPause(ctx); err != nil {
@@ -129,7 +129,7 @@ func consentDemoAccess(ctx context.Context, providers *consentclient.Client, pat
 
 // consentDemoLogged waits for entry id to appear in the patient's access log (another org's peer may
 // commit a moment later) and returns it.
-func consentDemoLogged(ctx context.Context, patients *consentclient.Client, patient, id string) (*ct.AccessEntry, error) {
+func consentDemoLogged(ctx context.Context, patients *consent.Client, patient, id string) (*consenttypes.AccessEntry, error) {
 	for i := 0; i <= 20; i++ {
 		page, err := patients.ListAccessLog(ctx, patient, 20, "")
 		if err != nil {

@@ -13,7 +13,7 @@ import (
 	"os"
 	"time"
 
-	gw "github.com/healthledger/healthledger/gateway-client"
+	"github.com/healthledger/healthledger/gateway-client/sdk"
 )
 
 func main() {
@@ -32,13 +32,13 @@ func main() {
 }
 
 func run(ctx context.Context, dir string, out io.Writer) error {
-	net, err := gw.LoadNetwork(dir)
+	net, err := sdk.LoadNetwork(dir)
 	if err != nil {
 		return fmt.Errorf("loading the network: %w", err)
 	}
 	stories := []struct {
 		title string
-		run   func(context.Context, *gw.Network, io.Writer) error
+		run   func(context.Context, *sdk.Network, io.Writer) error
 	}{
 		{"baseline: the platform's own write and read", baselineStory},
 		{"consent: grant, access, log, revoke, denial", consentStory},
@@ -57,7 +57,7 @@ func run(ctx context.Context, dir string, out io.Writer) error {
 	return nil
 }
 
-func baselineStory(ctx context.Context, net *gw.Network, out io.Writer) error {
+func baselineStory(ctx context.Context, net *sdk.Network, out io.Writer) error {
 	orgs := net.Orgs()
 	if len(orgs) == 0 {
 		return fmt.Errorf("the network lists no org")

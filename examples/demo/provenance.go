@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
-	gw "github.com/healthledger/healthledger/gateway-client"
-	provenanceclient "github.com/healthledger/healthledger/gateway-client/provenance"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/gateway-client/provenance"
+	"github.com/healthledger/healthledger/gateway-client/sdk"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"google.golang.org/protobuf/proto"
 )
@@ -21,24 +21,24 @@ import (
 // provActor is one supply-chain identity of the provenance story.
 type provActor struct {
 	name  string
-	c     *gw.Client
-	prov  *provenanceclient.Client
-	party pt.Party
+	c     *sdk.Client
+	prov  *provenance.Client
+	party provenancetypes.Party
 }
 
 // provCast is who takes part in the provenance story, and one client per org of the network to wait
 // on: each org's peer commits a block on its own, and provenance is endorsed by a majority of them.
 type provCast struct {
 	mfr, dist, pharm provActor
-	peers            []*gw.Client
+	peers            []*sdk.Client
 	channel          string
-	opened           []*gw.Client
+	opened           []*sdk.Client
 }
 
 // provenanceStory commissions a batch of a new product, ships it to a distributor, who ships two
 // units on to a pharmacy; the pharmacy verifies and dispenses one; the manufacturer then recalls the
 // batch, and the recall names both parties that hold units of it. One line per step.
-func provenanceStory(ctx context.Context, net *gw.Network, out io.Writer) error {
+func provenanceStory(ctx context.Context, net *sdk.Network, out io.Writer) error {
 	cast, err := provOpenCast(ctx, net)
 	if err != nil {
 		return err
@@ -60,9 +60,9 @@ func provenanceStory(ctx context.Context, net *gw.Network, out io.Writer) error 
 	if err != nil {
 		return err
 	}
-	product, err := cast.mfr.prov.RegisterProduct(ctx, pt.ProductSpec{
+	product, err := cast.mfr.prov.RegisterProduct(ctx, provenancetypes.ProductSpec{
 		GTIN: gtin, Name: "Demo insulin glargine", Strength: "100 U/mL", DosageForm: "solution for injection",
-		Storage: &pt.TempRange{MinCelsius: 2, MaxCelsius: 8},
+		Storage: &provenancetypes.TempRange{MinCelsius: 2, MaxCelsius: 8},
 	})
 	if err != nil {
 		return fmt.Errorf("registering the product: %w", err)
@@ -70,9 +70,9 @@ func provenanceStory(ctx context.Context, net *gw.Network, out io.Writer) error 
 	stamp := strings.ToUpper(strconv.FormatInt(time.Now().UnixNano(), 36))
 	today := time.Now().UTC()
 	serials := []string{"SN0001", "SN0002", "SN0003", "SN0004"}
-	b, err := cast.mfr.prov.CommissionBatch(ctx, pt.BatchSpec{
+	b, err := cast.mfr.prov.CommissionBatch(ctx, provenancetypes.BatchSpec{
 		GTIN: product.GTIN, Lot: "L" + stamp[len(stamp)-8:], Quantity: len(serials), Serials: serials,
-		ManufacturedOn: today.AddDate(0, -1, 0).Format(pt.DateLayout), Expiry: today.AddDate(2, 0, 0).Format(pt.DateLayout),
+		ManufacturedOn: today.AddDate(0, -1, 0).Format(provenancetypes.DateLayout), Expiry: today.AddDate(2, 0, 0).Format(provenancetypes.DateLayout),
 	})
 	if err != nil {
 		return fmt.Errorf("commissioning the batch: %w", err)
@@ -103,7 +103,7 @@ func provenanceStory(ctx context.Context, net *gw.Network, out io.Writer) error 
 	}
 	say("%s verified %s at the counter: %s", cast.pharm.name, unit, v.Result)
 
-	d, err := cast.pharm.prov.Dispense(ctx, b.GTIN, unit, pt.EventContext{EventID: "demo-fill-" + stamp})
+	d, err := cast.pharm.prov.Dispense(ctx, b.GTIN, unit, provenancetypes.EventContext{EventID: "demo-fill-" + stamp})
 	if err != nil {
 		return fmt.Errorf("dispensing %s: %w", unit, err)
 	}
@@ -117,8 +117,8 @@ func provenanceStory(ctx context.Context, net *gw.Network, out io.Writer) error 
 	}
 	say("verifying %s again answers: %s", unit, v.Result)
 
-	_, err = cast.pharm.prov.Dispense(ctx, b.GTIN, unit, pt.EventContext{})
-	var rejected *provenanceclient.DispenseRejectedError
+	_, err = cast.pharm.prov.Dispense(ctx, b.GTIN, unit, provenancetypes.EventContext{})
+	var rejected *provenance.DispenseRejectedError
 	if !errors.As(err, &rejected) {
 		return fmt.Errorf("a second dispense of %s was not rejected: %v", unit, err)
 	}
@@ -155,9 +155,9 @@ func provenanceStory(ctx context.Context, net *gw.Network, out io.Writer) error 
 
 // provOpenCast connects the first manufacturer, distributor and pharmacist of the network, and one
 // client per org.
-func provOpenCast(ctx context.Context, net *gw.Network) (*provCast, error) {
+func provOpenCast(ctx context.Context, net *sdk.Network) (*provCast, error) {
 	cast := &provCast{channel: net.Channel()}
-	connect := func(name string) (*gw.Client, error) {
+	connect := func(name string) (*sdk.Client, error) {
 		c, err := net.Connect(ctx, name)
 		if err != nil {
 			return nil, fmt.Errorf("connecting %s: %w", name, err)
@@ -180,10 +180,10 @@ func provOpenCast(ctx context.Context, net *gw.Network) (*provCast, error) {
 			return nil, err
 		}
 		id := c.Identity()
-		*r.into = provActor{name: id.Name, c: c, prov: provenanceclient.New(c), party: pt.Party{MSPID: id.MSPID, GLN: id.Subject}}
+		*r.into = provActor{name: id.Name, c: c, prov: provenance.New(c), party: provenancetypes.Party{MSPID: id.MSPID, GLN: id.Subject}}
 	}
 	for _, o := range net.Orgs() {
-		var peer *gw.Client
+		var peer *sdk.Client
 		for _, c := range cast.opened {
 			if c.Identity().MSPID == o.MSPID {
 				peer = c
@@ -217,7 +217,7 @@ func (cast *provCast) close() {
 }
 
 // nameOf names a party by the cast member it is, or by its GLN and MSP id.
-func (cast *provCast) nameOf(p pt.Party) string {
+func (cast *provCast) nameOf(p provenancetypes.Party) string {
 	for _, a := range []provActor{cast.mfr, cast.dist, cast.pharm} {
 		if a.party == p {
 			return fmt.Sprintf("%s (%s)", a.name, p.MSPID)
@@ -228,8 +228,8 @@ func (cast *provCast) nameOf(p pt.Party) string {
 
 // move ships units of b (its main stock when serials is nil) from one actor to another, who receives
 // them.
-func (cast *provCast) move(ctx context.Context, from, to provActor, b *pt.Batch, serials []string, shipmentID string) (*pt.Shipment, error) {
-	sh, err := from.prov.Ship(ctx, pt.ShipmentSpec{ShipmentID: shipmentID, GTIN: b.GTIN, Lot: b.Lot, Serials: serials, Receiver: to.party})
+func (cast *provCast) move(ctx context.Context, from, to provActor, b *provenancetypes.Batch, serials []string, shipmentID string) (*provenancetypes.Shipment, error) {
+	sh, err := from.prov.Ship(ctx, provenancetypes.ShipmentSpec{ShipmentID: shipmentID, GTIN: b.GTIN, Lot: b.Lot, Serials: serials, Receiver: to.party})
 	if err != nil {
 		return nil, fmt.Errorf("%s shipping to %s: %w", from.name, to.name, err)
 	}
@@ -277,7 +277,7 @@ func (cast *provCast) settle(ctx context.Context) error {
 }
 
 // provDemoHeight asks c's peer how many blocks the channel has.
-func provDemoHeight(ctx context.Context, c *gw.Client, channel string) (uint64, error) {
+func provDemoHeight(ctx context.Context, c *sdk.Client, channel string) (uint64, error) {
 	raw, err := c.Contract("qscc").Evaluate(ctx, "GetChainInfo", []string{channel})
 	if err != nil {
 		return 0, fmt.Errorf("asking the peer of %s for the chain height: %w", c.Identity().MSPID, err)
@@ -304,5 +304,5 @@ func provDemoGTIN() (string, error) {
 		}
 		sum += d
 	}
-	return pt.NormalizeGTIN(fmt.Sprintf("%s%d", body, (10-sum%10)%10))
+	return provenancetypes.NormalizeGTIN(fmt.Sprintf("%s%d", body, (10-sum%10)%10))
 }

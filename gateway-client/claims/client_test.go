@@ -1,4 +1,4 @@
-package claimsclient_test
+package claims_test
 
 import (
 	"context"
@@ -7,10 +7,10 @@ import (
 	"sync"
 	"testing"
 
-	ct "github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
-	gw "github.com/healthledger/healthledger/gateway-client"
-	claimsclient "github.com/healthledger/healthledger/gateway-client/claims"
+	"github.com/healthledger/healthledger/gateway-client/claims"
+	"github.com/healthledger/healthledger/gateway-client/sdk"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,7 +18,7 @@ import (
 // gateway is a fake gateway: it records every call and answers per function name.
 type gateway struct {
 	mu      sync.Mutex
-	calls   []gw.Call
+	calls   []sdk.Call
 	answers map[string][]byte
 	errs    map[string]error
 }
@@ -27,7 +27,7 @@ func newGateway() *gateway {
 	return &gateway{answers: map[string][]byte{}, errs: map[string]error{}}
 }
 
-func (g *gateway) handle(_ context.Context, call gw.Call) ([]byte, error) {
+func (g *gateway) handle(_ context.Context, call sdk.Call) ([]byte, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.calls = append(g.calls, call)
@@ -49,13 +49,13 @@ func (g *gateway) answer(t *testing.T, fn string, v any) {
 	g.answers[fn] = raw
 }
 
-func (g *gateway) recorded() []gw.Call {
+func (g *gateway) recorded() []sdk.Call {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return append([]gw.Call(nil), g.calls...)
+	return append([]sdk.Call(nil), g.calls...)
 }
 
-func (g *gateway) last(t *testing.T) gw.Call {
+func (g *gateway) last(t *testing.T) sdk.Call {
 	t.Helper()
 	calls := g.recorded()
 	require.NotEmpty(t, calls, "no call reached the gateway")
@@ -69,41 +69,41 @@ const networkJSON = `{"layout":"default","channel":"healthchannel","wallet":"../
  "identities":[], "chaincodes":["baseline","consent","provenance","claims"]}`
 
 var (
-	provider1   = gw.IdentityInfo{Name: "provider1", MSPID: "HospitalMSP", Role: "provider", Subject: "1003000126"}
-	pharmacist1 = gw.IdentityInfo{Name: "pharmacist1", MSPID: "HospitalMSP", Role: "pharmacist", Subject: "0614141000029"}
-	insurer1    = gw.IdentityInfo{Name: "insurer1", MSPID: "InsurerMSP", Role: "insurer", Subject: "PAYER-0001"}
+	provider1   = sdk.IdentityInfo{Name: "provider1", MSPID: "HospitalMSP", Role: "provider", Subject: "1003000126"}
+	pharmacist1 = sdk.IdentityInfo{Name: "pharmacist1", MSPID: "HospitalMSP", Role: "pharmacist", Subject: "0614141000029"}
+	insurer1    = sdk.IdentityInfo{Name: "insurer1", MSPID: "InsurerMSP", Role: "insurer", Subject: "PAYER-0001"}
 )
 
-func newClient(t *testing.T, g *gateway, id gw.IdentityInfo, withNetwork bool) *claimsclient.Client {
+func newClient(t *testing.T, g *gateway, id sdk.IdentityInfo, withNetwork bool) *claims.Client {
 	t.Helper()
-	opts := []gw.Option{gw.WithoutRetry()}
+	opts := []sdk.Option{sdk.WithoutRetry()}
 	if withNetwork {
-		net, err := gw.ParseNetwork([]byte(networkJSON), t.TempDir())
+		net, err := sdk.ParseNetwork([]byte(networkJSON), t.TempDir())
 		require.NoError(t, err)
-		opts = append(opts, gw.WithNetwork(net))
+		opts = append(opts, sdk.WithNetwork(net))
 	}
-	c, err := gw.NewTestClient(g.handle, id, opts...)
+	c, err := sdk.NewTestClient(g.handle, id, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
-	return claimsclient.New(c)
+	return claims.New(c)
 }
 
-func details() ct.ClaimDetails {
-	return ct.ClaimDetails{
+func details() claimstypes.ClaimDetails {
+	return claimstypes.ClaimDetails{
 		Diagnoses:  []string{"E11.9"},
-		Lines:      []ct.ServiceLine{{Code: "99213", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 15_000}},
+		Lines:      []claimstypes.ServiceLine{{Code: "99213", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 15_000}},
 		TotalCents: 15_000,
 	}
 }
 
-func terms() ct.CoverageTerms {
-	return ct.CoverageTerms{Member: "pat-7f3a9c21", PlanID: "PPO", PeriodStart: "2024-01-01", PeriodEnd: "2025-12-31",
+func terms() claimstypes.CoverageTerms {
+	return claimstypes.CoverageTerms{Member: "pat-7f3a9c21", PlanID: "PPO", PeriodStart: "2024-01-01", PeriodEnd: "2025-12-31",
 		CoveredCodes: []string{"99213"}, DeductibleCents: 50_000, CoinsuranceBP: 2_000}
 }
 
-func header(id string) ct.ClaimHeader {
-	return ct.ClaimHeader{ID: id, ClaimType: ct.ClaimProfessional, ProviderMSP: "HospitalMSP", Provider: "1003000126",
-		Patient: "pat-7f3a9c21", InsurerMSP: "InsurerMSP", Insurer: "PAYER-0001", CoverageID: "cov-1", Status: ct.StatusSubmitted}
+func header(id string) claimstypes.ClaimHeader {
+	return claimstypes.ClaimHeader{ID: id, ClaimType: claimstypes.ClaimProfessional, ProviderMSP: "HospitalMSP", Provider: "1003000126",
+		Patient: "pat-7f3a9c21", InsurerMSP: "InsurerMSP", Insurer: "PAYER-0001", CoverageID: "cov-1", Status: claimstypes.StatusSubmitted}
 }
 
 func TestSubmitClaim(t *testing.T) {
@@ -111,7 +111,7 @@ func TestSubmitClaim(t *testing.T) {
 	g.answer(t, "SubmitClaim", header("clm-1"))
 	c := newClient(t, g, provider1, true)
 
-	h, err := c.SubmitClaim(context.Background(), ct.ClaimSubmission{ID: "clm-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}, details())
+	h, err := c.SubmitClaim(context.Background(), claimstypes.ClaimSubmission{ID: "clm-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}, details())
 	require.NoError(t, err)
 	assert.Equal(t, "clm-1", h.ID)
 
@@ -123,8 +123,8 @@ func TestSubmitClaim(t *testing.T) {
 		assert.JSONEq(t, `{"id":"clm-1","patient":"pat-7f3a9c21","coverageId":"cov-1","frequencyCode":"1"}`, call.Args[0])
 	})
 	t.Run("passes the details as transient data with a fresh nonce", func(t *testing.T) {
-		var sent ct.ClaimDetails
-		require.NoError(t, json.Unmarshal(call.Transient[ct.TransientClaim], &sent))
+		var sent claimstypes.ClaimDetails
+		require.NoError(t, json.Unmarshal(call.Transient[claimstypes.TransientClaim], &sent))
 		assert.Len(t, sent.Nonce, 64)
 		assert.Equal(t, details().Lines, sent.Lines)
 		assert.NotContains(t, call.Args[0], "E11.9")
@@ -135,10 +135,10 @@ func TestSubmitClaim(t *testing.T) {
 	t.Run("keeps a nonce the caller chose", func(t *testing.T) {
 		d := details()
 		d.Nonce = "my-own-nonce-0123456789abcdef0123"
-		_, err := c.SubmitClaim(context.Background(), ct.ClaimSubmission{ID: "clm-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}, d)
+		_, err := c.SubmitClaim(context.Background(), claimstypes.ClaimSubmission{ID: "clm-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}, d)
 		require.NoError(t, err)
-		var sent ct.ClaimDetails
-		require.NoError(t, json.Unmarshal(g.last(t).Transient[ct.TransientClaim], &sent))
+		var sent claimstypes.ClaimDetails
+		require.NoError(t, json.Unmarshal(g.last(t).Transient[claimstypes.TransientClaim], &sent))
 		assert.Equal(t, d.Nonce, sent.Nonce)
 	})
 }
@@ -147,12 +147,12 @@ func TestSubmitClaimWithoutANetworkLeavesTheEndorsersToTheGateway(t *testing.T) 
 	g := newGateway()
 	g.answer(t, "SubmitClaim", header("clm-1"))
 	c := newClient(t, g, provider1, false)
-	_, err := c.SubmitClaim(context.Background(), ct.ClaimSubmission{ID: "clm-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}, details())
+	_, err := c.SubmitClaim(context.Background(), claimstypes.ClaimSubmission{ID: "clm-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}, details())
 	require.NoError(t, err)
 	assert.Empty(t, g.last(t).EndorsingOrgs)
 
 	t.Run("unless the submission names the insurer organisation", func(t *testing.T) {
-		sub := ct.ClaimSubmission{ID: "clm-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1", InsurerMSP: "Org9MSP"}
+		sub := claimstypes.ClaimSubmission{ID: "clm-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1", InsurerMSP: "Org9MSP"}
 		_, err := c.SubmitClaim(context.Background(), sub, details())
 		require.NoError(t, err)
 		assert.Equal(t, []string{"HospitalMSP", "Org9MSP"}, g.last(t).EndorsingOrgs)
@@ -163,7 +163,7 @@ func TestBadInputFailsLocally(t *testing.T) {
 	g := newGateway()
 	c := newClient(t, g, provider1, true)
 	ctx := context.Background()
-	sub := ct.ClaimSubmission{ID: "clm-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}
+	sub := claimstypes.ClaimSubmission{ID: "clm-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}
 	cases := []struct {
 		name string
 		call func() error
@@ -183,13 +183,13 @@ func TestBadInputFailsLocally(t *testing.T) {
 		{"a drug line on a provider's claim", func() error {
 			d := details()
 			d.Lines[0].Code = "00614141000012"
-			d.Lines[0].Unit = &ct.UnitRef{GTIN: "00614141000012", Serial: "1"}
+			d.Lines[0].Unit = &claimstypes.UnitRef{GTIN: "00614141000012", Serial: "1"}
 			_, err := c.SubmitClaim(ctx, sub, d)
 			return err
 		}},
 		{"a replacement without its original", func() error {
 			s := sub
-			s.FrequencyCode = ct.FrequencyReplacement
+			s.FrequencyCode = claimstypes.FrequencyReplacement
 			_, err := c.SubmitClaim(ctx, s, details())
 			return err
 		}},
@@ -208,7 +208,7 @@ func TestBadInputFailsLocally(t *testing.T) {
 	for _, tc := range cases {
 		t.Run("refuses "+tc.name+" without a call", func(t *testing.T) {
 			err := tc.call()
-			require.ErrorIs(t, err, gw.ErrInvalidArgument)
+			require.ErrorIs(t, err, sdk.ErrInvalidArgument)
 			assert.Empty(t, g.recorded())
 		})
 	}
@@ -220,15 +220,15 @@ func TestChaincodeErrorsMapToSentinels(t *testing.T) {
 	g.errs["GetClaimDetails"] = codes.New(codes.Forbidden, "GetClaimDetails: no")
 	c := newClient(t, g, provider1, true)
 
-	_, err := c.SubmitClaim(context.Background(), ct.ClaimSubmission{ID: "clm-2", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}, details())
-	require.ErrorIs(t, err, gw.ErrDuplicate)
+	_, err := c.SubmitClaim(context.Background(), claimstypes.ClaimSubmission{ID: "clm-2", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}, details())
+	require.ErrorIs(t, err, sdk.ErrDuplicate)
 	assert.Contains(t, err.Error(), "clm-1")
-	var ge *gw.Error
+	var ge *sdk.Error
 	require.ErrorAs(t, err, &ge)
 	assert.Equal(t, codes.Duplicate, ge.Code)
 
 	_, err = c.GetClaimDetails(context.Background(), "clm-1")
-	require.ErrorIs(t, err, gw.ErrForbidden)
+	require.ErrorIs(t, err, sdk.ErrForbidden)
 }
 
 func TestTransitionsAreEndorsedByTheClaimsParties(t *testing.T) {
@@ -237,13 +237,13 @@ func TestTransitionsAreEndorsedByTheClaimsParties(t *testing.T) {
 	h.ProviderMSP, h.InsurerMSP = "ClinicMSP", "InsurerMSP"
 	g.answer(t, "GetClaim", h)
 	adjudicated := h
-	adjudicated.Status, adjudicated.Outcome = ct.StatusAdjudicated, ct.OutcomeApproved
+	adjudicated.Status, adjudicated.Outcome = claimstypes.StatusAdjudicated, claimstypes.OutcomeApproved
 	g.answer(t, "Adjudicate", adjudicated)
 	c := newClient(t, g, insurer1, true)
 
 	got, err := c.Adjudicate(context.Background(), "clm-1")
 	require.NoError(t, err)
-	assert.Equal(t, ct.OutcomeApproved, got.Outcome)
+	assert.Equal(t, claimstypes.OutcomeApproved, got.Outcome)
 	calls := g.recorded()
 	require.Len(t, calls, 2)
 	t.Run("reads the claim's parties first", func(t *testing.T) {
@@ -264,12 +264,12 @@ func TestTransitionsAreEndorsedByTheClaimsParties(t *testing.T) {
 		assert.Equal(t, "Pay", pay.Function)
 		assert.Equal(t, []string{"clm-1"}, pay.Args)
 		assert.Equal(t, []string{"ClinicMSP", "InsurerMSP"}, pay.EndorsingOrgs)
-		assert.JSONEq(t, `{"amountCents":12000,"paymentRef":"EFT-1"}`, string(pay.Transient[ct.TransientPayment]))
+		assert.JSONEq(t, `{"amountCents":12000,"paymentRef":"EFT-1"}`, string(pay.Transient[claimstypes.TransientPayment]))
 	})
 	t.Run("a claim that cannot be read is not submitted", func(t *testing.T) {
 		g.errs["GetClaim"] = codes.New(codes.NotFound, "claim clm-9")
 		_, err := c.Close(context.Background(), "clm-9")
-		require.ErrorIs(t, err, gw.ErrNotFound)
+		require.ErrorIs(t, err, sdk.ErrNotFound)
 		assert.Len(t, g.recorded(), 4)
 	})
 }
@@ -279,7 +279,7 @@ func TestLifecycleCallsSendTheirArguments(t *testing.T) {
 	g.answer(t, "SubmitClaim", header("clm-1"))
 	c := newClient(t, g, provider1, true)
 	ctx := context.Background()
-	_, err := c.SubmitClaim(ctx, ct.ClaimSubmission{ID: "clm-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}, details())
+	_, err := c.SubmitClaim(ctx, claimstypes.ClaimSubmission{ID: "clm-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}, details())
 	require.NoError(t, err)
 
 	cases := []struct {
@@ -306,7 +306,7 @@ func TestLifecycleCallsSendTheirArguments(t *testing.T) {
 			assert.Equal(t, tc.args, call.Args)
 			assert.Equal(t, []string{"HospitalMSP", "InsurerMSP"}, call.EndorsingOrgs)
 			if tc.fn == "Resubmit" {
-				assert.Contains(t, string(call.Transient[ct.TransientClaim]), `"nonce"`)
+				assert.Contains(t, string(call.Transient[claimstypes.TransientClaim]), `"nonce"`)
 			}
 		})
 	}
@@ -317,20 +317,20 @@ func TestPharmacistsSubmitDrugLines(t *testing.T) {
 	g := newGateway()
 	g.answer(t, "SubmitClaim", header("rx-1"))
 	c := newClient(t, g, pharmacist1, true)
-	d := ct.ClaimDetails{
+	d := claimstypes.ClaimDetails{
 		Diagnoses: []string{"E11.9"},
-		Lines: []ct.ServiceLine{{Code: "00614141000012", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 4_200,
-			Unit: &ct.UnitRef{GTIN: "00614141000012", Serial: "SN-1"}}},
+		Lines: []claimstypes.ServiceLine{{Code: "00614141000012", ServiceDate: "2024-12-01", Quantity: 1, UnitChargeCents: 4_200,
+			Unit: &claimstypes.UnitRef{GTIN: "00614141000012", Serial: "SN-1"}}},
 		TotalCents: 4_200,
 	}
-	_, err := c.SubmitClaim(context.Background(), ct.ClaimSubmission{ID: "rx-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}, d)
+	_, err := c.SubmitClaim(context.Background(), claimstypes.ClaimSubmission{ID: "rx-1", Patient: "pat-7f3a9c21", CoverageID: "cov-1"}, d)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"HospitalMSP", "InsurerMSP"}, g.last(t).EndorsingOrgs)
 }
 
 func TestRegisterCoverage(t *testing.T) {
 	g := newGateway()
-	g.answer(t, "RegisterCoverage", ct.CoverageHeader{ID: "cov-1", InsurerMSP: "InsurerMSP", Insurer: "PAYER-0001", Member: "pat-7f3a9c21"})
+	g.answer(t, "RegisterCoverage", claimstypes.CoverageHeader{ID: "cov-1", InsurerMSP: "InsurerMSP", Insurer: "PAYER-0001", Member: "pat-7f3a9c21"})
 	c := newClient(t, g, insurer1, true)
 	h, err := c.RegisterCoverage(context.Background(), "cov-1", terms())
 	require.NoError(t, err)
@@ -339,8 +339,8 @@ func TestRegisterCoverage(t *testing.T) {
 	call := g.last(t)
 	assert.Equal(t, []string{"cov-1"}, call.Args)
 	assert.Equal(t, []string{"InsurerMSP", "HospitalMSP"}, call.EndorsingOrgs)
-	var sent ct.CoverageTerms
-	require.NoError(t, json.Unmarshal(call.Transient[ct.TransientCoverage], &sent))
+	var sent claimstypes.CoverageTerms
+	require.NoError(t, json.Unmarshal(call.Transient[claimstypes.TransientCoverage], &sent))
 	assert.Len(t, sent.Nonce, 64)
 	assert.Equal(t, int64(2_000), sent.CoinsuranceBP)
 
@@ -359,9 +359,9 @@ func TestVerifyClaimDetails(t *testing.T) {
 	d.Nonce = "0123456789abcdef0123456789abcdef"
 	g := newGateway()
 	h := header("clm-1")
-	h.DetailsHash = ct.HashDetails(d)
+	h.DetailsHash = claimstypes.HashDetails(d)
 	g.answer(t, "GetClaim", h)
-	g.answer(t, "GetClaimDetails", ct.ClaimRecord{ClaimID: "clm-1", DetailsHash: h.DetailsHash, Details: d})
+	g.answer(t, "GetClaimDetails", claimstypes.ClaimRecord{ClaimID: "clm-1", DetailsHash: h.DetailsHash, Details: d})
 	c := newClient(t, g, insurer1, true)
 
 	rec, err := c.VerifyClaimDetails(context.Background(), "clm-1")
@@ -371,16 +371,16 @@ func TestVerifyClaimDetails(t *testing.T) {
 	t.Run("details that do not hash to the header are a mismatch", func(t *testing.T) {
 		tampered := d
 		tampered.TotalCents = 1
-		g.answer(t, "GetClaimDetails", ct.ClaimRecord{ClaimID: "clm-1", DetailsHash: h.DetailsHash, Details: tampered})
+		g.answer(t, "GetClaimDetails", claimstypes.ClaimRecord{ClaimID: "clm-1", DetailsHash: h.DetailsHash, Details: tampered})
 		_, err := c.VerifyClaimDetails(context.Background(), "clm-1")
-		require.ErrorIs(t, err, claimsclient.ErrDetailsMismatch)
+		require.ErrorIs(t, err, claims.ErrDetailsMismatch)
 	})
 }
 
 func TestQueries(t *testing.T) {
 	g := newGateway()
 	g.answer(t, "ListClaimsByProvider", map[string]any{"items": nil, "bookmark": ""})
-	g.answer(t, "ListClaimsByStatus", ct.ClaimPage{Items: []ct.ClaimHeader{header("clm-1")}, Bookmark: "next"})
+	g.answer(t, "ListClaimsByStatus", claimstypes.ClaimPage{Items: []claimstypes.ClaimHeader{header("clm-1")}, Bookmark: "next"})
 	g.answer(t, "ClaimHistory", nil)
 	c := newClient(t, g, insurer1, true)
 	ctx := context.Background()
@@ -392,7 +392,7 @@ func TestQueries(t *testing.T) {
 	assert.Equal(t, []string{"HospitalMSP", "1003000126", "0", ""}, g.last(t).Args)
 	assert.False(t, g.last(t).Submit)
 
-	p, err = c.ListClaimsByStatus(ctx, ct.StatusPended, 25, "bm")
+	p, err = c.ListClaimsByStatus(ctx, claimstypes.StatusPended, 25, "bm")
 	require.NoError(t, err)
 	assert.Equal(t, "next", p.Bookmark)
 	assert.Equal(t, []string{"pended", "25", "bm"}, g.last(t).Args)
@@ -411,16 +411,16 @@ func TestQueries(t *testing.T) {
 }
 
 func TestDecodeEvent(t *testing.T) {
-	ev, err := claimsclient.DecodeEvent(gw.ChaincodeEvent{Name: ct.EventClaimAdjudicated, Payload: []byte(`{"claimId":"clm-1","status":"adjudicated","outcome":"partial"}`)})
+	ev, err := claims.DecodeEvent(sdk.ChaincodeEvent{Name: claimstypes.EventClaimAdjudicated, Payload: []byte(`{"claimId":"clm-1","status":"adjudicated","outcome":"partial"}`)})
 	require.NoError(t, err)
-	require.IsType(t, &ct.ClaimEvent{}, ev)
-	assert.Equal(t, ct.OutcomePartial, ev.(*ct.ClaimEvent).Outcome)
+	require.IsType(t, &claimstypes.ClaimEvent{}, ev)
+	assert.Equal(t, claimstypes.OutcomePartial, ev.(*claimstypes.ClaimEvent).Outcome)
 
-	ev, err = claimsclient.DecodeEvent(gw.ChaincodeEvent{Name: ct.EventCoverageRegistered, Payload: []byte(`{"coverageId":"cov-1"}`)})
+	ev, err = claims.DecodeEvent(sdk.ChaincodeEvent{Name: claimstypes.EventCoverageRegistered, Payload: []byte(`{"coverageId":"cov-1"}`)})
 	require.NoError(t, err)
-	require.IsType(t, &ct.CoverageEvent{}, ev)
+	require.IsType(t, &claimstypes.CoverageEvent{}, ev)
 
-	_, err = claimsclient.DecodeEvent(gw.ChaincodeEvent{Name: "Unknown"})
+	_, err = claims.DecodeEvent(sdk.ChaincodeEvent{Name: "Unknown"})
 	require.Error(t, err)
-	assert.False(t, errors.Is(err, gw.ErrInvalidArgument))
+	assert.False(t, errors.Is(err, sdk.ErrInvalidArgument))
 }

@@ -1,4 +1,4 @@
-package consentclient_test
+package consent_test
 
 import (
 	"context"
@@ -9,28 +9,28 @@ import (
 	"testing"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
-	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
-	gw "github.com/healthledger/healthledger/gateway-client"
-	consentclient "github.com/healthledger/healthledger/gateway-client/consent"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/gateway-client/consent"
+	"github.com/healthledger/healthledger/gateway-client/sdk"
 	"github.com/stretchr/testify/require"
 )
 
 // recorder is a fake gateway: it records every call and answers with a canned payload or error.
 type recorder struct {
 	mu      sync.Mutex
-	calls   []gw.Call
+	calls   []sdk.Call
 	payload []byte
 	err     error
 }
 
-func (r *recorder) handle(_ context.Context, call gw.Call) ([]byte, error) {
+func (r *recorder) handle(_ context.Context, call sdk.Call) ([]byte, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = append(r.calls, call)
 	return r.payload, r.err
 }
 
-func (r *recorder) last(t *testing.T) gw.Call {
+func (r *recorder) last(t *testing.T) sdk.Call {
 	t.Helper()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -44,118 +44,118 @@ func (r *recorder) count() int {
 	return len(r.calls)
 }
 
-func newClient(t *testing.T, r *recorder, id gw.IdentityInfo) *consentclient.Client {
+func newClient(t *testing.T, r *recorder, id sdk.IdentityInfo) *consent.Client {
 	t.Helper()
-	c, err := gw.NewTestClient(r.handle, id, gw.WithoutRetry())
+	c, err := sdk.NewTestClient(r.handle, id, sdk.WithoutRetry())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
-	return consentclient.New(c)
+	return consent.New(c)
 }
 
-var provider1 = gw.IdentityInfo{Name: "provider1", MSPID: "HospitalMSP", Role: "provider", Subject: "1003000126"}
+var provider1 = sdk.IdentityInfo{Name: "provider1", MSPID: "HospitalMSP", Role: "provider", Subject: "1003000126"}
 
-func sampleConsent() ct.Consent {
-	return ct.Consent{
-		ID: "c-1", Patient: "pat-7f3a9c21", Grantee: "InsurerMSP", Decision: ct.Permit,
-		Actions:  []ct.Action{ct.ActionDisclose},
-		Purposes: []ct.Purpose{ct.PurposePayment},
-		Classes:  []ct.DataClass{ct.ClassClaim},
+func sampleConsent() consenttypes.Consent {
+	return consenttypes.Consent{
+		ID: "c-1", Patient: "pat-7f3a9c21", Grantee: "InsurerMSP", Decision: consenttypes.Permit,
+		Actions:  []consenttypes.Action{consenttypes.ActionDisclose},
+		Purposes: []consenttypes.Purpose{consenttypes.PurposePayment},
+		Classes:  []consenttypes.DataClass{consenttypes.ClassClaim},
 	}
 }
 
 func TestCallsReachTheChaincodeAsTheWireAPISays(t *testing.T) {
 	ctx := context.Background()
-	hash := consentclient.Digest([]byte("document"))
-	insurer := ct.Grantee{MSPID: "InsurerMSP"}
+	hash := consent.Digest([]byte("document"))
+	insurer := consenttypes.Grantee{MSPID: "InsurerMSP"}
 	tests := []struct {
 		name   string
-		call   func(c *consentclient.Client) error
+		call   func(c *consent.Client) error
 		fn     string
 		args   []string
 		submit bool
 	}{
-		{"Grant submits the consent as one JSON document", func(c *consentclient.Client) error {
+		{"Grant submits the consent as one JSON document", func(c *consent.Client) error {
 			_, err := c.Grant(ctx, sampleConsent())
 			return err
 		}, "Grant", []string{`{"id":"c-1","patient":"pat-7f3a9c21","grantee":"InsurerMSP","decision":"permit","actions":["disclose"],"purposes":["HPAYMT"],"dataClasses":["Claim"]}`}, true},
-		{"Update submits the consent with its version", func(c *consentclient.Client) error {
+		{"Update submits the consent with its version", func(c *consent.Client) error {
 			doc := sampleConsent()
 			doc.Version = 3
 			_, err := c.Update(ctx, doc)
 			return err
 		}, "Update", []string{`{"id":"c-1","patient":"pat-7f3a9c21","grantee":"InsurerMSP","decision":"permit","actions":["disclose"],"purposes":["HPAYMT"],"dataClasses":["Claim"],"version":3}`}, true},
-		{"Revoke submits id and reason", func(c *consentclient.Client) error {
+		{"Revoke submits id and reason", func(c *consent.Client) error {
 			_, err := c.Revoke(ctx, "c-1", "moved")
 			return err
 		}, "Revoke", []string{"c-1", "moved"}, true},
-		{"GetConsent evaluates", func(c *consentclient.Client) error {
+		{"GetConsent evaluates", func(c *consent.Client) error {
 			_, err := c.GetConsent(ctx, "c-1")
 			return err
 		}, "GetConsent", []string{"c-1"}, false},
-		{"ConsentHistory evaluates", func(c *consentclient.Client) error {
+		{"ConsentHistory evaluates", func(c *consent.Client) error {
 			_, err := c.ConsentHistory(ctx, "c-1")
 			return err
 		}, "ConsentHistory", []string{"c-1"}, false},
-		{"ListConsentsByPatient passes the page size as a number", func(c *consentclient.Client) error {
+		{"ListConsentsByPatient passes the page size as a number", func(c *consent.Client) error {
 			_, err := c.ListConsentsByPatient(ctx, "pat-7f3a9c21", 0, "")
 			return err
 		}, "ListConsentsByPatient", []string{"pat-7f3a9c21", "0", ""}, false},
-		{"ListConsentsByGrantee passes the grantee's string form", func(c *consentclient.Client) error {
-			_, err := c.ListConsentsByGrantee(ctx, ct.Grantee{MSPID: "HospitalMSP", Role: "provider"}, 20, "bm")
+		{"ListConsentsByGrantee passes the grantee's string form", func(c *consent.Client) error {
+			_, err := c.ListConsentsByGrantee(ctx, consenttypes.Grantee{MSPID: "HospitalMSP", Role: "provider"}, 20, "bm")
 			return err
 		}, "ListConsentsByGrantee", []string{"HospitalMSP/provider", "20", "bm"}, false},
-		{"CheckAccess evaluates the five question parts", func(c *consentclient.Client) error {
-			_, err := c.CheckAccess(ctx, "pat-7f3a9c21", insurer, ct.ActionDisclose, ct.PurposePayment, ct.ClassClaim)
+		{"CheckAccess evaluates the five question parts", func(c *consent.Client) error {
+			_, err := c.CheckAccess(ctx, "pat-7f3a9c21", insurer, consenttypes.ActionDisclose, consenttypes.PurposePayment, consenttypes.ClassClaim)
 			return err
 		}, "CheckAccess", []string{"pat-7f3a9c21", "InsurerMSP", "disclose", "HPAYMT", "Claim"}, false},
-		{"RecordAccess submits", func(c *consentclient.Client) error {
-			_, err := c.RecordAccess(ctx, "pat-7f3a9c21", ct.ClassObservation, ct.PurposeTreatment, "r-1")
+		{"RecordAccess submits", func(c *consent.Client) error {
+			_, err := c.RecordAccess(ctx, "pat-7f3a9c21", consenttypes.ClassObservation, consenttypes.PurposeTreatment, "r-1")
 			return err
 		}, "RecordAccess", []string{"pat-7f3a9c21", "Observation", "TREAT", "r-1"}, true},
-		{"ListAccessLog evaluates", func(c *consentclient.Client) error {
+		{"ListAccessLog evaluates", func(c *consent.Client) error {
 			_, err := c.ListAccessLog(ctx, "pat-7f3a9c21", 5, "")
 			return err
 		}, "ListAccessLog", []string{"pat-7f3a9c21", "5", ""}, false},
-		{"AddDelegate submits subject then MSP id", func(c *consentclient.Client) error {
+		{"AddDelegate submits subject then MSP id", func(c *consent.Client) error {
 			_, err := c.AddDelegate(ctx, "pat-2b8e4d10", "HospitalMSP")
 			return err
 		}, "AddDelegate", []string{"pat-2b8e4d10", "HospitalMSP"}, true},
-		{"RemoveDelegate submits subject then MSP id", func(c *consentclient.Client) error {
+		{"RemoveDelegate submits subject then MSP id", func(c *consent.Client) error {
 			return c.RemoveDelegate(ctx, "pat-2b8e4d10", "HospitalMSP")
 		}, "RemoveDelegate", []string{"pat-2b8e4d10", "HospitalMSP"}, true},
-		{"ListDelegates evaluates", func(c *consentclient.Client) error {
+		{"ListDelegates evaluates", func(c *consent.Client) error {
 			_, err := c.ListDelegates(ctx, "pat-7f3a9c21", 0, "")
 			return err
 		}, "ListDelegates", []string{"pat-7f3a9c21", "0", ""}, false},
-		{"VerifyDocument evaluates the document's digest", func(c *consentclient.Client) error {
+		{"VerifyDocument evaluates the document's digest", func(c *consent.Client) error {
 			_, err := c.VerifyDocument(ctx, "r-1", []byte("document"))
 			return err
 		}, "VerifyRecord", []string{"r-1", hash}, false},
-		{"VerifyRecord sends the digest in lowercase", func(c *consentclient.Client) error {
+		{"VerifyRecord sends the digest in lowercase", func(c *consent.Client) error {
 			_, err := c.VerifyRecord(ctx, "r-1", strings.ToUpper(hash))
 			return err
 		}, "VerifyRecord", []string{"r-1", hash}, false},
-		{"GetRecord evaluates", func(c *consentclient.Client) error {
+		{"GetRecord evaluates", func(c *consent.Client) error {
 			_, err := c.GetRecord(ctx, "r-1")
 			return err
 		}, "GetRecord", []string{"r-1"}, false},
-		{"RecordHistory evaluates", func(c *consentclient.Client) error {
+		{"RecordHistory evaluates", func(c *consent.Client) error {
 			_, err := c.RecordHistory(ctx, "r-1")
 			return err
 		}, "RecordHistory", []string{"r-1"}, false},
-		{"GetRecordDetails is only ever evaluated", func(c *consentclient.Client) error {
+		{"GetRecordDetails is only ever evaluated", func(c *consent.Client) error {
 			_, err := c.GetRecordDetails(ctx, "r-1")
 			return err
 		}, "GetRecordDetails", []string{"r-1"}, false},
-		{"ListRecordsByPatient evaluates", func(c *consentclient.Client) error {
+		{"ListRecordsByPatient evaluates", func(c *consent.Client) error {
 			_, err := c.ListRecordsByPatient(ctx, "pat-7f3a9c21", 0, "")
 			return err
 		}, "ListRecordsByPatient", []string{"pat-7f3a9c21", "0", ""}, false},
-		{"RequestErasure submits", func(c *consentclient.Client) error {
+		{"RequestErasure submits", func(c *consent.Client) error {
 			_, err := c.RequestErasure(ctx, "r-1", "")
 			return err
 		}, "RequestErasure", []string{"r-1", ""}, true},
-		{"EraseRecord submits", func(c *consentclient.Client) error {
+		{"EraseRecord submits", func(c *consent.Client) error {
 			_, err := c.EraseRecord(ctx, "r-1", "patient request")
 			return err
 		}, "EraseRecord", []string{"r-1", "patient request"}, true},
@@ -168,7 +168,7 @@ func TestCallsReachTheChaincodeAsTheWireAPISays(t *testing.T) {
 			}
 			require.NoError(t, tc.call(newClient(t, r, provider1)))
 			got := r.last(t)
-			require.Equal(t, consentclient.Chaincode, got.Chaincode)
+			require.Equal(t, consent.Chaincode, got.Chaincode)
 			require.Equal(t, tc.fn, got.Function)
 			require.Equal(t, tc.args, got.Args)
 			require.Equal(t, tc.submit, got.Submit)
@@ -181,7 +181,7 @@ func TestResultsAreTyped(t *testing.T) {
 	ctx := context.Background()
 	t.Run("a decision decodes with its consent ids", func(t *testing.T) {
 		r := &recorder{payload: []byte(`{"decision":"permit","consentIds":["c-1"],"reason":"permitted","at":"2025-01-01T09:00:00Z"}`)}
-		d, err := newClient(t, r, provider1).CheckAccess(ctx, "pat-7f3a9c21", ct.Grantee{MSPID: "InsurerMSP"}, ct.ActionDisclose, ct.PurposePayment, ct.ClassClaim)
+		d, err := newClient(t, r, provider1).CheckAccess(ctx, "pat-7f3a9c21", consenttypes.Grantee{MSPID: "InsurerMSP"}, consenttypes.ActionDisclose, consenttypes.PurposePayment, consenttypes.ClassClaim)
 		require.NoError(t, err)
 		require.True(t, d.Permitted())
 		require.Equal(t, []string{"c-1"}, d.ConsentIDs)
@@ -199,7 +199,7 @@ func TestResultsAreTyped(t *testing.T) {
 		p, err := newClient(t, r, provider1).ListConsentsByPatient(ctx, "p", 1, "")
 		require.NoError(t, err)
 		require.Len(t, p.Items, 1)
-		require.Equal(t, ct.Deny, p.Items[0].Decision)
+		require.Equal(t, consenttypes.Deny, p.Items[0].Decision)
 		require.Equal(t, "next", p.Bookmark)
 	})
 }
@@ -208,9 +208,9 @@ func TestRegisterRecordKeepsDetailsPrivate(t *testing.T) {
 	ctx := context.Background()
 	r := &recorder{payload: []byte(`{"id":"r-1","patient":"pat-7f3a9c21","dataClass":"Observation","sha256":"x","registeredBy":"a","registeredByMsp":"HospitalMSP","registeredAt":"2025-01-01T09:00:00Z","collection":"consentRecordsHospitalMSP","purpose":"TREAT","consentIds":["c-1"]}`)}
 	c := newClient(t, r, provider1)
-	rec, err := c.RegisterRecord(ctx, consentclient.RegisterRequest{
-		RecordID: "r-1", Patient: "pat-7f3a9c21", DataClass: ct.ClassObservation, SHA256: consentclient.Digest([]byte("doc")),
-		Details: ct.RecordDetails{URI: "https://ehr.example/secret-uri", Description: "secret description"},
+	rec, err := c.RegisterRecord(ctx, consent.RegisterRequest{
+		RecordID: "r-1", Patient: "pat-7f3a9c21", DataClass: consenttypes.ClassObservation, SHA256: consent.Digest([]byte("doc")),
+		Details: consenttypes.RecordDetails{URI: "https://ehr.example/secret-uri", Description: "secret description"},
 	})
 	require.NoError(t, err)
 	require.Equal(t, "consentRecordsHospitalMSP", rec.Collection)
@@ -218,67 +218,67 @@ func TestRegisterRecordKeepsDetailsPrivate(t *testing.T) {
 	call := r.last(t)
 	require.True(t, call.Submit)
 	require.Equal(t, "RegisterRecord", call.Function)
-	require.Equal(t, []string{"r-1", "pat-7f3a9c21", "Observation", consentclient.Digest([]byte("doc"))}, call.Args)
+	require.Equal(t, []string{"r-1", "pat-7f3a9c21", "Observation", consent.Digest([]byte("doc"))}, call.Args)
 	require.Equal(t, []string{"HospitalMSP"}, call.EndorsingOrgs, "the registering caller's own organisation endorses")
 	require.NotContains(t, strings.Join(call.Args, " "), "secret")
 
-	var details ct.RecordDetails
-	require.NoError(t, json.Unmarshal(call.Transient[ct.TransientRecord], &details))
+	var details consenttypes.RecordDetails
+	require.NoError(t, json.Unmarshal(call.Transient[consenttypes.TransientRecord], &details))
 	require.Equal(t, "https://ehr.example/secret-uri", details.URI)
 	require.Equal(t, "secret description", details.Description)
 	require.NotEmpty(t, details.Salt, "a random salt is added")
 
-	_, err = c.RegisterRecord(ctx, consentclient.RegisterRequest{
-		RecordID: "r-2", Patient: "pat-7f3a9c21", DataClass: ct.ClassObservation, SHA256: consentclient.Digest([]byte("doc")),
-		Details: ct.RecordDetails{URI: "https://ehr.example/secret-uri"},
+	_, err = c.RegisterRecord(ctx, consent.RegisterRequest{
+		RecordID: "r-2", Patient: "pat-7f3a9c21", DataClass: consenttypes.ClassObservation, SHA256: consent.Digest([]byte("doc")),
+		Details: consenttypes.RecordDetails{URI: "https://ehr.example/secret-uri"},
 	})
 	require.NoError(t, err)
-	var again ct.RecordDetails
-	require.NoError(t, json.Unmarshal(r.last(t).Transient[ct.TransientRecord], &again))
+	var again consenttypes.RecordDetails
+	require.NoError(t, json.Unmarshal(r.last(t).Transient[consenttypes.TransientRecord], &again))
 	require.NotEqual(t, details.Salt, again.Salt, "every registration draws its own salt")
 }
 
 func TestBadInputFailsLocally(t *testing.T) {
 	ctx := context.Background()
-	good := consentclient.Digest([]byte("doc"))
+	good := consent.Digest([]byte("doc"))
 	tests := []struct {
 		name string
-		call func(c *consentclient.Client) error
+		call func(c *consent.Client) error
 	}{
-		{"a consent with an unknown purpose", func(c *consentclient.Client) error {
+		{"a consent with an unknown purpose", func(c *consent.Client) error {
 			doc := sampleConsent()
-			doc.Purposes = []ct.Purpose{"FUN"}
+			doc.Purposes = []consenttypes.Purpose{"FUN"}
 			_, err := c.Grant(ctx, doc)
 			return err
 		}},
-		{"a consent whose period ends before it starts", func(c *consentclient.Client) error {
+		{"a consent whose period ends before it starts", func(c *consent.Client) error {
 			doc := sampleConsent()
 			doc.Period.End = doc.Period.Start.AddDate(1, 0, 0)
 			doc.Period.Start = doc.Period.End.AddDate(1, 0, 0)
 			_, err := c.Update(ctx, doc)
 			return err
 		}},
-		{"a malformed consent id", func(c *consentclient.Client) error {
+		{"a malformed consent id", func(c *consent.Client) error {
 			_, err := c.Revoke(ctx, "c 1", "")
 			return err
 		}},
-		{"a grantee with a subject but no role", func(c *consentclient.Client) error {
-			_, err := c.CheckAccess(ctx, "p", ct.Grantee{MSPID: "InsurerMSP", Subject: "x"}, ct.ActionUse, ct.PurposeTreatment, ct.ClassClaim)
+		{"a grantee with a subject but no role", func(c *consent.Client) error {
+			_, err := c.CheckAccess(ctx, "p", consenttypes.Grantee{MSPID: "InsurerMSP", Subject: "x"}, consenttypes.ActionUse, consenttypes.PurposeTreatment, consenttypes.ClassClaim)
 			return err
 		}},
-		{"the wildcard class in a request", func(c *consentclient.Client) error {
-			_, err := c.RecordAccess(ctx, "p", ct.AllClasses, ct.PurposeTreatment, "r-1")
+		{"the wildcard class in a request", func(c *consent.Client) error {
+			_, err := c.RecordAccess(ctx, "p", consenttypes.AllClasses, consenttypes.PurposeTreatment, "r-1")
 			return err
 		}},
-		{"a short hash", func(c *consentclient.Client) error {
+		{"a short hash", func(c *consent.Client) error {
 			_, err := c.VerifyRecord(ctx, "r-1", good[:10])
 			return err
 		}},
-		{"record details without a uri", func(c *consentclient.Client) error {
-			_, err := c.RegisterRecord(ctx, consentclient.RegisterRequest{RecordID: "r-1", Patient: "p", DataClass: ct.ClassObservation, SHA256: good})
+		{"record details without a uri", func(c *consent.Client) error {
+			_, err := c.RegisterRecord(ctx, consent.RegisterRequest{RecordID: "r-1", Patient: "p", DataClass: consenttypes.ClassObservation, SHA256: good})
 			return err
 		}},
-		{"a delegate with a malformed MSP id", func(c *consentclient.Client) error {
+		{"a delegate with a malformed MSP id", func(c *consent.Client) error {
 			_, err := c.AddDelegate(ctx, "x", "Hospital/MSP")
 			return err
 		}},
@@ -287,8 +287,8 @@ func TestBadInputFailsLocally(t *testing.T) {
 		t.Run(tc.name+" is an invalid argument and never reaches the gateway", func(t *testing.T) {
 			r := &recorder{payload: []byte(`{}`)}
 			err := tc.call(newClient(t, r, provider1))
-			require.ErrorIs(t, err, gw.ErrInvalidArgument)
-			require.Equal(t, codes.InvalidArgument, gw.CodeOf(err))
+			require.ErrorIs(t, err, sdk.ErrInvalidArgument)
+			require.Equal(t, codes.InvalidArgument, sdk.CodeOf(err))
 			require.Zero(t, r.count())
 		})
 	}
@@ -300,18 +300,18 @@ func TestChaincodeFailuresMatchTheirSentinels(t *testing.T) {
 		code     codes.Code
 		sentinel error
 	}{
-		{codes.Forbidden, gw.ErrForbidden},
-		{codes.NotFound, gw.ErrNotFound},
-		{codes.Duplicate, gw.ErrDuplicate},
-		{codes.Conflict, gw.ErrConflict},
-		{codes.PreconditionFailed, gw.ErrPreconditionFailed},
+		{codes.Forbidden, sdk.ErrForbidden},
+		{codes.NotFound, sdk.ErrNotFound},
+		{codes.Duplicate, sdk.ErrDuplicate},
+		{codes.Conflict, sdk.ErrConflict},
+		{codes.PreconditionFailed, sdk.ErrPreconditionFailed},
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.code)+" matches its sentinel", func(t *testing.T) {
 			r := &recorder{err: codes.New(tc.code, "consent c-1")}
 			_, err := newClient(t, r, provider1).Grant(ctx, sampleConsent())
 			require.ErrorIs(t, err, tc.sentinel)
-			var ge *gw.Error
+			var ge *sdk.Error
 			require.ErrorAs(t, err, &ge)
 			require.Equal(t, "Grant", ge.Function)
 		})
@@ -324,45 +324,45 @@ func TestDecodeEvent(t *testing.T) {
 		payload string
 		check   func(t *testing.T, v any)
 	}{
-		{ct.EventConsentRevoked, `{"consentId":"c-1","patient":"p","grantee":"InsurerMSP","decision":"permit","status":"inactive","version":2,"by":"x","at":"2025-01-01T09:00:00Z"}`,
+		{consenttypes.EventConsentRevoked, `{"consentId":"c-1","patient":"p","grantee":"InsurerMSP","decision":"permit","status":"inactive","version":2,"by":"x","at":"2025-01-01T09:00:00Z"}`,
 			func(t *testing.T, v any) {
-				e, ok := v.(*ct.ConsentEvent)
+				e, ok := v.(*consenttypes.ConsentEvent)
 				require.True(t, ok, "%T", v)
-				require.Equal(t, ct.StatusInactive, e.Status)
+				require.Equal(t, consenttypes.StatusInactive, e.Status)
 			}},
-		{ct.EventAccessRecorded, `{"accessId":"r-1@tx","patient":"p","accessor":"a","dataClass":"Observation","purpose":"TREAT","recordId":"r-1","consentIds":["c-1"],"at":"2025-01-01T09:00:00Z"}`,
+		{consenttypes.EventAccessRecorded, `{"accessId":"r-1@tx","patient":"p","accessor":"a","dataClass":"Observation","purpose":"TREAT","recordId":"r-1","consentIds":["c-1"],"at":"2025-01-01T09:00:00Z"}`,
 			func(t *testing.T, v any) {
-				e, ok := v.(*ct.AccessEvent)
+				e, ok := v.(*consenttypes.AccessEvent)
 				require.True(t, ok, "%T", v)
 				require.Equal(t, "r-1@tx", e.AccessID)
 			}},
-		{ct.EventRecordErased, `{"recordId":"r-1","patient":"p","dataClass":"Observation","collection":"c","by":"x","at":"2025-01-01T09:00:00Z"}`,
+		{consenttypes.EventRecordErased, `{"recordId":"r-1","patient":"p","dataClass":"Observation","collection":"c","by":"x","at":"2025-01-01T09:00:00Z"}`,
 			func(t *testing.T, v any) {
-				e, ok := v.(*ct.RecordEvent)
+				e, ok := v.(*consenttypes.RecordEvent)
 				require.True(t, ok, "%T", v)
 				require.Equal(t, "r-1", e.RecordID)
 			}},
-		{ct.EventDelegateAdded, `{"patient":"p","mspId":"HospitalMSP","subject":"s","at":"2025-01-01T09:00:00Z"}`,
+		{consenttypes.EventDelegateAdded, `{"patient":"p","mspId":"HospitalMSP","subject":"s","at":"2025-01-01T09:00:00Z"}`,
 			func(t *testing.T, v any) {
-				e, ok := v.(*ct.DelegateEvent)
+				e, ok := v.(*consenttypes.DelegateEvent)
 				require.True(t, ok, "%T", v)
 				require.Equal(t, "s", e.Subject)
 			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+" decodes to its typed payload", func(t *testing.T) {
-			v, err := consentclient.DecodeEvent(gw.ChaincodeEvent{Chaincode: "consent", Name: tc.name, Payload: []byte(tc.payload)})
+			v, err := consent.DecodeEvent(sdk.ChaincodeEvent{Chaincode: "consent", Name: tc.name, Payload: []byte(tc.payload)})
 			require.NoError(t, err)
 			tc.check(t, v)
 		})
 	}
 	t.Run("an unknown event name is an error", func(t *testing.T) {
-		_, err := consentclient.DecodeEvent(gw.ChaincodeEvent{Name: "Surprise", Payload: []byte(`{}`)})
+		_, err := consent.DecodeEvent(sdk.ChaincodeEvent{Name: "Surprise", Payload: []byte(`{}`)})
 		require.Error(t, err)
-		require.False(t, errors.Is(err, gw.ErrInvalidArgument))
+		require.False(t, errors.Is(err, sdk.ErrInvalidArgument))
 	})
 }
 
 func TestDigest(t *testing.T) {
-	require.Equal(t, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", consentclient.Digest(nil))
+	require.Equal(t, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", consent.Digest(nil))
 }

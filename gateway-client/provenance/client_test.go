@@ -1,4 +1,4 @@
-package provenanceclient_test
+package provenance_test
 
 import (
 	"context"
@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
-	gw "github.com/healthledger/healthledger/gateway-client"
-	provenanceclient "github.com/healthledger/healthledger/gateway-client/provenance"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/gateway-client/provenance"
+	"github.com/healthledger/healthledger/gateway-client/sdk"
 	"github.com/stretchr/testify/require"
 )
 
@@ -25,11 +25,11 @@ const (
 // recorder answers calls with a canned reply per function and remembers them.
 type recorder struct {
 	mu      sync.Mutex
-	calls   []gw.Call
-	replies map[string]func(gw.Call) ([]byte, error)
+	calls   []sdk.Call
+	replies map[string]func(sdk.Call) ([]byte, error)
 }
 
-func (r *recorder) handle(_ context.Context, call gw.Call) ([]byte, error) {
+func (r *recorder) handle(_ context.Context, call sdk.Call) ([]byte, error) {
 	r.mu.Lock()
 	r.calls = append(r.calls, call)
 	reply := r.replies[call.Function]
@@ -40,7 +40,7 @@ func (r *recorder) handle(_ context.Context, call gw.Call) ([]byte, error) {
 	return reply(call)
 }
 
-func (r *recorder) last(t *testing.T) gw.Call {
+func (r *recorder) last(t *testing.T) sdk.Call {
 	t.Helper()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -54,27 +54,27 @@ func (r *recorder) count() int {
 	return len(r.calls)
 }
 
-func answer(v any) func(gw.Call) ([]byte, error) {
-	return func(gw.Call) ([]byte, error) { return json.Marshal(v) }
+func answer(v any) func(sdk.Call) ([]byte, error) {
+	return func(sdk.Call) ([]byte, error) { return json.Marshal(v) }
 }
 
-func newClient(t *testing.T, replies map[string]func(gw.Call) ([]byte, error)) (*provenanceclient.Client, *recorder) {
+func newClient(t *testing.T, replies map[string]func(sdk.Call) ([]byte, error)) (*provenance.Client, *recorder) {
 	t.Helper()
 	r := &recorder{replies: replies}
-	id := gw.IdentityInfo{Name: "pharmacist1", MSPID: "HospitalMSP", Role: "pharmacist", Subject: "0614141000029"}
-	c, err := gw.NewTestClient(r.handle, id)
+	id := sdk.IdentityInfo{Name: "pharmacist1", MSPID: "HospitalMSP", Role: "pharmacist", Subject: "0614141000029"}
+	c, err := sdk.NewTestClient(r.handle, id)
 	require.NoError(t, err)
-	return provenanceclient.New(c), r
+	return provenance.New(c), r
 }
 
 func TestVerifyIsEvaluatedWithTheNormalisedGTIN(t *testing.T) {
-	want := pt.VerifyResult{Result: pt.VerifyVerified, GTIN: gtin, Serial: "S1"}
-	c, r := newClient(t, map[string]func(gw.Call) ([]byte, error){"Verify": answer(want)})
+	want := provenancetypes.VerifyResult{Result: provenancetypes.VerifyVerified, GTIN: gtin, Serial: "S1"}
+	c, r := newClient(t, map[string]func(sdk.Call) ([]byte, error){"Verify": answer(want)})
 	got, err := c.Verify(context.Background(), gtin13, "S1", lot, "270630")
 	require.NoError(t, err)
 	require.Equal(t, want, *got)
 	call := r.last(t)
-	require.Equal(t, provenanceclient.Chaincode, call.Chaincode)
+	require.Equal(t, provenance.Chaincode, call.Chaincode)
 	require.False(t, call.Submit)
 	require.Equal(t, []string{gtin, "S1", lot, "270630"}, call.Args)
 }
@@ -86,12 +86,12 @@ func TestBadInputFailsLocallyWithoutACall(t *testing.T) {
 		"a bad GTIN check digit": func() error { _, err := c.Verify(ctx, "00614141000419", "S1", lot, "2027-06-30"); return err },
 		"a malformed expiry":     func() error { _, err := c.Verify(ctx, gtin, "S1", lot, "30.06.2027"); return err },
 		"expiry before manufacture": func() error {
-			_, err := c.CommissionBatch(ctx, pt.BatchSpec{GTIN: gtin, Lot: lot, ManufacturedOn: "2027-01-01", Expiry: "2026-01-01", Quantity: 1})
+			_, err := c.CommissionBatch(ctx, provenancetypes.BatchSpec{GTIN: gtin, Lot: lot, ManufacturedOn: "2027-01-01", Expiry: "2026-01-01", Quantity: 1})
 			return err
 		},
 		"a duplicate serial": func() error { _, err := c.AddSerials(ctx, gtin, lot, []string{"A", "A"}); return err },
 		"a chunk too large": func() error {
-			s := make([]string, pt.MaxSerialsPerTx+1)
+			s := make([]string, provenancetypes.MaxSerialsPerTx+1)
 			for i := range s {
 				s[i] = fmt.Sprintf("S%05d", i)
 			}
@@ -99,34 +99,34 @@ func TestBadInputFailsLocallyWithoutACall(t *testing.T) {
 			return err
 		},
 		"a malformed receiver": func() error {
-			_, err := c.Ship(ctx, pt.ShipmentSpec{ShipmentID: "s1", GTIN: gtin, Lot: lot, Receiver: pt.Party{MSPID: "PharmaMSP", GLN: "123"}})
+			_, err := c.Ship(ctx, provenancetypes.ShipmentSpec{ShipmentID: "s1", GTIN: gtin, Lot: lot, Receiver: provenancetypes.Party{MSPID: "PharmaMSP", GLN: "123"}})
 			return err
 		},
 		"a reading without a unit": func() error {
 			v := 5.0
-			_, err := c.RecordReadings(ctx, pt.ReadingsSpec{GTIN: gtin, Lot: lot, Readings: []pt.SensorReading{{Value: &v, UOM: "CEL"}}})
+			_, err := c.RecordReadings(ctx, provenancetypes.ReadingsSpec{GTIN: gtin, Lot: lot, Readings: []provenancetypes.SensorReading{{Value: &v, UOM: "CEL"}}})
 			return err
 		},
 		"a recall without a reason": func() error { _, err := c.Recall(ctx, gtin, lot, ""); return err },
 		"a product without storage": func() error {
-			_, err := c.RegisterProduct(ctx, pt.ProductSpec{GTIN: gtin, Name: "x", Strength: "1", DosageForm: "tablet"})
+			_, err := c.RegisterProduct(ctx, provenancetypes.ProductSpec{GTIN: gtin, Name: "x", Strength: "1", DosageForm: "tablet"})
 			return err
 		},
 	}
 	for name, check := range checks {
 		t.Run(name+" is refused locally", func(t *testing.T) {
-			require.ErrorIs(t, check(), gw.ErrInvalidArgument)
+			require.ErrorIs(t, check(), sdk.ErrInvalidArgument)
 		})
 	}
 	require.Zero(t, r.count())
 }
 
 func TestDispenseDrawsAnEventIDAndReportsADoubleDispense(t *testing.T) {
-	accepted := pt.DispenseResult{Accepted: true, Unit: pt.Unit{GTIN: gtin, Serial: "S1", Status: pt.UnitDispensed}}
-	rejected := pt.DispenseResult{Accepted: false, Code: string(codes.PreconditionFailed), Reason: "unit already dispensed",
-		Unit: pt.Unit{GTIN: gtin, Serial: "S1", Status: pt.UnitDispensed, Suspect: true}}
+	accepted := provenancetypes.DispenseResult{Accepted: true, Unit: provenancetypes.Unit{GTIN: gtin, Serial: "S1", Status: provenancetypes.UnitDispensed}}
+	rejected := provenancetypes.DispenseResult{Accepted: false, Code: string(codes.PreconditionFailed), Reason: "unit already dispensed",
+		Unit: provenancetypes.Unit{GTIN: gtin, Serial: "S1", Status: provenancetypes.UnitDispensed, Suspect: true}}
 	n := 0
-	c, r := newClient(t, map[string]func(gw.Call) ([]byte, error){"Dispense": func(gw.Call) ([]byte, error) {
+	c, r := newClient(t, map[string]func(sdk.Call) ([]byte, error){"Dispense": func(sdk.Call) ([]byte, error) {
 		n++
 		if n == 1 {
 			return json.Marshal(accepted)
@@ -134,19 +134,19 @@ func TestDispenseDrawsAnEventIDAndReportsADoubleDispense(t *testing.T) {
 		return json.Marshal(rejected)
 	}})
 	ctx := context.Background()
-	res, err := c.Dispense(ctx, gtin13, "S1", pt.EventContext{})
+	res, err := c.Dispense(ctx, gtin13, "S1", provenancetypes.EventContext{})
 	require.NoError(t, err)
 	require.True(t, res.Accepted)
 	call := r.last(t)
 	require.True(t, call.Submit)
 	require.Equal(t, gtin, call.Args[0])
-	var ec pt.EventContext
+	var ec provenancetypes.EventContext
 	require.NoError(t, json.Unmarshal([]byte(call.Args[2]), &ec))
 	require.NotEmpty(t, ec.EventID)
 
-	res, err = c.Dispense(ctx, gtin, "S1", pt.EventContext{EventID: "rx-2"})
-	require.ErrorIs(t, err, gw.ErrPreconditionFailed)
-	var rej *provenanceclient.DispenseRejectedError
+	res, err = c.Dispense(ctx, gtin, "S1", provenancetypes.EventContext{EventID: "rx-2"})
+	require.ErrorIs(t, err, sdk.ErrPreconditionFailed)
+	var rej *provenance.DispenseRejectedError
 	require.ErrorAs(t, err, &rej)
 	require.True(t, rej.Result.Unit.Suspect)
 	require.Equal(t, rej.Result, res)
@@ -154,22 +154,22 @@ func TestDispenseDrawsAnEventIDAndReportsADoubleDispense(t *testing.T) {
 }
 
 func TestChaincodeCodesMapToSentinels(t *testing.T) {
-	c, _ := newClient(t, map[string]func(gw.Call) ([]byte, error){
-		"Receive": func(gw.Call) ([]byte, error) {
+	c, _ := newClient(t, map[string]func(sdk.Call) ([]byte, error){
+		"Receive": func(sdk.Call) ([]byte, error) {
 			return nil, codes.New(codes.Forbidden, "shipment s1 is addressed to someone else")
 		},
-		"GetUnit": func(gw.Call) ([]byte, error) { return nil, codes.New(codes.NotFound, "unit") },
+		"GetUnit": func(sdk.Call) ([]byte, error) { return nil, codes.New(codes.NotFound, "unit") },
 	})
 	_, err := c.Receive(context.Background(), "s1")
-	require.ErrorIs(t, err, gw.ErrForbidden)
+	require.ErrorIs(t, err, sdk.ErrForbidden)
 	_, err = c.GetUnit(context.Background(), gtin, "S9")
-	require.ErrorIs(t, err, gw.ErrNotFound)
+	require.ErrorIs(t, err, sdk.ErrNotFound)
 }
 
 func TestEnsureRegisteredReadsTheExistingRecord(t *testing.T) {
-	rec := pt.PartyRecord{MSPID: "HospitalMSP", GLN: "0614141000029", Role: "pharmacist"}
-	c, r := newClient(t, map[string]func(gw.Call) ([]byte, error){
-		"RegisterParty": func(gw.Call) ([]byte, error) { return nil, codes.New(codes.Duplicate, "party already registered") },
+	rec := provenancetypes.PartyRecord{MSPID: "HospitalMSP", GLN: "0614141000029", Role: "pharmacist"}
+	c, r := newClient(t, map[string]func(sdk.Call) ([]byte, error){
+		"RegisterParty": func(sdk.Call) ([]byte, error) { return nil, codes.New(codes.Duplicate, "party already registered") },
 		"GetParty":      answer(rec),
 	})
 	got, err := c.EnsureRegistered(context.Background())
@@ -180,44 +180,44 @@ func TestEnsureRegisteredReadsTheExistingRecord(t *testing.T) {
 
 func TestCommissionAllSendsChunks(t *testing.T) {
 	var batches []int
-	c, r := newClient(t, map[string]func(gw.Call) ([]byte, error){
-		"CommissionBatch": func(call gw.Call) ([]byte, error) {
-			var spec pt.BatchSpec
+	c, r := newClient(t, map[string]func(sdk.Call) ([]byte, error){
+		"CommissionBatch": func(call sdk.Call) ([]byte, error) {
+			var spec provenancetypes.BatchSpec
 			if err := json.Unmarshal([]byte(call.Args[0]), &spec); err != nil {
 				return nil, err
 			}
 			batches = append(batches, len(spec.Serials))
-			return json.Marshal(pt.Batch{GTIN: spec.GTIN, Lot: spec.Lot, SerialCount: len(spec.Serials)})
+			return json.Marshal(provenancetypes.Batch{GTIN: spec.GTIN, Lot: spec.Lot, SerialCount: len(spec.Serials)})
 		},
-		"AddSerials": func(call gw.Call) ([]byte, error) {
+		"AddSerials": func(call sdk.Call) ([]byte, error) {
 			var s []string
 			if err := json.Unmarshal([]byte(call.Args[2]), &s); err != nil {
 				return nil, err
 			}
 			batches = append(batches, len(s))
-			return json.Marshal(pt.Batch{GTIN: call.Args[0], Lot: call.Args[1]})
+			return json.Marshal(provenancetypes.Batch{GTIN: call.Args[0], Lot: call.Args[1]})
 		},
 	})
 	serials := make([]string, 4500)
 	for i := range serials {
 		serials[i] = fmt.Sprintf("U%05d", i)
 	}
-	_, err := c.CommissionAll(context.Background(), pt.BatchSpec{GTIN: gtin13, Lot: lot, ManufacturedOn: "2025-01-01", Expiry: "2027-01-01", Quantity: 4500}, serials)
+	_, err := c.CommissionAll(context.Background(), provenancetypes.BatchSpec{GTIN: gtin13, Lot: lot, ManufacturedOn: "2025-01-01", Expiry: "2027-01-01", Quantity: 4500}, serials)
 	require.NoError(t, err)
 	require.Equal(t, []int{2000, 2000, 500}, batches)
 	require.Equal(t, 3, r.count())
 }
 
 func TestListsNeverReturnNilItems(t *testing.T) {
-	c, _ := newClient(t, map[string]func(gw.Call) ([]byte, error){
-		"ListBatchesByStatus": func(gw.Call) ([]byte, error) { return []byte(`{"bookmark":""}`), nil },
-		"UnitCustody":         func(gw.Call) ([]byte, error) { return []byte(`{"items":null,"bookmark":""}`), nil },
+	c, _ := newClient(t, map[string]func(sdk.Call) ([]byte, error){
+		"ListBatchesByStatus": func(sdk.Call) ([]byte, error) { return []byte(`{"bookmark":""}`), nil },
+		"UnitCustody":         func(sdk.Call) ([]byte, error) { return []byte(`{"items":null,"bookmark":""}`), nil },
 	})
-	p, err := c.ListBatchesByStatus(context.Background(), pt.BatchRecalled, 10, "")
+	p, err := c.ListBatchesByStatus(context.Background(), provenancetypes.BatchRecalled, 10, "")
 	require.NoError(t, err)
 	require.NotNil(t, p.Items)
 	e, err := c.UnitCustody(context.Background(), gtin, "S1", 0, "")
 	require.NoError(t, err)
 	require.NotNil(t, e.Items)
-	require.False(t, errors.Is(err, gw.ErrNotFound))
+	require.False(t, errors.Is(err, sdk.ErrNotFound))
 }

@@ -6,16 +6,16 @@ import (
 	"time"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
-	ct "github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/stretchr/testify/require"
 )
 
-func validConsent() ct.Consent {
-	return ct.Consent{
-		ID: "c-1", Patient: "pat-7f3a9c21", Grantee: "HospitalMSP", Decision: ct.Permit,
-		Actions:  []ct.Action{ct.ActionAccess},
-		Purposes: []ct.Purpose{ct.PurposeTreatment},
-		Classes:  []ct.DataClass{ct.ClassObservation},
+func validConsent() consenttypes.Consent {
+	return consenttypes.Consent{
+		ID: "c-1", Patient: "pat-7f3a9c21", Grantee: "HospitalMSP", Decision: consenttypes.Permit,
+		Actions:  []consenttypes.Action{consenttypes.ActionAccess},
+		Purposes: []consenttypes.Purpose{consenttypes.PurposeTreatment},
+		Classes:  []consenttypes.DataClass{consenttypes.ClassObservation},
 	}
 }
 
@@ -23,23 +23,25 @@ func TestConsentValidate(t *testing.T) {
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name   string
-		mutate func(*ct.Consent)
+		mutate func(*consenttypes.Consent)
 	}{
-		{"a malformed id", func(c *ct.Consent) { c.ID = "c 1" }},
-		{"an empty id", func(c *ct.Consent) { c.ID = "" }},
-		{"a malformed patient", func(c *ct.Consent) { c.Patient = "pat/1" }},
-		{"a malformed grantee", func(c *ct.Consent) { c.Grantee = "HospitalMSP/nurse" }},
-		{"an unknown decision", func(c *ct.Consent) { c.Decision = "maybe" }},
-		{"no action", func(c *ct.Consent) { c.Actions = nil }},
-		{"an unknown action", func(c *ct.Consent) { c.Actions = []ct.Action{"sell"} }},
-		{"no purpose", func(c *ct.Consent) { c.Purposes = []ct.Purpose{} }},
-		{"an unknown purpose", func(c *ct.Consent) { c.Purposes = []ct.Purpose{"FUN"} }},
-		{"no data class", func(c *ct.Consent) { c.Classes = nil }},
-		{"an unknown data class", func(c *ct.Consent) { c.Classes = []ct.DataClass{"Genome"} }},
-		{"a period that ends before it starts", func(c *ct.Consent) { c.Period = ct.Period{Start: t0, End: t0.Add(-time.Hour)} }},
-		{"an empty period", func(c *ct.Consent) { c.Period = ct.Period{Start: t0, End: t0} }},
-		{"a relative policy URI", func(c *ct.Consent) { c.PolicyURI = "policies/research" }},
-		{"an overlong policy URI", func(c *ct.Consent) { c.PolicyURI = "https://x.example/" + strings.Repeat("a", ct.MaxPolicyURILen) }},
+		{"a malformed id", func(c *consenttypes.Consent) { c.ID = "c 1" }},
+		{"an empty id", func(c *consenttypes.Consent) { c.ID = "" }},
+		{"a malformed patient", func(c *consenttypes.Consent) { c.Patient = "pat/1" }},
+		{"a malformed grantee", func(c *consenttypes.Consent) { c.Grantee = "HospitalMSP/nurse" }},
+		{"an unknown decision", func(c *consenttypes.Consent) { c.Decision = "maybe" }},
+		{"no action", func(c *consenttypes.Consent) { c.Actions = nil }},
+		{"an unknown action", func(c *consenttypes.Consent) { c.Actions = []consenttypes.Action{"sell"} }},
+		{"no purpose", func(c *consenttypes.Consent) { c.Purposes = []consenttypes.Purpose{} }},
+		{"an unknown purpose", func(c *consenttypes.Consent) { c.Purposes = []consenttypes.Purpose{"FUN"} }},
+		{"no data class", func(c *consenttypes.Consent) { c.Classes = nil }},
+		{"an unknown data class", func(c *consenttypes.Consent) { c.Classes = []consenttypes.DataClass{"Genome"} }},
+		{"a period that ends before it starts", func(c *consenttypes.Consent) { c.Period = consenttypes.Period{Start: t0, End: t0.Add(-time.Hour)} }},
+		{"an empty period", func(c *consenttypes.Consent) { c.Period = consenttypes.Period{Start: t0, End: t0} }},
+		{"a relative policy URI", func(c *consenttypes.Consent) { c.PolicyURI = "policies/research" }},
+		{"an overlong policy URI", func(c *consenttypes.Consent) {
+			c.PolicyURI = "https://x.example/" + strings.Repeat("a", consenttypes.MaxPolicyURILen)
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+" is an invalid argument", func(t *testing.T) {
@@ -51,7 +53,7 @@ func TestConsentValidate(t *testing.T) {
 	}
 	t.Run("a complete consent is valid", func(t *testing.T) {
 		c := validConsent()
-		c.Period = ct.Period{Start: t0, End: t0.Add(time.Hour)}
+		c.Period = consenttypes.Period{Start: t0, End: t0.Add(time.Hour)}
 		c.PolicyURI = "https://hospital.example/policies/treatment-v1"
 		c.Normalize()
 		require.NoError(t, c.Validate())
@@ -61,28 +63,28 @@ func TestConsentValidate(t *testing.T) {
 func TestConsentNormalize(t *testing.T) {
 	t.Run("lists are deduplicated and put in canonical order", func(t *testing.T) {
 		c := validConsent()
-		c.Actions = []ct.Action{ct.ActionDisclose, ct.ActionAccess, ct.ActionDisclose}
-		c.Purposes = []ct.Purpose{ct.PurposePayment, ct.PurposeTreatment}
-		c.Classes = []ct.DataClass{ct.ClassClaim, ct.ClassObservation, ct.ClassClaim}
+		c.Actions = []consenttypes.Action{consenttypes.ActionDisclose, consenttypes.ActionAccess, consenttypes.ActionDisclose}
+		c.Purposes = []consenttypes.Purpose{consenttypes.PurposePayment, consenttypes.PurposeTreatment}
+		c.Classes = []consenttypes.DataClass{consenttypes.ClassClaim, consenttypes.ClassObservation, consenttypes.ClassClaim}
 		c.Normalize()
-		require.Equal(t, []ct.Action{ct.ActionAccess, ct.ActionDisclose}, c.Actions)
-		require.Equal(t, []ct.Purpose{ct.PurposeTreatment, ct.PurposePayment}, c.Purposes)
-		require.Equal(t, []ct.DataClass{ct.ClassObservation, ct.ClassClaim}, c.Classes)
+		require.Equal(t, []consenttypes.Action{consenttypes.ActionAccess, consenttypes.ActionDisclose}, c.Actions)
+		require.Equal(t, []consenttypes.Purpose{consenttypes.PurposeTreatment, consenttypes.PurposePayment}, c.Purposes)
+		require.Equal(t, []consenttypes.DataClass{consenttypes.ClassObservation, consenttypes.ClassClaim}, c.Classes)
 	})
 	t.Run("a class list with the wildcard becomes just the wildcard", func(t *testing.T) {
 		c := validConsent()
-		c.Classes = []ct.DataClass{ct.ClassClaim, ct.AllClasses}
+		c.Classes = []consenttypes.DataClass{consenttypes.ClassClaim, consenttypes.AllClasses}
 		c.Normalize()
-		require.Equal(t, []ct.DataClass{ct.AllClasses}, c.Classes)
+		require.Equal(t, []consenttypes.DataClass{consenttypes.AllClasses}, c.Classes)
 	})
 	t.Run("the same terms in another order are the same terms", func(t *testing.T) {
 		a, b := validConsent(), validConsent()
-		a.Actions = []ct.Action{ct.ActionUse, ct.ActionAccess}
-		b.Actions = []ct.Action{ct.ActionAccess, ct.ActionUse}
+		a.Actions = []consenttypes.Action{consenttypes.ActionUse, consenttypes.ActionAccess}
+		b.Actions = []consenttypes.Action{consenttypes.ActionAccess, consenttypes.ActionUse}
 		a.Normalize()
 		b.Normalize()
 		require.True(t, a.SameTerms(&b))
-		b.Decision = ct.Deny
+		b.Decision = consenttypes.Deny
 		require.False(t, a.SameTerms(&b))
 	})
 }
@@ -90,7 +92,7 @@ func TestConsentNormalize(t *testing.T) {
 func TestCheckSHA256(t *testing.T) {
 	good := strings.Repeat("ab", 32)
 	t.Run("64 hex digits pass, in lowercase", func(t *testing.T) {
-		got, err := ct.CheckSHA256(strings.ToUpper(good))
+		got, err := consenttypes.CheckSHA256(strings.ToUpper(good))
 		require.NoError(t, err)
 		require.Equal(t, good, got)
 	})
@@ -101,7 +103,7 @@ func TestCheckSHA256(t *testing.T) {
 		"an empty digest": "",
 	} {
 		t.Run(name+" is an invalid argument", func(t *testing.T) {
-			_, err := ct.CheckSHA256(in)
+			_, err := consenttypes.CheckSHA256(in)
 			require.ErrorIs(t, err, &codes.Error{Code: codes.InvalidArgument})
 		})
 	}
@@ -110,14 +112,14 @@ func TestCheckSHA256(t *testing.T) {
 func TestRecordDetailsValidate(t *testing.T) {
 	tests := []struct {
 		name string
-		in   ct.RecordDetails
+		in   consenttypes.RecordDetails
 		ok   bool
 	}{
-		{"an absolute uri with a description is valid", ct.RecordDetails{URI: "https://ehr.example/r/1", Description: "x"}, true},
-		{"a urn is valid", ct.RecordDetails{URI: "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66"}, true},
-		{"a missing uri is invalid", ct.RecordDetails{Description: "x"}, false},
-		{"a relative uri is invalid", ct.RecordDetails{URI: "r/1"}, false},
-		{"an overlong description is invalid", ct.RecordDetails{URI: "https://ehr.example/r/1", Description: strings.Repeat("d", ct.MaxDescriptionLen+1)}, false},
+		{"an absolute uri with a description is valid", consenttypes.RecordDetails{URI: "https://ehr.example/r/1", Description: "x"}, true},
+		{"a urn is valid", consenttypes.RecordDetails{URI: "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66"}, true},
+		{"a missing uri is invalid", consenttypes.RecordDetails{Description: "x"}, false},
+		{"a relative uri is invalid", consenttypes.RecordDetails{URI: "r/1"}, false},
+		{"an overlong description is invalid", consenttypes.RecordDetails{URI: "https://ehr.example/r/1", Description: strings.Repeat("d", consenttypes.MaxDescriptionLen+1)}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -133,25 +135,25 @@ func TestRecordDetailsValidate(t *testing.T) {
 }
 
 func TestCheckReason(t *testing.T) {
-	require.NoError(t, ct.CheckReason(""))
-	require.NoError(t, ct.CheckReason("patient moved to another provider"))
-	require.ErrorIs(t, ct.CheckReason("line\nbreak"), &codes.Error{Code: codes.InvalidArgument})
-	require.ErrorIs(t, ct.CheckReason(strings.Repeat("r", ct.MaxReasonLen+1)), &codes.Error{Code: codes.InvalidArgument})
+	require.NoError(t, consenttypes.CheckReason(""))
+	require.NoError(t, consenttypes.CheckReason("patient moved to another provider"))
+	require.ErrorIs(t, consenttypes.CheckReason("line\nbreak"), &codes.Error{Code: codes.InvalidArgument})
+	require.ErrorIs(t, consenttypes.CheckReason(strings.Repeat("r", consenttypes.MaxReasonLen+1)), &codes.Error{Code: codes.InvalidArgument})
 }
 
 func TestCheckVocabulary(t *testing.T) {
 	for _, p := range []string{"TREAT", "ETREAT", "HPAYMT", "HOPERAT", "HRESCH", "PUBHLTH"} {
-		_, err := ct.CheckPurpose(p)
+		_, err := consenttypes.CheckPurpose(p)
 		require.NoError(t, err, p)
 	}
 	for _, k := range []string{"Observation", "Condition", "MedicationRequest", "DiagnosticReport", "Immunization", "Claim"} {
-		_, err := ct.CheckDataClass(k)
+		_, err := consenttypes.CheckDataClass(k)
 		require.NoError(t, err, k)
 	}
-	_, err := ct.CheckDataClass("*")
+	_, err := consenttypes.CheckDataClass("*")
 	require.ErrorIs(t, err, &codes.Error{Code: codes.InvalidArgument}, "a request names one class")
-	_, err = ct.CheckAction("read")
+	_, err = consenttypes.CheckAction("read")
 	require.ErrorIs(t, err, &codes.Error{Code: codes.InvalidArgument})
-	_, err = ct.CheckPurpose("treat")
+	_, err = consenttypes.CheckPurpose("treat")
 	require.ErrorIs(t, err, &codes.Error{Code: codes.InvalidArgument}, "codes are case-sensitive")
 }

@@ -3,12 +3,12 @@ package provenancetypes_test
 import (
 	"testing"
 
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/stretchr/testify/require"
 )
 
 func TestParseElementString(t *testing.T) {
-	want := pt.ProductIdentifier{GTIN: "00614141000418", Serial: "S000001", Lot: "LOT-A1", Expiry: "2027-06-30"}
+	want := provenancetypes.ProductIdentifier{GTIN: "00614141000418", Serial: "S000001", Lot: "LOT-A1", Expiry: "2027-06-30"}
 	good := map[string]string{
 		"the human-readable form":              "(01)00614141000418(17)270630(10)LOT-A1(21)S000001",
 		"the human-readable form reordered":    "(21)S000001(10)LOT-A1(01)00614141000418(17)270630",
@@ -18,7 +18,7 @@ func TestParseElementString(t *testing.T) {
 	}
 	for name, in := range good {
 		t.Run(name+" is read", func(t *testing.T) {
-			got, err := pt.ParseElementString(in)
+			got, err := provenancetypes.ParseElementString(in)
 			require.NoError(t, err)
 			require.Equal(t, want, got)
 		})
@@ -34,8 +34,8 @@ func TestParseElementString(t *testing.T) {
 	}
 	for name, in := range bad {
 		t.Run(name+" is refused", func(t *testing.T) {
-			_, err := pt.ParseElementString(in)
-			require.ErrorIs(t, err, pt.ErrInvalid)
+			_, err := provenancetypes.ParseElementString(in)
+			require.ErrorIs(t, err, provenancetypes.ErrInvalid)
 		})
 	}
 }

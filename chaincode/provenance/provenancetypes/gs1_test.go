@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	pt "github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/stretchr/testify/require"
 )
 
@@ -27,9 +27,9 @@ func TestNormalizeGTIN(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := pt.NormalizeGTIN(tc.in)
+			got, err := provenancetypes.NormalizeGTIN(tc.in)
 			if !tc.ok {
-				require.ErrorIs(t, err, pt.ErrInvalid)
+				require.ErrorIs(t, err, provenancetypes.ErrInvalid)
 				return
 			}
 			require.NoError(t, err)
@@ -40,10 +40,10 @@ func TestNormalizeGTIN(t *testing.T) {
 
 func TestCheckGLN(t *testing.T) {
 	for _, gln := range []string{"0614141000005", "0614141000012", "0614141000029"} {
-		require.NoError(t, pt.CheckGLN(gln), gln)
+		require.NoError(t, provenancetypes.CheckGLN(gln), gln)
 	}
 	for _, gln := range []string{"0614141000006", "614141000005", "AUD-0001", ""} {
-		require.ErrorIs(t, pt.CheckGLN(gln), pt.ErrInvalid, gln)
+		require.ErrorIs(t, provenancetypes.CheckGLN(gln), provenancetypes.ErrInvalid, gln)
 	}
 }
 
@@ -63,9 +63,9 @@ func TestParseDate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := pt.NormalizeDate(tc.in)
+			got, err := provenancetypes.NormalizeDate(tc.in)
 			if !tc.ok {
-				require.ErrorIs(t, err, pt.ErrInvalid)
+				require.ErrorIs(t, err, provenancetypes.ErrInvalid)
 				return
 			}
 			require.NoError(t, err)
@@ -75,7 +75,7 @@ func TestParseDate(t *testing.T) {
 }
 
 func TestCheckSerials(t *testing.T) {
-	require.NoError(t, pt.CheckSerials([]string{"A1", "a-b/c.d", "12345678901234567890"}, 10))
+	require.NoError(t, provenancetypes.CheckSerials([]string{"A1", "a-b/c.d", "12345678901234567890"}, 10))
 	for name, in := range map[string][]string{
 		"an empty list":         {},
 		"an empty serial":       {""},
@@ -86,42 +86,42 @@ func TestCheckSerials(t *testing.T) {
 		"a non-ASCII character": {"Ä1"},
 	} {
 		t.Run("a list with "+name+" is refused", func(t *testing.T) {
-			require.ErrorIs(t, pt.CheckSerials(in, 2), pt.ErrInvalid)
+			require.ErrorIs(t, provenancetypes.CheckSerials(in, 2), provenancetypes.ErrInvalid)
 		})
 	}
 }
 
 func TestSensorReadingCelsius(t *testing.T) {
 	v := func(f float64) *float64 { return &f }
-	c, err := pt.SensorReading{Value: v(46.4), UOM: pt.UOMFahrenheit}.Celsius()
+	c, err := provenancetypes.SensorReading{Value: v(46.4), UOM: provenancetypes.UOMFahrenheit}.Celsius()
 	require.NoError(t, err)
 	require.InDelta(t, 8.0, c, 1e-9)
-	c, err = pt.SensorReading{Value: v(275.15), UOM: pt.UOMKelvin}.Celsius()
+	c, err = provenancetypes.SensorReading{Value: v(275.15), UOM: provenancetypes.UOMKelvin}.Celsius()
 	require.NoError(t, err)
 	require.InDelta(t, 2.0, c, 1e-9)
-	_, err = pt.SensorReading{Value: v(5), UOM: ""}.Celsius()
-	require.ErrorIs(t, err, pt.ErrInvalid)
-	_, err = pt.SensorReading{UOM: pt.UOMCelsius}.Celsius()
-	require.True(t, errors.Is(err, pt.ErrInvalid))
+	_, err = provenancetypes.SensorReading{Value: v(5), UOM: ""}.Celsius()
+	require.ErrorIs(t, err, provenancetypes.ErrInvalid)
+	_, err = provenancetypes.SensorReading{UOM: provenancetypes.UOMCelsius}.Celsius()
+	require.True(t, errors.Is(err, provenancetypes.ErrInvalid))
 }
 
 func TestBatchSpecNormalized(t *testing.T) {
-	b, err := pt.BatchSpec{GTIN: "0614141000418", Lot: "L1", ManufacturedOn: "240101", Expiry: "2026-12-31", Quantity: 2, Serials: []string{"A", "B"}}.Normalized()
+	b, err := provenancetypes.BatchSpec{GTIN: "0614141000418", Lot: "L1", ManufacturedOn: "240101", Expiry: "2026-12-31", Quantity: 2, Serials: []string{"A", "B"}}.Normalized()
 	require.NoError(t, err)
 	require.Equal(t, "00614141000418", b.GTIN)
 	require.Equal(t, "2024-01-01", b.ManufacturedOn)
-	_, err = pt.BatchSpec{GTIN: "0614141000418", Lot: "L1", ManufacturedOn: "2026-12-31", Expiry: "2024-01-01", Quantity: 2}.Normalized()
-	require.ErrorIs(t, err, pt.ErrInvalid)
+	_, err = provenancetypes.BatchSpec{GTIN: "0614141000418", Lot: "L1", ManufacturedOn: "2026-12-31", Expiry: "2024-01-01", Quantity: 2}.Normalized()
+	require.ErrorIs(t, err, provenancetypes.ErrInvalid)
 	zero := time.Time{}
-	_, err = pt.BatchSpec{GTIN: "0614141000418", Lot: "L1", ManufacturedOn: "2024-01-01", Expiry: "2026-01-01", Quantity: 2,
-		EventContext: pt.EventContext{EventTime: &zero}}.Normalized()
-	require.ErrorIs(t, err, pt.ErrInvalid)
+	_, err = provenancetypes.BatchSpec{GTIN: "0614141000418", Lot: "L1", ManufacturedOn: "2024-01-01", Expiry: "2026-01-01", Quantity: 2,
+		EventContext: provenancetypes.EventContext{EventTime: &zero}}.Normalized()
+	require.ErrorIs(t, err, provenancetypes.ErrInvalid)
 }
 
 func TestBatchStatusTags(t *testing.T) {
-	b := &pt.Batch{}
-	require.Equal(t, []string{pt.BatchActive}, b.StatusTags())
+	b := &provenancetypes.Batch{}
+	require.Equal(t, []string{provenancetypes.BatchActive}, b.StatusTags())
 	b.Excursion, b.Recalled = true, true
-	require.Equal(t, []string{pt.BatchRecalled, pt.BatchExcursion}, b.StatusTags())
-	require.Equal(t, pt.BatchRecalled, b.HeadlineStatus())
+	require.Equal(t, []string{provenancetypes.BatchRecalled, provenancetypes.BatchExcursion}, b.StatusTags())
+	require.Equal(t, provenancetypes.BatchRecalled, b.HeadlineStatus())
 }

@@ -1,0 +1,350 @@
+package sdk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Contract is one chaincode on the client's channel. Function names are bare (the chaincodes use a
+// single default contract).
+type Contract struct {
+	c    *Client
+	name string
+}
+
+// Name returns the chaincode name.
+func (k *Contract) Name() string { return k.name }
+
+// Committed describes a committed transaction.
+type Committed struct {
+	// TransactionID is the id of the transaction that committed.
+	TransactionID string `json:"transactionId"`
+	// BlockNumber is the block it committed in.
+	BlockNumber uint64 `json:"blockNumber"`
+	// Result is the chaincode's response payload.
+	Result []byte `json:"result"`
+	// Attempts is how many tries it took, the first included.
+	Attempts int `json:"attempts"`
+}
+
+// Evaluate runs fn as a query on one peer and returns its payload. It retries, within the retry
+// policy, while peers are unavailable or overloaded; when the client's peer is gone it moves to the
+// profile's next reachable peer and evaluates there. Errors are [*Error].
+func (k *Contract) Evaluate(ctx context.Context, fn string, args []string, opts ...CallOption) ([]byte, error) {
+	p, err := k.proposal(fn, args, opts)
+	if err != nil {
+		return nil, err
+	}
+	c := k.c
+	r := c.retrier()
+	for {
+		s := c.acquire()
+		sctx, cancel := stageContext(ctx, c.cfg.timeouts.Evaluate)
+		res, err := s.b.evaluate(sctx, p)
+		cancel()
+		c.release(s)
+		if err == nil {
+			return res, nil
+		}
+		if !transientFailure(err) || !r.retry(ctx, c, s, err) {
+			return nil, mapError(k.name, fn, "", r.attempts, err)
+		}
+	}
+}
+
+// Submit endorses fn, sends it to the orderers and waits for its commit, then returns the chaincode's
+// payload. See [Contract.SubmitTx] for the retries. Errors are [*Error].
+func (k *Contract) Submit(ctx context.Context, fn string, args []string, opts ...CallOption) ([]byte, error) {
+	c, err := k.SubmitTx(ctx, fn, args, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return c.Result, nil
+}
+
+// SubmitTx is [Contract.Submit] returning the transaction id and block as well.
+//
+// Within the retry policy it endorses again (a new transaction) when endorsement finds the peers
+// unavailable or overloaded, when the endorsing peers' results differ ("ProposalResponsePayloads do
+// not match": peers at different heights), and when the transaction fails to commit with
+// MVCC_READ_CONFLICT or PHANTOM_READ_CONFLICT; in each case nothing reached the ledger. It resends
+// the same signed transaction when the hand-over to the orderers finds the gateway unavailable (a
+// transaction id commits at most once), and asks again for the commit status of the same transaction
+// when that request finds the gateway unavailable.
+//
+// When a stage fails because the client's gateway peer is gone, the client moves to the profile's
+// next reachable peer and repeats that stage there, with the same rules: endorsement with a new
+// proposal, the hand-over with the same signed transaction, the commit status for the same
+// transaction id. A transaction handed to the orderers is never endorsed again because of a
+// failover.
+//
+// The error underneath an [*Error] is a *client.EndorseError, *client.SubmitError,
+// *client.CommitStatusError (each with per-peer details) or a [*CommitError].
+func (k *Contract) SubmitTx(ctx context.Context, fn string, args []string, opts ...CallOption) (*Committed, error) {
+	p, err := k.proposal(fn, args, opts)
+	if err != nil {
+		return nil, err
+	}
+	c := k.c
+	t := c.cfg.timeouts
+	r := c.retrier()
+	fail := func(txID string, err error) (*Committed, error) {
+		return nil, mapError(k.name, fn, txID, r.attempts, err)
+	}
+	// s is the session the transaction goes through; it changes when the client fails over.
+	s := c.acquire()
+	defer func() { c.release(s) }()
+	// retry decides whether a stage that failed transiently on s is tried again, and moves s to the
+	// client's current session when a failover happened.
+	retry := func(err error) (again, moved bool) {
+		again = r.retry(ctx, c, s, err)
+		if cur := c.current(); cur != s {
+			c.release(s)
+			s = c.acquire()
+			moved = true
+		}
+		return again, moved
+	}
+	for {
+		sctx, cancel := stageContext(ctx, t.Endorse)
+		tx, err := s.b.endorse(sctx, p)
+		cancel()
+		if err != nil {
+			if transientFailure(err) {
+				if again, _ := retry(err); again {
+					continue
+				}
+			} else if (isReadConflict(err) || isEndorsementMismatch(err)) && r.again(ctx) {
+				continue
+			}
+			return fail("", err)
+		}
+		txID := tx.transactionID()
+
+		current := func() *session { return s }
+		// The hand-over: after a failover, the same signed transaction goes through the new peer.
+		commit, err := afterEndorse(ctx, t.Submit, retry,
+			func(sctx context.Context) (committing, error) { return tx.submit(sctx) },
+			func(rs resumer) (err error) { tx, err = rs.resumeTx(tx); return err },
+			current)
+		if err != nil {
+			return fail(txID, err)
+		}
+		// The commit status: after a failover, the same transaction's status is asked of the new peer.
+		st, err := afterEndorse(ctx, t.CommitStatus, retry,
+			func(sctx context.Context) (commitStatus, error) { return commit.status(sctx) },
+			func(rs resumer) (err error) { commit, err = rs.resumeCommit(commit); return err },
+			current)
+		if err != nil {
+			return fail(txID, err)
+		}
+
+		if st.code == peer.TxValidationCode_VALID {
+			return &Committed{TransactionID: txID, BlockNumber: st.blockNumber, Result: tx.result(), Attempts: r.attempts}, nil
+		}
+		cerr := &CommitError{TransactionID: txID, Code: st.code, BlockNumber: st.blockNumber}
+		if isReadConflict(cerr) && r.again(ctx) {
+			continue
+		}
+		return fail(txID, cerr)
+	}
+}
+
+func (k *Contract) proposal(fn string, args []string, opts []CallOption) (proposal, error) {
+	if fn == "" {
+		return proposal{}, &Error{Chaincode: k.name, Code: "", Message: "empty function name", sentinel: ErrInvalidArgument}
+	}
+	if k.name == "" {
+		return proposal{}, &Error{Function: fn, Message: "empty chaincode name", sentinel: ErrInvalidArgument}
+	}
+	var cc callConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&cc)
+		}
+	}
+	return proposal{
+		chaincode:     k.name,
+		function:      fn,
+		args:          slices.Clone(args),
+		transient:     cc.transient,
+		endorsingOrgs: cc.endorsingOrgs,
+	}, nil
+}
+
+// EvaluateJSON evaluates fn and decodes its JSON payload into a T. An empty payload (a chaincode
+// returning a nil slice or nothing) decodes as the zero T.
+func EvaluateJSON[T any](ctx context.Context, k *Contract, fn string, args []string, opts ...CallOption) (*T, error) {
+	res, err := k.Evaluate(ctx, fn, args, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return decodeResult[T](k.name, fn, res)
+}
+
+// SubmitJSON submits fn and decodes its JSON payload into a T. An empty payload decodes as the zero T.
+func SubmitJSON[T any](ctx context.Context, k *Contract, fn string, args []string, opts ...CallOption) (*T, error) {
+	res, err := k.Submit(ctx, fn, args, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return decodeResult[T](k.name, fn, res)
+}
+
+func decodeResult[T any](chaincode, fn string, res []byte) (*T, error) {
+	out := new(T)
+	if len(bytes.TrimSpace(res)) == 0 {
+		return out, nil
+	}
+	if err := json.Unmarshal(res, out); err != nil {
+		return nil, fmt.Errorf("%s.%s: decode response as %T: %w", chaincode, fn, *out, err)
+	}
+	return out, nil
+}
+
+// afterEndorse runs one stage that follows endorsement (the hand-over to the orderers, or the wait
+// for the commit status) until it succeeds or fails for good. Only transient failures are tried
+// again, within the retry policy; when retry reports a failover, resume re-targets the same
+// transaction at the new peer first, so nothing is ever endorsed twice here. current returns the
+// session in use, which retry moves.
+func afterEndorse[T any](ctx context.Context, timeout time.Duration, retry func(error) (bool, bool),
+	call func(context.Context) (T, error), resume func(resumer) error, current func() *session) (T, error) {
+	for {
+		sctx, cancel := stageContext(ctx, timeout)
+		v, err := call(sctx)
+		cancel()
+		if err == nil || !transientFailure(err) {
+			return v, err
+		}
+		again, moved := retry(err)
+		if !again {
+			return v, err
+		}
+		if moved {
+			rs, ok := current().b.(resumer)
+			if !ok {
+				return v, err
+			}
+			if err := resume(rs); err != nil {
+				return v, err
+			}
+		}
+	}
+}
+
+// stageContext bounds one stage with timeout unless ctx already has a deadline.
+func stageContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok || timeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, timeout)
+}
+
+// retrier counts the tries of one call and waits between them.
+type retrier struct {
+	policy   RetryPolicy
+	sleep    func(context.Context, time.Duration) error
+	attempts int
+}
+
+func (c *Client) retrier() *retrier {
+	return &retrier{policy: c.cfg.retry, sleep: c.cfg.sleep, attempts: 1}
+}
+
+// again reports whether one more try is allowed, after waiting the backoff. It is false when the
+// attempts are used up or ctx ends during the wait.
+func (r *retrier) again(ctx context.Context) bool {
+	if r.attempts >= r.policy.MaxAttempts || ctx.Err() != nil {
+		return false
+	}
+	if err := r.sleep(ctx, r.policy.jittered(r.attempts)); err != nil {
+		return false
+	}
+	r.attempts++
+	return true
+}
+
+// now reports whether one more try is allowed, without waiting.
+func (r *retrier) now(ctx context.Context) bool {
+	if r.attempts >= r.policy.MaxAttempts || ctx.Err() != nil {
+		return false
+	}
+	r.attempts++
+	return true
+}
+
+// retry handles a transient failure of a call on s: when s's peer is gone the client fails over
+// (even when no attempt is left, so that the next call goes to a peer that answers) and the call may
+// be tried again at once on the new peer; otherwise it may be tried again after the backoff. A
+// connection may be seen down only a moment after a call on it failed, so the peer is checked again
+// after the wait.
+func (r *retrier) retry(ctx context.Context, c *Client, s *session, err error) bool {
+	if c.failover(ctx, s, err) {
+		return r.now(ctx)
+	}
+	if !r.again(ctx) {
+		return false
+	}
+	c.failover(ctx, s, err)
+	return true
+}
+
+// isReadConflict reports a commit failure that endorsing again can cure.
+func isReadConflict(err error) bool {
+	var ce *CommitError
+	if !errors.As(err, &ce) {
+		return false
+	}
+	return ce.Code == peer.TxValidationCode_MVCC_READ_CONFLICT || ce.Code == peer.TxValidationCode_PHANTOM_READ_CONFLICT
+}
+
+// isEndorsementMismatch reports an endorsement whose peers returned different results ("ProposalResponsePayloads do not
+// match", gRPC Aborted): typically a read-modify-write endorsed by peers at different block heights.
+// Nothing reached the ledger, so endorsing again is safe.
+func isEndorsementMismatch(err error) bool {
+	if grpcCode(err) != codes.Aborted {
+		return false
+	}
+	const text = "ProposalResponsePayloads do not match"
+	if st, ok := status.FromError(err); ok && strings.Contains(st.Message(), text) {
+		return true
+	}
+	for _, d := range detailsOf(err) {
+		if strings.Contains(d.GetMessage(), text) {
+			return true
+		}
+	}
+	return strings.Contains(err.Error(), text)
+}
+
+// Retryable reports whether the SDK retries a call that failed with err: a peer unavailable or
+// overloaded (gRPC Unavailable or ResourceExhausted), endorsing peers whose results differ
+// ("ProposalResponsePayloads do not match"), or a commit that failed with MVCC_READ_CONFLICT or
+// PHANTOM_READ_CONFLICT. Chaincode failures (stable codes) are never retried.
+func Retryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if _, ok := parseCode(err); ok {
+		return false
+	}
+	return isUnavailable(err) || isReadConflict(err) || isEndorsementMismatch(err)
+}
+
+// transientFailure reports a peer unavailable or overloaded, as opposed to a chaincode failure.
+func transientFailure(err error) bool {
+	if _, ok := parseCode(err); ok {
+		return false
+	}
+	return isUnavailable(err)
+}

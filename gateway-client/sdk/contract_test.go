@@ -1,0 +1,189 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// stageBackend is a fake backend that records the deadline each stage received.
+type stageBackend struct {
+	mu        sync.Mutex
+	deadlines map[string]time.Duration
+	endorseFn func() error
+}
+
+func (b *stageBackend) note(ctx context.Context, stage string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if dl, ok := ctx.Deadline(); ok {
+		b.deadlines[stage] = time.Until(dl)
+	} else {
+		b.deadlines[stage] = -1
+	}
+}
+
+func (b *stageBackend) evaluate(ctx context.Context, p proposal) ([]byte, error) {
+	b.note(ctx, "evaluate")
+	return nil, nil
+}
+
+func (b *stageBackend) endorse(ctx context.Context, p proposal) (endorsed, error) {
+	b.note(ctx, "endorse")
+	if b.endorseFn != nil {
+		if err := b.endorseFn(); err != nil {
+			return nil, err
+		}
+	}
+	return stageTx{b}, nil
+}
+
+func (b *stageBackend) chaincodeEvents(context.Context, string, position) (eventReceiver, error) {
+	return nil, errors.New("no events")
+}
+func (b *stageBackend) blocks(context.Context, position) (blockReceiver, error) {
+	return nil, errors.New("no blocks")
+}
+func (b *stageBackend) close() error { return nil }
+
+type stageTx struct{ b *stageBackend }
+
+func (t stageTx) transactionID() string { return "tx-1" }
+func (t stageTx) result() []byte        { return []byte("r") }
+func (t stageTx) submit(ctx context.Context) (committing, error) {
+	t.b.note(ctx, "submit")
+	return t, nil
+}
+func (t stageTx) status(ctx context.Context) (commitStatus, error) {
+	t.b.note(ctx, "commit")
+	return commitStatus{code: peer.TxValidationCode_VALID}, nil
+}
+
+func newStageClient(t *testing.T, b backend, opts ...Option) *Client {
+	t.Helper()
+	cfg := defaultConfig()
+	require.NoError(t, cfg.apply(opts))
+	return newClient(b, cfg, IdentityInfo{}, nil, PeerEndpoint{}, "healthchannel")
+}
+
+func TestEachStageGetsItsOwnDefaultTimeout(t *testing.T) {
+	b := &stageBackend{deadlines: map[string]time.Duration{}}
+	c := newStageClient(t, b, WithTimeouts(Timeouts{Endorse: 11 * time.Second, Submit: 22 * time.Second, CommitStatus: 33 * time.Second}))
+	_, err := c.Contract("baseline").Submit(context.Background(), "Write", []string{"k", "v"})
+	require.NoError(t, err)
+	want := map[string]time.Duration{"endorse": 11 * time.Second, "submit": 22 * time.Second, "commit": 33 * time.Second}
+	for stage, d := range want {
+		require.InDelta(t, float64(d), float64(b.deadlines[stage]), float64(time.Second), stage)
+	}
+}
+
+func TestTheCallersDeadlineReplacesTheStageTimeouts(t *testing.T) {
+	b := &stageBackend{deadlines: map[string]time.Duration{}}
+	c := newStageClient(t, b)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Minute)
+	defer cancel()
+	_, err := c.Contract("baseline").Submit(ctx, "Write", []string{"k", "v"})
+	require.NoError(t, err)
+	for _, stage := range []string{"endorse", "submit", "commit"} {
+		require.Greater(t, b.deadlines[stage], 80*time.Minute, stage)
+	}
+}
+
+func TestRetriesWaitWithJitteredBackoffAndStopWithTheContext(t *testing.T) {
+	b := &stageBackend{deadlines: map[string]time.Duration{}, endorseFn: func() error {
+		return status.Error(codes.Unavailable, "down")
+	}}
+	var waits []time.Duration
+	policy := RetryPolicy{MaxAttempts: 5, BaseDelay: 100 * time.Millisecond, MaxDelay: 250 * time.Millisecond}
+	c := newStageClient(t, b, WithRetry(policy))
+	c.cfg.sleep = func(ctx context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		return nil
+	}
+	_, err := c.Contract("baseline").Submit(context.Background(), "Write", nil)
+	require.ErrorIs(t, err, ErrUnavailable)
+	require.Len(t, waits, 4)
+	bounds := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 250 * time.Millisecond, 250 * time.Millisecond}
+	for i, w := range waits {
+		require.GreaterOrEqual(t, w, bounds[i]/2, "wait %d", i)
+		require.LessOrEqual(t, w, bounds[i], "wait %d", i)
+	}
+
+	t.Run("a cancelled context stops the retries", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		calls := 0
+		c.cfg.sleep = func(ctx context.Context, d time.Duration) error {
+			calls++
+			cancel()
+			return ctx.Err()
+		}
+		_, err := c.Contract("baseline").Submit(ctx, "Write", nil)
+		require.ErrorIs(t, err, ErrUnavailable)
+		require.Equal(t, 1, calls)
+	})
+}
+
+func TestBadOptionsAreRefused(t *testing.T) {
+	cases := []struct {
+		name string
+		opt  Option
+	}{
+		{"zero attempts are refused", WithRetry(RetryPolicy{MaxAttempts: 0})},
+		{"a max delay below the base delay is refused", WithRetry(RetryPolicy{MaxAttempts: 2, BaseDelay: time.Second, MaxDelay: time.Millisecond})},
+		{"negative timeouts are refused", WithTimeouts(Timeouts{Evaluate: -time.Second})},
+		{"a zero connect timeout is refused", WithConnectTimeout(0)},
+		{"an identity name with a slash is refused", WithIdentity("../x")},
+		{"an empty wallet folder is refused", WithWallet("")},
+		{"nil credentials are refused", WithCredentials(nil)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Error(t, defaultConfig().apply([]Option{tc.opt}))
+			_, err := Connect(context.Background(), "/nonexistent.json", tc.opt)
+			require.Error(t, err)
+		})
+	}
+}
+
+func TestAnEmptyPayloadDecodesAsTheZeroValue(t *testing.T) {
+	c, err := NewTestClient(func(context.Context, Call) ([]byte, error) { return nil, nil }, IdentityInfo{})
+	require.NoError(t, err)
+	got, err := EvaluateJSON[[]string](context.Background(), c.Contract("consent"), "List", nil)
+	require.NoError(t, err)
+	require.Empty(t, *got)
+
+	c, err = NewTestClient(func(context.Context, Call) ([]byte, error) { return []byte("not json"), nil }, IdentityInfo{})
+	require.NoError(t, err)
+	_, err = EvaluateJSON[map[string]string](context.Background(), c.Contract("consent"), "Get", nil)
+	require.ErrorContains(t, err, "consent.Get: decode response")
+}
+
+func TestATestClientSeesEveryDetailOfACall(t *testing.T) {
+	var got Call
+	c, err := NewTestClient(func(_ context.Context, call Call) ([]byte, error) {
+		got = call
+		return nil, nil
+	}, IdentityInfo{Name: "provider1"})
+	require.NoError(t, err)
+	_, err = c.Contract("claims").Submit(context.Background(), "Submit", []string{"cl-1"},
+		WithTransient(map[string][]byte{"claim": []byte("x")}), WithEndorsingOrgs("HospitalMSP", "", "InsurerMSP"))
+	require.NoError(t, err)
+	require.Equal(t, "claims", got.Chaincode)
+	require.Equal(t, "Submit", got.Function)
+	require.Equal(t, []string{"cl-1"}, got.Args)
+	require.True(t, got.Submit)
+	require.Len(t, got.TransactionID, 64)
+	require.Equal(t, []byte("x"), got.Transient["claim"])
+	require.Equal(t, []string{"HospitalMSP", "InsurerMSP"}, got.EndorsingOrgs)
+	require.Equal(t, "provider1", c.Identity().Name)
+	require.Nil(t, c.Network())
+	_, err = c.ChaincodeEvents(context.Background(), "claims")
+	require.Error(t, err)
+}

@@ -1,0 +1,55 @@
+package sdk
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+
+	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/stretchr/testify/require"
+)
+
+func TestChaincodeFailuresMapToSentinelsAndKeepTheGatewayError(t *testing.T) {
+	cases := []struct {
+		name     string
+		msg      string
+		sentinel error
+		code     codes.Code
+	}{
+		{"NOT_FOUND becomes ErrNotFound", "NOT_FOUND: consent c-17", ErrNotFound, codes.NotFound},
+		{"FORBIDDEN becomes ErrForbidden", "FORBIDDEN: not the patient", ErrForbidden, codes.Forbidden},
+		{"INVALID_ARGUMENT becomes ErrInvalidArgument", "INVALID_ARGUMENT: bad purpose", ErrInvalidArgument, codes.InvalidArgument},
+		{"CONFLICT becomes ErrConflict", "CONFLICT: version 3", ErrConflict, codes.Conflict},
+		{"DUPLICATE becomes ErrDuplicate", "DUPLICATE: claim cl-1", ErrDuplicate, codes.Duplicate},
+		{"PRECONDITION_FAILED becomes ErrPreconditionFailed", "PRECONDITION_FAILED: not shipped", ErrPreconditionFailed, codes.PreconditionFailed},
+		{"UNAVAILABLE becomes ErrUnavailable", "UNAVAILABLE: consent chaincode", ErrUnavailable, codes.Unavailable},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var endorsements atomic.Int32
+			f := &fakeGateway{EndorseFn: func(gwCall) ([]byte, error) {
+				endorsements.Add(1)
+				return nil, endorseFailure(tc.msg)
+			}}
+			c := connectFixture(t, newNetFixture(t, f), fastRetry())
+			_, err := c.Contract("consent").Submit(context.Background(), "Grant", []string{"{}"})
+			require.ErrorIs(t, err, tc.sentinel)
+			require.Equal(t, tc.code, CodeOf(err))
+
+			var endorseErr *client.EndorseError
+			require.ErrorAs(t, err, &endorseErr)
+			require.NotEmpty(t, endorseErr.TransactionID)
+			require.Len(t, endorseErr.Details(), 1)
+			require.Equal(t, "HospitalMSP", endorseErr.Details()[0].GetMspId())
+
+			var e *Error
+			require.ErrorAs(t, err, &e)
+			require.Equal(t, "consent", e.Chaincode)
+			require.Equal(t, "Grant", e.Function)
+			require.Equal(t, endorseErr.TransactionID, e.TransactionID)
+			require.NotContains(t, err.Error(), "\n")
+			require.Equal(t, int32(1), endorsements.Load(), "chaincode failures are never retried")
+		})
+	}
+}

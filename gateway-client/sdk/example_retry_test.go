@@ -1,0 +1,62 @@
+package sdk_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/healthledger/healthledger/gateway-client/sdk"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Retryable tells which failures the SDK retries.
+func ExampleRetryable() {
+	fmt.Println(sdk.Retryable(status.Error(codes.Unavailable, "peer down")))
+	fmt.Println(sdk.Retryable(status.Error(codes.ResourceExhausted, "concurrency limit")))
+	fmt.Println(sdk.Retryable(&sdk.CommitError{TransactionID: "tx1", Code: peer.TxValidationCode_MVCC_READ_CONFLICT}))
+	// Endorsing peers at different heights returned different results: nothing reached the ledger.
+	fmt.Println(sdk.Retryable(status.Error(codes.Aborted, "failed to assemble transaction: ProposalResponsePayloads do not match")))
+	fmt.Println(sdk.Retryable(errors.New("CONFLICT: version 3"))) // a chaincode failure is not retried
+	fmt.Println(sdk.Retryable(status.Error(codes.PermissionDenied, "no")))
+	// Output:
+	// true
+	// true
+	// true
+	// true
+	// false
+	// false
+}
+
+// Retries are configurable and can be switched off.
+func ExampleWithRetry() {
+	attempts := 0
+	handler := func(ctx context.Context, call sdk.Call) ([]byte, error) {
+		attempts++
+		if attempts < 3 {
+			return nil, status.Error(codes.Unavailable, "peer restarting")
+		}
+		return []byte(`{"id":"ev-1"}`), nil
+	}
+	c, err := sdk.NewTestClient(handler, sdk.IdentityInfo{Name: "distributor1"},
+		sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	tx, err := c.Contract("provenance").SubmitTx(context.Background(), "Ship", []string{`{"id":"ev-1"}`})
+	fmt.Println(string(tx.Result), tx.Attempts, err)
+
+	attempts = 0
+	c, err = sdk.NewTestClient(handler, sdk.IdentityInfo{Name: "distributor1"}, sdk.WithoutRetry())
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = c.Contract("provenance").Submit(context.Background(), "Ship", []string{`{"id":"ev-1"}`})
+	fmt.Println(attempts, errors.Is(err, sdk.ErrUnavailable))
+	// Output:
+	// {"id":"ev-1"} 3 <nil>
+	// 1 true
+}

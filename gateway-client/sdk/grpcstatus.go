@@ -1,0 +1,33 @@
+package sdk
+
+import (
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// The gRPC status codes the SDK classifies. They live in this file alone, apart from the chaincode's
+// stable codes (package chaincode/codes), so that no file needs both packages under one name.
+
+// grpcCode returns the gRPC code of err, or OK when err carries no gRPC status.
+func grpcCode(err error) codes.Code {
+	if err == nil {
+		return codes.OK
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		return codes.Unknown
+	}
+	return st.Code()
+}
+
+// isUnavailable: the gateway or a peer could not serve the call now (retryable).
+func isUnavailable(err error) bool {
+	c := grpcCode(err)
+	return c == codes.Unavailable || c == codes.ResourceExhausted
+}
+
+func isDeadlineExceeded(err error) bool { return grpcCode(err) == codes.DeadlineExceeded }
+
+func isCanceled(err error) bool { return grpcCode(err) == codes.Canceled }
+
+func isPermissionDenied(err error) bool { return grpcCode(err) == codes.PermissionDenied }

@@ -49,6 +49,9 @@ func (c Code) Valid() bool {
 type Error struct {
 	Code    Code
 	Message string
+	// Err is the cause, when there is one. It is not part of the wire form: only Code and Message
+	// reach the client. errors.Is and errors.As reach it through Unwrap.
+	Err error
 }
 
 // Error returns the wire form of the failure.
@@ -63,6 +66,31 @@ func (e *Error) Is(target error) bool {
 		return false
 	}
 	return t.Message == "" && t.Code == e.Code
+}
+
+// Unwrap returns the cause, or nil.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Wrap returns an error with the given code and message that keeps cause for errors.Is and
+// errors.As. The cause's text is not added to the message: say in the message what a client may read.
+func Wrap(code Code, cause error, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: cause}
+}
+
+// Of returns the stable code of err: the code of the first *Error in its chain, else the first
+// "CODE: message" in its text, else "". It is the one way to read a code.
+func Of(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	if p, ok := Parse(err.Error()); ok {
+		return p.Code
+	}
+	return ""
 }
 
 // New returns an error with the given code and a formatted message.

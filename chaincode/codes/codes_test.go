@@ -53,3 +53,35 @@ func TestEveryCodeIsValid(t *testing.T) {
 	}
 	require.False(t, codes.Code("NOPE").Valid())
 }
+
+func TestOfReadsTheCodeOfAnyError(t *testing.T) {
+	cause := errors.New("disk on fire")
+	cases := []struct {
+		name string
+		err  error
+		want codes.Code
+	}{
+		{"nil has no code", nil, ""},
+		{"a plain error has none", errors.New("boom"), ""},
+		{"an *Error has its own", codes.New(codes.NotFound, "consent c-1"), codes.NotFound},
+		{"a wrapped *Error keeps its code", fmt.Errorf("reading: %w", codes.New(codes.Conflict, "v3")), codes.Conflict},
+		{"a code in the text counts", errors.New("chaincode response 500, FORBIDDEN: no"), codes.Forbidden},
+		{"the first *Error in the chain wins over text", fmt.Errorf("DUPLICATE: x: %w", codes.New(codes.Internal, "y")), codes.Internal},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := codes.Of(tc.err); got != tc.want {
+				t.Fatalf("codes.Of(%v) = %q, want %q", tc.err, got, tc.want)
+			}
+		})
+	}
+	t.Run("codes.Wrap keeps the cause for errors.Is but not in the wire text", func(t *testing.T) {
+		err := codes.Wrap(codes.Internal, cause, "writing state")
+		if !errors.Is(err, cause) {
+			t.Fatal("errors.Is does not reach the cause")
+		}
+		if err.Error() != "INTERNAL: writing state" {
+			t.Fatalf("wire text %q", err.Error())
+		}
+	})
+}

@@ -35,21 +35,43 @@ type OrgInfo struct {
 	Roles []string `json:"roles"`
 }
 
-// networkFile is the wire form of network.json.
-type networkFile struct {
-	Layout     string         `json:"layout"`
-	Channel    string         `json:"channel"`
-	Wallet     string         `json:"wallet"`
-	Orgs       []OrgInfo      `json:"orgs"`
+// NetworkDescription is the content of network.json, the one schema of that file: every field
+// `network.sh up` writes (with `hlctl network profiles`, through [WriteNetwork]) is declared here.
+// Paths are relative to the profiles folder. Applications read it through [LoadNetwork].
+type NetworkDescription struct {
+	// Layout is the layout the network was started with (default). Optional.
+	Layout string `json:"layout,omitempty"`
+	// Channel is the application channel.
+	Channel string `json:"channel"`
+	// Wallet is the wallet folder. Optional: ../wallet when absent.
+	Wallet string `json:"wallet,omitempty"`
+	// Orderer is an orderer to send channel and lifecycle transactions to (network.sh deploy).
+	// Optional: applications never need it, their gateway peers reach the orderers.
+	Orderer *OrdererEndpoint `json:"orderer,omitempty"`
+	// Orgs are the peer orgs, each with its connection profile.
+	Orgs []OrgInfo `json:"orgs"`
+	// Identities are the demo identities, each in the wallet under its name.
 	Identities []IdentityInfo `json:"identities"`
-	Chaincodes []string       `json:"chaincodes"`
+	// Chaincodes are the chaincodes deployed on the channel.
+	Chaincodes []string `json:"chaincodes"`
+}
+
+// OrdererEndpoint is one orderer.
+type OrdererEndpoint struct {
+	// Endpoint is host:port to dial.
+	Endpoint string `json:"endpoint"`
+	// TLSCACert is the PEM file of the CA that signed the orderer's TLS certificate.
+	TLSCACert string `json:"tlsCACert"`
+	// HostOverride is the name to verify in the orderer's TLS certificate, when it is not the host
+	// dialed. Optional.
+	HostOverride string `json:"hostOverride,omitempty"`
 }
 
 // Network is a running healthledger network as described by network.json in a profiles folder: its
 // channel, orgs, demo identities and chaincodes. It is read-only and safe for concurrent use.
 type Network struct {
 	dir  string
-	file networkFile
+	file NetworkDescription
 }
 
 // LoadNetwork reads dir/network.json.
@@ -71,10 +93,32 @@ func LoadNetwork(dir string) (*Network, error) {
 // ParseNetwork checks a network description as found in network.json; dir is the profiles folder its
 // relative paths are resolved against.
 func ParseNetwork(data []byte, dir string) (*Network, error) {
-	var f networkFile
+	var f NetworkDescription
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("network %s: %w", dir, err)
 	}
+	if err := f.check(); err != nil {
+		return nil, fmt.Errorf("network %s: %w", dir, err)
+	}
+	for i := range f.Orgs {
+		if f.Orgs[i].Roles == nil {
+			f.Orgs[i].Roles = []string{}
+		}
+	}
+	if f.Identities == nil {
+		f.Identities = []IdentityInfo{}
+	}
+	if f.Chaincodes == nil {
+		f.Chaincodes = []string{}
+	}
+	if f.Wallet == "" {
+		f.Wallet = "../wallet"
+	}
+	return &Network{dir: dir, file: f}, nil
+}
+
+// check makes the checks of [ParseNetwork].
+func (f *NetworkDescription) check() error {
 	var errs []error
 	if f.Channel == "" {
 		errs = append(errs, errors.New("channel is missing"))
@@ -88,28 +132,40 @@ func ParseNetwork(data []byte, dir string) (*Network, error) {
 			errs = append(errs, fmt.Errorf("orgs[%d]: name, mspId and profile are required", i))
 		}
 		orgs[o.Name] = true
-		if f.Orgs[i].Roles == nil {
-			f.Orgs[i].Roles = []string{}
-		}
 	}
 	for i, id := range f.Identities {
 		if id.Name == "" || !orgs[id.Org] {
 			errs = append(errs, fmt.Errorf("identities[%d] (%q): needs a name and a listed org", i, id.Name))
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("network %s: %w", dir, err)
+	if o := f.Orderer; o != nil && (o.Endpoint == "" || o.TLSCACert == "") {
+		errs = append(errs, errors.New("orderer: endpoint and tlsCACert are required"))
 	}
-	if f.Identities == nil {
-		f.Identities = []IdentityInfo{}
+	return errors.Join(errs...)
+}
+
+// WriteNetwork writes d to dir/network.json as `network.sh up` does (JSON indented by two spaces, in
+// the order of [NetworkDescription]; absent lists as []), after the checks [LoadNetwork] makes. The
+// file is replaced atomically; dir must exist.
+func WriteNetwork(dir string, d *NetworkDescription) error {
+	path := filepath.Join(dir, NetworkFile)
+	if err := d.check(); err != nil {
+		return fmt.Errorf("network %s: %w", dir, err)
 	}
-	if f.Chaincodes == nil {
-		f.Chaincodes = []string{}
+	out := *d
+	out.Orgs = slices.Clone(d.Orgs)
+	for i := range out.Orgs {
+		if out.Orgs[i].Roles == nil {
+			out.Orgs[i].Roles = []string{}
+		}
 	}
-	if f.Wallet == "" {
-		f.Wallet = "../wallet"
+	if out.Identities == nil {
+		out.Identities = []IdentityInfo{}
 	}
-	return &Network{dir: dir, file: f}, nil
+	if out.Chaincodes == nil {
+		out.Chaincodes = []string{}
+	}
+	return writeJSONFile(path, &out)
 }
 
 // Dir returns the profiles folder.
@@ -234,6 +290,67 @@ func (n *Network) Connect(ctx context.Context, identityName string, opts ...Opti
 	}
 	all := append([]Option{WithIdentity(identityName), WithWallet(n.WalletDir()), WithNetwork(n)}, opts...)
 	return Connect(ctx, path, all...)
+}
+
+// WithFallbackOrgs lets a client fail over to the gateway peers of other orgs (short names or MSP
+// ids, whose profiles the network lists) when every peer of its own profile is gone. They are tried
+// after the profile's own peers, in the order given; the client keeps its identity, and the other
+// org's gateway endorses for it as for any client. It needs the network ([Network.Connect] sets it,
+// or [WithNetwork]).
+//
+// Private data never goes through another org's gateway: a call that carries transient data
+// ([WithTransient]) or names the caller's own org among its endorsing orgs ([WithEndorsingOrgs]) is
+// sent only through a peer of the caller's org. When the client is on another org's peer, such a call
+// first tries to bring the client back to its own org's peers, and fails with [ErrUnavailable] when
+// none answers. What follows an endorsement (the hand-over of the signed transaction and the commit
+// status) carries no transient data and may go through any peer.
+func WithFallbackOrgs(orgs ...string) Option {
+	return func(c *config) error {
+		for _, o := range orgs {
+			if o == "" {
+				return errors.New("fallback orgs: empty org name")
+			}
+			c.fallbackOrgs = append(c.fallbackOrgs, o)
+		}
+		return nil
+	}
+}
+
+// peerList returns the peers a client of prof may use, in the order it tries them: the profile's
+// peers (marked with the profile's MSP id unless they name another), then the peers of the fallback
+// orgs (marked with theirs). A peer listed twice is kept once, at its first place.
+func (c *config) peerList(prof *Profile) ([]PeerEndpoint, error) {
+	var out []PeerEndpoint
+	seen := map[string]bool{}
+	add := func(p PeerEndpoint, msp string) {
+		if p.MSPID == "" {
+			p.MSPID = msp
+		}
+		if !seen[p.Endpoint] {
+			seen[p.Endpoint] = true
+			out = append(out, p)
+		}
+	}
+	for _, p := range prof.Peers {
+		add(p, prof.MSPID)
+	}
+	if len(c.fallbackOrgs) > 0 && c.network == nil {
+		return nil, errors.New("fallback orgs need the network: use Network.Connect or WithNetwork")
+	}
+	for _, name := range c.fallbackOrgs {
+		o, err := c.network.Org(name)
+		if err != nil {
+			return nil, fmt.Errorf("fallback org: %w", err)
+		}
+		p, err := c.network.Profile(o.Name)
+		if err != nil {
+			return nil, fmt.Errorf("fallback org %s: %w", o.Name, err)
+		}
+		for _, peer := range p.Peers {
+			add(peer, p.MSPID)
+		}
+	}
+	return out, nil
 }
 
 // WithNetwork attaches a network description to the client, for [Client.Network].

@@ -85,28 +85,48 @@ func TestABadNetworkDescriptionIsRefused(t *testing.T) {
 	require.ErrorContains(t, err, "network.json")
 }
 
-func TestAProfileResolvesItsPathsAgainstItsFolder(t *testing.T) {
+func TestAWrittenNetworkDescriptionReadsBack(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, "hospital.json")
-	require.NoError(t, os.WriteFile(path, []byte(`{"name":"hospital","mspId":"HospitalMSP","channel":"healthchannel",
- "peers":[{"name":"peer0","endpoint":"127.0.0.1:7051","tlsCACert":"../crypto/tls.pem","hostOverride":"peer0.hospital.healthledger.test"},
-          {"name":"peer1","endpoint":"127.0.0.1:8051","tlsCACert":"/abs/tls.pem"}],
- "ca":{"name":"ca-hospital","url":"https://127.0.0.1:7054","tlsCACert":"../crypto/ca.pem"},
- "wallet":"../wallet"}`), 0o644))
-	p, err := LoadProfile(path)
+	d := &NetworkDescription{
+		Layout: "default", Channel: "healthchannel", Wallet: "../wallet",
+		Orderer: &OrdererEndpoint{Endpoint: "127.0.0.1:7050", TLSCACert: "../crypto/orderer-tlsca.pem"},
+		Orgs:    []OrgInfo{{Name: "hospital", MSPID: "HospitalMSP", Profile: "hospital.json"}},
+	}
+	require.NoError(t, WriteNetwork(dir, d))
+	data, err := os.ReadFile(filepath.Join(dir, NetworkFile))
 	require.NoError(t, err)
-	parent := filepath.Dir(dir)
-	require.Equal(t, filepath.Join(parent, "crypto", "tls.pem"), p.Peers[0].TLSCACert)
-	require.Equal(t, "/abs/tls.pem", p.Peers[1].TLSCACert)
-	require.Equal(t, filepath.Join(parent, "crypto", "ca.pem"), p.CA.TLSCACert)
-	require.Equal(t, filepath.Join(parent, "wallet"), p.Wallet)
-	require.Equal(t, path, p.Path())
+	require.Equal(t, `{
+  "layout": "default",
+  "channel": "healthchannel",
+  "wallet": "../wallet",
+  "orderer": {
+    "endpoint": "127.0.0.1:7050",
+    "tlsCACert": "../crypto/orderer-tlsca.pem"
+  },
+  "orgs": [
+    {
+      "name": "hospital",
+      "mspId": "HospitalMSP",
+      "profile": "hospital.json",
+      "roles": []
+    }
+  ],
+  "identities": [],
+  "chaincodes": []
 }
+`, string(data), "absent lists are written as []")
+	require.Nil(t, d.Orgs[0].Roles, "WriteNetwork leaves its argument alone")
 
-func TestABadProfileIsRefusedWithEveryProblem(t *testing.T) {
-	_, err := ParseProfile([]byte(`{"peers":[{"name":"p"}],"ca":{"url":"http://x"}}`), "/tmp/p.json")
-	require.ErrorContains(t, err, "mspId is missing")
-	require.ErrorContains(t, err, "channel is missing")
-	require.ErrorContains(t, err, "peers[0]: endpoint is missing")
-	require.ErrorContains(t, err, "is not https")
+	n, err := LoadNetwork(dir)
+	require.NoError(t, err)
+	require.Equal(t, "healthchannel", n.Channel())
+	require.Equal(t, "default", n.Layout())
+
+	t.Run("a description LoadNetwork would refuse is not written", func(t *testing.T) {
+		bad := *d
+		bad.Identities = []IdentityInfo{{Name: "x", Org: "mars"}}
+		other := t.TempDir()
+		require.ErrorContains(t, WriteNetwork(other, &bad), "listed org")
+		require.NoFileExists(t, filepath.Join(other, NetworkFile))
+	})
 }

@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,8 +12,14 @@ import (
 )
 
 // Profile is a connection profile: one org's gateway peers, its CA and its wallet, as `network.sh up`
-// writes them into <org>.json. Paths in the file are relative to the file's folder; [LoadProfile]
-// makes them absolute.
+// writes them into <org>.json (with `hlctl network profiles`, through [WriteProfile]). It is the one
+// schema of that file: every field written is declared here. Paths in the file are relative to the
+// file's folder; [LoadProfile] makes them absolute.
+//
+// Applications need only the peers, the MSP id, the channel and an identity; the optional fields
+// serve operators' tools: AdminMSP and ChaincodeServers tell `network.sh deploy` how to install
+// chaincode on the org's peer and where its chaincode servers listen, CA.Registrar tells hlbench
+// which wallet entry may register users.
 type Profile struct {
 	// Name is the org's short name (hospital).
 	Name string `json:"name"`
@@ -20,12 +27,20 @@ type Profile struct {
 	MSPID string `json:"mspId"`
 	// Channel is the application channel.
 	Channel string `json:"channel"`
-	// Peers are the gateway peers, tried in order.
+	// Peers are the gateway peers, tried in order. A peer of another org (its MSPID set to that org's)
+	// is a fallback: see [WithFallbackOrgs] for what a client sends through it.
 	Peers []PeerEndpoint `json:"peers"`
 	// CA is the org's Fabric CA, when it has one.
 	CA *CAEndpoint `json:"ca,omitempty"`
+	// AdminMSP is the MSP folder of an admin of the org, when the profile is for an operator: the
+	// identity that installs and approves chaincode (network.sh deploy) and that hlprobe acts as.
+	// Optional.
+	AdminMSP string `json:"adminMsp,omitempty"`
 	// Wallet is the folder of the org's identities.
 	Wallet string `json:"wallet,omitempty"`
+	// ChaincodeServers is where the org's chaincode servers (chaincode as a service) listen, when
+	// network.sh runs them. Optional.
+	ChaincodeServers *ChaincodeServers `json:"chaincodeServers,omitempty"`
 
 	path string
 }
@@ -40,6 +55,8 @@ type PeerEndpoint struct {
 	TLSCACert string `json:"tlsCACert"`
 	// HostOverride is the name to verify in the peer's TLS certificate, when it is not the host dialed.
 	HostOverride string `json:"hostOverride,omitempty"`
+	// MSPID is the MSP id of the peer's org; empty means the profile's org.
+	MSPID string `json:"mspId,omitempty"`
 }
 
 // CAEndpoint is one Fabric CA.
@@ -50,6 +67,19 @@ type CAEndpoint struct {
 	URL string `json:"url"`
 	// TLSCACert is the PEM file of the CA that signed the CA server's TLS certificate.
 	TLSCACert string `json:"tlsCACert"`
+	// Registrar is the wallet name of the identity that registers users with this CA
+	// (registrar.<org> on a network.sh network). Optional.
+	Registrar string `json:"registrar,omitempty"`
+}
+
+// ChaincodeServers is where an org's chaincode servers listen: the server of a chaincode whose port
+// index is i (CC_PORT_INDEX in network/config/<chaincode>/chaincode.conf) listens on
+// Host:PortBase+i.
+type ChaincodeServers struct {
+	// Host is the address the org's peer dials the servers at (127.0.0.1).
+	Host string `json:"host"`
+	// PortBase is the port of the chaincode with index 0.
+	PortBase int `json:"portBase"`
 }
 
 // LoadProfile reads and checks a connection profile, resolving its relative paths against the file's
@@ -84,6 +114,7 @@ func ParseProfile(data []byte, path string) (*Profile, error) {
 	if p.CA != nil {
 		p.CA.TLSCACert = resolve(dir, p.CA.TLSCACert)
 	}
+	p.AdminMSP = resolve(dir, p.AdminMSP)
 	p.Wallet = resolve(dir, p.Wallet)
 	return &p, nil
 }
@@ -124,7 +155,20 @@ func (p *Profile) check() error {
 			errs = append(errs, errors.New("ca: tlsCACert is missing"))
 		}
 	}
+	if s := p.ChaincodeServers; s != nil && (s.Host == "" || s.PortBase <= 0 || s.PortBase > 65535) {
+		errs = append(errs, fmt.Errorf("chaincodeServers: want a host and a portBase in 1-65535, not %q and %d", s.Host, s.PortBase))
+	}
 	return errors.Join(errs...)
+}
+
+// WriteProfile writes p to path as `network.sh up` does (JSON indented by two spaces, one field per
+// line, in the order of [Profile]), after the checks [LoadProfile] makes. Paths are written as p holds
+// them: relative ones are read back relative to path's folder. The file is replaced atomically.
+func WriteProfile(path string, p *Profile) error {
+	if err := p.check(); err != nil {
+		return fmt.Errorf("profile %s: %w", path, err)
+	}
+	return writeJSONFile(path, p)
 }
 
 // resolve makes a relative path absolute against dir; "" stays "".
@@ -144,6 +188,38 @@ func checkName(name string) error {
 		return fmt.Errorf("name %q is not a plain name", name)
 	case len(name) > 128:
 		return fmt.Errorf("name %q is longer than 128 bytes", name)
+	}
+	return nil
+}
+
+// writeJSONFile writes v as JSON indented by two spaces, with a final newline and without HTML
+// escapes (what jq writes), replacing path atomically.
+func writeJSONFile(path string, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

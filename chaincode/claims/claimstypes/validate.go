@@ -5,14 +5,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/healthledger/healthledger/chaincode/wire"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/gowebpki/jcs"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // Limits on what one claim or coverage may hold. They keep every amount far inside int64.
@@ -407,35 +408,48 @@ func (p PaymentInput) Validate() error {
 	return CheckID("payment reference", p.PaymentRef)
 }
 
-// DecodeStrict decodes JSON into v, refusing unknown fields and trailing data, with INVALID_ARGUMENT.
-func DecodeStrict(what string, raw []byte, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return invalid("%s is not valid JSON of the expected shape: %v", what, err)
-	}
-	if dec.More() {
-		return invalid("%s has trailing data after its JSON value", what)
-	}
-	return nil
-}
+// DecodeStrict is wire.DecodeStrict: it decodes exactly one JSON value into v, refusing unknown fields
+// and anything after the value, with INVALID_ARGUMENT. It stays for the callers outside the chaincodes.
+func DecodeStrict(what string, raw []byte, v any) error { return wire.DecodeStrict(what, raw, v) }
 
-// HashDetails is the detailsHash of a claim: the sha256, in hex, of the canonical JSON of the
-// normalized details. Anyone holding the details can check them against the public header.
+// HashDetails is the detailsHash of a claim: the lower-case hex sha256 of the canonical JSON (RFC 8785,
+// see [CanonicalJSON]) of the normalized details. Anyone holding the details can check them against the
+// public header, in any language with an RFC 8785 implementation (docs/claims.md says how).
 func HashDetails(d ClaimDetails) string {
-	return hashJSON(d.Normalized())
+	return hashCanonical(d.Normalized())
 }
 
-// HashTerms is the termsHash of a coverage: the sha256, in hex, of the canonical JSON of the
-// normalized terms.
+// HashTerms is the termsHash of a coverage: the lower-case hex sha256 of the canonical JSON (RFC 8785)
+// of the normalized terms.
 func HashTerms(t CoverageTerms) string {
-	return hashJSON(t.Normalized())
+	return hashCanonical(t.Normalized())
 }
 
-func hashJSON(v any) string {
-	// The wire structs hold only strings, integers, slices and pointers to such structs: encoding
-	// cannot fail, and encoding/json writes fields in declaration order, so the bytes are canonical.
-	raw, _ := json.Marshal(v)
-	sum := sha256.Sum256(raw)
+// CanonicalJSON encodes v as JSON and canonicalizes it by the JSON Canonicalization Scheme (RFC 8785):
+// object members sorted by the UTF-16 code units of their names, no white space, strings escaped as
+// ECMAScript's JSON.stringify escapes them (only the quotation mark, the backslash and control
+// characters; everything else stays raw UTF-8), numbers written as ECMAScript writes an IEEE-754
+// double (an integer of magnitude up to 2^53 as its plain decimal digits). It fails when v cannot be
+// encoded as JSON.
+func CanonicalJSON(v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encoding %T as JSON: %w", v, err)
+	}
+	canon, err := jcs.Transform(raw)
+	if err != nil {
+		return nil, fmt.Errorf("canonicalizing %T (RFC 8785): %w", v, err)
+	}
+	return canon, nil
+}
+
+func hashCanonical(v any) string {
+	// The wire structs hold only strings, integers, slices and pointers to such structs, so neither
+	// step can fail. Validation keeps every integer far below 2^53, where a double is exact.
+	canon, err := CanonicalJSON(v)
+	if err != nil {
+		panic("claimstypes: " + err.Error())
+	}
+	sum := sha256.Sum256(canon)
 	return hex.EncodeToString(sum[:])
 }

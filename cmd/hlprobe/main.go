@@ -8,41 +8,19 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
+	"github.com/healthledger/healthledger/gateway-client/sdk"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 )
 
-type orgRef struct {
-	Name    string `json:"name"`
-	MSPID   string `json:"mspId"`
-	Profile string `json:"profile"`
-}
-
-type network struct {
-	Channel string   `json:"channel"`
-	Orgs    []orgRef `json:"orgs"`
-}
-
-type profile struct {
-	MSPID string `json:"mspId"`
-	Peers []struct {
-		Endpoint     string `json:"endpoint"`
-		TLSCACert    string `json:"tlsCACert"`
-		HostOverride string `json:"hostOverride"`
-	} `json:"peers"`
-	AdminMSP string `json:"adminMsp"`
-}
-
+// conn is one org's gateway, connected as the org's admin.
 type conn struct {
 	org  string
 	grpc *grpc.ClientConn
@@ -68,8 +46,8 @@ func main() {
 }
 
 func run(ctx context.Context, dir string) error {
-	var net network
-	if err := readJSON(filepath.Join(dir, "network.json"), &net); err != nil {
+	net, err := sdk.LoadNetwork(dir)
+	if err != nil {
 		return err
 	}
 	var msps []string
@@ -80,8 +58,8 @@ func run(ctx context.Context, dir string) error {
 			c.grpc.Close()
 		}
 	}()
-	for _, o := range net.Orgs {
-		c, err := connect(dir, o, net.Channel)
+	for _, o := range net.Orgs() {
+		c, err := connect(net, o)
 		if err != nil {
 			return err
 		}
@@ -107,16 +85,17 @@ func run(ctx context.Context, dir string) error {
 	return nil
 }
 
-func connect(dir string, o orgRef, channel string) (*conn, error) {
-	var p profile
-	if err := readJSON(filepath.Join(dir, o.Profile), &p); err != nil {
+// connect opens a gateway to the org's first peer as the org's admin (the profile's adminMsp).
+func connect(net *sdk.Network, o sdk.OrgInfo) (*conn, error) {
+	p, err := net.Profile(o.Name)
+	if err != nil {
 		return nil, err
 	}
-	if len(p.Peers) == 0 {
-		return nil, fmt.Errorf("profile %s lists no peer", o.Profile)
+	if p.AdminMSP == "" {
+		return nil, fmt.Errorf("the profile of %s names no admin MSP folder (adminMsp)", o.Name)
 	}
 	peer := p.Peers[0]
-	caPEM, err := os.ReadFile(filepath.Join(dir, peer.TLSCACert))
+	caPEM, err := os.ReadFile(peer.TLSCACert)
 	if err != nil {
 		return nil, fmt.Errorf("reading the TLS CA of %s: %w", o.Name, err)
 	}
@@ -124,30 +103,29 @@ func connect(dir string, o orgRef, channel string) (*conn, error) {
 	if !pool.AppendCertsFromPEM(caPEM) {
 		return nil, fmt.Errorf("no certificate in the TLS CA file of %s", o.Name)
 	}
+	id, sign, err := loadMSP(p.AdminMSP, p.MSPID)
+	if err != nil {
+		return nil, err
+	}
 	gc, err := grpc.NewClient(peer.Endpoint, grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, peer.HostOverride)))
 	if err != nil {
 		return nil, fmt.Errorf("dialing %s: %w", peer.Endpoint, err)
-	}
-	adminDir := filepath.Join(dir, p.AdminMSP)
-	id, sign, err := loadMSP(adminDir, p.MSPID)
-	if err != nil {
-		gc.Close()
-		return nil, err
 	}
 	gw, err := client.Connect(id, client.WithSign(sign), client.WithClientConnection(gc))
 	if err != nil {
 		gc.Close()
 		return nil, fmt.Errorf("connecting to %s's gateway: %w", o.Name, err)
 	}
-	return &conn{org: o.Name, grpc: gc, gw: gw, ct: gw.GetNetwork(channel).GetContract("baseline")}, nil
+	return &conn{org: o.Name, grpc: gc, gw: gw, ct: gw.GetNetwork(net.Channel()).GetContract("baseline")}, nil
 }
 
+// loadMSP reads the identity in an MSP folder and makes its signer.
 func loadMSP(dir, mspID string) (*identity.X509Identity, identity.Sign, error) {
-	certPEM, err := firstFile(filepath.Join(dir, "signcerts"))
+	creds, err := sdk.LoadMSPDir(dir, mspID)
 	if err != nil {
 		return nil, nil, err
 	}
-	cert, err := identity.CertificateFromPEM(certPEM)
+	cert, err := identity.CertificateFromPEM(creds.Certificate)
 	if err != nil {
 		return nil, nil, fmt.Errorf("parsing the certificate in %s: %w", dir, err)
 	}
@@ -155,11 +133,7 @@ func loadMSP(dir, mspID string) (*identity.X509Identity, identity.Sign, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("identity from %s: %w", dir, err)
 	}
-	keyPEM, err := firstFile(filepath.Join(dir, "keystore"))
-	if err != nil {
-		return nil, nil, err
-	}
-	key, err := identity.PrivateKeyFromPEM(keyPEM)
+	key, err := identity.PrivateKeyFromPEM(creds.PrivateKey)
 	if err != nil {
 		return nil, nil, fmt.Errorf("parsing the key in %s: %w", dir, err)
 	}
@@ -168,28 +142,4 @@ func loadMSP(dir, mspID string) (*identity.X509Identity, identity.Sign, error) {
 		return nil, nil, fmt.Errorf("signer from %s: %w", dir, err)
 	}
 	return id, sign, nil
-}
-
-func firstFile(dir string) ([]byte, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", dir, err)
-	}
-	for _, e := range entries {
-		if !e.IsDir() {
-			return os.ReadFile(filepath.Join(dir, e.Name()))
-		}
-	}
-	return nil, errors.New("no file in " + dir)
-}
-
-func readJSON(path string, v any) error {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", path, err)
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("parsing %s: %w", path, err)
-	}
-	return nil
 }

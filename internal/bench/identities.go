@@ -2,9 +2,7 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 
@@ -90,16 +88,11 @@ func (e *Env) orgOfRole(role string) (sdk.OrgInfo, error) {
 	return sdk.OrgInfo{}, fmt.Errorf("%w: no org holds role %s", ErrUnavailableWorkload, role)
 }
 
-// registrarName reads the registrar's wallet name from the profile (ca.registrar), or assumes
-// registrar.<org>, which is what network.sh writes.
+// registrarName is the registrar's wallet name from the profile (ca.registrar), or else
+// registrar.<org>, the name network.sh gives it.
 func registrarName(p *sdk.Profile) string {
-	var raw struct {
-		CA struct {
-			Registrar string `json:"registrar"`
-		} `json:"ca"`
-	}
-	if data, err := os.ReadFile(p.Path()); err == nil && json.Unmarshal(data, &raw) == nil && raw.CA.Registrar != "" {
-		return raw.CA.Registrar
+	if p.CA != nil && p.CA.Registrar != "" {
+		return p.CA.Registrar
 	}
 	return "registrar." + p.Name
 }

@@ -1,7 +1,9 @@
 // Package fakepeer is an in-process Fabric peer for the SDK's tests: the Gateway service (evaluate,
 // endorse, submit, commit status, chaincode events) and the filtered Deliver service, served with TLS
 // on a 127.0.0.1 port. It checks every signature it receives, so the SDK's signing runs for real, and
-// lets each test script the answers. WriteNetwork writes a profiles folder, a wallet and the TLS CA
+// lets each test script the answers. A [Ledger] behind one or more fake gateways orders and commits
+// the transactions handed over with Fabric's rules for transaction ids (an orderer that loses some,
+// duplicates invalidated as DUPLICATE_TXID), so that tests can count what reached the ledger. WriteNetwork writes a profiles folder, a wallet and the TLS CA
 // pointing at it, without using the SDK.
 package fakepeer
 
@@ -28,6 +30,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -51,12 +54,27 @@ type Gateway struct {
 
 	mu         sync.Mutex
 	calls      []Call
+	submitted  []string
+	statuses   []string
 	EvaluateFn func(c Call) ([]byte, error)
 	EndorseFn  func(c Call) ([]byte, error)
-	SubmitFn   func(txID string) error
-	StatusFn   func(txID string) (peer.TxValidationCode, error)
-	EventsFn   func(req *gateway.ChaincodeEventsRequest, stream gateway.Gateway_ChaincodeEventsServer) error
-	BlocksFn   func(env *common.Envelope, stream peer.Deliver_DeliverFilteredServer) error
+	// SubmitFn answers a hand-over; an error fails it before it reaches the Ledger.
+	SubmitFn func(txID string) error
+	// SubmitHook runs on the n-th hand-over this gateway receives (0 for the first), after SubmitFn
+	// and before the Ledger: it may fail it, or hang until ctx ends (a gateway stuck on an orderer
+	// that is gone). It may hand the transaction to the Ledger itself (Ledger.Broadcast) and then
+	// fail, as a gateway that lost the orderer's answer.
+	SubmitHook func(ctx context.Context, n int, txID string) error
+	// StatusFn answers a commit status request in place of the Ledger.
+	StatusFn func(txID string) (peer.TxValidationCode, error)
+	// StatusHook runs on the n-th commit status request this gateway receives (0 for the first),
+	// before it is answered: it may fail it, or hang until ctx ends (a status that never arrives).
+	StatusHook func(ctx context.Context, n int, txID string) error
+	// Ledger, when set, receives every hand-over that SubmitFn and SubmitHook let through, and answers
+	// the commit status requests when StatusFn is nil. Several gateways may share one.
+	Ledger   *Ledger
+	EventsFn func(req *gateway.ChaincodeEventsRequest, stream gateway.Gateway_ChaincodeEventsServer) error
+	BlocksFn func(env *common.Envelope, stream peer.Deliver_DeliverFilteredServer) error
 }
 
 func (f *Gateway) record(c Call) {
@@ -65,10 +83,34 @@ func (f *Gateway) record(c Call) {
 	f.calls = append(f.calls, c)
 }
 
+// Recorded returns the proposals received (evaluations and endorsements), in order.
 func (f *Gateway) Recorded() []Call {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]Call(nil), f.calls...)
+}
+
+// Submitted returns the transaction id of every hand-over (Submit) received, in order, whatever its
+// outcome.
+func (f *Gateway) Submitted() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.submitted...)
+}
+
+// StatusAsked returns the transaction id of every commit status request received, in order.
+func (f *Gateway) StatusAsked() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.statuses...)
+}
+
+// count records id in list and returns its 0-based position.
+func (f *Gateway) count(list *[]string, id string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	*list = append(*list, id)
+	return len(*list) - 1
 }
 
 // verifySigned checks an ECDSA signature over SHA-256 of msg by the serialized identity creator.
@@ -195,19 +237,29 @@ func PreparedEnvelope(channel, txID string, result []byte) (*common.Envelope, er
 	return env, firstErr
 }
 
-func (f *Gateway) Submit(_ context.Context, req *gateway.SubmitRequest) (*gateway.SubmitResponse, error) {
+func (f *Gateway) Submit(ctx context.Context, req *gateway.SubmitRequest) (*gateway.SubmitResponse, error) {
 	if len(req.GetPreparedTransaction().GetSignature()) == 0 {
 		return nil, errors.New("unsigned transaction")
 	}
+	txID := req.GetTransactionId()
+	n := f.count(&f.submitted, txID)
 	if f.SubmitFn != nil {
-		if err := f.SubmitFn(req.GetTransactionId()); err != nil {
+		if err := f.SubmitFn(txID); err != nil {
 			return nil, err
 		}
+	}
+	if f.SubmitHook != nil {
+		if err := f.SubmitHook(ctx, n, txID); err != nil {
+			return nil, err
+		}
+	}
+	if f.Ledger != nil {
+		f.Ledger.Broadcast(txID)
 	}
 	return &gateway.SubmitResponse{}, nil
 }
 
-func (f *Gateway) CommitStatus(_ context.Context, req *gateway.SignedCommitStatusRequest) (*gateway.CommitStatusResponse, error) {
+func (f *Gateway) CommitStatus(ctx context.Context, req *gateway.SignedCommitStatusRequest) (*gateway.CommitStatusResponse, error) {
 	var r gateway.CommitStatusRequest
 	if err := proto.Unmarshal(req.GetRequest(), &r); err != nil {
 		return nil, err
@@ -215,15 +267,28 @@ func (f *Gateway) CommitStatus(_ context.Context, req *gateway.SignedCommitStatu
 	if _, err := verifySigned(r.GetIdentity(), req.GetRequest(), req.GetSignature()); err != nil {
 		return nil, fmt.Errorf("commit status signature: %w", err)
 	}
-	code := peer.TxValidationCode_VALID
-	if f.StatusFn != nil {
-		c, err := f.StatusFn(r.GetTransactionId())
+	txID := r.GetTransactionId()
+	n := f.count(&f.statuses, txID)
+	if f.StatusHook != nil {
+		if err := f.StatusHook(ctx, n, txID); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case f.StatusFn != nil:
+		c, err := f.StatusFn(txID)
 		if err != nil {
 			return nil, err
 		}
-		code = c
+		return &gateway.CommitStatusResponse{Result: c, BlockNumber: 7}, nil
+	case f.Ledger != nil:
+		c, err := f.Ledger.Status(ctx, txID)
+		if err != nil {
+			return nil, status.FromContextError(err).Err()
+		}
+		return &gateway.CommitStatusResponse{Result: c.Code, BlockNumber: c.Block}, nil
 	}
-	return &gateway.CommitStatusResponse{Result: code, BlockNumber: 7}, nil
+	return &gateway.CommitStatusResponse{Result: peer.TxValidationCode_VALID, BlockNumber: 7}, nil
 }
 
 func (f *Gateway) ChaincodeEvents(req *gateway.SignedChaincodeEventsRequest, stream gateway.Gateway_ChaincodeEventsServer) error {

@@ -23,6 +23,8 @@ func TestIDShapes(t *testing.T) {
 		{"Org1MSP/provider", false, false},
 		{"x123456789012345678901234567890123456789012345678901234567890123", true, true},
 		{"x1234567890123456789012345678901234567890123456789012345678901234", false, false},
+		{"x" + string(make([]byte, 64)), false, false},
+		{"ünï", false, false},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			require.Equal(t, tc.isID, wire.ValidID(tc.in))

@@ -12,6 +12,7 @@ import (
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/healthledger/healthledger/chaincode/wire"
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/attrmgr"
 	"github.com/stretchr/testify/require"
 )
@@ -31,8 +32,8 @@ func setup(t *testing.T) fixture {
 	l.DefineCollections(itemsCC, secrets)
 	return fixture{
 		l:      l,
-		alice:  l.Identity("HospitalMSP", "patient1", cctest.RoleAttrs(ccutil.RolePatient, "pat-1")),
-		bob:    l.Identity("Org2MSP", "patient2", cctest.RoleAttrs(ccutil.RolePatient, "pat-2")),
+		alice:  l.Identity("HospitalMSP", "patient1", cctest.RoleAttrs(wire.RolePatient, "pat-1")),
+		bob:    l.Identity("Org2MSP", "patient2", cctest.RoleAttrs(wire.RolePatient, "pat-2")),
 		nobody: l.Identity("HospitalMSP", "plain", nil),
 	}
 }
@@ -317,7 +318,7 @@ func TestCrossChaincodeInvoke(t *testing.T) {
 	t.Run("an unregistered callee fails", func(t *testing.T) {
 		l := cctest.New(t)
 		l.Deploy(itemsCC, &ItemsContract{})
-		alice := l.Identity("HospitalMSP", "patient1", cctest.RoleAttrs(ccutil.RolePatient, "pat-1"))
+		alice := l.Identity("HospitalMSP", "patient1", cctest.RoleAttrs(wire.RolePatient, "pat-1"))
 		res := l.Evaluate(itemsCC, alice, "CallCounter", []string{"Caller"})
 		cctest.RequireCode(t, res, codes.Unavailable)
 		require.Contains(t, res.Message, "not registered")

@@ -2,10 +2,12 @@ package cctest_test
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"time"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/healthledger/healthledger/chaincode/wire"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
@@ -64,16 +66,48 @@ func (c *ItemsContract) GetEvaluateTransactions() []string {
 }
 
 func (c *ItemsContract) key(ctx contractapi.TransactionContextInterface, owner, id string) (string, error) {
-	return ccutil.Key(ctx, itemType, owner, id)
+	k, err := ctx.GetStub().CreateCompositeKey(itemType, []string{owner, id})
+	if err != nil {
+		return "", codes.New(codes.InvalidArgument, "building an item key: %v", err)
+	}
+	return k, nil
+}
+
+// The harness models a peer, so these contracts use the stub as it is (no txstate buffer): a write
+// reaches the stub at once, and a read answers the committed value.
+
+func getJSON(ctx contractapi.TransactionContextInterface, key string, v any) (bool, error) {
+	raw, err := ctx.GetStub().GetState(key)
+	if err != nil {
+		return false, codes.New(codes.Internal, "reading %q: %v", key, err)
+	}
+	if raw == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return false, codes.New(codes.Internal, "decoding %q: %v", key, err)
+	}
+	return true, nil
+}
+
+func putJSON(ctx contractapi.TransactionContextInterface, key string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return codes.New(codes.Internal, "encoding %q: %v", key, err)
+	}
+	if err := ctx.GetStub().PutState(key, raw); err != nil {
+		return codes.New(codes.Internal, "writing %q: %v", key, err)
+	}
+	return nil
 }
 
 // Put stores a new item owned by the caller's subject.
 func (c *ItemsContract) Put(ctx contractapi.TransactionContextInterface, id, value string) error {
-	who, err := ccutil.RequireRole(ctx, "Put", ccutil.RolePatient)
+	who, err := ccutil.RequireRole(ctx, "Put", wire.RolePatient)
 	if err != nil {
 		return err
 	}
-	if err := ccutil.CheckID("item id", id); err != nil {
+	if err := wire.CheckID("item id", id); err != nil {
 		return err
 	}
 	k, err := c.key(ctx, who.Subject, id)
@@ -81,14 +115,14 @@ func (c *ItemsContract) Put(ctx contractapi.TransactionContextInterface, id, val
 		return err
 	}
 	var old Item
-	found, err := ccutil.GetJSON(ctx, k, &old)
+	found, err := getJSON(ctx, k, &old)
 	if err != nil {
 		return err
 	}
 	if found {
 		return codes.New(codes.Duplicate, "item %s exists", id)
 	}
-	if err := ccutil.PutJSON(ctx, k, Item{ID: id, Owner: who.Subject, Value: value}); err != nil {
+	if err := putJSON(ctx, k, Item{ID: id, Owner: who.Subject, Value: value}); err != nil {
 		return err
 	}
 	return ccutil.Emit(ctx, eventItemPut, ItemEvent{ID: id, Owner: who.Subject})
@@ -96,7 +130,7 @@ func (c *ItemsContract) Put(ctx contractapi.TransactionContextInterface, id, val
 
 // Update overwrites an existing item of the caller.
 func (c *ItemsContract) Update(ctx contractapi.TransactionContextInterface, id, value string) error {
-	who, err := ccutil.RequireRole(ctx, "Update", ccutil.RolePatient)
+	who, err := ccutil.RequireRole(ctx, "Update", wire.RolePatient)
 	if err != nil {
 		return err
 	}
@@ -105,7 +139,7 @@ func (c *ItemsContract) Update(ctx contractapi.TransactionContextInterface, id, 
 		return err
 	}
 	var old Item
-	found, err := ccutil.GetJSON(ctx, k, &old)
+	found, err := getJSON(ctx, k, &old)
 	if err != nil {
 		return err
 	}
@@ -113,7 +147,7 @@ func (c *ItemsContract) Update(ctx contractapi.TransactionContextInterface, id, 
 		return codes.New(codes.NotFound, "item %s", id)
 	}
 	old.Value = value
-	return ccutil.PutJSON(ctx, k, old)
+	return putJSON(ctx, k, old)
 }
 
 // Remove deletes an item of the caller.
@@ -135,7 +169,7 @@ func (c *ItemsContract) PutThenFail(ctx contractapi.TransactionContextInterface,
 	if err != nil {
 		return err
 	}
-	if err := ccutil.PutJSON(ctx, k, Item{ID: id}); err != nil {
+	if err := putJSON(ctx, k, Item{ID: id}); err != nil {
 		return err
 	}
 	if err := ctx.GetStub().PutPrivateData(secrets, k, []byte("x")); err != nil {
@@ -166,7 +200,7 @@ func (c *ItemsContract) Get(ctx contractapi.TransactionContextInterface, owner, 
 		return nil, err
 	}
 	var it Item
-	found, err := ccutil.GetJSON(ctx, k, &it)
+	found, err := getJSON(ctx, k, &it)
 	if err != nil {
 		return nil, err
 	}
@@ -314,11 +348,11 @@ type CounterContract struct {
 // Incr increments the named counter and returns the new value.
 func (c *CounterContract) Incr(ctx contractapi.TransactionContextInterface, name string) (int, error) {
 	var n int
-	if _, err := ccutil.GetJSON(ctx, name, &n); err != nil {
+	if _, err := getJSON(ctx, name, &n); err != nil {
 		return 0, err
 	}
 	n++
-	if err := ccutil.PutJSON(ctx, name, n); err != nil {
+	if err := putJSON(ctx, name, n); err != nil {
 		return 0, err
 	}
 	if err := ccutil.Emit(ctx, "Counted", n); err != nil {

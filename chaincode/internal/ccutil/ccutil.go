@@ -1,17 +1,16 @@
-// Package ccutil holds what the healthledger contracts share: who the caller is, the transaction's
-// time, JSON state access, composite-key pages, events and input checks. Every failure it returns is a
-// *codes.Error, so a contract can return it as it is.
+// Package ccutil holds what the healthledger contracts share: the [Contract] they embed, who the
+// caller is, the transaction's time, transient input, composite-key pages, history, events and calls
+// to other chaincodes. Every failure it returns is a *codes.Error, so a contract can return it as it
+// is. Point reads and writes of the state go through the transaction's txstate.State; roles and id
+// checks are in package wire.
 package ccutil
 
 import (
 	"encoding/json"
-	"errors"
-
 	"strings"
 	"time"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
-	"github.com/healthledger/healthledger/chaincode/wire"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
@@ -20,17 +19,6 @@ import (
 const (
 	AttrRole    = "role"
 	AttrSubject = "subject"
-)
-
-// The roles a user can hold (see package wire). Contracts decide from these, never from arguments.
-const (
-	RolePatient      = wire.RolePatient
-	RoleProvider     = wire.RoleProvider
-	RolePharmacist   = wire.RolePharmacist
-	RoleManufacturer = wire.RoleManufacturer
-	RoleDistributor  = wire.RoleDistributor
-	RoleInsurer      = wire.RoleInsurer
-	RoleAuditor      = wire.RoleAuditor
 )
 
 // Caller is the identity that signed the proposal, as read from its certificate.
@@ -99,42 +87,6 @@ func TxTime(ctx contractapi.TransactionContextInterface) (time.Time, error) {
 		return time.Time{}, codes.New(codes.Internal, "reading the transaction time: %v", err)
 	}
 	return ts.AsTime().UTC(), nil
-}
-
-// GetJSON reads key into v. It reports false, with no error, when the key is absent.
-func GetJSON(ctx contractapi.TransactionContextInterface, key string, v any) (bool, error) {
-	raw, err := ctx.GetStub().GetState(key)
-	if err != nil {
-		return false, codes.New(codes.Internal, "reading %q: %v", key, err)
-	}
-	if raw == nil {
-		return false, nil
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return false, codes.New(codes.Internal, "decoding %q: %v", key, err)
-	}
-	return true, nil
-}
-
-// PutJSON writes v under key as JSON.
-func PutJSON(ctx contractapi.TransactionContextInterface, key string, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return codes.New(codes.Internal, "encoding %q: %v", key, err)
-	}
-	if err := ctx.GetStub().PutState(key, raw); err != nil {
-		return codes.New(codes.Internal, "writing %q: %v", key, err)
-	}
-	return nil
-}
-
-// Key builds a composite key, failing with INVALID_ARGUMENT on attributes the shim rejects.
-func Key(ctx contractapi.TransactionContextInterface, objectType string, attrs ...string) (string, error) {
-	k, err := ctx.GetStub().CreateCompositeKey(objectType, attrs)
-	if err != nil {
-		return "", codes.New(codes.InvalidArgument, "building a %s key: %v", objectType, err)
-	}
-	return k, nil
 }
 
 // Emit sets the transaction's chaincode event. Fabric keeps one event per transaction: the last set.
@@ -280,19 +232,6 @@ func History[T any](ctx contractapi.TransactionContextInterface, key string) ([]
 	return out, nil
 }
 
-// CheckID returns INVALID_ARGUMENT unless id is a well-formed identifier (wire.CheckID). what names
-// it in the message.
-func CheckID(what, id string) error { return wire.CheckID(what, id) }
-
-// AsCode returns err as a *codes.Error, wrapping unknown errors as INTERNAL.
-func AsCode(err error) *codes.Error {
-	var ce *codes.Error
-	if errors.As(err, &ce) {
-		return ce
-	}
-	return codes.New(codes.Internal, "%v", err)
-}
-
 // InvokeJSON calls function fn of another chaincode on the same channel and decodes its JSON answer
 // into v. A failure of the called chaincode keeps its stable code.
 func InvokeJSON(ctx contractapi.TransactionContextInterface, chaincode, fn string, args []string, v any) error {
@@ -315,9 +254,4 @@ func InvokeJSON(ctx contractapi.TransactionContextInterface, chaincode, fn strin
 		return codes.New(codes.Internal, "decoding the answer of %s.%s: %v", chaincode, fn, err)
 	}
 	return nil
-}
-
-// Errorf is a shorthand for codes.New that reads well in contracts.
-func Errorf(code codes.Code, format string, args ...any) error {
-	return codes.New(code, format, args...)
 }

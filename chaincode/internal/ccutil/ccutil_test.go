@@ -2,12 +2,14 @@ package ccutil_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
+	"github.com/healthledger/healthledger/chaincode/wire"
 	"github.com/stretchr/testify/require"
 )
 
@@ -19,26 +21,26 @@ type itemPage ccutil.Page[item]
 
 // testContract exercises ccutil the way the real contracts do.
 type testContract struct {
-	contractapi.Contract
+	ccutil.Contract
 }
 
 func (c *testContract) GetEvaluateTransactions() []string { return []string{"List", "Who"} }
 
-func (c *testContract) Put(ctx contractapi.TransactionContextInterface, group, id string) error {
-	if err := ccutil.CheckID("id", id); err != nil {
+func (c *testContract) Put(ctx txstate.Context, group, id string) error {
+	if err := wire.CheckID("id", id); err != nil {
 		return err
 	}
-	k, err := ccutil.Key(ctx, "item", group, id)
+	k, err := ctx.State().Key("item", group, id)
 	if err != nil {
 		return err
 	}
-	if err := ccutil.PutJSON(ctx, k, item{ID: id}); err != nil {
+	if err := ctx.State().PutJSON(k, item{ID: id}); err != nil {
 		return err
 	}
 	return ccutil.Emit(ctx, "ItemPut", item{ID: id})
 }
 
-func (c *testContract) List(ctx contractapi.TransactionContextInterface, group string, size int, bookmark string) (*itemPage, error) {
+func (c *testContract) List(ctx txstate.Context, group string, size int, bookmark string) (*itemPage, error) {
 	p, err := ccutil.ListByPartialKey(ctx, "item", []string{group}, size, bookmark, ccutil.DecodeJSON[item])
 	if err != nil {
 		return nil, err
@@ -46,8 +48,8 @@ func (c *testContract) List(ctx contractapi.TransactionContextInterface, group s
 	return (*itemPage)(p), nil
 }
 
-func (c *testContract) Who(ctx contractapi.TransactionContextInterface) (string, error) {
-	caller, err := ccutil.RequireRole(ctx, "Who", ccutil.RoleProvider, ccutil.RoleAuditor)
+func (c *testContract) Who(ctx txstate.Context) (string, error) {
+	caller, err := ccutil.RequireRole(ctx, "Who", wire.RoleProvider, wire.RoleAuditor)
 	if err != nil {
 		return "", err
 	}
@@ -109,24 +111,23 @@ func TestPageSizeLimits(t *testing.T) {
 	require.Empty(t, p.Items)
 }
 
-func TestCheckID(t *testing.T) {
-	cases := []struct {
-		id string
-		ok bool
-	}{
-		{"c-17", true}, {"A.b_c:d-9", true}, {"", false}, {"-lead", false}, {"has space", false},
-		{"x" + string(make([]byte, 64)), false}, {"ünï", false},
+func TestAnUnknownFunctionIsInvalidArgument(t *testing.T) {
+	l, who := setup(t)
+	for _, call := range []func(string, *cctest.Identity, string, []string, ...cctest.CallOption) *cctest.Result{l.Invoke, l.Evaluate} {
+		res := call("util", who, "NoSuchFunction", []string{"x"})
+		ce := cctest.RequireCode(t, res, codes.InvalidArgument)
+		require.Equal(t, `unknown function "NoSuchFunction"`, ce.Message)
 	}
-	for _, tc := range cases {
-		t.Run(fmt.Sprintf("id %q ok=%v", tc.id, tc.ok), func(t *testing.T) {
-			err := ccutil.CheckID("id", tc.id)
-			if tc.ok {
-				require.NoError(t, err)
-				return
-			}
-			require.ErrorIs(t, err, &codes.Error{Code: codes.InvalidArgument})
-		})
-	}
+	long := strings.Repeat("F", 100)
+	ce := cctest.RequireCode(t, l.Invoke("util", who, long, nil), codes.InvalidArgument)
+	require.Equal(t, `unknown function "`+long[:64]+`"`, ce.Message, "the name is cut at 64 characters")
+}
+
+func TestTheContractsHooksAreNoTransactions(t *testing.T) {
+	l, who := setup(t)
+	evaluate, submit := l.Transactions("util", who)
+	require.Equal(t, []string{"List", "Who"}, evaluate)
+	require.Equal(t, []string{"Put"}, submit)
 }
 
 func TestEventsCarryThePayload(t *testing.T) {

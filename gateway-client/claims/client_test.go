@@ -11,6 +11,7 @@ import (
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/gateway-client/claims"
 	"github.com/healthledger/healthledger/gateway-client/sdk"
+	"github.com/healthledger/healthledger/gateway-client/sdktest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,7 +19,7 @@ import (
 // gateway is a fake gateway: it records every call and answers per function name.
 type gateway struct {
 	mu      sync.Mutex
-	calls   []sdk.Call
+	calls   []sdktest.Call
 	answers map[string][]byte
 	errs    map[string]error
 }
@@ -27,7 +28,7 @@ func newGateway() *gateway {
 	return &gateway{answers: map[string][]byte{}, errs: map[string]error{}}
 }
 
-func (g *gateway) handle(_ context.Context, call sdk.Call) ([]byte, error) {
+func (g *gateway) handle(_ context.Context, call sdktest.Call) ([]byte, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.calls = append(g.calls, call)
@@ -49,13 +50,13 @@ func (g *gateway) answer(t *testing.T, fn string, v any) {
 	g.answers[fn] = raw
 }
 
-func (g *gateway) recorded() []sdk.Call {
+func (g *gateway) recorded() []sdktest.Call {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return append([]sdk.Call(nil), g.calls...)
+	return append([]sdktest.Call(nil), g.calls...)
 }
 
-func (g *gateway) last(t *testing.T) sdk.Call {
+func (g *gateway) last(t *testing.T) sdktest.Call {
 	t.Helper()
 	calls := g.recorded()
 	require.NotEmpty(t, calls, "no call reached the gateway")
@@ -82,7 +83,7 @@ func newClient(t *testing.T, g *gateway, id sdk.IdentityInfo, withNetwork bool) 
 		require.NoError(t, err)
 		opts = append(opts, sdk.WithNetwork(net))
 	}
-	c, err := sdk.NewTestClient(g.handle, id, opts...)
+	c, err := sdktest.NewClient(g.handle, id, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	return claims.New(c)

@@ -12,25 +12,26 @@ import (
 	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/gateway-client/consent"
 	"github.com/healthledger/healthledger/gateway-client/sdk"
+	"github.com/healthledger/healthledger/gateway-client/sdktest"
 	"github.com/stretchr/testify/require"
 )
 
 // recorder is a fake gateway: it records every call and answers with a canned payload or error.
 type recorder struct {
 	mu      sync.Mutex
-	calls   []sdk.Call
+	calls   []sdktest.Call
 	payload []byte
 	err     error
 }
 
-func (r *recorder) handle(_ context.Context, call sdk.Call) ([]byte, error) {
+func (r *recorder) handle(_ context.Context, call sdktest.Call) ([]byte, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = append(r.calls, call)
 	return r.payload, r.err
 }
 
-func (r *recorder) last(t *testing.T) sdk.Call {
+func (r *recorder) last(t *testing.T) sdktest.Call {
 	t.Helper()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -46,7 +47,7 @@ func (r *recorder) count() int {
 
 func newClient(t *testing.T, r *recorder, id sdk.IdentityInfo) *consent.Client {
 	t.Helper()
-	c, err := sdk.NewTestClient(r.handle, id, sdk.WithoutRetry())
+	c, err := sdktest.NewClient(r.handle, id, sdk.WithoutRetry())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	return consent.New(c)

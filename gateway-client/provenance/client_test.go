@@ -12,6 +12,7 @@ import (
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/healthledger/healthledger/gateway-client/provenance"
 	"github.com/healthledger/healthledger/gateway-client/sdk"
+	"github.com/healthledger/healthledger/gateway-client/sdktest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -25,11 +26,11 @@ const (
 // recorder answers calls with a canned reply per function and remembers them.
 type recorder struct {
 	mu      sync.Mutex
-	calls   []sdk.Call
-	replies map[string]func(sdk.Call) ([]byte, error)
+	calls   []sdktest.Call
+	replies map[string]func(sdktest.Call) ([]byte, error)
 }
 
-func (r *recorder) handle(_ context.Context, call sdk.Call) ([]byte, error) {
+func (r *recorder) handle(_ context.Context, call sdktest.Call) ([]byte, error) {
 	r.mu.Lock()
 	r.calls = append(r.calls, call)
 	reply := r.replies[call.Function]
@@ -40,7 +41,7 @@ func (r *recorder) handle(_ context.Context, call sdk.Call) ([]byte, error) {
 	return reply(call)
 }
 
-func (r *recorder) last(t *testing.T) sdk.Call {
+func (r *recorder) last(t *testing.T) sdktest.Call {
 	t.Helper()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -54,22 +55,23 @@ func (r *recorder) count() int {
 	return len(r.calls)
 }
 
-func answer(v any) func(sdk.Call) ([]byte, error) {
-	return func(sdk.Call) ([]byte, error) { return json.Marshal(v) }
+func answer(v any) func(sdktest.Call) ([]byte, error) {
+	return func(sdktest.Call) ([]byte, error) { return json.Marshal(v) }
 }
 
-func newClient(t *testing.T, replies map[string]func(sdk.Call) ([]byte, error)) (*provenance.Client, *recorder) {
+func newClient(t *testing.T, replies map[string]func(sdktest.Call) ([]byte, error)) (*provenance.Client, *recorder) {
 	t.Helper()
 	r := &recorder{replies: replies}
 	id := sdk.IdentityInfo{Name: "pharmacist1", MSPID: "HospitalMSP", Role: "pharmacist", Subject: "0614141000029"}
-	c, err := sdk.NewTestClient(r.handle, id)
+	c, err := sdktest.NewClient(r.handle, id)
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
 	return provenance.New(c), r
 }
 
 func TestVerifyIsEvaluatedWithTheNormalisedGTIN(t *testing.T) {
 	want := provenancetypes.VerifyResult{Result: provenancetypes.VerifyVerified, GTIN: gtin, Serial: "S1"}
-	c, r := newClient(t, map[string]func(sdk.Call) ([]byte, error){"Verify": answer(want)})
+	c, r := newClient(t, map[string]func(sdktest.Call) ([]byte, error){"Verify": answer(want)})
 	got, err := c.Verify(context.Background(), gtin13, "S1", lot, "270630")
 	require.NoError(t, err)
 	require.Equal(t, want, *got)
@@ -126,7 +128,7 @@ func TestDispenseDrawsAnEventIDAndReportsADoubleDispense(t *testing.T) {
 	rejected := provenancetypes.DispenseResult{Accepted: false, Code: string(codes.PreconditionFailed), Reason: "unit already dispensed",
 		Unit: provenancetypes.Unit{GTIN: gtin, Serial: "S1", Status: provenancetypes.UnitDispensed, Suspect: true}}
 	n := 0
-	c, r := newClient(t, map[string]func(sdk.Call) ([]byte, error){"Dispense": func(sdk.Call) ([]byte, error) {
+	c, r := newClient(t, map[string]func(sdktest.Call) ([]byte, error){"Dispense": func(sdktest.Call) ([]byte, error) {
 		n++
 		if n == 1 {
 			return json.Marshal(accepted)
@@ -154,11 +156,11 @@ func TestDispenseDrawsAnEventIDAndReportsADoubleDispense(t *testing.T) {
 }
 
 func TestChaincodeCodesMapToSentinels(t *testing.T) {
-	c, _ := newClient(t, map[string]func(sdk.Call) ([]byte, error){
-		"Receive": func(sdk.Call) ([]byte, error) {
+	c, _ := newClient(t, map[string]func(sdktest.Call) ([]byte, error){
+		"Receive": func(sdktest.Call) ([]byte, error) {
 			return nil, codes.New(codes.Forbidden, "shipment s1 is addressed to someone else")
 		},
-		"GetUnit": func(sdk.Call) ([]byte, error) { return nil, codes.New(codes.NotFound, "unit") },
+		"GetUnit": func(sdktest.Call) ([]byte, error) { return nil, codes.New(codes.NotFound, "unit") },
 	})
 	_, err := c.Receive(context.Background(), "s1")
 	require.ErrorIs(t, err, sdk.ErrForbidden)
@@ -168,8 +170,8 @@ func TestChaincodeCodesMapToSentinels(t *testing.T) {
 
 func TestEnsureRegisteredReadsTheExistingRecord(t *testing.T) {
 	rec := provenancetypes.PartyRecord{MSPID: "HospitalMSP", GLN: "0614141000029", Role: "pharmacist"}
-	c, r := newClient(t, map[string]func(sdk.Call) ([]byte, error){
-		"RegisterParty": func(sdk.Call) ([]byte, error) { return nil, codes.New(codes.Duplicate, "party already registered") },
+	c, r := newClient(t, map[string]func(sdktest.Call) ([]byte, error){
+		"RegisterParty": func(sdktest.Call) ([]byte, error) { return nil, codes.New(codes.Duplicate, "party already registered") },
 		"GetParty":      answer(rec),
 	})
 	got, err := c.EnsureRegistered(context.Background())
@@ -180,8 +182,8 @@ func TestEnsureRegisteredReadsTheExistingRecord(t *testing.T) {
 
 func TestCommissionAllSendsChunks(t *testing.T) {
 	var batches []int
-	c, r := newClient(t, map[string]func(sdk.Call) ([]byte, error){
-		"CommissionBatch": func(call sdk.Call) ([]byte, error) {
+	c, r := newClient(t, map[string]func(sdktest.Call) ([]byte, error){
+		"CommissionBatch": func(call sdktest.Call) ([]byte, error) {
 			var spec provenancetypes.BatchSpec
 			if err := json.Unmarshal([]byte(call.Args[0]), &spec); err != nil {
 				return nil, err
@@ -189,7 +191,7 @@ func TestCommissionAllSendsChunks(t *testing.T) {
 			batches = append(batches, len(spec.Serials))
 			return json.Marshal(provenancetypes.Batch{GTIN: spec.GTIN, Lot: spec.Lot, SerialCount: len(spec.Serials)})
 		},
-		"AddSerials": func(call sdk.Call) ([]byte, error) {
+		"AddSerials": func(call sdktest.Call) ([]byte, error) {
 			var s []string
 			if err := json.Unmarshal([]byte(call.Args[2]), &s); err != nil {
 				return nil, err
@@ -209,9 +211,9 @@ func TestCommissionAllSendsChunks(t *testing.T) {
 }
 
 func TestListsNeverReturnNilItems(t *testing.T) {
-	c, _ := newClient(t, map[string]func(sdk.Call) ([]byte, error){
-		"ListBatchesByStatus": func(sdk.Call) ([]byte, error) { return []byte(`{"bookmark":""}`), nil },
-		"UnitCustody":         func(sdk.Call) ([]byte, error) { return []byte(`{"items":null,"bookmark":""}`), nil },
+	c, _ := newClient(t, map[string]func(sdktest.Call) ([]byte, error){
+		"ListBatchesByStatus": func(sdktest.Call) ([]byte, error) { return []byte(`{"bookmark":""}`), nil },
+		"UnitCustody":         func(sdktest.Call) ([]byte, error) { return []byte(`{"items":null,"bookmark":""}`), nil },
 	})
 	p, err := c.ListBatchesByStatus(context.Background(), provenancetypes.BatchRecalled, 10, "")
 	require.NoError(t, err)

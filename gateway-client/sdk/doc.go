@@ -68,6 +68,8 @@
 //
 // # Testing
 //
-// [NewTestClient] returns a [Client] whose calls are answered by a [Handler], with no network: typed
-// clients and applications test against it.
+// Package [github.com/healthledger/healthledger/gateway-client/sdktest] is to this package what
+// net/http/httptest is to net/http: its NewClient returns a [Client] connected to an in-process
+// gateway whose chaincode a handler plays, so typed clients and applications test the SDK's whole
+// gateway path without a network.
 package sdk

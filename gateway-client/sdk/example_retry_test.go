@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"sync/atomic"
 	"time"
 
 	"github.com/healthledger/healthledger/gateway-client/sdk"
+	"github.com/healthledger/healthledger/gateway-client/sdktest"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -33,29 +35,31 @@ func ExampleRetryable() {
 
 // Retries are configurable and can be switched off.
 func ExampleWithRetry() {
-	attempts := 0
-	handler := func(ctx context.Context, call sdk.Call) ([]byte, error) {
-		attempts++
-		if attempts < 3 {
+	// A test client (package sdktest) whose peer is unavailable twice, then answers.
+	var attempts atomic.Int32
+	handler := func(ctx context.Context, call sdktest.Call) ([]byte, error) {
+		if attempts.Add(1) < 3 {
 			return nil, status.Error(codes.Unavailable, "peer restarting")
 		}
 		return []byte(`{"id":"ev-1"}`), nil
 	}
-	c, err := sdk.NewTestClient(handler, sdk.IdentityInfo{Name: "distributor1"},
+	c, err := sdktest.NewClient(handler, sdk.IdentityInfo{Name: "distributor1"},
 		sdk.WithRetry(sdk.RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}))
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer c.Close()
 	tx, err := c.Contract("provenance").SubmitTx(context.Background(), "Ship", []string{`{"id":"ev-1"}`})
 	fmt.Println(string(tx.Result), tx.Attempts, err)
 
-	attempts = 0
-	c, err = sdk.NewTestClient(handler, sdk.IdentityInfo{Name: "distributor1"}, sdk.WithoutRetry())
+	attempts.Store(0)
+	once, err := sdktest.NewClient(handler, sdk.IdentityInfo{Name: "distributor1"}, sdk.WithoutRetry())
 	if err != nil {
 		log.Fatal(err)
 	}
-	_, err = c.Contract("provenance").Submit(context.Background(), "Ship", []string{`{"id":"ev-1"}`})
-	fmt.Println(attempts, errors.Is(err, sdk.ErrUnavailable))
+	defer once.Close()
+	_, err = once.Contract("provenance").Submit(context.Background(), "Ship", []string{`{"id":"ev-1"}`})
+	fmt.Println(attempts.Load(), errors.Is(err, sdk.ErrUnavailable))
 	// Output:
 	// {"id":"ev-1"} 3 <nil>
 	// 1 true

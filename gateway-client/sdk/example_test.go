@@ -10,6 +10,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/gateway-client/sdk"
+	"github.com/healthledger/healthledger/gateway-client/sdktest"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 )
 
@@ -45,13 +46,14 @@ func Example() {
 // Chaincode failures carry stable codes; the SDK maps each to a sentinel. The error prints on one line
 // and still holds the gateway's error underneath.
 func Example_errorMapping() {
-	// A test client answers like a chaincode that does not know consent c-17.
-	c, err := sdk.NewTestClient(func(ctx context.Context, call sdk.Call) ([]byte, error) {
+	// A test client (package sdktest) answers like a chaincode that does not know consent c-17.
+	c, err := sdktest.NewClient(func(ctx context.Context, call sdktest.Call) ([]byte, error) {
 		return nil, codes.New(codes.NotFound, "consent %s", call.Args[0])
 	}, sdk.IdentityInfo{Name: "patient1", MSPID: "HospitalMSP"})
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer c.Close()
 	_, err = c.Contract("consent").Evaluate(context.Background(), "Get", []string{"c-17"})
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, sdk.ErrNotFound), errors.Is(err, sdk.ErrForbidden))
@@ -162,27 +164,6 @@ func ExampleRetryPolicy_Backoff() {
 	// 4 800ms
 	// 5 1.6s
 	// 6 2s
-}
-
-// Typed clients and applications test against NewTestClient: a Handler answers each call.
-func ExampleNewTestClient() {
-	type consent struct {
-		ID      string `json:"id"`
-		Patient string `json:"patient"`
-	}
-	c, err := sdk.NewTestClient(func(ctx context.Context, call sdk.Call) ([]byte, error) {
-		if call.Submit && call.Function == "Grant" {
-			return []byte(`{"id":"c-1","patient":"pat-7f3a9c21"}`), nil
-		}
-		return nil, codes.New(codes.InvalidArgument, "unknown function %s", call.Function)
-	}, sdk.IdentityInfo{Name: "patient1", MSPID: "HospitalMSP", Role: "patient"})
-	if err != nil {
-		log.Fatal(err)
-	}
-	got, err := sdk.SubmitJSON[consent](context.Background(), c.Contract("consent"), "Grant", []string{`{"id":"c-1"}`})
-	fmt.Println(got.ID, got.Patient, err)
-	// Output:
-	// c-1 pat-7f3a9c21 <nil>
 }
 
 // An event listener that survives restarts: it resumes exactly after the last event it acknowledged.

@@ -13,6 +13,8 @@ import (
 )
 
 // Call is one request as a [Handler] sees it.
+//
+// Deprecated: use sdktest.Call (package gateway-client/sdktest).
 type Call struct {
 	Chaincode     string            `json:"chaincode"`
 	Function      string            `json:"function"`
@@ -29,11 +31,16 @@ type Call struct {
 // error: a *codes.Error (codes.New(codes.NotFound, ...)) maps to its sentinel as a real chaincode
 // failure would; a gRPC status error with code Unavailable is retried; a [*CommitError] reports a
 // failed commit (MVCC_READ_CONFLICT is retried by calling the handler again).
+//
+// Deprecated: use sdktest.Handler (package gateway-client/sdktest).
 type Handler func(ctx context.Context, call Call) ([]byte, error)
 
 // NewTestClient returns a client whose calls are answered by h, without any network, for unit tests
 // of typed clients and applications. The options apply as for [Connect] (retry policy, timeouts,
 // [WithNetwork]); identity options are ignored. Event streams are not available.
+//
+// Deprecated: use sdktest.NewClient (package gateway-client/sdktest), which runs the SDK's real
+// gateway path against an in-process gateway. NewTestClient goes once its last callers have moved.
 func NewTestClient(h Handler, id IdentityInfo, opts ...Option) (*Client, error) {
 	if h == nil {
 		return nil, errors.New("test client: nil handler")

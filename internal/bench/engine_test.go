@@ -14,6 +14,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/gateway-client/sdk"
+	"github.com/healthledger/healthledger/gateway-client/sdktest"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/require"
 )
@@ -26,7 +27,7 @@ const testNetworkJSON = `{"layout":"default","channel":"healthchannel",
  "chaincodes":["baseline"]}`
 
 // testEnv is an environment whose connections are test clients answered by h.
-func testEnv(t *testing.T, h sdk.Handler) *Env {
+func testEnv(t *testing.T, h sdktest.Handler) *Env {
 	t.Helper()
 	net, err := sdk.ParseNetwork([]byte(testNetworkJSON), t.TempDir())
 	require.NoError(t, err)
@@ -36,7 +37,7 @@ func testEnv(t *testing.T, h sdk.Handler) *Env {
 		if err != nil {
 			return nil, err
 		}
-		return sdk.NewTestClient(h, id, append(opts, sdk.WithNetwork(net))...)
+		return sdktest.NewClient(h, id, append(opts, sdk.WithNetwork(net))...)
 	}
 	t.Cleanup(func() { _ = env.Close() })
 	return env
@@ -235,7 +236,7 @@ func TestRunMeasuresTheNetworkProcesses(t *testing.T) {
 }
 
 func TestClassify(t *testing.T) {
-	handler := func(_ context.Context, call sdk.Call) ([]byte, error) {
+	handler := func(_ context.Context, call sdktest.Call) ([]byte, error) {
 		switch call.Args[0] {
 		case "notfound":
 			return nil, codes.New(codes.NotFound, "key %s", call.Args[0])
@@ -270,7 +271,7 @@ func TestClassify(t *testing.T) {
 	}
 	t.Run("measured clients do not retry, so the failure is counted once", func(t *testing.T) {
 		var calls atomic.Int64
-		counting := testEnv(t, func(ctx context.Context, call sdk.Call) ([]byte, error) {
+		counting := testEnv(t, func(ctx context.Context, call sdktest.Call) ([]byte, error) {
 			calls.Add(1)
 			return handler(ctx, call)
 		})
@@ -291,7 +292,7 @@ func TestClassify(t *testing.T) {
 func TestBaselineWorkloads(t *testing.T) {
 	var mu sync.Mutex
 	store := map[string]string{}
-	handler := func(_ context.Context, call sdk.Call) ([]byte, error) {
+	handler := func(_ context.Context, call sdktest.Call) ([]byte, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		switch call.Function {

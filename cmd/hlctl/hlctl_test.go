@@ -12,6 +12,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/gateway-client/sdk"
+	"github.com/healthledger/healthledger/gateway-client/sdktest"
 	"github.com/healthledger/healthledger/internal/fakepeer"
 	"github.com/healthledger/healthledger/internal/testpki"
 	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
@@ -20,26 +21,32 @@ import (
 )
 
 // runHlctl runs hlctl with args and returns stdout, stderr and the exit code. When c is not nil, it
-// is the connection every command gets (an sdk test client, see testClient); env are the
+// makes the connection every command gets (an sdktest client, see testClient); env are the
 // environment variables hlctl sees. Chaincode group tests use it too.
-func runHlctl(t *testing.T, c *sdk.Client, env map[string]string, args ...string) (string, string, int) {
+func runHlctl(t *testing.T, c testConn, env map[string]string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	var connect connector
 	if c != nil {
-		connect = func(context.Context, *Env) (*sdk.Client, error) { return c, nil }
+		connect = func(ctx context.Context, _ *Env) (*sdk.Client, error) { return c(ctx) }
 	}
 	getenv := func(k string) string { return env[k] }
 	code := run(context.Background(), args, stdio{in: strings.NewReader(""), out: &out, err: &errOut}, getenv, connect)
 	return out.String(), errOut.String(), code
 }
 
-// testClient returns an sdk test client answering with h, as patient1 of HospitalMSP.
-func testClient(t *testing.T, h sdk.Handler) *sdk.Client {
+// testConn connects a client for one hlctl run (hlctl closes it when the command ends).
+type testConn func(ctx context.Context) (*sdk.Client, error)
+
+// testClient returns connections, as patient1 of HospitalMSP, to an sdktest server answering with h.
+func testClient(t *testing.T, h sdktest.Handler) testConn {
 	t.Helper()
-	c, err := sdk.NewTestClient(h, sdk.IdentityInfo{Name: "patient1", Org: "hospital", MSPID: "HospitalMSP", Role: "patient", Subject: "pat-7f3a9c21"})
+	s, err := sdktest.NewServer(h)
 	require.NoError(t, err)
-	return c
+	t.Cleanup(s.Close)
+	return func(ctx context.Context) (*sdk.Client, error) {
+		return s.Client(ctx, sdk.IdentityInfo{Name: "patient1", Org: "hospital", MSPID: "HospitalMSP", Role: "patient", Subject: "pat-7f3a9c21"})
+	}
 }
 
 func TestHelpAndUsageErrors(t *testing.T) {
@@ -56,7 +63,7 @@ func TestHelpAndUsageErrors(t *testing.T) {
 		{name: "-h is help", args: []string{"-h"}, code: 0, stdout: "whoami"},
 		{name: "no command is a usage error", args: nil, code: 2, stderr: "hlctl: no command given"},
 		{name: "an unknown command is a usage error", args: []string{"frobnicate"}, code: 2, stderr: `unknown command "frobnicate"`, oneLine: true, noStdout: true},
-		{name: "an unknown flag is a usage error", args: []string{"--frob", "whoami"}, code: 2, stderr: "flag provided but not defined", oneLine: true, noStdout: true},
+		{name: "an unknown flag is a usage error", args: []string{"--frob", "whoami"}, code: 2, stderr: "unknown flag: --frob", oneLine: true, noStdout: true},
 		{name: "an unknown subcommand is a usage error", args: []string{"events", "nope"}, code: 2, stderr: `unknown subcommand "nope"`, oneLine: true},
 		{name: "a command's -h shows its flags", args: []string{"events", "tail", "-h"}, code: 0, stdout: "--checkpoint"},
 		{name: "missing arguments are a usage error", args: []string{"evaluate", "consent"}, code: 2, stderr: "evaluate <chaincode> <function>", oneLine: true, noStdout: true},
@@ -79,7 +86,7 @@ func TestHelpAndUsageErrors(t *testing.T) {
 }
 
 func TestEvaluatePrintsReadablyOrAsJSON(t *testing.T) {
-	c := testClient(t, func(_ context.Context, call sdk.Call) ([]byte, error) {
+	c := testClient(t, func(_ context.Context, call sdktest.Call) ([]byte, error) {
 		require.False(t, call.Submit)
 		require.Equal(t, "consent", call.Chaincode)
 		require.Equal(t, "Get", call.Function)
@@ -109,7 +116,7 @@ tags: (none)
 }
 
 func TestAFailureIsOneLineOnStderrWithExitCode1(t *testing.T) {
-	c := testClient(t, func(context.Context, sdk.Call) ([]byte, error) {
+	c := testClient(t, func(context.Context, sdktest.Call) ([]byte, error) {
 		return nil, codes.New(codes.NotFound, "consent c-9")
 	})
 	out, errOut, code := runHlctl(t, c, nil, "evaluate", "consent", "Get", "c-9")
@@ -131,8 +138,8 @@ func TestAFailureIsOneLineOnStderrWithExitCode1(t *testing.T) {
 func TestSubmitPassesTransientDataAndEndorsingOrgs(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "claim.json")
 	require.NoError(t, os.WriteFile(file, []byte(`{"lines":[1]}`), 0o600))
-	var got sdk.Call
-	c := testClient(t, func(_ context.Context, call sdk.Call) ([]byte, error) {
+	var got sdktest.Call
+	c := testClient(t, func(_ context.Context, call sdktest.Call) ([]byte, error) {
 		got = call
 		return []byte(`{"id":"cl-1","status":"submitted"}`), nil
 	})

@@ -2,190 +2,158 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/healthledger/healthledger/gateway-client/provenance"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // provenanceGroup is `hlctl provenance ...`: products, batches, custody, dispensing, recalls,
 // quarantine, cold chain, and `verify`, the DSCSA check a pharmacy counter runs.
-func provenanceGroup() Group {
-	return Group{Name: "provenance", Summary: "drug products, batches, chain of custody, DSCSA verification", Commands: []Command{
-		{
-			Name: "verify", Usage: "(<gtin> <serial> <lot> <expiry> | --scan <element-string>)",
-			Summary: "verify a product identifier (the DSCSA check at the counter)",
-			Setup: func(fs *flag.FlagSet) Runner {
-				scan := fs.String("scan", "", "GS1 `element string` as scanned, e.g. (01)00614141000418(17)270630(10)LOT1(21)S1")
-				strict := fs.Bool("strict", false, "exit with status 1 unless the answer is verified")
-				return func(ctx context.Context, env *Env, args []string) error {
-					var id provenancetypes.ProductIdentifier
-					switch {
-					case *scan != "" && len(args) == 0:
-						var err error
-						if id, err = provenancetypes.ParseElementString(*scan); err != nil {
-							return Usagef("provenance verify: %v", err)
-						}
-					case *scan == "" && len(args) == 4:
-						id = provenancetypes.ProductIdentifier{GTIN: args[0], Serial: args[1], Lot: args[2], Expiry: args[3]}
-					default:
-						return Usagef("provenance verify (<gtin> <serial> <lot> <expiry> | --scan <element-string>)")
+func provenanceGroup(env *Env) *cobra.Command {
+	return group("provenance", "drug products, batches, chain of custody, DSCSA verification", chaincodeGroupID,
+		command("verify (<gtin> <serial> <lot> <expiry> | --scan <element-string>)", "verify a product identifier (the DSCSA check at the counter)", func(fs *pflag.FlagSet) Runner {
+			scan := fs.String("scan", "", "GS1 `element string` as scanned, e.g. (01)00614141000418(17)270630(10)LOT1(21)S1")
+			strict := fs.Bool("strict", false, "exit with status 1 unless the answer is verified")
+			return func(ctx context.Context, args []string) error {
+				var id provenancetypes.ProductIdentifier
+				switch {
+				case *scan != "" && len(args) == 0:
+					var err error
+					if id, err = provenancetypes.ParseElementString(*scan); err != nil {
+						return Usagef("provenance verify: %v", err)
 					}
-					pc, err := provClient(ctx, env)
-					if err != nil {
-						return err
-					}
-					res, err := pc.Verify(ctx, id.GTIN, id.Serial, id.Lot, id.Expiry)
-					if err != nil {
-						return err
-					}
-					if err := env.Print(res); err != nil {
-						return err
-					}
-					if *strict && res.Result != provenancetypes.VerifyVerified {
-						return fmt.Errorf("provenance verify: %s", res.Result)
-					}
-					return nil
+				case *scan == "" && len(args) == 4:
+					id = provenancetypes.ProductIdentifier{GTIN: args[0], Serial: args[1], Lot: args[2], Expiry: args[3]}
+				default:
+					return Usagef("provenance verify (<gtin> <serial> <lot> <expiry> | --scan <element-string>)")
 				}
-			},
-		},
-		provCommand("unit", "<gtin> <serial>", "show a unit: status, holder, batch flags", 2, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
+				pc, err := provClient(ctx, env)
+				if err != nil {
+					return err
+				}
+				res, err := pc.Verify(ctx, id.GTIN, id.Serial, id.Lot, id.Expiry)
+				if err != nil {
+					return err
+				}
+				if err := env.Print(res); err != nil {
+					return err
+				}
+				if *strict && res.Result != provenancetypes.VerifyVerified {
+					return fmt.Errorf("provenance verify: %s", res.Result)
+				}
+				return nil
+			}
+		}),
+		provCommand(env, "unit", "<gtin> <serial>", "show a unit: status, holder, batch flags", 2, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
 			return pc.GetUnit(ctx, a[0], a[1])
 		}),
-		provCommand("batch", "<gtin> <lot>", "show a batch", 2, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
+		provCommand(env, "batch", "<gtin> <lot>", "show a batch", 2, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
 			return pc.GetBatch(ctx, a[0], a[1])
 		}),
-		provCommand("product", "<gtin>", "show a product", 1, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
+		provCommand(env, "product", "<gtin>", "show a product", 1, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
 			return pc.GetProduct(ctx, a[0])
 		}),
-		provCommand("shipment", "<shipment-id>", "show a shipment", 1, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
+		provCommand(env, "shipment", "<shipment-id>", "show a shipment", 1, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
 			return pc.GetShipment(ctx, a[0])
 		}),
-		provCommand("register-party", "", "register the identity as a party goods can be shipped to (idempotent)", 0, func(ctx context.Context, pc *provenance.Client, _ []string) (any, error) {
+		provCommand(env, "register-party", "", "register the identity as a party goods can be shipped to (idempotent)", 0, func(ctx context.Context, pc *provenance.Client, _ []string) (any, error) {
 			return pc.EnsureRegistered(ctx)
 		}),
-		provJSONCommand("register-product", "register a product from a ProductSpec JSON file", func(ctx context.Context, pc *provenance.Client, raw []byte) (any, error) {
-			var spec provenancetypes.ProductSpec
-			if err := provDecode(raw, &spec); err != nil {
-				return nil, err
-			}
+		provJSONCommand(env, "register-product", "register a product from a ProductSpec JSON file", func(ctx context.Context, pc *provenance.Client, spec provenancetypes.ProductSpec) (any, error) {
 			return pc.RegisterProduct(ctx, spec)
 		}),
-		provJSONCommand("commission", "commission a batch from a BatchSpec JSON file (any number of serials: chunked)", func(ctx context.Context, pc *provenance.Client, raw []byte) (any, error) {
-			var spec provenancetypes.BatchSpec
-			if err := provDecode(raw, &spec); err != nil {
-				return nil, err
-			}
+		provJSONCommand(env, "commission", "commission a batch from a BatchSpec JSON file (any number of serials: chunked)", func(ctx context.Context, pc *provenance.Client, spec provenancetypes.BatchSpec) (any, error) {
 			if len(spec.Serials) <= provenancetypes.MaxSerialsPerTx {
 				return pc.CommissionBatch(ctx, spec)
 			}
 			return pc.CommissionAll(ctx, spec, spec.Serials)
 		}),
-		{
-			Name: "ship", Usage: "<shipment-id> <gtin> <lot> <receiver-msp>:<receiver-gln>",
-			Summary: "ship a batch's main stock, or --serial units, to a registered party",
-			Setup: func(fs *flag.FlagSet) Runner {
-				serials := &listFlag{split: true}
-				fs.Var(serials, "serial", "`serials` to ship instead of the main stock (repeatable, comma separated)")
-				return provRun(4, "provenance ship <shipment-id> <gtin> <lot> <msp>:<gln>", func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
-					to, err := provParty(a[3])
+		command("ship <shipment-id> <gtin> <lot> <receiver-msp>:<receiver-gln>", "ship a batch's main stock, or --serial units, to a registered party", func(fs *pflag.FlagSet) Runner {
+			serials := fs.StringSlice("serial", nil, "`serials` to ship instead of the main stock (repeatable, comma separated)")
+			return provRun(env, 4, "provenance ship <shipment-id> <gtin> <lot> <msp>:<gln>", func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
+				to, err := provParty(a[3])
+				if err != nil {
+					return nil, err
+				}
+				spec := provenancetypes.ShipmentSpec{ShipmentID: a[0], GTIN: a[1], Lot: a[2], Receiver: to}
+				if serials := listValues(*serials); len(serials) > 0 {
+					spec.Serials = serials
+				}
+				return pc.Ship(ctx, spec)
+			})
+		}),
+		provCommand(env, "receive", "<shipment-id>", "receive a shipment addressed to the identity", 1, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
+			return pc.Receive(ctx, a[0])
+		}),
+		command("dispense <gtin> <serial>", "record the dispense of a unit (pharmacists)", func(fs *pflag.FlagSet) Runner {
+			eventID := fs.String("event-id", "", "`id` of the dispense, for safe retries (drawn when absent)")
+			return provRun(env, 2, "provenance dispense <gtin> <serial>", func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
+				return pc.Dispense(ctx, a[0], a[1], provenancetypes.EventContext{EventID: *eventID})
+			})
+		}),
+		provUnitAction(env, "decommission", "take units (or the main stock) out of the supply chain", (*provenance.Client).Decommission),
+		provUnitAction(env, "destroy", "record the destruction of units (or of the main stock)", (*provenance.Client).Destroy),
+		provCommand(env, "recall", "<gtin> <lot> <reason>", "recall a batch (its manufacturer or an auditor)", 3, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
+			return pc.Recall(ctx, a[0], a[1], a[2])
+		}),
+		provCommand(env, "quarantine", "<gtin> <lot> <reason>", "quarantine a batch's suspect product", 3, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
+			return pc.Quarantine(ctx, a[0], a[1], a[2])
+		}),
+		provCommand(env, "release", "<gtin> <lot> <note>", "release a quarantined batch (its manufacturer or an auditor)", 3, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
+			return pc.ReleaseQuarantine(ctx, a[0], a[1], a[2])
+		}),
+		provJSONCommand(env, "readings", "record temperature readings from a ReadingsSpec JSON file", func(ctx context.Context, pc *provenance.Client, spec provenancetypes.ReadingsSpec) (any, error) {
+			return pc.RecordReadings(ctx, spec)
+		}),
+		provCommand(env, "clear-excursion", "<gtin> <lot> <note>", "clear a batch's temperature excursion (auditors)", 3, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
+			return pc.ClearExcursion(ctx, a[0], a[1], a[2])
+		}),
+		command("custody <gtin> (<lot> | --serial <serial>)", "show the chain of custody of a batch or a unit", func(fs *pflag.FlagSet) Runner {
+			serial := fs.String("serial", "", "a unit's `serial`: show its custody instead of the batch's")
+			size, bookmark := provPageFlags(fs)
+			return func(ctx context.Context, args []string) error {
+				if (*serial == "" && len(args) != 2) || (*serial != "" && len(args) != 1) {
+					return Usagef("provenance custody <gtin> (<lot> | --serial <serial>)")
+				}
+				pc, err := provClient(ctx, env)
+				if err != nil {
+					return err
+				}
+				var page *provenancetypes.EventPage
+				if *serial != "" {
+					page, err = pc.UnitCustody(ctx, args[0], *serial, *size, *bookmark)
+				} else {
+					page, err = pc.BatchCustody(ctx, args[0], args[1], *size, *bookmark)
+				}
+				if err != nil {
+					return err
+				}
+				return env.Print(page)
+			}
+		}),
+		command("list (--owner <msp>:<gln> | --status <status>)", "list batches by holder or by status", func(fs *pflag.FlagSet) Runner {
+			owner := fs.String("owner", "", "holder `party` as <msp>:<gln>")
+			status := fs.String("status", "", "batch `status`: "+strings.Join(provenancetypes.BatchStatuses(), ", "))
+			size, bookmark := provPageFlags(fs)
+			return provRun(env, 0, "provenance list (--owner <msp>:<gln> | --status <status>)", func(ctx context.Context, pc *provenance.Client, _ []string) (any, error) {
+				switch {
+				case (*owner == "") == (*status == ""):
+					return nil, Usagef("provenance list: pass exactly one of --owner and --status")
+				case *owner != "":
+					p, err := provParty(*owner)
 					if err != nil {
 						return nil, err
 					}
-					spec := provenancetypes.ShipmentSpec{ShipmentID: a[0], GTIN: a[1], Lot: a[2], Receiver: to}
-					if len(serials.values) > 0 {
-						spec.Serials = serials.values
-					}
-					return pc.Ship(ctx, spec)
-				})
-			},
-		},
-		provCommand("receive", "<shipment-id>", "receive a shipment addressed to the identity", 1, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
-			return pc.Receive(ctx, a[0])
-		}),
-		{
-			Name: "dispense", Usage: "<gtin> <serial>", Summary: "record the dispense of a unit (pharmacists)",
-			Setup: func(fs *flag.FlagSet) Runner {
-				eventID := fs.String("event-id", "", "`id` of the dispense, for safe retries (drawn when absent)")
-				return provRun(2, "provenance dispense <gtin> <serial>", func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
-					return pc.Dispense(ctx, a[0], a[1], provenancetypes.EventContext{EventID: *eventID})
-				})
-			},
-		},
-		provUnitAction("decommission", "take units (or the main stock) out of the supply chain", (*provenance.Client).Decommission),
-		provUnitAction("destroy", "record the destruction of units (or of the main stock)", (*provenance.Client).Destroy),
-		provCommand("recall", "<gtin> <lot> <reason>", "recall a batch (its manufacturer or an auditor)", 3, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
-			return pc.Recall(ctx, a[0], a[1], a[2])
-		}),
-		provCommand("quarantine", "<gtin> <lot> <reason>", "quarantine a batch's suspect product", 3, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
-			return pc.Quarantine(ctx, a[0], a[1], a[2])
-		}),
-		provCommand("release", "<gtin> <lot> <note>", "release a quarantined batch (its manufacturer or an auditor)", 3, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
-			return pc.ReleaseQuarantine(ctx, a[0], a[1], a[2])
-		}),
-		provJSONCommand("readings", "record temperature readings from a ReadingsSpec JSON file", func(ctx context.Context, pc *provenance.Client, raw []byte) (any, error) {
-			var spec provenancetypes.ReadingsSpec
-			if err := provDecode(raw, &spec); err != nil {
-				return nil, err
-			}
-			return pc.RecordReadings(ctx, spec)
-		}),
-		provCommand("clear-excursion", "<gtin> <lot> <note>", "clear a batch's temperature excursion (auditors)", 3, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
-			return pc.ClearExcursion(ctx, a[0], a[1], a[2])
-		}),
-		{
-			Name: "custody", Usage: "<gtin> (<lot> | --serial <serial>)", Summary: "show the chain of custody of a batch or a unit",
-			Setup: func(fs *flag.FlagSet) Runner {
-				serial := fs.String("serial", "", "a unit's `serial`: show its custody instead of the batch's")
-				size, bookmark := provPageFlags(fs)
-				return func(ctx context.Context, env *Env, args []string) error {
-					if (*serial == "" && len(args) != 2) || (*serial != "" && len(args) != 1) {
-						return Usagef("provenance custody <gtin> (<lot> | --serial <serial>)")
-					}
-					pc, err := provClient(ctx, env)
-					if err != nil {
-						return err
-					}
-					var page *provenancetypes.EventPage
-					if *serial != "" {
-						page, err = pc.UnitCustody(ctx, args[0], *serial, *size, *bookmark)
-					} else {
-						page, err = pc.BatchCustody(ctx, args[0], args[1], *size, *bookmark)
-					}
-					if err != nil {
-						return err
-					}
-					return env.Print(page)
+					return pc.ListBatchesByOwner(ctx, p, *size, *bookmark)
 				}
-			},
-		},
-		{
-			Name: "list", Usage: "(--owner <msp>:<gln> | --status <status>)", Summary: "list batches by holder or by status",
-			Setup: func(fs *flag.FlagSet) Runner {
-				owner := fs.String("owner", "", "holder `party` as <msp>:<gln>")
-				status := fs.String("status", "", "batch `status`: "+strings.Join(provenancetypes.BatchStatuses(), ", "))
-				size, bookmark := provPageFlags(fs)
-				return provRun(0, "provenance list (--owner <msp>:<gln> | --status <status>)", func(ctx context.Context, pc *provenance.Client, _ []string) (any, error) {
-					switch {
-					case (*owner == "") == (*status == ""):
-						return nil, Usagef("provenance list: pass exactly one of --owner and --status")
-					case *owner != "":
-						p, err := provParty(*owner)
-						if err != nil {
-							return nil, err
-						}
-						return pc.ListBatchesByOwner(ctx, p, *size, *bookmark)
-					}
-					return pc.ListBatchesByStatus(ctx, *status, *size, *bookmark)
-				})
-			},
-		},
-	}}
+				return pc.ListBatchesByStatus(ctx, *status, *size, *bookmark)
+			})
+		}),
+	)
 }
 
 // provClient connects as --identity and returns a provenance client.
@@ -198,8 +166,8 @@ func provClient(ctx context.Context, env *Env) (*provenance.Client, error) {
 }
 
 // provRun checks the number of positional arguments, calls fn and prints its result.
-func provRun(nargs int, usage string, fn func(context.Context, *provenance.Client, []string) (any, error)) Runner {
-	return func(ctx context.Context, env *Env, args []string) error {
+func provRun(env *Env, nargs int, usage string, fn func(context.Context, *provenance.Client, []string) (any, error)) Runner {
+	return func(ctx context.Context, args []string) error {
 		if len(args) != nargs {
 			return Usagef("%s", usage)
 		}
@@ -216,52 +184,51 @@ func provRun(nargs int, usage string, fn func(context.Context, *provenance.Clien
 }
 
 // provCommand is a command without flags.
-func provCommand(name, usage, summary string, nargs int, fn func(context.Context, *provenance.Client, []string) (any, error)) Command {
-	return Command{Name: name, Usage: usage, Summary: summary, Setup: func(*flag.FlagSet) Runner {
-		return provRun(nargs, strings.TrimSpace("provenance "+name+" "+usage), fn)
-	}}
+func provCommand(env *Env, name, usage, summary string, nargs int, fn func(context.Context, *provenance.Client, []string) (any, error)) *cobra.Command {
+	return command(strings.TrimSpace(name+" "+usage), summary, func(*pflag.FlagSet) Runner {
+		return provRun(env, nargs, strings.TrimSpace("provenance "+name+" "+usage), fn)
+	})
 }
 
-// provJSONCommand is a command that reads its request from a JSON file (- for stdin).
-func provJSONCommand(name, summary string, fn func(context.Context, *provenance.Client, []byte) (any, error)) Command {
-	return Command{Name: name, Usage: "<file.json | ->", Summary: summary, Setup: func(*flag.FlagSet) Runner {
-		return func(ctx context.Context, env *Env, args []string) error {
+// provJSONCommand is a command that reads its request, a T, from a JSON file (- for stdin).
+func provJSONCommand[T any](env *Env, name, summary string, fn func(context.Context, *provenance.Client, T) (any, error)) *cobra.Command {
+	return command(name+" <file.json | ->", summary, func(*pflag.FlagSet) Runner {
+		return func(ctx context.Context, args []string) error {
 			if len(args) != 1 {
 				return Usagef("provenance %s <file.json | ->", name)
 			}
-			raw, err := provRead(env, args[0])
-			if err != nil {
+			var spec T
+			if err := env.ReadJSON(args[0], "the request", &spec); err != nil {
 				return err
 			}
 			pc, err := provClient(ctx, env)
 			if err != nil {
 				return err
 			}
-			res, err := fn(ctx, pc, raw)
+			res, err := fn(ctx, pc, spec)
 			if err != nil {
 				return err
 			}
 			return env.Print(res)
 		}
-	}}
+	})
 }
 
 // provUnitAction is decommission or destroy: units by --serial, or the main stock.
-func provUnitAction(name, summary string, fn func(*provenance.Client, context.Context, provenancetypes.UnitAction) (*provenancetypes.Event, error)) Command {
-	return Command{Name: name, Usage: "<gtin> <lot> <reason>", Summary: summary, Setup: func(fs *flag.FlagSet) Runner {
-		serials := &listFlag{split: true}
-		fs.Var(serials, "serial", "`serials` to act on instead of the main stock (repeatable, comma separated)")
-		return provRun(3, "provenance "+name+" <gtin> <lot> <reason>", func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
+func provUnitAction(env *Env, name, summary string, fn func(*provenance.Client, context.Context, provenancetypes.UnitAction) (*provenancetypes.Event, error)) *cobra.Command {
+	return command(name+" <gtin> <lot> <reason>", summary, func(fs *pflag.FlagSet) Runner {
+		serials := fs.StringSlice("serial", nil, "`serials` to act on instead of the main stock (repeatable, comma separated)")
+		return provRun(env, 3, "provenance "+name+" <gtin> <lot> <reason>", func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
 			action := provenancetypes.UnitAction{GTIN: a[0], Lot: a[1], Reason: a[2]}
-			if len(serials.values) > 0 {
-				action.Serials = serials.values
+			if serials := listValues(*serials); len(serials) > 0 {
+				action.Serials = serials
 			}
 			return fn(pc, ctx, action)
 		})
-	}}
+	})
 }
 
-func provPageFlags(fs *flag.FlagSet) (*int, *string) {
+func provPageFlags(fs *pflag.FlagSet) (*int, *string) {
 	size := fs.Int("page-size", 0, "items per `page` (0: the chaincode's default)")
 	bookmark := fs.String("bookmark", "", "`bookmark` of the page to fetch (from the previous page)")
 	return size, bookmark
@@ -274,28 +241,4 @@ func provParty(s string) (provenancetypes.Party, error) {
 		return provenancetypes.Party{}, Usagef("party %q: want <msp>:<gln>", s)
 	}
 	return provenancetypes.Party{MSPID: msp, GLN: gln}, nil
-}
-
-func provRead(env *Env, name string) ([]byte, error) {
-	if name == "-" {
-		raw, err := io.ReadAll(env.Stdin)
-		if err != nil {
-			return nil, fmt.Errorf("read stdin: %w", err)
-		}
-		return raw, nil
-	}
-	raw, err := os.ReadFile(name)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	return raw, nil
-}
-
-func provDecode(raw []byte, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return Usagef("request file: %v", err)
-	}
-	return nil
 }

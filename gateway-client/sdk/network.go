@@ -97,7 +97,7 @@ func ParseNetwork(data []byte, dir string) (*Network, error) {
 	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("network %s: %w", dir, err)
 	}
-	if err := f.check(); err != nil {
+	if err := f.Check(); err != nil {
 		return nil, fmt.Errorf("network %s: %w", dir, err)
 	}
 	for i := range f.Orgs {
@@ -117,8 +117,10 @@ func ParseNetwork(data []byte, dir string) (*Network, error) {
 	return &Network{dir: dir, file: f}, nil
 }
 
-// check makes the checks of [ParseNetwork].
-func (f *NetworkDescription) check() error {
+// Check makes the checks of [ParseNetwork] and [WriteNetwork]: a channel, at least one org, each with
+// a name, an MSP id and a profile, identities of listed orgs, and, when present, an orderer with an
+// endpoint and a TLS CA. It returns every problem found.
+func (f *NetworkDescription) Check() error {
 	var errs []error
 	if f.Channel == "" {
 		errs = append(errs, errors.New("channel is missing"))
@@ -149,7 +151,7 @@ func (f *NetworkDescription) check() error {
 // file is replaced atomically; dir must exist.
 func WriteNetwork(dir string, d *NetworkDescription) error {
 	path := filepath.Join(dir, NetworkFile)
-	if err := d.check(); err != nil {
+	if err := d.Check(); err != nil {
 		return fmt.Errorf("network %s: %w", dir, err)
 	}
 	out := *d

@@ -102,7 +102,7 @@ func ParseProfile(data []byte, path string) (*Profile, error) {
 	}
 	p.path = path
 	dir := filepath.Dir(path)
-	if err := p.check(); err != nil {
+	if err := p.Check(); err != nil {
 		return nil, fmt.Errorf("profile %s: %w", path, err)
 	}
 	for i := range p.Peers {
@@ -119,7 +119,10 @@ func ParseProfile(data []byte, path string) (*Profile, error) {
 // Path returns the file the profile was read from.
 func (p *Profile) Path() string { return p.path }
 
-func (p *Profile) check() error {
+// Check makes the checks of [ParseProfile] and [WriteProfile]: the MSP id, the channel, at least one
+// peer with an endpoint and a TLS CA, and, when present, an https CA and chaincode servers with a
+// host and a port. It returns every problem found.
+func (p *Profile) Check() error {
 	var errs []error
 	if p.MSPID == "" {
 		errs = append(errs, errors.New("mspId is missing"))
@@ -162,7 +165,7 @@ func (p *Profile) check() error {
 // line, in the order of [Profile]), after the checks [LoadProfile] makes. Paths are written as p holds
 // them: relative ones are read back relative to path's folder. The file is replaced atomically.
 func WriteProfile(path string, p *Profile) error {
-	if err := p.check(); err != nil {
+	if err := p.Check(); err != nil {
 		return fmt.Errorf("profile %s: %w", path, err)
 	}
 	return writeJSONFile(path, p)

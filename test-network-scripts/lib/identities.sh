@@ -61,40 +61,31 @@ enroll_identities() {
 }
 
 # write_profiles writes one connection profile per org and network.json, which lists the orgs, their
-# roles and the identities. Paths inside are relative to the profiles folder.
+# roles and the identities. hlctl writes them (one schema, the SDK's Go types); this passes it only the
+# facts: names, MSP ids, ports and paths. Paths inside are relative to the profiles folder.
 write_profiles() {
-  local p="$NETDIR/profiles" org line name iorg role subject
-  mkdir -p "$p"
+  local p="$NETDIR/profiles" hlctl org line name iorg role subject cc
+  hlctl="$(mkdir -p "$NETDIR/bin" && cd "$NETDIR/bin" && pwd)/hlctl" # absolute: built from $ROOT
+  if [ ! -x "$hlctl" ] || [ -n "$(find "$ROOT/go.mod" "$ROOT/go.sum" "$ROOT/cmd/hlctl" "$ROOT/gateway-client" \
+    "$ROOT/chaincode" "$ROOT/internal" -newer "$hlctl" \( -name '*.go' -o -name 'go.*' \) -print -quit)" ]; then
+    (cd "$ROOT" && go build -o "$hlctl" ./cmd/hlctl) >>"$(log_file hlctl)" 2>&1 ||
+      die "building hlctl failed; read $(log_file hlctl)"
+  fi
+  local args=(--dir "$p" --layout "$LAYOUT" --channel "$CHANNEL" --wallet-dir "$NETDIR/wallet"
+    --orderer "127.0.0.1:${O_PORT[0]}" --orderer-tls-ca "$(orderer_tlsca)")
   for org in "${ORGS[@]}"; do
-    jq -n --arg name "$org" --arg msp "${MSP[$org]}" --arg ch "$CHANNEL" \
-      --arg peer "$(peer_host "$org")" --arg ep "127.0.0.1:${PEER_PORT[$org]}" \
-      --arg tls "../crypto/peerOrganizations/$(org_domain "$org")/tlsca/tlsca.$(org_domain "$org")-cert.pem" \
-      --arg ca "ca-$org" --arg caurl "https://127.0.0.1:${CA_PORT[$org]}" \
-      --arg catls "../crypto/peerOrganizations/$(org_domain "$org")/peers/ca.$(org_domain "$org")/tls/ca.crt" \
-      --arg admin "../crypto/peerOrganizations/$(org_domain "$org")/users/Admin@$(org_domain "$org")/msp" \
-      --argjson ccbase "${CC_BASE[$org]}" \
-      '{name:$name, mspId:$msp, channel:$ch,
-        peers:[{name:$peer, endpoint:$ep, tlsCACert:$tls, hostOverride:$peer}],
-        ca:{name:$ca, url:$caurl, tlsCACert:$catls, registrar:("registrar." + $name)},
-        adminMsp:$admin, wallet:"../wallet",
-        chaincodeServers:{host:"127.0.0.1", portBase:$ccbase}}' >"$p/$org.json"
+    args+=(--org "$org=${MSP[$org]}" --roles "$org=${ROLES[$org]}"
+      --peer "$org=127.0.0.1:${PEER_PORT[$org]}" --peer-host "$org=$(peer_host "$org")"
+      --peer-tls-ca "$org=$(org_tlsca "$org")"
+      --ca-name "$org=ca-$org" --ca-url "$org=https://127.0.0.1:${CA_PORT[$org]}"
+      --ca-tls-ca "$org=$(ca_tls_cert "$org")" --registrar "$org=registrar.$org"
+      --admin-msp "$org=$(org_admin_msp "$org")" --chaincode-servers "$org=127.0.0.1:${CC_BASE[$org]}")
   done
-  {
-    local orgs_json="[]" ids_json="[]" ccs_json
-    for org in "${ORGS[@]}"; do
-      orgs_json=$(jq --arg name "$org" --arg msp "${MSP[$org]}" --arg roles "${ROLES[$org]}" \
-        '. + [{name:$name, mspId:$msp, profile:($name + ".json"), roles:($roles | split(","))}]' <<<"$orgs_json")
-    done
-    for line in "${IDENTITIES[@]}"; do
-      read -r name iorg role subject <<<"$line"
-      ids_json=$(jq --arg name "$name" --arg org "$iorg" --arg msp "${MSP[$iorg]}" --arg role "$role" --arg s "$subject" \
-        '. + [{name:$name, org:$org, mspId:$msp, role:$role, subject:$s}]' <<<"$ids_json")
-    done
-    ccs_json=$(printf '%s\n' "$(chaincode_names)" | jq -R . | jq -s 'map(select(length > 0))')
-    jq -n --arg layout "$LAYOUT" --arg ch "$CHANNEL" --argjson orgs "$orgs_json" --argjson ids "$ids_json" \
-      --argjson ccs "$ccs_json" --arg oep "127.0.0.1:${O_PORT[0]}" \
-      --arg otls "../crypto/ordererOrganizations/$ORDERER_DOMAIN/tlsca/tlsca.$ORDERER_DOMAIN-cert.pem" \
-      '{layout:$layout, channel:$ch, wallet:"../wallet",
-        orderer:{endpoint:$oep, tlsCACert:$otls}, orgs:$orgs, identities:$ids, chaincodes:$ccs}'
-  } >"$p/network.json"
+  for line in "${IDENTITIES[@]}"; do
+    read -r name iorg role subject <<<"$line"
+    args+=(--user "$name=$iorg:$role:$subject")
+  done
+  for cc in $(chaincode_names); do args+=(--chaincodes "$cc"); done
+  "$hlctl" network profiles "${args[@]}" >>"$(log_file hlctl)" 2>&1 ||
+    die "writing the profiles failed; read $(log_file hlctl)"
 }

@@ -43,6 +43,7 @@ integration: ## integration tests only
 bench: ## the benchmark matrix on a fresh network (ports +20000), into docs/benchmarks.md
 	test-network-scripts/bench.sh
 
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet and go mod tidy -diff
 	test -z "$$(gofmt -l chaincode gateway-client cmd internal integration examples test-network-scripts)"
 	go vet ./...
+	go mod tidy -diff

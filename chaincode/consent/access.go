@@ -4,7 +4,8 @@ import (
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // RecordAccess logs that the caller reads dataClass of patient for purpose (record recordId). It
@@ -13,12 +14,12 @@ import (
 // stores nothing. When recordId names a registered record, its patient and class must match. The
 // entry's id is "<recordId>@<txId>": a retry is a new transaction and logs a new entry. Patients do
 // not log reads of their own data. Emits AccessRecorded.
-func (s *Contract) RecordAccess(ctx contractapi.TransactionContextInterface, patient, dataClass, purpose, recordID string) (*consenttypes.AccessEntry, error) {
+func (s *Contract) RecordAccess(ctx txstate.Context, patient, dataClass, purpose, recordID string) (*consenttypes.AccessEntry, error) {
 	caller, err := callerOf(ctx, "RecordAccess")
 	if err != nil {
 		return nil, err
 	}
-	if caller.Role == ccutil.RolePatient {
+	if caller.Role == wire.RolePatient {
 		return nil, codes.New(codes.Forbidden, "RecordAccess: a patient does not record access; caller is %s", partyOf(caller))
 	}
 	req, err := parseRequest(patient, caller.MSPID, string(consenttypes.ActionAccess), purpose, dataClass)
@@ -26,7 +27,7 @@ func (s *Contract) RecordAccess(ctx contractapi.TransactionContextInterface, pat
 		return nil, err
 	}
 	req.Grantee = granteeOf(caller)
-	if err := ccutil.CheckID("record id", recordID); err != nil {
+	if err := wire.CheckID("record id", recordID); err != nil {
 		return nil, err
 	}
 	rec, found, err := getRecord(ctx, recordID)
@@ -53,11 +54,11 @@ func (s *Contract) RecordAccess(ctx contractapi.TransactionContextInterface, pat
 		ID: recordID + "@" + txID, Patient: patient, Accessor: partyOf(caller), Action: consenttypes.ActionAccess,
 		DataClass: req.Class, Purpose: req.Purpose, RecordID: recordID, ConsentIDs: d.ConsentIDs, At: now, TxID: txID,
 	}
-	key, err := ccutil.Key(ctx, objAccess, patient, invertedTime(now), txID, recordID)
+	key, err := ctx.State().Key(objAccess, patient, invertedTime(now), txID, recordID)
 	if err != nil {
 		return nil, err
 	}
-	if err := ccutil.PutJSON(ctx, key, e); err != nil {
+	if err := ctx.State().PutJSON(key, e); err != nil {
 		return nil, err
 	}
 	ev := consenttypes.AccessEvent{AccessID: e.ID, Patient: patient, Accessor: e.Accessor, DataClass: e.DataClass,
@@ -70,12 +71,12 @@ func (s *Contract) RecordAccess(ctx contractapi.TransactionContextInterface, pat
 
 // ListAccessLog returns one page of a patient's access log, newest first, to the patient, a delegate
 // or an auditor. pageSize 0 means the default.
-func (s *Contract) ListAccessLog(ctx contractapi.TransactionContextInterface, patient string, pageSize int, bookmark string) (*consenttypes.AccessLogPage, error) {
+func (s *Contract) ListAccessLog(ctx txstate.Context, patient string, pageSize int, bookmark string) (*consenttypes.AccessLogPage, error) {
 	caller, err := callerOf(ctx, "ListAccessLog")
 	if err != nil {
 		return nil, err
 	}
-	if err := ccutil.CheckID("patient", patient); err != nil {
+	if err := wire.CheckID("patient", patient); err != nil {
 		return nil, err
 	}
 	if err := requireOwnerOrAuditor(ctx, caller, patient, "ListAccessLog"); err != nil {
@@ -92,12 +93,12 @@ func (s *Contract) ListAccessLog(ctx contractapi.TransactionContextInterface, pa
 // MSP mspID with subject attribute subject, whatever its role. A delegate may grant, update and revoke
 // the patient's consents, read them and the access log, and request or perform the erasure of the
 // patient's records. Emits DelegateAdded.
-func (s *Contract) AddDelegate(ctx contractapi.TransactionContextInterface, subject, mspID string) (*consenttypes.Delegate, error) {
+func (s *Contract) AddDelegate(ctx txstate.Context, subject, mspID string) (*consenttypes.Delegate, error) {
 	caller, rel, err := patientSelf(ctx, "AddDelegate")
 	if err != nil {
 		return nil, err
 	}
-	if err := ccutil.CheckID("delegate subject", subject); err != nil {
+	if err := wire.CheckID("delegate subject", subject); err != nil {
 		return nil, err
 	}
 	if err := consenttypes.CheckMSPID(mspID); err != nil {
@@ -106,12 +107,12 @@ func (s *Contract) AddDelegate(ctx contractapi.TransactionContextInterface, subj
 	if subject == caller.Subject && mspID == caller.MSPID {
 		return nil, codes.New(codes.InvalidArgument, "AddDelegate: a patient cannot be their own delegate")
 	}
-	key, err := ccutil.Key(ctx, objDelegate, caller.Subject, mspID, subject)
+	key, err := ctx.State().Key(objDelegate, caller.Subject, mspID, subject)
 	if err != nil {
 		return nil, err
 	}
 	var existing consenttypes.Delegate
-	found, err := ccutil.GetJSON(ctx, key, &existing)
+	found, err := ctx.State().GetJSON(key, &existing)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +124,7 @@ func (s *Contract) AddDelegate(ctx contractapi.TransactionContextInterface, subj
 		return nil, err
 	}
 	d := &consenttypes.Delegate{Patient: caller.Subject, MSPID: mspID, Subject: subject, AddedAt: now, AddedBy: partyOf(caller)}
-	if err := ccutil.PutJSON(ctx, key, d); err != nil {
+	if err := ctx.State().PutJSON(key, d); err != nil {
 		return nil, err
 	}
 	if err := bind(ctx, caller, rel, now); err != nil {
@@ -137,31 +138,29 @@ func (s *Contract) AddDelegate(ctx contractapi.TransactionContextInterface, subj
 
 // RemoveDelegate lets the calling patient remove a delegate; from the next transaction on it may no
 // longer act for the patient. Emits DelegateRemoved.
-func (s *Contract) RemoveDelegate(ctx contractapi.TransactionContextInterface, subject, mspID string) error {
+func (s *Contract) RemoveDelegate(ctx txstate.Context, subject, mspID string) error {
 	caller, rel, err := patientSelf(ctx, "RemoveDelegate")
 	if err != nil {
 		return err
 	}
-	if err := ccutil.CheckID("delegate subject", subject); err != nil {
+	if err := wire.CheckID("delegate subject", subject); err != nil {
 		return err
 	}
 	if err := consenttypes.CheckMSPID(mspID); err != nil {
 		return err
 	}
-	key, err := ccutil.Key(ctx, objDelegate, caller.Subject, mspID, subject)
+	key, err := ctx.State().Key(objDelegate, caller.Subject, mspID, subject)
 	if err != nil {
 		return err
 	}
-	raw, err := ctx.GetStub().GetState(key)
+	raw, err := ctx.State().Get(key)
 	if err != nil {
-		return codes.New(codes.Internal, "reading delegate %s/%s: %v", mspID, subject, err)
+		return err
 	}
 	if raw == nil {
 		return codes.New(codes.NotFound, "%s/%s is not a delegate of patient %s", mspID, subject, caller.Subject)
 	}
-	if err := ctx.GetStub().DelState(key); err != nil {
-		return codes.New(codes.Internal, "deleting delegate %s/%s: %v", mspID, subject, err)
-	}
+	ctx.State().Del(key)
 	now, err := ccutil.TxTime(ctx)
 	if err != nil {
 		return err
@@ -173,12 +172,12 @@ func (s *Contract) RemoveDelegate(ctx contractapi.TransactionContextInterface, s
 }
 
 // ListDelegates returns one page of a patient's delegates to the patient, a delegate or an auditor.
-func (s *Contract) ListDelegates(ctx contractapi.TransactionContextInterface, patient string, pageSize int, bookmark string) (*consenttypes.DelegatePage, error) {
+func (s *Contract) ListDelegates(ctx txstate.Context, patient string, pageSize int, bookmark string) (*consenttypes.DelegatePage, error) {
 	caller, err := callerOf(ctx, "ListDelegates")
 	if err != nil {
 		return nil, err
 	}
-	if err := ccutil.CheckID("patient", patient); err != nil {
+	if err := wire.CheckID("patient", patient); err != nil {
 		return nil, err
 	}
 	if err := requireOwnerOrAuditor(ctx, caller, patient, "ListDelegates"); err != nil {
@@ -193,12 +192,12 @@ func (s *Contract) ListDelegates(ctx contractapi.TransactionContextInterface, pa
 
 // patientSelf returns the caller when it is a patient acting for itself (with a certificate of its
 // bound MSP), or FORBIDDEN.
-func patientSelf(ctx contractapi.TransactionContextInterface, action string) (ccutil.Caller, relation, error) {
+func patientSelf(ctx txstate.Context, action string) (ccutil.Caller, relation, error) {
 	caller, err := callerOf(ctx, action)
 	if err != nil {
 		return ccutil.Caller{}, relNone, err
 	}
-	if caller.Role != ccutil.RolePatient {
+	if caller.Role != wire.RolePatient {
 		return ccutil.Caller{}, relNone, codes.New(codes.Forbidden, "%s: only a patient may do this; caller is %s", action, partyOf(caller))
 	}
 	b, found, err := bindingOf(ctx, caller.Subject)

@@ -6,14 +6,15 @@ import (
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // Grant records a new consent of a patient, given as one JSON document (consenttypes.Consent). Only the
 // patient or a delegate the patient recorded may grant. The chaincode sets status active, version 1,
 // the grantor and the created/updated fields. Re-granting an existing id with the same terms fails
 // with DUPLICATE, with other terms with CONFLICT. Emits ConsentGranted.
-func (s *Contract) Grant(ctx contractapi.TransactionContextInterface, consentJSON string) (*consenttypes.Consent, error) {
+func (s *Contract) Grant(ctx txstate.Context, consentJSON string) (*consenttypes.Consent, error) {
 	caller, err := callerOf(ctx, "Grant")
 	if err != nil {
 		return nil, err
@@ -69,7 +70,7 @@ func (s *Contract) Grant(ctx contractapi.TransactionContextInterface, consentJSO
 // Update replaces the terms of an active consent and bumps its version; the old versions stay readable
 // through ConsentHistory. The patient may not change. A non-zero version in the document must equal
 // the current one (CONFLICT otherwise); identical terms fail with DUPLICATE. Emits ConsentUpdated.
-func (s *Contract) Update(ctx contractapi.TransactionContextInterface, consentJSON string) (*consenttypes.Consent, error) {
+func (s *Contract) Update(ctx txstate.Context, consentJSON string) (*consenttypes.Consent, error) {
 	caller, err := callerOf(ctx, "Update")
 	if err != nil {
 		return nil, err
@@ -135,12 +136,12 @@ func (s *Contract) Update(ctx contractapi.TransactionContextInterface, consentJS
 // Revoke ends an active consent: status inactive, version bumped, revokedAt/By/Reason set. It stops
 // counting in decisions from the next transaction on. The reason is public: it must not hold PHI.
 // Revoking a revoked consent fails with DUPLICATE. Emits ConsentRevoked.
-func (s *Contract) Revoke(ctx contractapi.TransactionContextInterface, consentID string, reason string) (*consenttypes.Consent, error) {
+func (s *Contract) Revoke(ctx txstate.Context, consentID string, reason string) (*consenttypes.Consent, error) {
 	caller, err := callerOf(ctx, "Revoke")
 	if err != nil {
 		return nil, err
 	}
-	if err := ccutil.CheckID("consent id", consentID); err != nil {
+	if err := wire.CheckID("consent id", consentID); err != nil {
 		return nil, err
 	}
 	if err := consenttypes.CheckReason(reason); err != nil {
@@ -184,7 +185,7 @@ func (s *Contract) Revoke(ctx contractapi.TransactionContextInterface, consentID
 
 // GetConsent returns the current version of a consent to the patient, a delegate, an auditor, or a
 // non-patient caller the consent's grantee covers.
-func (s *Contract) GetConsent(ctx contractapi.TransactionContextInterface, consentID string) (*consenttypes.Consent, error) {
+func (s *Contract) GetConsent(ctx txstate.Context, consentID string) (*consenttypes.Consent, error) {
 	caller, err := callerOf(ctx, "GetConsent")
 	if err != nil {
 		return nil, err
@@ -197,7 +198,7 @@ func (s *Contract) GetConsent(ctx contractapi.TransactionContextInterface, conse
 }
 
 // ConsentHistory returns every version of a consent, oldest first, to whoever may read the consent.
-func (s *Contract) ConsentHistory(ctx contractapi.TransactionContextInterface, consentID string) ([]consenttypes.ConsentVersion, error) {
+func (s *Contract) ConsentHistory(ctx txstate.Context, consentID string) ([]consenttypes.ConsentVersion, error) {
 	caller, err := callerOf(ctx, "ConsentHistory")
 	if err != nil {
 		return nil, err
@@ -205,7 +206,7 @@ func (s *Contract) ConsentHistory(ctx contractapi.TransactionContextInterface, c
 	if _, err := readableConsent(ctx, caller, consentID, "ConsentHistory"); err != nil {
 		return nil, err
 	}
-	key, err := ccutil.Key(ctx, objConsent, consentID)
+	key, err := ctx.State().Key(objConsent, consentID)
 	if err != nil {
 		return nil, err
 	}
@@ -222,12 +223,12 @@ func (s *Contract) ConsentHistory(ctx contractapi.TransactionContextInterface, c
 
 // ListConsentsByPatient returns one page of a patient's consents (every status), ordered by id, to the
 // patient, a delegate or an auditor. pageSize 0 means the default.
-func (s *Contract) ListConsentsByPatient(ctx contractapi.TransactionContextInterface, patient string, pageSize int, bookmark string) (*consenttypes.ConsentPage, error) {
+func (s *Contract) ListConsentsByPatient(ctx txstate.Context, patient string, pageSize int, bookmark string) (*consenttypes.ConsentPage, error) {
 	caller, err := callerOf(ctx, "ListConsentsByPatient")
 	if err != nil {
 		return nil, err
 	}
-	if err := ccutil.CheckID("patient", patient); err != nil {
+	if err := wire.CheckID("patient", patient); err != nil {
 		return nil, err
 	}
 	if err := requireOwnerOrAuditor(ctx, caller, patient, "ListConsentsByPatient"); err != nil {
@@ -244,7 +245,7 @@ func (s *Contract) ListConsentsByPatient(ctx contractapi.TransactionContextInter
 // or narrower: "<MSP>" lists every consent naming that organisation, "<MSP>/<role>" those naming the
 // role or one of its individuals, "<MSP>/<role>/<subject>" those naming that individual. Ordered by
 // role, subject, then id. Callers: an auditor, or a non-patient member of the grantee's organisation.
-func (s *Contract) ListConsentsByGrantee(ctx contractapi.TransactionContextInterface, grantee string, pageSize int, bookmark string) (*consenttypes.ConsentPage, error) {
+func (s *Contract) ListConsentsByGrantee(ctx txstate.Context, grantee string, pageSize int, bookmark string) (*consenttypes.ConsentPage, error) {
 	caller, err := callerOf(ctx, "ListConsentsByGrantee")
 	if err != nil {
 		return nil, err
@@ -253,7 +254,7 @@ func (s *Contract) ListConsentsByGrantee(ctx contractapi.TransactionContextInter
 	if err != nil {
 		return nil, err
 	}
-	if caller.Role != ccutil.RoleAuditor && (caller.Role == ccutil.RolePatient || caller.MSPID != g.MSPID) {
+	if caller.Role != wire.RoleAuditor && (caller.Role == wire.RolePatient || caller.MSPID != g.MSPID) {
 		return nil, codes.New(codes.Forbidden, "ListConsentsByGrantee: only an auditor or a non-patient member of %s may list its consents; caller is %s", g.MSPID, partyOf(caller))
 	}
 	attrs := []string{g.MSPID}
@@ -273,8 +274,8 @@ func (s *Contract) ListConsentsByGrantee(ctx contractapi.TransactionContextInter
 // parseConsent decodes, normalizes and validates a consent document.
 func parseConsent(consentJSON string) (*consenttypes.Consent, error) {
 	var c consenttypes.Consent
-	if err := decodeStrict([]byte(consentJSON), &c); err != nil {
-		return nil, codes.New(codes.InvalidArgument, "the consent is not a valid JSON consent document: %v", err)
+	if err := wire.DecodeStrict("the consent", []byte(consentJSON), &c); err != nil {
+		return nil, err
 	}
 	c.Normalize()
 	if err := c.Validate(); err != nil {
@@ -294,7 +295,7 @@ func checkNotEnded(c *consenttypes.Consent, now time.Time) error {
 
 // checkRoom refuses a new active consent when the patient already holds the maximum for that grantee
 // organisation: the bound that keeps every decision's cost constant.
-func checkRoom(ctx contractapi.TransactionContextInterface, patient, mspID string) error {
+func checkRoom(ctx txstate.Context, patient, mspID string) error {
 	iter, err := ctx.GetStub().GetStateByPartialCompositeKey(objConsentByPatGrOrg, []string{patient, mspID})
 	if err != nil {
 		return codes.New(codes.Internal, "counting the consents of %s for %s: %v", patient, mspID, err)
@@ -315,13 +316,13 @@ func checkRoom(ctx contractapi.TransactionContextInterface, patient, mspID strin
 }
 
 // getConsent reads a consent by id.
-func getConsent(ctx contractapi.TransactionContextInterface, id string) (*consenttypes.Consent, bool, error) {
-	key, err := ccutil.Key(ctx, objConsent, id)
+func getConsent(ctx txstate.Context, id string) (*consenttypes.Consent, bool, error) {
+	key, err := ctx.State().Key(objConsent, id)
 	if err != nil {
 		return nil, false, err
 	}
 	var c consenttypes.Consent
-	found, err := ccutil.GetJSON(ctx, key, &c)
+	found, err := ctx.State().GetJSON(key, &c)
 	if err != nil || !found {
 		return nil, false, err
 	}
@@ -329,12 +330,12 @@ func getConsent(ctx contractapi.TransactionContextInterface, id string) (*consen
 }
 
 // putConsent writes c and keeps the indexes in step with it; old is the previous version or nil.
-func putConsent(ctx contractapi.TransactionContextInterface, c, old *consenttypes.Consent) error {
-	key, err := ccutil.Key(ctx, objConsent, c.ID)
+func putConsent(ctx txstate.Context, c, old *consenttypes.Consent) error {
+	key, err := ctx.State().Key(objConsent, c.ID)
 	if err != nil {
 		return err
 	}
-	if err := ccutil.PutJSON(ctx, key, c); err != nil {
+	if err := ctx.State().PutJSON(key, c); err != nil {
 		return err
 	}
 	g, err := c.GranteeOf()
@@ -358,11 +359,11 @@ func putConsent(ctx contractapi.TransactionContextInterface, c, old *consenttype
 		}
 	}
 	if c.Status == consenttypes.StatusActive {
-		ikey, err := ccutil.Key(ctx, objConsentByPatGrOrg, c.Patient, g.MSPID, c.ID)
+		ikey, err := ctx.State().Key(objConsentByPatGrOrg, c.Patient, g.MSPID, c.ID)
 		if err != nil {
 			return err
 		}
-		if err := ccutil.PutJSON(ctx, ikey, c); err != nil {
+		if err := ctx.State().PutJSON(ikey, c); err != nil {
 			return err
 		}
 	}
@@ -378,8 +379,8 @@ func putConsent(ctx contractapi.TransactionContextInterface, c, old *consenttype
 
 // readableConsent returns a consent when the caller may read it: the patient, a delegate, an auditor,
 // or a caller that the consent's grantee covers (a patient only when named individually).
-func readableConsent(ctx contractapi.TransactionContextInterface, caller ccutil.Caller, id, action string) (*consenttypes.Consent, error) {
-	if err := ccutil.CheckID("consent id", id); err != nil {
+func readableConsent(ctx txstate.Context, caller ccutil.Caller, id, action string) (*consenttypes.Consent, error) {
+	if err := wire.CheckID("consent id", id); err != nil {
 		return nil, err
 	}
 	c, found, err := getConsent(ctx, id)
@@ -389,11 +390,11 @@ func readableConsent(ctx contractapi.TransactionContextInterface, caller ccutil.
 	if !found {
 		return nil, codes.New(codes.NotFound, "consent %s", id)
 	}
-	if caller.Role == ccutil.RoleAuditor {
+	if caller.Role == wire.RoleAuditor {
 		return c, nil
 	}
 	if g, err := c.GranteeOf(); err == nil && g.Covers(granteeOf(caller)) &&
-		(caller.Role != ccutil.RolePatient || g.Subject == caller.Subject) {
+		(caller.Role != wire.RolePatient || g.Subject == caller.Subject) {
 		return c, nil
 	}
 	rel, err := relationTo(ctx, caller, c.Patient)
@@ -407,7 +408,7 @@ func readableConsent(ctx contractapi.TransactionContextInterface, caller ccutil.
 }
 
 // consentFromIndex decodes an index entry whose last key attribute is a consent id.
-func consentFromIndex(ctx contractapi.TransactionContextInterface) func(string, []byte) (consenttypes.Consent, error) {
+func consentFromIndex(ctx txstate.Context) func(string, []byte) (consenttypes.Consent, error) {
 	return func(key string, _ []byte) (consenttypes.Consent, error) {
 		id, err := lastAttr(ctx, key)
 		if err != nil {

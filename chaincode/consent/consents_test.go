@@ -93,6 +93,8 @@ func TestGrantRejectsBadInput(t *testing.T) {
 		{"malformed JSON", `{"id":`},
 		{"an unknown field", `{"id":"c-1","patient":"pat-7f3a9c21","grantee":"HospitalMSP","decision":"permit","actions":["access"],"purposes":["TREAT"],"dataClasses":["Claim"],"color":"red"}`},
 		{"trailing data", `{"id":"c-1","patient":"pat-7f3a9c21","grantee":"HospitalMSP","decision":"permit","actions":["access"],"purposes":["TREAT"],"dataClasses":["Claim"]} {}`},
+		{"a stray closing brace after the document", `{"id":"c-1","patient":"pat-7f3a9c21","grantee":"HospitalMSP","decision":"permit","actions":["access"],"purposes":["TREAT"],"dataClasses":["Claim"]}}`},
+		{"a stray closing bracket after the document", `{"id":"c-1","patient":"pat-7f3a9c21","grantee":"HospitalMSP","decision":"permit","actions":["access"],"purposes":["TREAT"],"dataClasses":["Claim"]}]`},
 		{"a malformed id", asJSON(t, consentDoc("c 1", pat1, hospital))},
 		{"an unknown action", asJSON(t, consentDoc("c-1", pat1, hospital, actions("sell")))},
 		{"an unknown purpose", asJSON(t, consentDoc("c-1", pat1, hospital, purposes("FUN")))},
@@ -366,5 +368,32 @@ func TestListConsentsByGrantee(t *testing.T) {
 	}
 	t.Run("a malformed grantee is an invalid argument", func(t *testing.T) {
 		cctest.RequireCode(t, f.eval("auditor1", "ListConsentsByGrantee", "Hospital MSP", "0", ""), codes.InvalidArgument)
+	})
+}
+
+// TestTrailingDataIsRefusedAndChangesNothing sends each JSON input of the contract, valid but for a
+// stray '}' after it (which a decoder that asks json.Decoder.More would accept), to a ledger where the
+// call would otherwise succeed.
+func TestTrailingDataIsRefusedAndChangesNothing(t *testing.T) {
+	t.Run("an update of an existing consent", func(t *testing.T) {
+		f := newFixture(t)
+		f.grant("patient1", consentDoc("c-1", pat1, hospital))
+		doc := asJSON(t, consentDoc("c-1", pat1, hospital, classes(consenttypes.AllClasses)))
+		before := f.l.Snapshot()
+		cctest.RequireCode(t, f.invoke("patient1", "Update", doc+"}"), codes.InvalidArgument)
+		f.l.RequireUnchanged(t, before)
+		cctest.RequireOK(t, f.invoke("patient1", "Update", doc))
+	})
+	t.Run("the transient details of a record", func(t *testing.T) {
+		f := newFixture(t)
+		f.grant("patient1", consentDoc("c-collect", pat1, hospital, classes(consenttypes.ClassObservation)))
+		details := asJSON(t, consenttypes.RecordDetails{URI: "https://ehr.example/r/1", Description: "d", Salt: "c2FsdA"})
+		args := []string{"r-1", pat1, string(consenttypes.ClassObservation), sum("document")}
+		before := f.l.Snapshot()
+		res := f.invokeWith("provider1", "RegisterRecord", []cctest.CallOption{cctest.WithTransient(map[string][]byte{consenttypes.TransientRecord: []byte(details + "}")})}, args...)
+		ce := cctest.RequireCode(t, res, codes.InvalidArgument)
+		require.NotContains(t, ce.Message, "ehr.example", "the message does not quote the private input")
+		f.l.RequireUnchanged(t, before)
+		cctest.RequireOK(t, f.invokeWith("provider1", "RegisterRecord", []cctest.CallOption{cctest.WithTransient(map[string][]byte{consenttypes.TransientRecord: []byte(details)})}, args...))
 	})
 }

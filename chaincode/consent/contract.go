@@ -12,13 +12,14 @@ package consent
 import (
 	"fmt"
 
+	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
 // Contract is the consent chaincode's single, default contract: its functions are called by their
 // bare names (Grant, CheckAccess ...).
 type Contract struct {
-	contractapi.Contract
+	ccutil.Contract
 }
 
 // GetEvaluateTransactions names the functions that only read: clients evaluate them.

@@ -6,7 +6,8 @@ import (
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // CheckAccess answers whether grantee may do action for purpose on dataClass of patient at the
@@ -17,7 +18,7 @@ import (
 //
 // Callers: the patient, a delegate, an auditor, a provider or pharmacist (a data holder deciding a
 // disclosure), or a non-patient member of the grantee's organisation. Others get FORBIDDEN.
-func (s *Contract) CheckAccess(ctx contractapi.TransactionContextInterface, patient, grantee, action, purpose, dataClass string) (*consenttypes.Decision, error) {
+func (s *Contract) CheckAccess(ctx txstate.Context, patient, grantee, action, purpose, dataClass string) (*consenttypes.Decision, error) {
 	caller, err := callerOf(ctx, "CheckAccess")
 	if err != nil {
 		return nil, err
@@ -42,7 +43,7 @@ func (s *Contract) CheckAccess(ctx contractapi.TransactionContextInterface, pati
 }
 
 func parseRequest(patient, grantee, action, purpose, dataClass string) (consenttypes.Request, error) {
-	if err := ccutil.CheckID("patient", patient); err != nil {
+	if err := wire.CheckID("patient", patient); err != nil {
 		return consenttypes.Request{}, err
 	}
 	g, err := consenttypes.ParseGrantee(grantee)
@@ -64,11 +65,11 @@ func parseRequest(patient, grantee, action, purpose, dataClass string) (consentt
 	return consenttypes.Request{Patient: patient, Grantee: g, Action: a, Purpose: p, Class: k}, nil
 }
 
-func authorizeCheck(ctx contractapi.TransactionContextInterface, caller ccutil.Caller, req consenttypes.Request) error {
+func authorizeCheck(ctx txstate.Context, caller ccutil.Caller, req consenttypes.Request) error {
 	switch {
-	case caller.Is(ccutil.RoleAuditor, ccutil.RoleProvider, ccutil.RolePharmacist):
+	case caller.Is(wire.RoleAuditor, wire.RoleProvider, wire.RolePharmacist):
 		return nil
-	case caller.Role != ccutil.RolePatient && caller.MSPID == req.Grantee.MSPID:
+	case caller.Role != wire.RolePatient && caller.MSPID == req.Grantee.MSPID:
 		return nil
 	}
 	rel, err := relationTo(ctx, caller, req.Patient)
@@ -85,7 +86,7 @@ func authorizeCheck(ctx contractapi.TransactionContextInterface, caller ccutil.C
 // read of the decision index. It is not paginated, so a transaction that then writes (RecordAccess,
 // RegisterRecord) may use it, and Fabric's phantom-read check invalidates that transaction when a
 // consent of the range changes before it commits.
-func activeConsents(ctx contractapi.TransactionContextInterface, patient, mspID string) ([]consenttypes.Consent, error) {
+func activeConsents(ctx txstate.Context, patient, mspID string) ([]consenttypes.Consent, error) {
 	iter, err := ctx.GetStub().GetStateByPartialCompositeKey(objConsentByPatGrOrg, []string{patient, mspID})
 	if err != nil {
 		return nil, codes.New(codes.Internal, "reading the consents of %s for %s: %v", patient, mspID, err)

@@ -7,7 +7,8 @@ import (
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // RegisterRecord anchors an off-chain health record: its SHA-256, class and patient go in public state;
@@ -16,18 +17,18 @@ import (
 // must be a provider or pharmacist that some consent permits to collect that class for some purpose
 // (deny overrides permit per purpose). Re-registering an id with the same anchor fails with DUPLICATE,
 // with another with CONFLICT. Emits RecordRegistered.
-func (s *Contract) RegisterRecord(ctx contractapi.TransactionContextInterface, recordID, patient, dataClass, sha256hex string) (*consenttypes.Record, error) {
+func (s *Contract) RegisterRecord(ctx txstate.Context, recordID, patient, dataClass, sha256hex string) (*consenttypes.Record, error) {
 	caller, err := callerOf(ctx, "RegisterRecord")
 	if err != nil {
 		return nil, err
 	}
-	if !caller.Is(ccutil.RoleProvider, ccutil.RolePharmacist) {
+	if !caller.Is(wire.RoleProvider, wire.RolePharmacist) {
 		return nil, codes.New(codes.Forbidden, "RegisterRecord needs role provider or pharmacist; caller is %s", partyOf(caller))
 	}
-	if err := ccutil.CheckID("record id", recordID); err != nil {
+	if err := wire.CheckID("record id", recordID); err != nil {
 		return nil, err
 	}
-	if err := ccutil.CheckID("patient", patient); err != nil {
+	if err := wire.CheckID("patient", patient); err != nil {
 		return nil, err
 	}
 	class, err := consenttypes.CheckDataClass(dataClass)
@@ -43,9 +44,8 @@ func (s *Contract) RegisterRecord(ctx contractapi.TransactionContextInterface, r
 		return nil, err
 	}
 	var details consenttypes.RecordDetails
-	if err := decodeStrict(raw, &details); err != nil {
-		// The decoder's message could quote the private value: say only what is wrong.
-		return nil, codes.New(codes.InvalidArgument, "transient field %q is not a JSON object {\"uri\",\"description\",\"salt\"}", consenttypes.TransientRecord)
+	if err := wire.DecodeStrict(`transient field "`+consenttypes.TransientRecord+`" ({"uri","description","salt"})`, raw, &details); err != nil {
+		return nil, err
 	}
 	if err := details.Validate(); err != nil {
 		return nil, err
@@ -81,9 +81,7 @@ func (s *Contract) RegisterRecord(ctx contractapi.TransactionContextInterface, r
 	if err != nil {
 		return nil, codes.New(codes.Internal, "encoding the details of record %s: %v", recordID, err)
 	}
-	if err := ctx.GetStub().PutPrivateData(rec.Collection, recordID, private); err != nil {
-		return nil, codes.New(codes.Unavailable, "writing the details of record %s to collection %s: %v", recordID, rec.Collection, err)
-	}
+	ctx.State().PutPrivate(rec.Collection, recordID, private)
 	if err := putRecord(ctx, rec); err != nil {
 		return nil, err
 	}
@@ -98,8 +96,8 @@ func (s *Contract) RegisterRecord(ctx contractapi.TransactionContextInterface, r
 
 // VerifyRecord tells anyone whether a presented document's SHA-256 matches a registered record. The
 // answer holds for an erased record too: the hash stays.
-func (s *Contract) VerifyRecord(ctx contractapi.TransactionContextInterface, recordID, sha256hex string) (*consenttypes.Verification, error) {
-	if err := ccutil.CheckID("record id", recordID); err != nil {
+func (s *Contract) VerifyRecord(ctx txstate.Context, recordID, sha256hex string) (*consenttypes.Verification, error) {
+	if err := wire.CheckID("record id", recordID); err != nil {
 		return nil, err
 	}
 	sum, err := consenttypes.CheckSHA256(sha256hex)
@@ -122,7 +120,7 @@ func (s *Contract) VerifyRecord(ctx contractapi.TransactionContextInterface, rec
 
 // GetRecord returns a record's public anchor to the patient, a delegate, an auditor, a provider or
 // pharmacist of the registering organisation, or a caller that a consent permits to access that class.
-func (s *Contract) GetRecord(ctx contractapi.TransactionContextInterface, recordID string) (*consenttypes.Record, error) {
+func (s *Contract) GetRecord(ctx txstate.Context, recordID string) (*consenttypes.Record, error) {
 	caller, err := callerOf(ctx, "GetRecord")
 	if err != nil {
 		return nil, err
@@ -132,7 +130,7 @@ func (s *Contract) GetRecord(ctx contractapi.TransactionContextInterface, record
 
 // RecordHistory returns every version of a record's anchor, oldest first (registration, erasure
 // request, erasure), to whoever may read the record.
-func (s *Contract) RecordHistory(ctx contractapi.TransactionContextInterface, recordID string) ([]consenttypes.RecordVersion, error) {
+func (s *Contract) RecordHistory(ctx txstate.Context, recordID string) ([]consenttypes.RecordVersion, error) {
 	caller, err := callerOf(ctx, "RecordHistory")
 	if err != nil {
 		return nil, err
@@ -140,7 +138,7 @@ func (s *Contract) RecordHistory(ctx contractapi.TransactionContextInterface, re
 	if _, err := readableRecord(ctx, caller, recordID, "RecordHistory"); err != nil {
 		return nil, err
 	}
-	key, err := ccutil.Key(ctx, objRecord, recordID)
+	key, err := ctx.State().Key(objRecord, recordID)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +157,7 @@ func (s *Contract) RecordHistory(ctx contractapi.TransactionContextInterface, re
 // a provider or pharmacist of the registering organisation. It answers NOT_FOUND once the details are
 // erased, and UNAVAILABLE on a peer that does not hold the collection. Evaluate it only: a submitted
 // transaction would write its answer into a block.
-func (s *Contract) GetRecordDetails(ctx contractapi.TransactionContextInterface, recordID string) (*consenttypes.RecordDetailsView, error) {
+func (s *Contract) GetRecordDetails(ctx txstate.Context, recordID string) (*consenttypes.RecordDetailsView, error) {
 	caller, err := callerOf(ctx, "GetRecordDetails")
 	if err != nil {
 		return nil, err
@@ -181,18 +179,18 @@ func (s *Contract) GetRecordDetails(ctx contractapi.TransactionContextInterface,
 	if rec.Erased {
 		// Say "erased" only when the purge really happened: the hashed copy, which every peer of
 		// the channel keeps, must be gone too.
-		hash, err := ctx.GetStub().GetPrivateDataHash(rec.Collection, recordID)
+		hash, err := ctx.State().GetPrivateHash(rec.Collection, recordID)
 		if err != nil {
-			return nil, codes.New(codes.Unavailable, "checking the erasure of record %s (collection %s): %v", recordID, rec.Collection, err)
+			return nil, err
 		}
 		if hash != nil {
 			return nil, codes.New(codes.Internal, "record %s is marked erased but its private details are still on the ledger", recordID)
 		}
 		return nil, codes.New(codes.NotFound, "the details of record %s were erased at %s", recordID, rec.ErasedAt.Format(time.RFC3339))
 	}
-	raw, err := ctx.GetStub().GetPrivateData(rec.Collection, recordID)
+	raw, err := ctx.State().GetPrivate(rec.Collection, recordID)
 	if err != nil {
-		return nil, codes.New(codes.Unavailable, "the details of record %s are not readable here (collection %s): %v", recordID, rec.Collection, err)
+		return nil, err
 	}
 	if raw == nil {
 		return nil, codes.New(codes.NotFound, "the details of record %s are not held by this peer (collection %s)", recordID, rec.Collection)
@@ -207,7 +205,7 @@ func (s *Contract) GetRecordDetails(ctx contractapi.TransactionContextInterface,
 // RequestErasure lets the patient or a delegate ask the custodian (the registering organisation) to
 // erase a record's private details. The reason is public: it must not hold PHI. Emits
 // ErasureRequested.
-func (s *Contract) RequestErasure(ctx contractapi.TransactionContextInterface, recordID, reason string) (*consenttypes.Record, error) {
+func (s *Contract) RequestErasure(ctx txstate.Context, recordID, reason string) (*consenttypes.Record, error) {
 	caller, err := callerOf(ctx, "RequestErasure")
 	if err != nil {
 		return nil, err
@@ -243,7 +241,7 @@ func (s *Contract) RequestErasure(ctx contractapi.TransactionContextInterface, r
 // VerifyRecord keeps answering. Callers: the patient or a delegate at any time; a provider or
 // pharmacist of the registering organisation once the patient requested it (PRECONDITION_FAILED
 // before). Erasing twice fails with DUPLICATE. Emits RecordErased.
-func (s *Contract) EraseRecord(ctx contractapi.TransactionContextInterface, recordID, reason string) (*consenttypes.Record, error) {
+func (s *Contract) EraseRecord(ctx txstate.Context, recordID, reason string) (*consenttypes.Record, error) {
 	caller, err := callerOf(ctx, "EraseRecord")
 	if err != nil {
 		return nil, err
@@ -274,16 +272,14 @@ func (s *Contract) EraseRecord(ctx contractapi.TransactionContextInterface, reco
 	if err != nil {
 		return nil, err
 	}
-	if err := ctx.GetStub().PurgePrivateData(rec.Collection, recordID); err != nil {
-		return nil, codes.New(codes.Unavailable, "purging the details of record %s from collection %s: %v", recordID, rec.Collection, err)
-	}
+	ctx.State().PurgePrivate(rec.Collection, recordID)
 	rec.Erased, rec.ErasedAt, rec.ErasedBy = true, now, partyOf(caller)
 	return saveErasureStep(ctx, rec, reason, caller, rel, now, consenttypes.EventRecordErased)
 }
 
 // saveErasureStep finishes RequestErasure and EraseRecord alike: it keeps the reason, stores the
 // anchor, binds the caller's patient identity and emits event.
-func saveErasureStep(ctx contractapi.TransactionContextInterface, rec *consenttypes.Record, reason string, caller ccutil.Caller, rel relation, now time.Time, event string) (*consenttypes.Record, error) {
+func saveErasureStep(ctx txstate.Context, rec *consenttypes.Record, reason string, caller ccutil.Caller, rel relation, now time.Time, event string) (*consenttypes.Record, error) {
 	if reason != "" {
 		rec.EraseReason = reason
 	}
@@ -301,12 +297,12 @@ func saveErasureStep(ctx contractapi.TransactionContextInterface, rec *consentty
 
 // ListRecordsByPatient returns one page of a patient's record anchors, ordered by id, to the patient, a
 // delegate or an auditor.
-func (s *Contract) ListRecordsByPatient(ctx contractapi.TransactionContextInterface, patient string, pageSize int, bookmark string) (*consenttypes.RecordPage, error) {
+func (s *Contract) ListRecordsByPatient(ctx txstate.Context, patient string, pageSize int, bookmark string) (*consenttypes.RecordPage, error) {
 	caller, err := callerOf(ctx, "ListRecordsByPatient")
 	if err != nil {
 		return nil, err
 	}
-	if err := ccutil.CheckID("patient", patient); err != nil {
+	if err := wire.CheckID("patient", patient); err != nil {
 		return nil, err
 	}
 	if err := requireOwnerOrAuditor(ctx, caller, patient, "ListRecordsByPatient"); err != nil {
@@ -334,16 +330,16 @@ func (s *Contract) ListRecordsByPatient(ctx contractapi.TransactionContextInterf
 
 // isCustodian reports whether the caller is a provider or pharmacist of the registering organisation.
 func isCustodian(c ccutil.Caller, rec *consenttypes.Record) bool {
-	return c.MSPID == rec.RegisteredByMSP && c.Is(ccutil.RoleProvider, ccutil.RolePharmacist)
+	return c.MSPID == rec.RegisteredByMSP && c.Is(wire.RoleProvider, wire.RolePharmacist)
 }
 
 // readableRecord returns a record's anchor when the caller may read it.
-func readableRecord(ctx contractapi.TransactionContextInterface, caller ccutil.Caller, recordID, action string) (*consenttypes.Record, error) {
+func readableRecord(ctx txstate.Context, caller ccutil.Caller, recordID, action string) (*consenttypes.Record, error) {
 	rec, err := mustRecord(ctx, recordID)
 	if err != nil {
 		return nil, err
 	}
-	if caller.Role == ccutil.RoleAuditor || isCustodian(caller, rec) {
+	if caller.Role == wire.RoleAuditor || isCustodian(caller, rec) {
 		return rec, nil
 	}
 	rel, err := relationTo(ctx, caller, rec.Patient)
@@ -353,7 +349,7 @@ func readableRecord(ctx contractapi.TransactionContextInterface, caller ccutil.C
 	if rel != relNone {
 		return rec, nil
 	}
-	if caller.Role != ccutil.RolePatient {
+	if caller.Role != wire.RolePatient {
 		consents, err := activeConsents(ctx, rec.Patient, caller.MSPID)
 		if err != nil {
 			return nil, err
@@ -369,8 +365,8 @@ func readableRecord(ctx contractapi.TransactionContextInterface, caller ccutil.C
 	return nil, codes.New(codes.Forbidden, "%s: %s may not read record %s", action, partyOf(caller), recordID)
 }
 
-func mustRecord(ctx contractapi.TransactionContextInterface, recordID string) (*consenttypes.Record, error) {
-	if err := ccutil.CheckID("record id", recordID); err != nil {
+func mustRecord(ctx txstate.Context, recordID string) (*consenttypes.Record, error) {
+	if err := wire.CheckID("record id", recordID); err != nil {
 		return nil, err
 	}
 	rec, found, err := getRecord(ctx, recordID)
@@ -383,25 +379,25 @@ func mustRecord(ctx contractapi.TransactionContextInterface, recordID string) (*
 	return rec, nil
 }
 
-func getRecord(ctx contractapi.TransactionContextInterface, recordID string) (*consenttypes.Record, bool, error) {
-	key, err := ccutil.Key(ctx, objRecord, recordID)
+func getRecord(ctx txstate.Context, recordID string) (*consenttypes.Record, bool, error) {
+	key, err := ctx.State().Key(objRecord, recordID)
 	if err != nil {
 		return nil, false, err
 	}
 	var rec consenttypes.Record
-	found, err := ccutil.GetJSON(ctx, key, &rec)
+	found, err := ctx.State().GetJSON(key, &rec)
 	if err != nil || !found {
 		return nil, false, err
 	}
 	return &rec, true, nil
 }
 
-func putRecord(ctx contractapi.TransactionContextInterface, rec *consenttypes.Record) error {
-	key, err := ccutil.Key(ctx, objRecord, rec.ID)
+func putRecord(ctx txstate.Context, rec *consenttypes.Record) error {
+	key, err := ctx.State().Key(objRecord, rec.ID)
 	if err != nil {
 		return err
 	}
-	return ccutil.PutJSON(ctx, key, rec)
+	return ctx.State().PutJSON(key, rec)
 }
 
 func recordEvent(rec *consenttypes.Record, by string, at time.Time) consenttypes.RecordEvent {

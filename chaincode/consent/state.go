@@ -1,9 +1,6 @@
 package consent
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -12,7 +9,8 @@ import (
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // The composite-key object types: the key layout of docs/consent.md.
@@ -27,9 +25,6 @@ const (
 	objRecord            = "record"     // (record id) -> Record
 	objRecordByPatient   = "record~p"   // (patient, record id) -> marker
 )
-
-// marker is the value of an index entry whose key says it all (an empty value would be a delete).
-const marker = "\x00"
 
 // patientBinding ties a patient id to the MSP whose CA issued the patient's certificate, on the
 // patient's first write (trust on first use): a certificate with the same subject from another MSP is
@@ -50,7 +45,7 @@ const (
 )
 
 // callerOf returns the caller, or FORBIDDEN when its certificate lacks the role or subject attribute.
-func callerOf(ctx contractapi.TransactionContextInterface, action string) (ccutil.Caller, error) {
+func callerOf(ctx txstate.Context, action string) (ccutil.Caller, error) {
 	c, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return ccutil.Caller{}, err
@@ -73,8 +68,8 @@ func granteeOf(c ccutil.Caller) consenttypes.Grantee {
 
 // relationTo tells whether the caller is the patient (with a certificate of the patient's bound MSP),
 // one of the patient's delegates, or neither.
-func relationTo(ctx contractapi.TransactionContextInterface, c ccutil.Caller, patient string) (relation, error) {
-	if c.Role == ccutil.RolePatient && c.Subject == patient {
+func relationTo(ctx txstate.Context, c ccutil.Caller, patient string) (relation, error) {
+	if c.Role == wire.RolePatient && c.Subject == patient {
 		b, found, err := bindingOf(ctx, patient)
 		if err != nil {
 			return relNone, err
@@ -83,13 +78,13 @@ func relationTo(ctx contractapi.TransactionContextInterface, c ccutil.Caller, pa
 			return relSelf, nil
 		}
 	}
-	key, err := ccutil.Key(ctx, objDelegate, patient, c.MSPID, c.Subject)
+	key, err := ctx.State().Key(objDelegate, patient, c.MSPID, c.Subject)
 	if err != nil {
 		return relNone, err
 	}
-	raw, err := ctx.GetStub().GetState(key)
+	raw, err := ctx.State().Get(key)
 	if err != nil {
-		return relNone, codes.New(codes.Internal, "reading delegate %s: %v", key, err)
+		return relNone, err
 	}
 	if raw != nil {
 		return relDelegate, nil
@@ -99,7 +94,7 @@ func relationTo(ctx contractapi.TransactionContextInterface, c ccutil.Caller, pa
 
 // requireManager returns how the caller may manage patient's consents, or FORBIDDEN unless it is the
 // patient or a recorded delegate.
-func requireManager(ctx contractapi.TransactionContextInterface, c ccutil.Caller, patient, action string) (relation, error) {
+func requireManager(ctx txstate.Context, c ccutil.Caller, patient, action string) (relation, error) {
 	rel, err := relationTo(ctx, c, patient)
 	if err != nil {
 		return relNone, err
@@ -111,8 +106,8 @@ func requireManager(ctx contractapi.TransactionContextInterface, c ccutil.Caller
 }
 
 // requireOwnerOrAuditor returns FORBIDDEN unless the caller is the patient, a delegate or an auditor.
-func requireOwnerOrAuditor(ctx contractapi.TransactionContextInterface, c ccutil.Caller, patient, action string) error {
-	if c.Role == ccutil.RoleAuditor {
+func requireOwnerOrAuditor(ctx txstate.Context, c ccutil.Caller, patient, action string) error {
+	if c.Role == wire.RoleAuditor {
 		return nil
 	}
 	rel, err := relationTo(ctx, c, patient)
@@ -125,18 +120,18 @@ func requireOwnerOrAuditor(ctx contractapi.TransactionContextInterface, c ccutil
 	return nil
 }
 
-func bindingOf(ctx contractapi.TransactionContextInterface, patient string) (patientBinding, bool, error) {
-	key, err := ccutil.Key(ctx, objPatient, patient)
+func bindingOf(ctx txstate.Context, patient string) (patientBinding, bool, error) {
+	key, err := ctx.State().Key(objPatient, patient)
 	if err != nil {
 		return patientBinding{}, false, err
 	}
 	var b patientBinding
-	found, err := ccutil.GetJSON(ctx, key, &b)
+	found, err := ctx.State().GetJSON(key, &b)
 	return b, found, err
 }
 
 // bind records the patient's MSP on the patient's first write.
-func bind(ctx contractapi.TransactionContextInterface, c ccutil.Caller, rel relation, now time.Time) error {
+func bind(ctx txstate.Context, c ccutil.Caller, rel relation, now time.Time) error {
 	if rel != relSelf {
 		return nil
 	}
@@ -144,34 +139,30 @@ func bind(ctx contractapi.TransactionContextInterface, c ccutil.Caller, rel rela
 	if err != nil || found {
 		return err
 	}
-	key, err := ccutil.Key(ctx, objPatient, c.Subject)
+	key, err := ctx.State().Key(objPatient, c.Subject)
 	if err != nil {
 		return err
 	}
-	return ccutil.PutJSON(ctx, key, patientBinding{Patient: c.Subject, MSPID: c.MSPID, BoundAt: now})
+	return ctx.State().PutJSON(key, patientBinding{Patient: c.Subject, MSPID: c.MSPID, BoundAt: now})
 }
 
 // putMarker writes an index entry.
-func putMarker(ctx contractapi.TransactionContextInterface, objectType string, attrs ...string) error {
-	key, err := ccutil.Key(ctx, objectType, attrs...)
+func putMarker(ctx txstate.Context, objectType string, attrs ...string) error {
+	key, err := ctx.State().Key(objectType, attrs...)
 	if err != nil {
 		return err
 	}
-	if err := ctx.GetStub().PutState(key, []byte(marker)); err != nil {
-		return codes.New(codes.Internal, "writing %s index: %v", objectType, err)
-	}
+	ctx.State().PutMarker(key)
 	return nil
 }
 
 // delKey deletes a composite key.
-func delKey(ctx contractapi.TransactionContextInterface, objectType string, attrs ...string) error {
-	key, err := ccutil.Key(ctx, objectType, attrs...)
+func delKey(ctx txstate.Context, objectType string, attrs ...string) error {
+	key, err := ctx.State().Key(objectType, attrs...)
 	if err != nil {
 		return err
 	}
-	if err := ctx.GetStub().DelState(key); err != nil {
-		return codes.New(codes.Internal, "deleting %s entry: %v", objectType, err)
-	}
+	ctx.State().Del(key)
 	return nil
 }
 
@@ -183,9 +174,9 @@ func invertedTime(t time.Time) string {
 // listPage reads one page of a partial composite key. Unlike a bare pass-through, it refuses a
 // bookmark that does not lie inside the queried prefix: on a peer the bookmark replaces the start key
 // unchecked, so a forged bookmark could otherwise read another patient's entries.
-func listPage[T any](ctx contractapi.TransactionContextInterface, objectType string, attrs []string, pageSize int, bookmark string, decode func(key string, value []byte) (T, error)) (*ccutil.Page[T], error) {
+func listPage[T any](ctx txstate.Context, objectType string, attrs []string, pageSize int, bookmark string, decode func(key string, value []byte) (T, error)) (*ccutil.Page[T], error) {
 	if bookmark != "" {
-		prefix, err := ccutil.Key(ctx, objectType, attrs...)
+		prefix, err := ctx.State().Key(objectType, attrs...)
 		if err != nil {
 			return nil, err
 		}
@@ -197,24 +188,10 @@ func listPage[T any](ctx contractapi.TransactionContextInterface, objectType str
 }
 
 // lastAttr returns the last attribute of a composite key.
-func lastAttr(ctx contractapi.TransactionContextInterface, key string) (string, error) {
+func lastAttr(ctx txstate.Context, key string) (string, error) {
 	_, attrs, err := ctx.GetStub().SplitCompositeKey(key)
 	if err != nil || len(attrs) == 0 {
 		return "", codes.New(codes.Internal, "splitting index key %q: %v", key, err)
 	}
 	return attrs[len(attrs)-1], nil
-}
-
-// decodeStrict decodes one JSON document into v, refusing unknown fields and trailing data. Its
-// error is plain (the caller chooses the code and how much of it to show).
-func decodeStrict(raw []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("data after the JSON document")
-	}
-	return nil
 }

@@ -2,17 +2,17 @@ package provenance
 
 import (
 	"github.com/healthledger/healthledger/chaincode/codes"
-	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // CommissionBatch creates a batch of a product with its declared quantity and, optionally, up to
 // MaxSerialsPerTx of its serials; AddSerials adds the others. Only the product's manufacturer
 // commissions, and it holds the batch's main stock. The same batch again with the same content is
 // DUPLICATE, with other content CONFLICT.
-func (c *Contract) CommissionBatch(ctx contractapi.TransactionContextInterface, batchJSON string) (*provenancetypes.Batch, error) {
-	_, me, err := requireParty(ctx, "CommissionBatch", ccutil.RoleManufacturer)
+func (c *Contract) CommissionBatch(ctx txstate.Context, batchJSON string) (*provenancetypes.Batch, error) {
+	_, me, err := requireParty(ctx, "CommissionBatch", wire.RoleManufacturer)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func (c *Contract) CommissionBatch(ctx contractapi.TransactionContextInterface, 
 			return nil, codes.New(codes.Duplicate, "batch %s lot %s is already commissioned", spec.GTIN, spec.Lot)
 		}
 		return nil, codes.New(codes.Conflict, "batch %s lot %s is already commissioned with other details", spec.GTIN, spec.Lot)
-	} else if !isCode(err, codes.NotFound) {
+	} else if codes.Of(err) != codes.NotFound {
 		return nil, err
 	}
 	ev, err := t.newEvent(provenancetypes.EventBatchCommissioned, spec.EventContext, me, spec.GTIN, spec.Lot)
@@ -68,8 +68,8 @@ func (c *Contract) CommissionBatch(ctx contractapi.TransactionContextInterface, 
 // AddSerials commissions a chunk of at most MaxSerialsPerTx serials of a batch. Only the batch's
 // manufacturer adds them, while it holds the main stock. A serial already in the chunk or on the
 // ledger (for this GTIN), or a chunk that would exceed the batch's quantity, is INVALID_ARGUMENT.
-func (c *Contract) AddSerials(ctx contractapi.TransactionContextInterface, gtin, lot, serialsJSON string) (*provenancetypes.Batch, error) {
-	_, me, err := requireParty(ctx, "AddSerials", ccutil.RoleManufacturer)
+func (c *Contract) AddSerials(ctx txstate.Context, gtin, lot, serialsJSON string) (*provenancetypes.Batch, error) {
+	_, me, err := requireParty(ctx, "AddSerials", wire.RoleManufacturer)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func (c *Contract) AddSerials(ctx contractapi.TransactionContextInterface, gtin,
 		return nil, err
 	}
 	var serials []string
-	if err := decodeStrict("serials", serialsJSON, &serials); err != nil {
+	if err := wire.DecodeStrict("serials", []byte(serialsJSON), &serials); err != nil {
 		return nil, err
 	}
 	if err := provenancetypes.CheckSerials(serials, provenancetypes.MaxSerialsPerTx); err != nil {
@@ -144,7 +144,7 @@ func (t *txn) commissionSerials(gtin, lot string, serials []string) error {
 	}
 	rec := unitRecord{Lot: lot, Commissioned: t.pos()}
 	for _, k := range keys {
-		if err := t.put(k, &rec); err != nil {
+		if err := t.PutJSON(k, &rec); err != nil {
 			return err
 		}
 	}
@@ -152,7 +152,7 @@ func (t *txn) commissionSerials(gtin, lot string, serials []string) error {
 }
 
 // GetBatch returns a batch. Any member may read it.
-func (c *Contract) GetBatch(ctx contractapi.TransactionContextInterface, gtin, lot string) (*provenancetypes.Batch, error) {
+func (c *Contract) GetBatch(ctx txstate.Context, gtin, lot string) (*provenancetypes.Batch, error) {
 	gtin, lot, err := batchArgs(gtin, lot)
 	if err != nil {
 		return nil, err

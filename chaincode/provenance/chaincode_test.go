@@ -96,4 +96,58 @@ func TestReadFunctionsAreEvaluateOnly(t *testing.T) {
 		_, exposed := tags[hidden]
 		require.False(t, exposed, hidden)
 	}
+
+	// The whole surface, pinned: no helper leaks out as a transaction.
+	evaluateTxs, submitTxs := w.l.Transactions(cc, w.patient)
+	require.Equal(t, []string{"BatchCustody", "GetBatch", "GetParty", "GetProduct", "GetShipment", "GetUnit",
+		"ListBatchesByOwner", "ListBatchesByStatus", "UnitCustody", "Verify"}, evaluateTxs)
+	require.Equal(t, []string{"AddSerials", "ClearExcursion", "CommissionBatch", "Decommission", "Destroy", "Dispense",
+		"Quarantine", "Recall", "Receive", "RecordReadings", "RegisterParty", "RegisterProduct", "ReleaseQuarantine", "Ship"}, submitTxs)
+}
+
+func TestAnUnknownFunctionIsAnInvalidArgument(t *testing.T) {
+	w := newWorld(t)
+	ce := w.fails(codes.InvalidArgument, w.mfr, "RecallEverything", gtin)
+	require.Equal(t, `unknown function "RecallEverything"`, ce.Message)
+}
+
+// TestTrailingDataIsRefusedAndChangesNothing sends each JSON argument of the contract, valid but for
+// a stray '}' after it (which a decoder that asks json.Decoder.More would accept), to a ledger where
+// the call would otherwise succeed.
+func TestTrailingDataIsRefusedAndChangesNothing(t *testing.T) {
+	w := newWorld(t)
+	w.supplyChain()
+	cases := []struct {
+		name string
+		id   *cctest.Identity
+		fn   string
+		args []string
+	}{
+		{"a product", w.mfr, "RegisterProduct", []string{mustJSON(t, productSpec(gtin2))}},
+		{"a batch", w.mfr, "CommissionBatch", []string{mustJSON(t, provenancetypes.BatchSpec{GTIN: gtin, Lot: lot2, ManufacturedOn: made, Expiry: expiry, Quantity: 1})}},
+		{"serials", w.mfr, "AddSerials", []string{gtin, lot2, `["T000001"]`}},
+		{"a shipment", w.dist, "Ship", []string{mustJSON(t, provenancetypes.ShipmentSpec{ShipmentID: "sh-3", GTIN: gtin, Lot: lot, Serials: []string{"S000005"}, Receiver: pPharm})}},
+		{"an event context", w.pharm, "Dispense", []string{gtin, "S000000", `{"eventId":"rx-1"}`}},
+		{"readings", w.pharm, "RecordReadings", []string{mustJSON(t, map[string]any{"gtin": gtin, "lot": lot, "serials": []string{"S000000"},
+			"readings": []map[string]any{{"time": "2024-12-31T10:00:00Z", "value": 5, "uom": "CEL"}}})}},
+		{"a unit action", w.dist, "Decommission", []string{mustJSON(t, provenancetypes.UnitAction{GTIN: gtin, Lot: lot, Serials: []string{"S000006"}, Reason: "damaged"})}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name+" with a stray closing brace is refused", func(t *testing.T) {
+			last := len(tc.args) - 1
+			bad := append(append([]string{}, tc.args[:last]...), tc.args[last]+"}")
+			before := w.l.Snapshot()
+			cctest.RequireCode(t, w.l.Invoke(cc, tc.id, tc.fn, bad), codes.InvalidArgument)
+			w.l.RequireUnchanged(t, before)
+		})
+	}
+	t.Run("the same calls without it succeed", func(t *testing.T) {
+		cctest.RequireOK(t, w.invoke(w.mfr, "CommissionBatch", cases[1].args...))
+		for i, tc := range cases {
+			if i == 1 {
+				continue
+			}
+			cctest.RequireOK(t, w.l.Invoke(cc, tc.id, tc.fn, tc.args))
+		}
+	})
 }

@@ -16,14 +16,14 @@ package provenance
 import (
 	"fmt"
 
-	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
 // Contract is the provenance contract. It is the chaincode's only (default) contract, so function
 // names are bare: "Verify", not "Contract:Verify".
 type Contract struct {
-	contractapi.Contract
+	ccutil.Contract
 }
 
 // GetEvaluateTransactions lists the read-only functions.
@@ -32,14 +32,6 @@ func (c *Contract) GetEvaluateTransactions() []string {
 		"GetProduct", "GetParty", "GetBatch", "GetShipment", "GetUnit", "Verify",
 		"BatchCustody", "UnitCustody", "ListBatchesByOwner", "ListBatchesByStatus",
 	}
-}
-
-// GetUnknownTransaction answers a call to a function the contract does not have with a stable code.
-func (c *Contract) GetUnknownTransaction() interface{} { return unknownTransaction }
-
-func unknownTransaction(ctx contractapi.TransactionContextInterface) error {
-	fn, _ := ctx.GetStub().GetFunctionAndParameters()
-	return codes.New(codes.InvalidArgument, "%q is not a function of the provenance chaincode", fn)
 }
 
 // NewChaincode builds the provenance chaincode.

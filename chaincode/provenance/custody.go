@@ -4,9 +4,9 @@ import (
 	"slices"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
-	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // Ship sends goods of one batch to a registered receiver: without serials the batch's main stock,
@@ -14,7 +14,7 @@ import (
 // stays with it until the receiver receives. A receiver that is malformed or not registered is
 // INVALID_ARGUMENT "unknown receiver". Shipment ids are the client's: the same shipment again is
 // DUPLICATE, another shipment under a used id CONFLICT.
-func (c *Contract) Ship(ctx contractapi.TransactionContextInterface, shipmentJSON string) (*provenancetypes.Shipment, error) {
+func (c *Contract) Ship(ctx txstate.Context, shipmentJSON string) (*provenancetypes.Shipment, error) {
 	_, me, err := requireParty(ctx, "Ship", supplyRoles...)
 	if err != nil {
 		return nil, err
@@ -35,12 +35,12 @@ func (c *Contract) Ship(ctx contractapi.TransactionContextInterface, shipmentJSO
 	} else if !found {
 		return nil, codes.New(codes.InvalidArgument, "unknown receiver %s: it has not registered (RegisterParty)", spec.Receiver)
 	}
-	sk, err := t.key(objShipment, spec.ShipmentID)
+	sk, err := t.Key(objShipment, spec.ShipmentID)
 	if err != nil {
 		return nil, err
 	}
 	var old provenancetypes.Shipment
-	if found, err := t.get(sk, &old); err != nil {
+	if found, err := t.GetJSON(sk, &old); err != nil {
 		return nil, err
 	} else if found {
 		if old.Sender == me && old.Receiver == spec.Receiver && old.GTIN == spec.GTIN && old.Lot == spec.Lot && slices.Equal(old.Serials, spec.Serials) {
@@ -102,7 +102,7 @@ func (c *Contract) Ship(ctx contractapi.TransactionContextInterface, shipmentJSO
 		}
 		sh.Quantity = len(spec.Serials)
 	}
-	if err := t.put(sk, sh); err != nil {
+	if err := t.PutJSON(sk, sh); err != nil {
 		return nil, err
 	}
 	if err := t.adjustHolding(b, recv, 0, sh.Quantity); err != nil {
@@ -154,7 +154,7 @@ func (t *txn) moveUnits(b *provenancetypes.Batch, me provenancetypes.Party, seri
 			left++
 		}
 		apply(u)
-		if err := t.put(keys[i], u); err != nil {
+		if err := t.PutJSON(keys[i], u); err != nil {
 			return 0, err
 		}
 	}
@@ -163,24 +163,24 @@ func (t *txn) moveUnits(b *provenancetypes.Batch, me provenancetypes.Party, seri
 
 // Receive takes delivery of a shipment. Only its named receiver receives, and custody passes then:
 // a shipment to another party is FORBIDDEN; receiving it again is DUPLICATE.
-func (c *Contract) Receive(ctx contractapi.TransactionContextInterface, shipmentID string) (*provenancetypes.Shipment, error) {
+func (c *Contract) Receive(ctx txstate.Context, shipmentID string) (*provenancetypes.Shipment, error) {
 	_, me, err := requireParty(ctx, "Receive", supplyRoles...)
 	if err != nil {
 		return nil, err
 	}
-	if err := ccutil.CheckID("shipment id", shipmentID); err != nil {
+	if err := wire.CheckID("shipment id", shipmentID); err != nil {
 		return nil, err
 	}
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sk, err := t.key(objShipment, shipmentID)
+	sk, err := t.Key(objShipment, shipmentID)
 	if err != nil {
 		return nil, err
 	}
 	var sh provenancetypes.Shipment
-	if found, err := t.get(sk, &sh); err != nil {
+	if found, err := t.GetJSON(sk, &sh); err != nil {
 		return nil, err
 	} else if !found {
 		return nil, codes.New(codes.NotFound, "shipment %s", shipmentID)
@@ -221,14 +221,14 @@ func (c *Contract) Receive(ctx contractapi.TransactionContextInterface, shipment
 			}
 			holder := me
 			u.Holder, u.Status, u.ShipmentID, u.Receiver = &holder, provenancetypes.UnitActive, "", nil
-			if err := t.put(k, u); err != nil {
+			if err := t.PutJSON(k, u); err != nil {
 				return nil, err
 			}
 		}
 	}
 	at := t.now
 	sh.Status, sh.ReceivedAt = provenancetypes.ShipmentReceived, &at
-	if err := t.put(sk, &sh); err != nil {
+	if err := t.PutJSON(sk, &sh); err != nil {
 		return nil, err
 	}
 	if err := t.adjustHolding(b, sh.Sender, -sh.Quantity, 0); err != nil {
@@ -248,20 +248,20 @@ func (c *Contract) Receive(ctx contractapi.TransactionContextInterface, shipment
 }
 
 // GetShipment returns a shipment. Any member may read it.
-func (c *Contract) GetShipment(ctx contractapi.TransactionContextInterface, shipmentID string) (*provenancetypes.Shipment, error) {
-	if err := ccutil.CheckID("shipment id", shipmentID); err != nil {
+func (c *Contract) GetShipment(ctx txstate.Context, shipmentID string) (*provenancetypes.Shipment, error) {
+	if err := wire.CheckID("shipment id", shipmentID); err != nil {
 		return nil, err
 	}
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
 	}
-	k, err := t.key(objShipment, shipmentID)
+	k, err := t.Key(objShipment, shipmentID)
 	if err != nil {
 		return nil, err
 	}
 	var sh provenancetypes.Shipment
-	if found, err := t.get(k, &sh); err != nil {
+	if found, err := t.GetJSON(k, &sh); err != nil {
 		return nil, err
 	} else if !found {
 		return nil, codes.New(codes.NotFound, "shipment %s", shipmentID)

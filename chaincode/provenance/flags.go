@@ -7,13 +7,14 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // openFlag starts the batch-flag transactions: it checks the caller's role, the (GTIN, lot) and the
 // required text, and reads the batch.
-func openFlag(ctx contractapi.TransactionContextInterface, action, gtin, lot, what, text string, roles ...string) (ccutil.Caller, *txn, *provenancetypes.Batch, error) {
+func openFlag(ctx txstate.Context, action, gtin, lot, what, text string, roles ...string) (ccutil.Caller, *txn, *provenancetypes.Batch, error) {
 	caller, err := ccutil.RequireRole(ctx, action, roles...)
 	if err != nil {
 		return ccutil.Caller{}, nil, nil, err
@@ -38,20 +39,20 @@ func openFlag(ctx contractapi.TransactionContextInterface, action, gtin, lot, wh
 
 // isBatchManufacturer reports whether the caller is the manufacturer of batch b.
 func isBatchManufacturer(c ccutil.Caller, b *provenancetypes.Batch) bool {
-	return c.Role == ccutil.RoleManufacturer && actorOf(c) == b.Manufacturer
+	return c.Role == wire.RoleManufacturer && actorOf(c) == b.Manufacturer
 }
 
 // Recall recalls a batch: every unit of it becomes recalled wherever it is, in one write (units read
 // the flag from their batch). Only the batch's manufacturer or an auditor recalls, with a reason. The
 // Recalled event lists every current holder of the batch's units, so each can act on it. Recalling a
 // recalled batch is DUPLICATE.
-func (c *Contract) Recall(ctx contractapi.TransactionContextInterface, gtin, lot, reason string) (*provenancetypes.Event, error) {
-	caller, t, b, err := openFlag(ctx, "Recall", gtin, lot, "reason", reason, ccutil.RoleManufacturer, ccutil.RoleAuditor)
+func (c *Contract) Recall(ctx txstate.Context, gtin, lot, reason string) (*provenancetypes.Event, error) {
+	caller, t, b, err := openFlag(ctx, "Recall", gtin, lot, "reason", reason, wire.RoleManufacturer, wire.RoleAuditor)
 	if err != nil {
 		return nil, err
 	}
 	gtin, lot = b.GTIN, b.Lot // normalised
-	if caller.Role != ccutil.RoleAuditor && !isBatchManufacturer(caller, b) {
+	if caller.Role != wire.RoleAuditor && !isBatchManufacturer(caller, b) {
 		return nil, codes.New(codes.Forbidden, "only the manufacturer of batch %s lot %s (%s) or an auditor may recall it", gtin, lot, b.Manufacturer)
 	}
 	if b.Recalled {
@@ -81,13 +82,13 @@ func (c *Contract) Recall(ctx contractapi.TransactionContextInterface, gtin, lot
 // Quarantine holds suspect product: the batch is not shipped or dispensed until released. The
 // batch's manufacturer, an auditor, or a party holding units of the batch quarantines, with a reason.
 // Quarantining a quarantined batch is DUPLICATE.
-func (c *Contract) Quarantine(ctx contractapi.TransactionContextInterface, gtin, lot, reason string) (*provenancetypes.Event, error) {
-	caller, t, b, err := openFlag(ctx, "Quarantine", gtin, lot, "reason", reason, ccutil.RoleManufacturer, ccutil.RoleDistributor, ccutil.RolePharmacist, ccutil.RoleAuditor)
+func (c *Contract) Quarantine(ctx txstate.Context, gtin, lot, reason string) (*provenancetypes.Event, error) {
+	caller, t, b, err := openFlag(ctx, "Quarantine", gtin, lot, "reason", reason, wire.RoleManufacturer, wire.RoleDistributor, wire.RolePharmacist, wire.RoleAuditor)
 	if err != nil {
 		return nil, err
 	}
 	gtin, lot = b.GTIN, b.Lot // normalised
-	allowed := caller.Role == ccutil.RoleAuditor || isBatchManufacturer(caller, b)
+	allowed := caller.Role == wire.RoleAuditor || isBatchManufacturer(caller, b)
 	if !allowed {
 		_, holds, err := t.getHolding(gtin, lot, actorOf(caller))
 		if err != nil {
@@ -109,13 +110,13 @@ func (c *Contract) Quarantine(ctx contractapi.TransactionContextInterface, gtin,
 // ReleaseQuarantine lifts a quarantine. Only the batch's manufacturer or an auditor releases, with a
 // note; a batch that is not quarantined is PRECONDITION_FAILED. (Quarantined stock can instead be
 // destroyed by its holder with Destroy.)
-func (c *Contract) ReleaseQuarantine(ctx contractapi.TransactionContextInterface, gtin, lot, note string) (*provenancetypes.Event, error) {
-	caller, t, b, err := openFlag(ctx, "ReleaseQuarantine", gtin, lot, "note", note, ccutil.RoleManufacturer, ccutil.RoleAuditor)
+func (c *Contract) ReleaseQuarantine(ctx txstate.Context, gtin, lot, note string) (*provenancetypes.Event, error) {
+	caller, t, b, err := openFlag(ctx, "ReleaseQuarantine", gtin, lot, "note", note, wire.RoleManufacturer, wire.RoleAuditor)
 	if err != nil {
 		return nil, err
 	}
 	gtin, lot = b.GTIN, b.Lot // normalised
-	if caller.Role != ccutil.RoleAuditor && !isBatchManufacturer(caller, b) {
+	if caller.Role != wire.RoleAuditor && !isBatchManufacturer(caller, b) {
 		return nil, codes.New(codes.Forbidden, "only the manufacturer of batch %s lot %s or an auditor may release it", gtin, lot)
 	}
 	if !b.Quarantined {
@@ -128,8 +129,8 @@ func (c *Contract) ReleaseQuarantine(ctx contractapi.TransactionContextInterface
 
 // ClearExcursion clears a batch's temperature excursion after review: the batch is sellable again.
 // Only an auditor clears, with a note; a batch without an excursion is PRECONDITION_FAILED.
-func (c *Contract) ClearExcursion(ctx contractapi.TransactionContextInterface, gtin, lot, note string) (*provenancetypes.Event, error) {
-	caller, t, b, err := openFlag(ctx, "ClearExcursion", gtin, lot, "note", note, ccutil.RoleAuditor)
+func (c *Contract) ClearExcursion(ctx txstate.Context, gtin, lot, note string) (*provenancetypes.Event, error) {
+	caller, t, b, err := openFlag(ctx, "ClearExcursion", gtin, lot, "note", note, wire.RoleAuditor)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +167,7 @@ func (t *txn) setFlag(b *provenancetypes.Batch, caller ccutil.Caller, event, rea
 // receiver (the data logger travels with the goods and is read on arrival). A reading outside the
 // product's storage range marks the batch with an excursion (event ExcursionDetected): it is not
 // sellable until an auditor clears it.
-func (c *Contract) RecordReadings(ctx contractapi.TransactionContextInterface, readingsJSON string) (*provenancetypes.Event, error) {
+func (c *Contract) RecordReadings(ctx txstate.Context, readingsJSON string) (*provenancetypes.Event, error) {
 	_, me, err := requireParty(ctx, "RecordReadings", supplyRoles...)
 	if err != nil {
 		return nil, err

@@ -8,8 +8,8 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
 // entry is one key of a page: its attributes and value.
@@ -23,7 +23,7 @@ type entry struct {
 // such a query returned (the next key, under the same prefix); next is "" when nothing is left.
 func (t *txn) fetch(objectType string, attrs []string, size int32, bookmark string) ([]entry, string, error) {
 	if bookmark != "" {
-		prefix, err := t.key(objectType, attrs...)
+		prefix, err := t.Key(objectType, attrs...)
 		if err != nil {
 			return nil, "", err
 		}
@@ -58,7 +58,7 @@ func (t *txn) fetch(objectType string, attrs []string, size int32, bookmark stri
 
 // BatchCustody returns the chain of custody of a batch: every event of the batch and of its units,
 // oldest first, one page at a time. Any member may read it.
-func (c *Contract) BatchCustody(ctx contractapi.TransactionContextInterface, gtin, lot string, pageSize int, bookmark string) (*provenancetypes.EventPage, error) {
+func (c *Contract) BatchCustody(ctx txstate.Context, gtin, lot string, pageSize int, bookmark string) (*provenancetypes.EventPage, error) {
 	gtin, lot, err := batchArgs(gtin, lot)
 	if err != nil {
 		return nil, err
@@ -160,7 +160,7 @@ func (c *cursor) pop() { c.st.Skip++ }
 // commissioning, the events of its batch's main stock while the unit was part of it, the events that
 // named the unit, and the events concerning its whole batch (recall, quarantine, readings...). It
 // merges those indexes, so a page costs a small multiple of its size. Any member may read it.
-func (c *Contract) UnitCustody(ctx contractapi.TransactionContextInterface, gtin, serial string, pageSize int, bookmark string) (*provenancetypes.EventPage, error) {
+func (c *Contract) UnitCustody(ctx txstate.Context, gtin, serial string, pageSize int, bookmark string) (*provenancetypes.EventPage, error) {
 	gtin, err := unitArgs(gtin, serial)
 	if err != nil {
 		return nil, err
@@ -222,12 +222,12 @@ func (c *Contract) UnitCustody(ctx contractapi.TransactionContextInterface, gtin
 	}
 	page := &provenancetypes.EventPage{Items: make([]provenancetypes.Event, 0, len(positions))}
 	for _, p := range positions {
-		k, err := t.key(objEvent, append([]string{gtin, u.Lot}, splitPos(p)...)...)
+		k, err := t.Key(objEvent, append([]string{gtin, u.Lot}, splitPos(p)...)...)
 		if err != nil {
 			return nil, err
 		}
 		var ev provenancetypes.Event
-		if found, err := t.get(k, &ev); err != nil {
+		if found, err := t.GetJSON(k, &ev); err != nil {
 			return nil, err
 		} else if !found {
 			return nil, codes.New(codes.Internal, "custody index points at a missing event %q", k)
@@ -254,7 +254,7 @@ func (c *Contract) UnitCustody(ctx contractapi.TransactionContextInterface, gtin
 
 // ListBatchesByOwner lists the batches of which a party holds units or has units inbound, with its
 // counts, one page at a time. Any member may read it.
-func (c *Contract) ListBatchesByOwner(ctx contractapi.TransactionContextInterface, mspID, gln string, pageSize int, bookmark string) (*provenancetypes.HoldingPage, error) {
+func (c *Contract) ListBatchesByOwner(ctx txstate.Context, mspID, gln string, pageSize int, bookmark string) (*provenancetypes.HoldingPage, error) {
 	p := provenancetypes.Party{MSPID: mspID, GLN: gln}
 	if err := provenancetypes.CheckParty(p); err != nil {
 		return nil, invalidArg(err)
@@ -299,12 +299,12 @@ type batchSummary struct {
 
 // getBatchSummary reads a batch's summary, NOT_FOUND when the batch is absent.
 func (t *txn) getBatchSummary(gtin, lot string) (*batchSummary, error) {
-	k, err := t.key(objBatch, gtin, lot)
+	k, err := t.Key(objBatch, gtin, lot)
 	if err != nil {
 		return nil, err
 	}
 	var b batchSummary
-	ok, err := t.get(k, &b)
+	ok, err := t.GetJSON(k, &b)
 	if err != nil {
 		return nil, err
 	}
@@ -316,7 +316,7 @@ func (t *txn) getBatchSummary(gtin, lot string) (*batchSummary, error) {
 
 // ListBatchesByStatus lists the batches that carry a status (recalled, quarantined, excursion,
 // suspect), or that carry none (active), one page at a time. Any member may read it.
-func (c *Contract) ListBatchesByStatus(ctx contractapi.TransactionContextInterface, status string, pageSize int, bookmark string) (*provenancetypes.BatchPage, error) {
+func (c *Contract) ListBatchesByStatus(ctx txstate.Context, status string, pageSize int, bookmark string) (*provenancetypes.BatchPage, error) {
 	if !slices.Contains(provenancetypes.BatchStatuses(), status) {
 		return nil, codes.New(codes.InvalidArgument, "batch status %q is not one of %v", status, provenancetypes.BatchStatuses())
 	}

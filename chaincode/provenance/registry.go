@@ -3,15 +3,16 @@ package provenance
 import (
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // RegisterProduct registers a trade item. Only a manufacturer registers, and it becomes the product's
 // manufacturer. Registering the same GTIN again with the same content is DUPLICATE, with other content
 // CONFLICT.
-func (c *Contract) RegisterProduct(ctx contractapi.TransactionContextInterface, productJSON string) (*provenancetypes.Product, error) {
-	_, me, err := requireParty(ctx, "RegisterProduct", ccutil.RoleManufacturer)
+func (c *Contract) RegisterProduct(ctx txstate.Context, productJSON string) (*provenancetypes.Product, error) {
+	_, me, err := requireParty(ctx, "RegisterProduct", wire.RoleManufacturer)
 	if err != nil {
 		return nil, err
 	}
@@ -27,12 +28,12 @@ func (c *Contract) RegisterProduct(ctx contractapi.TransactionContextInterface, 
 		GTIN: spec.GTIN, Name: spec.Name, Strength: spec.Strength, DosageForm: spec.DosageForm,
 		Storage: *spec.Storage, Manufacturer: me, RegisteredAt: t.now,
 	}
-	k, err := t.key(objProduct, p.GTIN)
+	k, err := t.Key(objProduct, p.GTIN)
 	if err != nil {
 		return nil, err
 	}
 	var old provenancetypes.Product
-	found, err := t.get(k, &old)
+	found, err := t.GetJSON(k, &old)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +44,7 @@ func (c *Contract) RegisterProduct(ctx contractapi.TransactionContextInterface, 
 		}
 		return nil, codes.New(codes.Conflict, "product %s is already registered with other details", p.GTIN)
 	}
-	if err := t.put(k, p); err != nil {
+	if err := t.PutJSON(k, p); err != nil {
 		return nil, err
 	}
 	if err := ccutil.Emit(ctx, provenancetypes.EventProductRegistered, p); err != nil {
@@ -53,7 +54,7 @@ func (c *Contract) RegisterProduct(ctx contractapi.TransactionContextInterface, 
 }
 
 // GetProduct returns a product. Any member may read it.
-func (c *Contract) GetProduct(ctx contractapi.TransactionContextInterface, gtin string) (*provenancetypes.Product, error) {
+func (c *Contract) GetProduct(ctx txstate.Context, gtin string) (*provenancetypes.Product, error) {
 	g, err := gtinArg(gtin)
 	if err != nil {
 		return nil, err
@@ -69,7 +70,7 @@ func (c *Contract) GetProduct(ctx contractapi.TransactionContextInterface, gtin 
 // certificate's subject) and its role, all from its certificate. Manufacturers, distributors and
 // pharmacists register themselves once; again with the same role is DUPLICATE, with another role
 // CONFLICT.
-func (c *Contract) RegisterParty(ctx contractapi.TransactionContextInterface) (*provenancetypes.PartyRecord, error) {
+func (c *Contract) RegisterParty(ctx txstate.Context) (*provenancetypes.PartyRecord, error) {
 	caller, me, err := requireParty(ctx, "RegisterParty", supplyRoles...)
 	if err != nil {
 		return nil, err
@@ -89,11 +90,11 @@ func (c *Contract) RegisterParty(ctx contractapi.TransactionContextInterface) (*
 		return nil, codes.New(codes.Conflict, "party %s is registered with role %s, not %s", me, old.Role, caller.Role)
 	}
 	rec := &provenancetypes.PartyRecord{MSPID: me.MSPID, GLN: me.GLN, Role: caller.Role, RegisteredAt: t.now}
-	k, err := t.key(objParty, me.MSPID, me.GLN)
+	k, err := t.Key(objParty, me.MSPID, me.GLN)
 	if err != nil {
 		return nil, err
 	}
-	if err := t.put(k, rec); err != nil {
+	if err := t.PutJSON(k, rec); err != nil {
 		return nil, err
 	}
 	if err := ccutil.Emit(ctx, provenancetypes.EventPartyRegistered, rec); err != nil {
@@ -103,7 +104,7 @@ func (c *Contract) RegisterParty(ctx contractapi.TransactionContextInterface) (*
 }
 
 // GetParty returns a registered party. Any member may read it.
-func (c *Contract) GetParty(ctx contractapi.TransactionContextInterface, mspID, gln string) (*provenancetypes.PartyRecord, error) {
+func (c *Contract) GetParty(ctx txstate.Context, mspID, gln string) (*provenancetypes.PartyRecord, error) {
 	p := provenancetypes.Party{MSPID: mspID, GLN: gln}
 	if err := provenancetypes.CheckParty(p); err != nil {
 		return nil, invalidArg(err)

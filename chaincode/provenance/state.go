@@ -9,8 +9,9 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // Composite key object types. docs/provenance.md describes the layout.
@@ -28,9 +29,6 @@ const (
 	objEvtStock = "evt.s"    // gtin, lot, ts, txId -> marker: events of the main stock
 	objEvtUnit  = "evt.u"    // gtin, serial, ts, txId -> marker: events naming the unit
 )
-
-// marker is the value of index keys (an empty value would be a delete).
-var marker = []byte{0}
 
 // tsLayout is a fixed-width, sortable transaction time.
 const tsLayout = "20060102T150405.000000000Z"
@@ -73,19 +71,20 @@ func (u *unitRecord) detach(b *provenancetypes.Batch, pos string) bool {
 	return true
 }
 
-// txn is the per-transaction context of a contract call.
+// txn is one provenance transaction: its state, time and id, and the records it reads and writes.
 type txn struct {
-	ctx  contractapi.TransactionContextInterface
+	*txstate.State
+	ctx  txstate.Context
 	now  time.Time
 	txID string
 }
 
-func begin(ctx contractapi.TransactionContextInterface) (*txn, error) {
+func begin(ctx txstate.Context) (*txn, error) {
 	now, err := ccutil.TxTime(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &txn{ctx: ctx, now: now, txID: ctx.GetStub().GetTxID()}, nil
+	return &txn{State: ctx.State(), ctx: ctx, now: now, txID: ctx.GetStub().GetTxID()}, nil
 }
 
 // pos is this transaction's position in a chain of custody: "ts|txId", sortable as a string.
@@ -97,46 +96,10 @@ func splitPos(pos string) []string {
 	return []string{ts, tx}
 }
 
-func (t *txn) key(objectType string, attrs ...string) (string, error) {
-	return ccutil.Key(t.ctx, objectType, attrs...)
-}
-
-// get reads the JSON at key; it reports false when absent.
-func (t *txn) get(key string, v any) (bool, error) { return ccutil.GetJSON(t.ctx, key, v) }
-
-func (t *txn) put(key string, v any) error { return ccutil.PutJSON(t.ctx, key, v) }
-
-func (t *txn) putMarker(key string) error {
-	if err := t.ctx.GetStub().PutState(key, marker); err != nil {
-		return codes.New(codes.Internal, "writing %q: %v", key, err)
-	}
-	return nil
-}
-
-func (t *txn) del(key string) error {
-	if err := t.ctx.GetStub().DelState(key); err != nil {
-		return codes.New(codes.Internal, "deleting %q: %v", key, err)
-	}
-	return nil
-}
-
-// decodeStrict reads one JSON document into v, refusing unknown fields and trailing data.
-func decodeStrict(what, raw string, v any) error {
-	dec := json.NewDecoder(strings.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return codes.New(codes.InvalidArgument, "%s is not valid JSON: %v", what, err)
-	}
-	if dec.More() {
-		return codes.New(codes.InvalidArgument, "%s has data after its JSON value", what)
-	}
-	return nil
-}
-
 // decodeSpec decodes a request strictly and returns it checked and normalised.
 func decodeSpec[T interface{ Normalized() (T, error) }](what, raw string) (T, error) {
 	var spec T
-	if err := decodeStrict(what, raw, &spec); err != nil {
+	if err := wire.DecodeStrict(what, []byte(raw), &spec); err != nil {
 		return spec, err
 	}
 	n, err := spec.Normalized()
@@ -185,10 +148,10 @@ func batchArgs(gtin, lot string) (string, string, error) {
 }
 
 // supplyRoles are the roles that hold goods.
-var supplyRoles = []string{ccutil.RoleManufacturer, ccutil.RoleDistributor, ccutil.RolePharmacist}
+var supplyRoles = []string{wire.RoleManufacturer, wire.RoleDistributor, wire.RolePharmacist}
 
 // requireParty returns the caller as a party when it holds one of roles and its subject is a GLN.
-func requireParty(ctx contractapi.TransactionContextInterface, action string, roles ...string) (ccutil.Caller, provenancetypes.Party, error) {
+func requireParty(ctx txstate.Context, action string, roles ...string) (ccutil.Caller, provenancetypes.Party, error) {
 	c, err := ccutil.RequireRole(ctx, action, roles...)
 	if err != nil {
 		return ccutil.Caller{}, provenancetypes.Party{}, err
@@ -210,7 +173,7 @@ func eventContext(raw string) (provenancetypes.EventContext, error) {
 	if strings.TrimSpace(raw) == "" {
 		return ec, nil
 	}
-	if err := decodeStrict("event", raw, &ec); err != nil {
+	if err := wire.DecodeStrict("event", []byte(raw), &ec); err != nil {
 		return ec, err
 	}
 	if err := ec.Validate(); err != nil {
@@ -261,11 +224,11 @@ const (
 // transaction's chaincode event.
 func (t *txn) record(ev *provenancetypes.Event, idx index) error {
 	attrs := append([]string{ev.GTIN, ev.Lot}, splitPos(t.pos())...)
-	k, err := t.key(objEvent, attrs...)
+	k, err := t.Key(objEvent, attrs...)
 	if err != nil {
 		return err
 	}
-	if err := t.put(k, ev); err != nil {
+	if err := t.PutJSON(k, ev); err != nil {
 		return err
 	}
 	switch idx {
@@ -274,22 +237,18 @@ func (t *txn) record(ev *provenancetypes.Event, idx index) error {
 		if idx == indexStock {
 			obj = objEvtStock
 		}
-		k, err := t.key(obj, attrs...)
+		k, err := t.Key(obj, attrs...)
 		if err != nil {
 			return err
 		}
-		if err := t.putMarker(k); err != nil {
-			return err
-		}
+		t.PutMarker(k)
 	case indexUnits:
 		for _, s := range ev.Serials {
-			k, err := t.key(objEvtUnit, append([]string{ev.GTIN, s}, splitPos(t.pos())...)...)
+			k, err := t.Key(objEvtUnit, append([]string{ev.GTIN, s}, splitPos(t.pos())...)...)
 			if err != nil {
 				return err
 			}
-			if err := t.putMarker(k); err != nil {
-				return err
-			}
+			t.PutMarker(k)
 		}
 	}
 	return ccutil.Emit(t.ctx, ev.Type, ev)
@@ -297,12 +256,12 @@ func (t *txn) record(ev *provenancetypes.Event, idx index) error {
 
 // getBatch reads a batch, NOT_FOUND when absent.
 func (t *txn) getBatch(gtin, lot string) (*provenancetypes.Batch, error) {
-	k, err := t.key(objBatch, gtin, lot)
+	k, err := t.Key(objBatch, gtin, lot)
 	if err != nil {
 		return nil, err
 	}
 	var b provenancetypes.Batch
-	ok, err := t.get(k, &b)
+	ok, err := t.GetJSON(k, &b)
 	if err != nil {
 		return nil, err
 	}
@@ -321,11 +280,11 @@ func (t *txn) putBatch(b *provenancetypes.Batch, prev []string) error {
 	before := b.Status
 	b.Status = b.HeadlineStatus()
 	b.UpdatedAt = t.now
-	k, err := t.key(objBatch, b.GTIN, b.Lot)
+	k, err := t.Key(objBatch, b.GTIN, b.Lot)
 	if err != nil {
 		return err
 	}
-	if err := t.put(k, b); err != nil {
+	if err := t.PutJSON(k, b); err != nil {
 		return err
 	}
 	if before != "" && before != b.Status {
@@ -336,24 +295,20 @@ func (t *txn) putBatch(b *provenancetypes.Batch, prev []string) error {
 	next := b.StatusTags()
 	for _, tag := range prev {
 		if !slices.Contains(next, tag) {
-			k, err := t.key(objStatus, tag, b.GTIN, b.Lot)
+			k, err := t.Key(objStatus, tag, b.GTIN, b.Lot)
 			if err != nil {
 				return err
 			}
-			if err := t.del(k); err != nil {
-				return err
-			}
+			t.Del(k)
 		}
 	}
 	for _, tag := range next {
 		if !slices.Contains(prev, tag) {
-			k, err := t.key(objStatus, tag, b.GTIN, b.Lot)
+			k, err := t.Key(objStatus, tag, b.GTIN, b.Lot)
 			if err != nil {
 				return err
 			}
-			if err := t.putMarker(k); err != nil {
-				return err
-			}
+			t.PutMarker(k)
 		}
 	}
 	return nil
@@ -361,12 +316,12 @@ func (t *txn) putBatch(b *provenancetypes.Batch, prev []string) error {
 
 // getProduct reads a product, NOT_FOUND when absent.
 func (t *txn) getProduct(gtin string) (*provenancetypes.Product, error) {
-	k, err := t.key(objProduct, gtin)
+	k, err := t.Key(objProduct, gtin)
 	if err != nil {
 		return nil, err
 	}
 	var p provenancetypes.Product
-	ok, err := t.get(k, &p)
+	ok, err := t.GetJSON(k, &p)
 	if err != nil {
 		return nil, err
 	}
@@ -378,12 +333,12 @@ func (t *txn) getProduct(gtin string) (*provenancetypes.Product, error) {
 
 // getUnit reads a unit record; it reports false when the unit is unknown.
 func (t *txn) getUnit(gtin, serial string) (*unitRecord, string, bool, error) {
-	k, err := t.key(objUnit, gtin, serial)
+	k, err := t.Key(objUnit, gtin, serial)
 	if err != nil {
 		return nil, "", false, err
 	}
 	var u unitRecord
-	ok, err := t.get(k, &u)
+	ok, err := t.GetJSON(k, &u)
 	if err != nil || !ok {
 		return nil, k, false, err
 	}
@@ -424,12 +379,12 @@ func (t *txn) mustUnit(gtin, lot, serial string) (*unitRecord, string, error) {
 
 // getHolding reads a party's holding of a batch; a zero holding when absent.
 func (t *txn) getHolding(gtin, lot string, p provenancetypes.Party) (*provenancetypes.Holding, bool, error) {
-	k, err := t.key(objHolder, gtin, lot, p.MSPID, p.GLN)
+	k, err := t.Key(objHolder, gtin, lot, p.MSPID, p.GLN)
 	if err != nil {
 		return nil, false, err
 	}
 	h := provenancetypes.Holding{Party: p, GTIN: gtin, Lot: lot}
-	ok, err := t.get(k, &h)
+	ok, err := t.GetJSON(k, &h)
 	return &h, ok, err
 }
 
@@ -447,17 +402,15 @@ func (t *txn) adjustHolding(b *provenancetypes.Batch, p provenancetypes.Party, d
 	if h.Held < 0 || h.Inbound < 0 {
 		return codes.New(codes.Internal, "holding of %s in %s/%s would become negative", p, gtin, lot)
 	}
-	hk, err := t.key(objHolder, gtin, lot, p.MSPID, p.GLN)
+	hk, err := t.Key(objHolder, gtin, lot, p.MSPID, p.GLN)
 	if err != nil {
 		return err
 	}
 	if h.Held == 0 && h.Inbound == 0 && (dHeld < 0 || dInbound < 0) {
-		if err := t.del(hk); err != nil {
-			return err
-		}
+		t.Del(hk)
 		return t.delOwner(p, gtin, lot)
 	}
-	if err := t.put(hk, h); err != nil {
+	if err := t.PutJSON(hk, h); err != nil {
 		return err
 	}
 	return t.putOwner(b, h)
@@ -465,19 +418,20 @@ func (t *txn) adjustHolding(b *provenancetypes.Batch, p provenancetypes.Party, d
 
 // putOwner writes the owner index entry of holding h of batch b.
 func (t *txn) putOwner(b *provenancetypes.Batch, h *provenancetypes.Holding) error {
-	k, err := t.key(objOwner, h.Party.MSPID, h.Party.GLN, b.GTIN, b.Lot)
+	k, err := t.Key(objOwner, h.Party.MSPID, h.Party.GLN, b.GTIN, b.Lot)
 	if err != nil {
 		return err
 	}
-	return t.put(k, &provenancetypes.BatchHolding{Holding: *h, Expiry: b.Expiry, Status: b.Status})
+	return t.PutJSON(k, &provenancetypes.BatchHolding{Holding: *h, Expiry: b.Expiry, Status: b.Status})
 }
 
 func (t *txn) delOwner(p provenancetypes.Party, gtin, lot string) error {
-	k, err := t.key(objOwner, p.MSPID, p.GLN, gtin, lot)
+	k, err := t.Key(objOwner, p.MSPID, p.GLN, gtin, lot)
 	if err != nil {
 		return err
 	}
-	return t.del(k)
+	t.Del(k)
+	return nil
 }
 
 // refreshOwners rewrites the owner index entries of every holder of batch b with its current status.
@@ -532,12 +486,12 @@ func (t *txn) holdings(gtin, lot string) ([]provenancetypes.Holding, error) {
 
 // getParty reads a registered party; it reports false when the party has not registered.
 func (t *txn) getParty(p provenancetypes.Party) (*provenancetypes.PartyRecord, bool, error) {
-	k, err := t.key(objParty, p.MSPID, p.GLN)
+	k, err := t.Key(objParty, p.MSPID, p.GLN)
 	if err != nil {
 		return nil, false, err
 	}
 	var r provenancetypes.PartyRecord
-	ok, err := t.get(k, &r)
+	ok, err := t.GetJSON(k, &r)
 	return &r, ok, err
 }
 
@@ -558,9 +512,4 @@ func unitView(gtin, serial string, u *unitRecord, b *provenancetypes.Batch) *pro
 		Suspect:     u.Suspect != nil || b.Suspect,
 		DispensedBy: u.DispensedBy, DispensedAt: u.DispensedAt, DispenseEventID: u.DispenseEventID,
 	}
-}
-
-// isCode reports whether err carries the stable code c.
-func isCode(err error, c codes.Code) bool {
-	return err != nil && ccutil.AsCode(err).Code == c
 }

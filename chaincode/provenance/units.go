@@ -4,9 +4,9 @@ import (
 	"time"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
-	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // Dispense records that a pharmacist dispensed one unit it holds. eventJSON is an optional
@@ -17,8 +17,8 @@ import (
 // transaction commits, flags the unit and its batch suspect and records a DispenseRejected event, and
 // answers Accepted false with Code PRECONDITION_FAILED (the SDK turns that answer into an error). A
 // failed transaction could not have kept the flags.
-func (c *Contract) Dispense(ctx contractapi.TransactionContextInterface, gtin, serial, eventJSON string) (*provenancetypes.DispenseResult, error) {
-	_, me, err := requireParty(ctx, "Dispense", ccutil.RolePharmacist)
+func (c *Contract) Dispense(ctx txstate.Context, gtin, serial, eventJSON string) (*provenancetypes.DispenseResult, error) {
+	_, me, err := requireParty(ctx, "Dispense", wire.RolePharmacist)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func (c *Contract) Dispense(ctx contractapi.TransactionContextInterface, gtin, s
 	at := t.now
 	dispenser := me
 	u.Status, u.DispensedBy, u.DispensedAt, u.DispenseEventID = provenancetypes.UnitDispensed, &dispenser, &at, ev.EventID
-	if err := t.put(k, u); err != nil {
+	if err := t.PutJSON(k, u); err != nil {
 		return nil, err
 	}
 	ev.Disposition = provenancetypes.DispositionDispensed
@@ -120,7 +120,7 @@ func (t *txn) rejectDispense(me provenancetypes.Party, serial string, u *unitRec
 	if u.Suspect == nil {
 		u.Suspect = &flag
 	}
-	if err := t.put(k, u); err != nil {
+	if err := t.PutJSON(k, u); err != nil {
 		return nil, err
 	}
 	if !b.Suspect {
@@ -162,7 +162,7 @@ func (tm terminal) allowed(status string) bool {
 // Decommission takes units out of the supply chain (EPCIS decommissioning). actionJSON is a
 // UnitAction: without serials it decommissions the batch's main stock the caller holds. Only the
 // custodian decommissions, and only active units.
-func (c *Contract) Decommission(ctx contractapi.TransactionContextInterface, actionJSON string) (*provenancetypes.Event, error) {
+func (c *Contract) Decommission(ctx txstate.Context, actionJSON string) (*provenancetypes.Event, error) {
 	return c.finish(ctx, actionJSON, terminal{
 		action: "Decommission", status: provenancetypes.UnitDecommissioned, event: provenancetypes.EventDecommissioned,
 		bizStep: provenancetypes.BizStepDecommissioning, disposition: provenancetypes.DispositionInactive, from: []string{provenancetypes.UnitActive},
@@ -172,14 +172,14 @@ func (c *Contract) Decommission(ctx contractapi.TransactionContextInterface, act
 // Destroy records the destruction of units (EPCIS destroying), for example of quarantined or recalled
 // stock. actionJSON is a UnitAction: without serials it destroys the batch's main stock the caller
 // holds. Only the custodian destroys, and only active or decommissioned units.
-func (c *Contract) Destroy(ctx contractapi.TransactionContextInterface, actionJSON string) (*provenancetypes.Event, error) {
+func (c *Contract) Destroy(ctx txstate.Context, actionJSON string) (*provenancetypes.Event, error) {
 	return c.finish(ctx, actionJSON, terminal{
 		action: "Destroy", status: provenancetypes.UnitDestroyed, event: provenancetypes.EventDestroyed,
 		bizStep: provenancetypes.BizStepDestroying, disposition: provenancetypes.DispositionDestroyed, from: []string{provenancetypes.UnitActive, provenancetypes.UnitDecommissioned},
 	})
 }
 
-func (c *Contract) finish(ctx contractapi.TransactionContextInterface, actionJSON string, tm terminal) (*provenancetypes.Event, error) {
+func (c *Contract) finish(ctx txstate.Context, actionJSON string, tm terminal) (*provenancetypes.Event, error) {
 	_, me, err := requireParty(ctx, tm.action, supplyRoles...)
 	if err != nil {
 		return nil, err

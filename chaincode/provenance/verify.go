@@ -2,8 +2,8 @@ package provenance
 
 import (
 	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
 // Verify answers the DSCSA verification question for a product identifier: is this GTIN + serial
@@ -11,7 +11,7 @@ import (
 // batch's key, nothing else, so it costs the same whatever the size of the batch and the ledger. Any
 // member may call it. expiry is YYYY-MM-DD or the GS1 YYMMDD form. When several answers apply the
 // first of provenancetypes.VerifyResults wins; "expired" compares with the transaction's date.
-func (c *Contract) Verify(ctx contractapi.TransactionContextInterface, gtin, serial, lot, expiry string) (*provenancetypes.VerifyResult, error) {
+func (c *Contract) Verify(ctx txstate.Context, gtin, serial, lot, expiry string) (*provenancetypes.VerifyResult, error) {
 	gtin, lot, err := batchArgs(gtin, lot)
 	if err != nil {
 		return nil, err
@@ -68,7 +68,7 @@ func (c *Contract) Verify(ctx contractapi.TransactionContextInterface, gtin, ser
 // GetUnit returns one unit: its lot, expiry, status, holder, and the flags of its batch ("recalled" is
 // true when its batch is recalled). It reads the unit's key and its batch's key. Any member may call
 // it; the claims chaincode calls it to match a pharmacy claim with a dispense.
-func (c *Contract) GetUnit(ctx contractapi.TransactionContextInterface, gtin, serial string) (*provenancetypes.Unit, error) {
+func (c *Contract) GetUnit(ctx txstate.Context, gtin, serial string) (*provenancetypes.Unit, error) {
 	gtin, err := unitArgs(gtin, serial)
 	if err != nil {
 		return nil, err

@@ -6,48 +6,49 @@ import (
 	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // isClaimProvider: the caller is the claim's billing provider (same MSP and subject) in a provider or
 // pharmacist role.
 func isClaimProvider(c ccutil.Caller, h *claimstypes.ClaimHeader) bool {
-	return c.Is(ccutil.RoleProvider, ccutil.RolePharmacist) && c.MSPID == h.ProviderMSP && c.Subject == h.Provider
+	return c.Is(wire.RoleProvider, wire.RolePharmacist) && c.MSPID == h.ProviderMSP && c.Subject == h.Provider
 }
 
 // isClaimInsurer: the caller is the claim's payer (same MSP and payer id) in the insurer role.
 func isClaimInsurer(c ccutil.Caller, h *claimstypes.ClaimHeader) bool {
-	return c.Is(ccutil.RoleInsurer) && c.MSPID == h.InsurerMSP && c.Subject == h.Insurer
+	return c.Is(wire.RoleInsurer) && c.MSPID == h.InsurerMSP && c.Subject == h.Insurer
 }
 
 // canReadClaim: the two parties, the patient and any auditor read a claim's public header.
 func canReadClaim(c ccutil.Caller, h *claimstypes.ClaimHeader) bool {
-	return isClaimProvider(c, h) || isClaimInsurer(c, h) || c.Is(ccutil.RoleAuditor) ||
-		(c.Is(ccutil.RolePatient) && c.Subject == h.Patient)
+	return isClaimProvider(c, h) || isClaimInsurer(c, h) || c.Is(wire.RoleAuditor) ||
+		(c.Is(wire.RolePatient) && c.Subject == h.Patient)
 }
 
 // canReadClaimDetails: the two parties, and an auditor of either party's organisation, read details.
 func canReadClaimDetails(c ccutil.Caller, h *claimstypes.ClaimHeader) bool {
 	return isClaimProvider(c, h) || isClaimInsurer(c, h) ||
-		(c.Is(ccutil.RoleAuditor) && (c.MSPID == h.ProviderMSP || c.MSPID == h.InsurerMSP))
+		(c.Is(wire.RoleAuditor) && (c.MSPID == h.ProviderMSP || c.MSPID == h.InsurerMSP))
 }
 
 // isCoverageInsurer: the caller is the payer that registered the coverage.
 func isCoverageInsurer(c ccutil.Caller, h *claimstypes.CoverageHeader) bool {
-	return c.Is(ccutil.RoleInsurer) && c.MSPID == h.InsurerMSP && c.Subject == h.Insurer
+	return c.Is(wire.RoleInsurer) && c.MSPID == h.InsurerMSP && c.Subject == h.Insurer
 }
 
 // canReadCoverage: the insurer, the member, providers and pharmacists (who must name the coverage on a
 // claim) and auditors read a coverage's public header.
 func canReadCoverage(c ccutil.Caller, h *claimstypes.CoverageHeader) bool {
-	return isCoverageInsurer(c, h) || c.Is(ccutil.RoleProvider, ccutil.RolePharmacist, ccutil.RoleAuditor) ||
-		(c.Is(ccutil.RolePatient) && c.Subject == h.Member)
+	return isCoverageInsurer(c, h) || c.Is(wire.RoleProvider, wire.RolePharmacist, wire.RoleAuditor) ||
+		(c.Is(wire.RolePatient) && c.Subject == h.Member)
 }
 
 // canReadCoverageTerms: the coverage's parties (the insurer and the member) and an auditor of the
 // insurer's organisation read the terms and accumulators.
 func canReadCoverageTerms(c ccutil.Caller, h *claimstypes.CoverageHeader) bool {
-	return isCoverageInsurer(c, h) || (c.Is(ccutil.RoleAuditor) && c.MSPID == h.InsurerMSP) ||
-		(c.Is(ccutil.RolePatient) && c.Subject == h.Member)
+	return isCoverageInsurer(c, h) || (c.Is(wire.RoleAuditor) && c.MSPID == h.InsurerMSP) ||
+		(c.Is(wire.RolePatient) && c.Subject == h.Member)
 }
 
 func who(c ccutil.Caller) string {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
@@ -31,7 +32,7 @@ const (
 // Contract is the claims chaincode's single, default contract: its functions are called by their bare
 // names (SubmitClaim, Adjudicate ...).
 type Contract struct {
-	contractapi.Contract
+	ccutil.Contract
 }
 
 // GetEvaluateTransactions names the functions that only read: clients evaluate them.
@@ -54,7 +55,7 @@ func NewChaincode() (*contractapi.ContractChaincode, error) {
 }
 
 // emitClaim sets the transaction's event for a claim.
-func emitClaim(ctx contractapi.TransactionContextInterface, name string, h *claimstypes.ClaimHeader, related string) error {
+func emitClaim(ctx txstate.Context, name string, h *claimstypes.ClaimHeader, related string) error {
 	return ccutil.Emit(ctx, name, claimstypes.ClaimEvent{
 		ClaimID:        h.ID,
 		Status:         h.Status,

@@ -4,7 +4,8 @@ import (
 	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // RegisterCoverage records a member's coverage, with the terms (CoverageTerms JSON) in the transient
@@ -13,12 +14,12 @@ import (
 //
 // Registering the same id again with the same terms (the nonce aside) by the same insurer returns
 // DUPLICATE; with anything else CONFLICT.
-func (c *Contract) RegisterCoverage(ctx contractapi.TransactionContextInterface, coverageID string) (*claimstypes.CoverageHeader, error) {
-	caller, err := ccutil.RequireRole(ctx, "RegisterCoverage", ccutil.RoleInsurer)
+func (c *Contract) RegisterCoverage(ctx txstate.Context, coverageID string) (*claimstypes.CoverageHeader, error) {
+	caller, err := ccutil.RequireRole(ctx, "RegisterCoverage", wire.RoleInsurer)
 	if err != nil {
 		return nil, err
 	}
-	if err := claimstypes.CheckID("coverage id", coverageID); err != nil {
+	if err := wire.CheckID("coverage id", coverageID); err != nil {
 		return nil, err
 	}
 	terms, err := readTerms(ctx)
@@ -34,7 +35,7 @@ func (c *Contract) RegisterCoverage(ctx contractapi.TransactionContextInterface,
 	switch {
 	case err == nil:
 		return nil, sameCoverage(st, caller, existing, terms)
-	case !isCode(err, codes.NotFound):
+	case codes.Of(err) != codes.NotFound:
 		return nil, err
 	}
 
@@ -47,20 +48,17 @@ func (c *Contract) RegisterCoverage(ctx contractapi.TransactionContextInterface,
 		RegisteredAt: now,
 		UpdatedAt:    now,
 	}
-	k, err := st.key(objCoverage, coverageID)
+	k, err := st.Key(objCoverage, coverageID)
 	if err != nil {
 		return nil, err
 	}
-	if err := st.putPublic(k, h); err != nil {
+	if err := st.PutJSON(k, h); err != nil {
 		return nil, err
 	}
 	if err := st.saveCoverageRecord(&claimstypes.CoverageRecord{CoverageID: coverageID, Terms: terms, Accumulators: []claimstypes.Accumulator{}}); err != nil {
 		return nil, err
 	}
 	if err := st.ensurePepper(terms.Nonce, ctx.GetStub().GetTxID()); err != nil {
-		return nil, err
-	}
-	if err := st.flush(); err != nil {
 		return nil, err
 	}
 	return h, emitCoverage(ctx, claimstypes.EventCoverageRegistered, h)
@@ -86,12 +84,12 @@ func sameCoverage(st *store, caller ccutil.Caller, h *claimstypes.CoverageHeader
 // accumulators. Only the coverage's insurer may call it, and the member cannot change. Claims
 // adjudicated later use the new terms; past adjudications keep the termsHash they used. The same
 // terms again change nothing and emit no event.
-func (c *Contract) UpdateCoverage(ctx contractapi.TransactionContextInterface, coverageID string) (*claimstypes.CoverageHeader, error) {
-	caller, err := ccutil.RequireRole(ctx, "UpdateCoverage", ccutil.RoleInsurer)
+func (c *Contract) UpdateCoverage(ctx txstate.Context, coverageID string) (*claimstypes.CoverageHeader, error) {
+	caller, err := ccutil.RequireRole(ctx, "UpdateCoverage", wire.RoleInsurer)
 	if err != nil {
 		return nil, err
 	}
-	if err := claimstypes.CheckID("coverage id", coverageID); err != nil {
+	if err := wire.CheckID("coverage id", coverageID); err != nil {
 		return nil, err
 	}
 	terms, err := readTerms(ctx)
@@ -125,17 +123,14 @@ func (c *Contract) UpdateCoverage(ctx contractapi.TransactionContextInterface, c
 	next := *h
 	next.TermsHash = hash
 	next.UpdatedAt = now
-	k, err := st.key(objCoverage, coverageID)
+	k, err := st.Key(objCoverage, coverageID)
 	if err != nil {
 		return nil, err
 	}
-	if err := st.putPublic(k, &next); err != nil {
+	if err := st.PutJSON(k, &next); err != nil {
 		return nil, err
 	}
 	if err := st.saveCoverageRecord(rec); err != nil {
-		return nil, err
-	}
-	if err := st.flush(); err != nil {
 		return nil, err
 	}
 	return &next, emitCoverage(ctx, claimstypes.EventCoverageUpdated, &next)
@@ -143,12 +138,12 @@ func (c *Contract) UpdateCoverage(ctx contractapi.TransactionContextInterface, c
 
 // GetCoverage returns a coverage's public header. Readers: its insurer, its member, providers,
 // pharmacists and auditors.
-func (c *Contract) GetCoverage(ctx contractapi.TransactionContextInterface, coverageID string) (*claimstypes.CoverageHeader, error) {
+func (c *Contract) GetCoverage(ctx txstate.Context, coverageID string) (*claimstypes.CoverageHeader, error) {
 	caller, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := claimstypes.CheckID("coverage id", coverageID); err != nil {
+	if err := wire.CheckID("coverage id", coverageID); err != nil {
 		return nil, err
 	}
 	h, err := newStore(ctx).loadCoverage(coverageID)
@@ -163,12 +158,12 @@ func (c *Contract) GetCoverage(ctx contractapi.TransactionContextInterface, cove
 
 // GetCoverageTerms returns a coverage's private terms and accumulators. Readers: its insurer, its
 // member and an auditor of the insurer's organisation.
-func (c *Contract) GetCoverageTerms(ctx contractapi.TransactionContextInterface, coverageID string) (*claimstypes.CoverageRecord, error) {
+func (c *Contract) GetCoverageTerms(ctx txstate.Context, coverageID string) (*claimstypes.CoverageRecord, error) {
 	caller, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := claimstypes.CheckID("coverage id", coverageID); err != nil {
+	if err := wire.CheckID("coverage id", coverageID); err != nil {
 		return nil, err
 	}
 	st := newStore(ctx)
@@ -183,13 +178,13 @@ func (c *Contract) GetCoverageTerms(ctx contractapi.TransactionContextInterface,
 }
 
 // readTerms reads, normalizes and validates the transient coverage terms.
-func readTerms(ctx contractapi.TransactionContextInterface) (claimstypes.CoverageTerms, error) {
+func readTerms(ctx txstate.Context) (claimstypes.CoverageTerms, error) {
 	raw, err := ccutil.Transient(ctx, claimstypes.TransientCoverage)
 	if err != nil {
 		return claimstypes.CoverageTerms{}, err
 	}
 	var t claimstypes.CoverageTerms
-	if err := claimstypes.DecodeStrict("the transient coverage terms", raw, &t); err != nil {
+	if err := wire.DecodeStrict("the transient coverage terms", raw, &t); err != nil {
 		return claimstypes.CoverageTerms{}, err
 	}
 	t = t.Normalized()
@@ -199,7 +194,7 @@ func readTerms(ctx contractapi.TransactionContextInterface) (claimstypes.Coverag
 	return t, nil
 }
 
-func emitCoverage(ctx contractapi.TransactionContextInterface, name string, h *claimstypes.CoverageHeader) error {
+func emitCoverage(ctx txstate.Context, name string, h *claimstypes.CoverageHeader) error {
 	return ccutil.Emit(ctx, name, claimstypes.CoverageEvent{
 		CoverageID: h.ID,
 		InsurerMSP: h.InsurerMSP,
@@ -207,9 +202,4 @@ func emitCoverage(ctx contractapi.TransactionContextInterface, name string, h *c
 		TermsHash:  h.TermsHash,
 		At:         h.UpdatedAt,
 	})
-}
-
-// isCode reports whether err carries the stable code c.
-func isCode(err error, c codes.Code) bool {
-	return ccutil.AsCode(err).Code == c
 }

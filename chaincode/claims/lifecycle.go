@@ -6,7 +6,8 @@ import (
 	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // transition is what every life-cycle function shares: the caller with the right role, a valid id, the
@@ -25,16 +26,16 @@ const (
 	byInsurer
 )
 
-func begin(ctx contractapi.TransactionContextInterface, action, claimID, reason string, by party, from ...claimstypes.Status) (*transition, error) {
-	roles := []string{ccutil.RoleInsurer}
+func begin(ctx txstate.Context, action, claimID, reason string, by party, from ...claimstypes.Status) (*transition, error) {
+	roles := []string{wire.RoleInsurer}
 	if by == byProvider {
-		roles = []string{ccutil.RoleProvider, ccutil.RolePharmacist}
+		roles = []string{wire.RoleProvider, wire.RolePharmacist}
 	}
 	caller, err := ccutil.RequireRole(ctx, action, roles...)
 	if err != nil {
 		return nil, err
 	}
-	if err := claimstypes.CheckID("claim id", claimID); err != nil {
+	if err := wire.CheckID("claim id", claimID); err != nil {
 		return nil, err
 	}
 	now, err := ccutil.TxTime(ctx)
@@ -63,12 +64,9 @@ func begin(ctx contractapi.TransactionContextInterface, action, claimID, reason 
 	return t, nil
 }
 
-// commit saves the claim's new header, flushes the transaction's writes and emits the event.
-func (t *transition) commit(ctx contractapi.TransactionContextInterface, event string) (*claimstypes.ClaimHeader, error) {
+// commit saves the claim's new header and emits the event.
+func (t *transition) commit(ctx txstate.Context, event string) (*claimstypes.ClaimHeader, error) {
 	if err := t.st.saveClaim(t.claim, &t.next); err != nil {
-		return nil, err
-	}
-	if err := t.st.flush(); err != nil {
 		return nil, err
 	}
 	return &t.next, emitClaim(ctx, event, &t.next, "")
@@ -76,7 +74,7 @@ func (t *transition) commit(ctx contractapi.TransactionContextInterface, event s
 
 // Pend asks the provider for information: submitted or resubmitted -> pended. Insurer only. The reason
 // is public: it must not carry clinical content.
-func (c *Contract) Pend(ctx contractapi.TransactionContextInterface, claimID, reason string) (*claimstypes.ClaimHeader, error) {
+func (c *Contract) Pend(ctx txstate.Context, claimID, reason string) (*claimstypes.ClaimHeader, error) {
 	if err := claimstypes.CheckReason(reason); err != nil {
 		return nil, err
 	}
@@ -92,7 +90,7 @@ func (c *Contract) Pend(ctx contractapi.TransactionContextInterface, claimID, re
 // coverage's accumulators: submitted, resubmitted or appealed -> adjudicated. Insurer only. After an
 // appeal the first adjudication's contributions are taken out of the accumulators before the claim is
 // computed again. The answer is the public header; the amounts are read with GetClaimDetails.
-func (c *Contract) Adjudicate(ctx contractapi.TransactionContextInterface, claimID string) (*claimstypes.ClaimHeader, error) {
+func (c *Contract) Adjudicate(ctx txstate.Context, claimID string) (*claimstypes.ClaimHeader, error) {
 	t, err := begin(ctx, "Adjudicate", claimID, "", byInsurer, claimstypes.StatusSubmitted, claimstypes.StatusResubmitted, claimstypes.StatusAppealed)
 	if err != nil {
 		return nil, err
@@ -172,7 +170,7 @@ func (c *Contract) Adjudicate(ctx contractapi.TransactionContextInterface, claim
 // Pay records the insurer's payment (transient field "payment": amountCents and paymentRef) for an
 // approved or partial claim: adjudicated -> paid. The amount must equal the adjudicated paid total.
 // Insurer only. The amount and reference stay private.
-func (c *Contract) Pay(ctx contractapi.TransactionContextInterface, claimID string) (*claimstypes.ClaimHeader, error) {
+func (c *Contract) Pay(ctx txstate.Context, claimID string) (*claimstypes.ClaimHeader, error) {
 	t, err := begin(ctx, "Pay", claimID, "", byInsurer, claimstypes.StatusAdjudicated)
 	if err != nil {
 		return nil, err
@@ -182,7 +180,7 @@ func (c *Contract) Pay(ctx contractapi.TransactionContextInterface, claimID stri
 		return nil, err
 	}
 	var p claimstypes.PaymentInput
-	if err := claimstypes.DecodeStrict("the transient payment", raw, &p); err != nil {
+	if err := wire.DecodeStrict("the transient payment", raw, &p); err != nil {
 		return nil, err
 	}
 	if err := p.Validate(); err != nil {
@@ -211,7 +209,7 @@ func (c *Contract) Pay(ctx contractapi.TransactionContextInterface, claimID stri
 }
 
 // Close ends a claim: paid, or adjudicated and denied -> closed. Insurer only.
-func (c *Contract) Close(ctx contractapi.TransactionContextInterface, claimID string) (*claimstypes.ClaimHeader, error) {
+func (c *Contract) Close(ctx txstate.Context, claimID string) (*claimstypes.ClaimHeader, error) {
 	t, err := begin(ctx, "Close", claimID, "", byInsurer, claimstypes.StatusPaid, claimstypes.StatusAdjudicated)
 	if err != nil {
 		return nil, err
@@ -225,7 +223,7 @@ func (c *Contract) Close(ctx contractapi.TransactionContextInterface, claimID st
 
 // Appeal asks for a second adjudication of a denied claim: adjudicated (denied) -> appealed, once per
 // claim. The claim's provider only. The reason is public: it must not carry clinical content.
-func (c *Contract) Appeal(ctx contractapi.TransactionContextInterface, claimID, reason string) (*claimstypes.ClaimHeader, error) {
+func (c *Contract) Appeal(ctx txstate.Context, claimID, reason string) (*claimstypes.ClaimHeader, error) {
 	if err := claimstypes.CheckReason(reason); err != nil {
 		return nil, err
 	}
@@ -246,7 +244,7 @@ func (c *Contract) Appeal(ctx contractapi.TransactionContextInterface, claimID, 
 
 // Void cancels a claim before adjudication: submitted, pended or resubmitted -> voided. The claim's
 // provider only. Its fingerprint and units are released, so the services can be billed again.
-func (c *Contract) Void(ctx contractapi.TransactionContextInterface, claimID, reason string) (*claimstypes.ClaimHeader, error) {
+func (c *Contract) Void(ctx txstate.Context, claimID, reason string) (*claimstypes.ClaimHeader, error) {
 	if err := claimstypes.CheckReason(reason); err != nil {
 		return nil, err
 	}

@@ -6,17 +6,18 @@ import (
 	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // GetClaim returns a claim's public header. Readers: its provider, its insurer, its patient and
 // auditors.
-func (c *Contract) GetClaim(ctx contractapi.TransactionContextInterface, claimID string) (*claimstypes.ClaimHeader, error) {
+func (c *Contract) GetClaim(ctx txstate.Context, claimID string) (*claimstypes.ClaimHeader, error) {
 	caller, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := claimstypes.CheckID("claim id", claimID); err != nil {
+	if err := wire.CheckID("claim id", claimID); err != nil {
 		return nil, err
 	}
 	h, err := newStore(ctx).loadClaim(claimID)
@@ -31,12 +32,12 @@ func (c *Contract) GetClaim(ctx contractapi.TransactionContextInterface, claimID
 
 // GetClaimDetails returns a claim's private record: details, adjudication and payment. Readers: its
 // provider, its insurer and an auditor of either party's organisation.
-func (c *Contract) GetClaimDetails(ctx contractapi.TransactionContextInterface, claimID string) (*claimstypes.ClaimRecord, error) {
+func (c *Contract) GetClaimDetails(ctx txstate.Context, claimID string) (*claimstypes.ClaimRecord, error) {
 	caller, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := claimstypes.CheckID("claim id", claimID); err != nil {
+	if err := wire.CheckID("claim id", claimID); err != nil {
 		return nil, err
 	}
 	st := newStore(ctx)
@@ -55,12 +56,12 @@ func (c *Contract) GetClaimDetails(ctx contractapi.TransactionContextInterface, 
 }
 
 // ClaimHistory returns every version of a claim's public header, oldest first. Readers: as GetClaim.
-func (c *Contract) ClaimHistory(ctx contractapi.TransactionContextInterface, claimID string) ([]claimstypes.ClaimHistoryEntry, error) {
+func (c *Contract) ClaimHistory(ctx txstate.Context, claimID string) ([]claimstypes.ClaimHistoryEntry, error) {
 	h, err := c.GetClaim(ctx, claimID)
 	if err != nil {
 		return nil, err
 	}
-	k, err := ccutil.Key(ctx, objClaim, h.ID)
+	k, err := ctx.State().Key(objClaim, h.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -77,19 +78,19 @@ func (c *Contract) ClaimHistory(ctx contractapi.TransactionContextInterface, cla
 
 // ListClaimsByProvider pages through a provider's claims, by claim id. Readers: that provider and
 // auditors.
-func (c *Contract) ListClaimsByProvider(ctx contractapi.TransactionContextInterface, providerMSP, provider string, pageSize int, bookmark string) (*claimstypes.ClaimPage, error) {
+func (c *Contract) ListClaimsByProvider(ctx txstate.Context, providerMSP, provider string, pageSize int, bookmark string) (*claimstypes.ClaimPage, error) {
 	caller, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	self := caller.Is(ccutil.RoleProvider, ccutil.RolePharmacist) && caller.MSPID == providerMSP && caller.Subject == provider
-	if !self && !caller.Is(ccutil.RoleAuditor) {
+	self := caller.Is(wire.RoleProvider, wire.RolePharmacist) && caller.MSPID == providerMSP && caller.Subject == provider
+	if !self && !caller.Is(wire.RoleAuditor) {
 		return nil, codes.New(codes.Forbidden, "ListClaimsByProvider: %s may not list the claims of %s of %s", who(caller), provider, providerMSP)
 	}
-	if err := claimstypes.CheckID("provider MSP id", providerMSP); err != nil {
+	if err := wire.CheckID("provider MSP id", providerMSP); err != nil {
 		return nil, err
 	}
-	if err := claimstypes.CheckID("provider", provider); err != nil {
+	if err := wire.CheckID("provider", provider); err != nil {
 		return nil, err
 	}
 	return listClaims(ctx, objByProvider, []string{providerMSP, provider}, pageSize, bookmark)
@@ -97,16 +98,16 @@ func (c *Contract) ListClaimsByProvider(ctx contractapi.TransactionContextInterf
 
 // ListClaimsByInsurer pages through the claims sent to an insurer organisation, by claim id. Readers:
 // that organisation's insurers and auditors.
-func (c *Contract) ListClaimsByInsurer(ctx contractapi.TransactionContextInterface, insurerMSP string, pageSize int, bookmark string) (*claimstypes.ClaimPage, error) {
+func (c *Contract) ListClaimsByInsurer(ctx txstate.Context, insurerMSP string, pageSize int, bookmark string) (*claimstypes.ClaimPage, error) {
 	caller, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	self := caller.Is(ccutil.RoleInsurer) && caller.MSPID == insurerMSP
-	if !self && !caller.Is(ccutil.RoleAuditor) {
+	self := caller.Is(wire.RoleInsurer) && caller.MSPID == insurerMSP
+	if !self && !caller.Is(wire.RoleAuditor) {
 		return nil, codes.New(codes.Forbidden, "ListClaimsByInsurer: %s may not list the claims of %s", who(caller), insurerMSP)
 	}
-	if err := claimstypes.CheckID("insurer MSP id", insurerMSP); err != nil {
+	if err := wire.CheckID("insurer MSP id", insurerMSP); err != nil {
 		return nil, err
 	}
 	return listClaims(ctx, objByInsurer, []string{insurerMSP}, pageSize, bookmark)
@@ -114,16 +115,16 @@ func (c *Contract) ListClaimsByInsurer(ctx contractapi.TransactionContextInterfa
 
 // ListClaimsByStatus pages through the claims in a status. An auditor sees every organisation's; an
 // insurer sees its own organisation's only. Others get FORBIDDEN.
-func (c *Contract) ListClaimsByStatus(ctx contractapi.TransactionContextInterface, status string, pageSize int, bookmark string) (*claimstypes.ClaimPage, error) {
+func (c *Contract) ListClaimsByStatus(ctx txstate.Context, status string, pageSize int, bookmark string) (*claimstypes.ClaimPage, error) {
 	caller, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var attrs []string
 	switch {
-	case caller.Is(ccutil.RoleAuditor):
+	case caller.Is(wire.RoleAuditor):
 		attrs = []string{status}
-	case caller.Is(ccutil.RoleInsurer):
+	case caller.Is(wire.RoleInsurer):
 		attrs = []string{status, caller.MSPID}
 	default:
 		return nil, codes.New(codes.Forbidden, "ListClaimsByStatus: %s may not list claims by status; insurers and auditors may", who(caller))
@@ -136,9 +137,9 @@ func (c *Contract) ListClaimsByStatus(ctx contractapi.TransactionContextInterfac
 
 // listClaims reads one page of an index and the headers it names. A bookmark must lie inside the
 // index's prefix: a peer starts the page at any bookmark it is given.
-func listClaims(ctx contractapi.TransactionContextInterface, objectType string, attrs []string, pageSize int, bookmark string) (*claimstypes.ClaimPage, error) {
+func listClaims(ctx txstate.Context, objectType string, attrs []string, pageSize int, bookmark string) (*claimstypes.ClaimPage, error) {
 	if bookmark != "" {
-		prefix, err := ccutil.Key(ctx, objectType, attrs...)
+		prefix, err := ctx.State().Key(objectType, attrs...)
 		if err != nil {
 			return nil, err
 		}
@@ -152,12 +153,12 @@ func listClaims(ctx contractapi.TransactionContextInterface, objectType string, 
 		if err != nil || len(parts) == 0 {
 			return claimstypes.ClaimHeader{}, codes.New(codes.Internal, "index key %q is malformed", key)
 		}
-		k, err := ccutil.Key(ctx, objClaim, parts[len(parts)-1])
+		k, err := ctx.State().Key(objClaim, parts[len(parts)-1])
 		if err != nil {
 			return claimstypes.ClaimHeader{}, err
 		}
 		var h claimstypes.ClaimHeader
-		ok, err := ccutil.GetJSON(ctx, k, &h)
+		ok, err := ctx.State().GetJSON(k, &h)
 		if err != nil {
 			return claimstypes.ClaimHeader{}, err
 		}

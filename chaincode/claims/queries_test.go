@@ -1,7 +1,6 @@
 package claims
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"testing"
@@ -199,18 +198,4 @@ func TestAPeerWithoutThePrivateData(t *testing.T) {
 		ce := cctest.RequireCode(t, res, codes.Unavailable)
 		assert.Contains(t, ce.Message, claimstypes.Collection)
 	})
-}
-
-func TestPrivateDataErrorsAreClassified(t *testing.T) {
-	assert.Equal(t, codes.Forbidden, ccutilCode(privateErr("reading", fmt.Errorf("tx creator does not have read access permission on privatedata"))))
-	assert.Equal(t, codes.Forbidden, ccutilCode(privateErr("writing", fmt.Errorf("tx creator does not have write access permission on privatedata"))))
-	assert.Equal(t, codes.Unavailable, ccutilCode(privateErr("reading", fmt.Errorf("private data matching public hash version is not available"))))
-}
-
-func ccutilCode(err error) codes.Code {
-	var ce *codes.Error
-	if errors.As(err, &ce) {
-		return ce.Code
-	}
-	return ""
 }

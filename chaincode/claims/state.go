@@ -4,15 +4,13 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
-	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
 )
 
 // The composite-key object types. Public world state:
@@ -38,7 +36,7 @@ const (
 // duplicate-index keys the claim holds, so that a void, replacement or re-adjudication releases them.
 type claimState struct {
 	Record      claimstypes.ClaimRecord `json:"record"`
-	Fingerprint string                  `json:"fingerprint,omitempty"` // empty for a void (frequency 8) claim
+	Fingerprint string                  `json:"fingerprint,omitempty"` // a void (frequency 8) claim's is kept, not held in the index
 	UnitFPs     []string                `json:"unitFps,omitempty"`
 	LineFPs     []string                `json:"lineFps,omitempty"` // lines indexed by the last adjudication
 }
@@ -56,136 +54,30 @@ type pepperState struct {
 	Pepper string `json:"pepper"`
 }
 
-// store buffers one transaction's writes and reads its own writes back (a peer does not), so that a
-// transaction touching two claims or one key twice sees a consistent state. flush writes the buffer,
-// in key order.
+// store reads and writes the claims records in the transaction's state (txstate): public headers and
+// indexes, and the private records of collection claimstypes.Collection.
 type store struct {
-	ctx contractapi.TransactionContextInterface
-	pub map[string][]byte // nil value: delete
-	pvt map[string][]byte
+	*txstate.State
 }
 
-func newStore(ctx contractapi.TransactionContextInterface) *store {
-	return &store{ctx: ctx, pub: map[string][]byte{}, pvt: map[string][]byte{}}
+func newStore(ctx txstate.Context) *store {
+	return &store{State: ctx.State()}
 }
 
-func (s *store) key(objectType string, attrs ...string) (string, error) {
-	return ccutil.Key(s.ctx, objectType, attrs...)
-}
-
-// getPublic reads key into v; false when absent.
-func (s *store) getPublic(key string, v any) (bool, error) {
-	raw, buffered := s.pub[key]
-	if !buffered {
-		var err error
-		raw, err = s.ctx.GetStub().GetState(key)
-		if err != nil {
-			return false, codes.New(codes.Internal, "reading %q: %v", key, err)
-		}
-	}
-	return decodeInto(key, raw, v)
-}
-
-// getPrivate reads a private key into v; false when absent.
+// getPrivate reads a key of the claims collection into v; false when absent.
 func (s *store) getPrivate(key string, v any) (bool, error) {
-	raw, buffered := s.pvt[key]
-	if !buffered {
-		var err error
-		raw, err = s.ctx.GetStub().GetPrivateData(claimstypes.Collection, key)
-		if err != nil {
-			return false, privateErr("reading", err)
-		}
-	}
-	return decodeInto(key, raw, v)
+	return s.GetPrivateJSON(claimstypes.Collection, key, v)
 }
 
-func decodeInto(key string, raw []byte, v any) (bool, error) {
-	if len(raw) == 0 {
-		return false, nil
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return false, codes.New(codes.Internal, "decoding %q: %v", key, err)
-	}
-	return true, nil
-}
-
-func (s *store) putPublic(key string, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return codes.New(codes.Internal, "encoding %q: %v", key, err)
-	}
-	s.pub[key] = raw
-	return nil
-}
-
-// putMarker writes a public index key. Its value is one zero byte: Fabric treats an empty value as a
-// delete.
-func (s *store) putMarker(key string) { s.pub[key] = []byte{0} }
-
-func (s *store) delPublic(key string) { s.pub[key] = nil }
-
+// putPrivate writes v under a key of the claims collection.
 func (s *store) putPrivate(key string, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return codes.New(codes.Internal, "encoding %q: %v", key, err)
-	}
-	s.pvt[key] = raw
-	return nil
-}
-
-func (s *store) delPrivate(key string) { s.pvt[key] = nil }
-
-// flush writes the buffered changes.
-func (s *store) flush() error {
-	stub := s.ctx.GetStub()
-	for _, k := range sortedKeys(s.pub) {
-		var err error
-		if v := s.pub[k]; v == nil {
-			err = stub.DelState(k)
-		} else {
-			err = stub.PutState(k, v)
-		}
-		if err != nil {
-			return codes.New(codes.Internal, "writing %q: %v", k, err)
-		}
-	}
-	for _, k := range sortedKeys(s.pvt) {
-		var err error
-		if v := s.pvt[k]; v == nil {
-			err = stub.DelPrivateData(claimstypes.Collection, k)
-		} else {
-			err = stub.PutPrivateData(claimstypes.Collection, k, v)
-		}
-		if err != nil {
-			return privateErr("writing", err)
-		}
-	}
-	return nil
-}
-
-func sortedKeys(m map[string][]byte) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-// privateErr classifies a private data failure. A peer refuses a client whose organisation is not a
-// collection member (memberOnlyRead/Write), and a non-member peer has no private data to give.
-func privateErr(verb string, err error) error {
-	msg := err.Error()
-	if strings.Contains(msg, "does not have read access") || strings.Contains(msg, "does not have write access") {
-		return codes.New(codes.Forbidden, "%s private data of collection %s: %v", verb, claimstypes.Collection, err)
-	}
-	return codes.New(codes.Unavailable, "%s private data of collection %s (is this peer a member?): %v", verb, claimstypes.Collection, err)
+	return s.PutPrivateJSON(claimstypes.Collection, key, v)
 }
 
 // pepper returns the collection's fingerprint secret, or PRECONDITION_FAILED when no coverage created
 // it yet.
 func (s *store) pepper() ([]byte, error) {
-	k, err := s.key(objPepper)
+	k, err := s.Key(objPepper)
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +100,7 @@ func (s *store) pepper() ([]byte, error) {
 // coverage's random nonce (which only the insurer and the collection members ever see) and the
 // transaction id. Concurrent first registrations conflict on the key; one of them is invalidated.
 func (s *store) ensurePepper(nonce, txID string) error {
-	k, err := s.key(objPepper)
+	k, err := s.Key(objPepper)
 	if err != nil {
 		return err
 	}
@@ -265,12 +157,12 @@ func unitString(u *claimstypes.UnitRef) string {
 
 // loadClaim reads a claim header, NOT_FOUND when absent.
 func (s *store) loadClaim(id string) (*claimstypes.ClaimHeader, error) {
-	k, err := s.key(objClaim, id)
+	k, err := s.Key(objClaim, id)
 	if err != nil {
 		return nil, err
 	}
 	var h claimstypes.ClaimHeader
-	ok, err := s.getPublic(k, &h)
+	ok, err := s.GetJSON(k, &h)
 	if err != nil {
 		return nil, err
 	}
@@ -283,38 +175,38 @@ func (s *store) loadClaim(id string) (*claimstypes.ClaimHeader, error) {
 // saveClaim writes a claim header and keeps its indexes: prev is the stored version, nil for a new
 // claim.
 func (s *store) saveClaim(prev *claimstypes.ClaimHeader, h *claimstypes.ClaimHeader) error {
-	k, err := s.key(objClaim, h.ID)
+	k, err := s.Key(objClaim, h.ID)
 	if err != nil {
 		return err
 	}
-	if err := s.putPublic(k, h); err != nil {
+	if err := s.PutJSON(k, h); err != nil {
 		return err
 	}
 	if prev == nil {
-		pk, err := s.key(objByProvider, h.ProviderMSP, h.Provider, h.ID)
+		pk, err := s.Key(objByProvider, h.ProviderMSP, h.Provider, h.ID)
 		if err != nil {
 			return err
 		}
-		ik, err := s.key(objByInsurer, h.InsurerMSP, h.ID)
+		ik, err := s.Key(objByInsurer, h.InsurerMSP, h.ID)
 		if err != nil {
 			return err
 		}
-		s.putMarker(pk)
-		s.putMarker(ik)
+		s.PutMarker(pk)
+		s.PutMarker(ik)
 	}
 	if prev == nil || prev.Status != h.Status {
 		if prev != nil {
-			old, err := s.key(objByStatus, string(prev.Status), prev.InsurerMSP, prev.ID)
+			old, err := s.Key(objByStatus, string(prev.Status), prev.InsurerMSP, prev.ID)
 			if err != nil {
 				return err
 			}
-			s.delPublic(old)
+			s.Del(old)
 		}
-		nk, err := s.key(objByStatus, string(h.Status), h.InsurerMSP, h.ID)
+		nk, err := s.Key(objByStatus, string(h.Status), h.InsurerMSP, h.ID)
 		if err != nil {
 			return err
 		}
-		s.putMarker(nk)
+		s.PutMarker(nk)
 	}
 	return nil
 }
@@ -322,7 +214,7 @@ func (s *store) saveClaim(prev *claimstypes.ClaimHeader, h *claimstypes.ClaimHea
 // loadClaimState reads a claim's private record; INTERNAL when the header exists but the record does
 // not (this peer lacks the private data).
 func (s *store) loadClaimState(id string) (*claimState, error) {
-	k, err := s.key(objClaimRecord, id)
+	k, err := s.Key(objClaimRecord, id)
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +230,7 @@ func (s *store) loadClaimState(id string) (*claimState, error) {
 }
 
 func (s *store) saveClaimState(cs *claimState) error {
-	k, err := s.key(objClaimRecord, cs.Record.ClaimID)
+	k, err := s.Key(objClaimRecord, cs.Record.ClaimID)
 	if err != nil {
 		return err
 	}
@@ -347,12 +239,12 @@ func (s *store) saveClaimState(cs *claimState) error {
 
 // loadCoverage reads a coverage header, NOT_FOUND when absent.
 func (s *store) loadCoverage(id string) (*claimstypes.CoverageHeader, error) {
-	k, err := s.key(objCoverage, id)
+	k, err := s.Key(objCoverage, id)
 	if err != nil {
 		return nil, err
 	}
 	var h claimstypes.CoverageHeader
-	ok, err := s.getPublic(k, &h)
+	ok, err := s.GetJSON(k, &h)
 	if err != nil {
 		return nil, err
 	}
@@ -364,7 +256,7 @@ func (s *store) loadCoverage(id string) (*claimstypes.CoverageHeader, error) {
 
 // loadCoverageRecord reads a coverage's private terms and accumulators.
 func (s *store) loadCoverageRecord(id string) (*claimstypes.CoverageRecord, error) {
-	k, err := s.key(objCoverageRecord, id)
+	k, err := s.Key(objCoverageRecord, id)
 	if err != nil {
 		return nil, err
 	}
@@ -383,7 +275,7 @@ func (s *store) loadCoverageRecord(id string) (*claimstypes.CoverageRecord, erro
 }
 
 func (s *store) saveCoverageRecord(r *claimstypes.CoverageRecord) error {
-	k, err := s.key(objCoverageRecord, r.CoverageID)
+	k, err := s.Key(objCoverageRecord, r.CoverageID)
 	if err != nil {
 		return err
 	}
@@ -392,7 +284,7 @@ func (s *store) saveCoverageRecord(r *claimstypes.CoverageRecord) error {
 
 // indexHolder returns the claim holding a duplicate-index key, "" when free.
 func (s *store) indexHolder(objectType, fp string) (string, error) {
-	k, err := s.key(objectType, fp)
+	k, err := s.Key(objectType, fp)
 	if err != nil {
 		return "", err
 	}
@@ -405,7 +297,7 @@ func (s *store) indexHolder(objectType, fp string) (string, error) {
 }
 
 func (s *store) holdIndex(objectType, fp, claimID string) error {
-	k, err := s.key(objectType, fp)
+	k, err := s.Key(objectType, fp)
 	if err != nil {
 		return err
 	}
@@ -419,11 +311,11 @@ func (s *store) releaseIndex(objectType, fp, claimID string) error {
 		return err
 	}
 	if holder == claimID {
-		k, err := s.key(objectType, fp)
+		k, err := s.Key(objectType, fp)
 		if err != nil {
 			return err
 		}
-		s.delPrivate(k)
+		s.DelPrivate(claimstypes.Collection, k)
 	}
 	return nil
 }

@@ -5,10 +5,9 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
-	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // SubmitClaim accepts a claim: claimJSON is the public ClaimSubmission (id, patient, coverage,
@@ -24,24 +23,50 @@ import (
 //
 // The same id again with the same content returns DUPLICATE; with other content CONFLICT. The answer
 // is the public header only: a submit's answer is written into the block.
-func (c *Contract) SubmitClaim(ctx contractapi.TransactionContextInterface, claimJSON string) (*claimstypes.ClaimHeader, error) {
-	caller, err := ccutil.RequireRole(ctx, "SubmitClaim", ccutil.RoleProvider, ccutil.RolePharmacist)
+func (c *Contract) SubmitClaim(ctx txstate.Context, claimJSON string) (*claimstypes.ClaimHeader, error) {
+	s, err := openSubmission(ctx, claimJSON)
 	if err != nil {
 		return nil, err
 	}
-	var sub claimstypes.ClaimSubmission
-	if err := claimstypes.DecodeStrict("the claim header", []byte(claimJSON), &sub); err != nil {
+	switch s.claim.FrequencyCode {
+	case claimstypes.FrequencyReplacement:
+		return s.replacement()
+	case claimstypes.FrequencyVoid:
+		return s.void()
+	default:
+		return s.original()
+	}
+}
+
+// incoming is a SubmitClaim that passed the checks every frequency shares: a well-formed header
+// and details, the caller's own claim, a coverage of the patient with the named insurer, and an id
+// that no claim holds yet.
+type incoming struct {
+	ctx         txstate.Context
+	st          *store
+	caller      ccutil.Caller
+	now         time.Time
+	details     claimstypes.ClaimDetails
+	pepper      []byte
+	fingerprint string
+	claim       *claimstypes.ClaimHeader // the header to record
+}
+
+// openSubmission reads a submission and runs the checks every frequency shares.
+func openSubmission(ctx txstate.Context, claimJSON string) (*incoming, error) {
+	caller, err := ccutil.RequireRole(ctx, "SubmitClaim", wire.RoleProvider, wire.RolePharmacist)
+	if err != nil {
 		return nil, err
 	}
-	sub = sub.Normalized()
-	if err := sub.Validate(); err != nil {
+	sub, err := readSubmission(claimJSON)
+	if err != nil {
 		return nil, err
 	}
 	if (sub.ProviderMSP != "" && sub.ProviderMSP != caller.MSPID) || (sub.Provider != "" && sub.Provider != caller.Subject) {
 		return nil, codes.New(codes.Forbidden, "SubmitClaim: %s cannot submit for provider %s of %s", who(caller), sub.Provider, sub.ProviderMSP)
 	}
 	claimType := claimstypes.ClaimProfessional
-	if caller.Is(ccutil.RolePharmacist) {
+	if caller.Is(wire.RolePharmacist) {
 		claimType = claimstypes.ClaimPharmacy
 	}
 	now, err := ccutil.TxTime(ctx)
@@ -52,8 +77,56 @@ func (c *Contract) SubmitClaim(ctx contractapi.TransactionContextInterface, clai
 	if err != nil {
 		return nil, err
 	}
-
 	st := newStore(ctx)
+	cov, err := coverageFor(st, sub)
+	if err != nil {
+		return nil, err
+	}
+	pepper, err := st.pepper()
+	if err != nil {
+		return nil, err
+	}
+	s := &incoming{
+		ctx: ctx, st: st, caller: caller, now: now, details: details, pepper: pepper,
+		fingerprint: claimFingerprint(pepper, caller.MSPID, caller.Subject, sub.Patient, details),
+		claim: &claimstypes.ClaimHeader{
+			ID:              sub.ID,
+			ClaimType:       claimType,
+			ProviderMSP:     caller.MSPID,
+			Provider:        caller.Subject,
+			Patient:         sub.Patient,
+			InsurerMSP:      cov.InsurerMSP,
+			Insurer:         cov.Insurer,
+			CoverageID:      cov.ID,
+			Status:          claimstypes.StatusSubmitted,
+			FrequencyCode:   sub.FrequencyCode,
+			OriginalClaimID: sub.OriginalClaimID,
+			DetailsHash:     claimstypes.HashDetails(details),
+			SubmittedAt:     now,
+			UpdatedAt:       now,
+		},
+	}
+	if existing, err := st.loadClaim(sub.ID); err == nil {
+		return nil, sameClaim(st, existing, s.claim, s.fingerprint)
+	} else if codes.Of(err) != codes.NotFound {
+		return nil, err
+	}
+	return s, nil
+}
+
+// readSubmission decodes, normalizes and validates the public claim header.
+func readSubmission(claimJSON string) (claimstypes.ClaimSubmission, error) {
+	var sub claimstypes.ClaimSubmission
+	if err := wire.DecodeStrict("the claim header", []byte(claimJSON), &sub); err != nil {
+		return sub, err
+	}
+	sub = sub.Normalized()
+	return sub, sub.Validate()
+}
+
+// coverageFor loads the coverage a submission names and checks that it covers the patient, with the
+// insurer the submission names (if it names one).
+func coverageFor(st *store, sub claimstypes.ClaimSubmission) (*claimstypes.CoverageHeader, error) {
 	cov, err := st.loadCoverage(sub.CoverageID)
 	if err != nil {
 		return nil, err
@@ -64,91 +137,103 @@ func (c *Contract) SubmitClaim(ctx contractapi.TransactionContextInterface, clai
 	if (sub.InsurerMSP != "" && sub.InsurerMSP != cov.InsurerMSP) || (sub.Insurer != "" && sub.Insurer != cov.Insurer) {
 		return nil, codes.New(codes.InvalidArgument, "coverage %s is held with insurer %s of %s, not %s of %s", cov.ID, cov.Insurer, cov.InsurerMSP, sub.Insurer, sub.InsurerMSP)
 	}
-	pepper, err := st.pepper()
+	return cov, nil
+}
+
+// original records a new claim (frequency 1): consent and units checked, no live duplicate, its
+// fingerprint and units held in the duplicate indexes.
+func (s *incoming) original() (*claimstypes.ClaimHeader, error) {
+	if err := s.checkDisclosure(); err != nil {
+		return nil, err
+	}
+	unitFPs := unitFingerprints(s.pepper, s.details)
+	if err := checkDuplicates(s.st, s.fingerprint, unitFPs, s.details, s.claim.ID, ""); err != nil {
+		return nil, err
+	}
+	cs := s.record()
+	if err := holdSubmission(s.st, cs, unitFPs); err != nil {
+		return nil, err
+	}
+	if err := s.save(cs); err != nil {
+		return nil, err
+	}
+	return s.claim, emitClaim(s.ctx, claimstypes.EventClaimSubmitted, s.claim, "")
+}
+
+// replacement records a claim that replaces its original (frequency 7): as an original claim, except
+// that the original's own fingerprint and units do not count as duplicates, and the original becomes
+// replaced (its adjudication, if any, taken back out of the accumulators).
+func (s *incoming) replacement() (*claimstypes.ClaimHeader, error) {
+	orig, err := checkOriginal(s.st, s.caller, s.claim)
 	if err != nil {
 		return nil, err
 	}
-	fp := claimFingerprint(pepper, caller.MSPID, caller.Subject, sub.Patient, details)
+	if err := s.checkDisclosure(); err != nil {
+		return nil, err
+	}
+	unitFPs := unitFingerprints(s.pepper, s.details)
+	if err := checkDuplicates(s.st, s.fingerprint, unitFPs, s.details, s.claim.ID, orig.ID); err != nil {
+		return nil, err
+	}
+	if err := retireOriginal(s.st, orig, s.claim, s.now); err != nil {
+		return nil, err
+	}
+	cs := s.record()
+	if err := holdSubmission(s.st, cs, unitFPs); err != nil {
+		return nil, err
+	}
+	if err := s.save(cs); err != nil {
+		return nil, err
+	}
+	return s.claim, emitClaim(s.ctx, claimstypes.EventClaimSubmitted, s.claim, orig.ID)
+}
 
-	h := &claimstypes.ClaimHeader{
-		ID:              sub.ID,
-		ClaimType:       claimType,
-		ProviderMSP:     caller.MSPID,
-		Provider:        caller.Subject,
-		Patient:         sub.Patient,
-		InsurerMSP:      cov.InsurerMSP,
-		Insurer:         cov.Insurer,
-		CoverageID:      cov.ID,
-		Status:          claimstypes.StatusSubmitted,
-		FrequencyCode:   sub.FrequencyCode,
-		OriginalClaimID: sub.OriginalClaimID,
-		DetailsHash:     claimstypes.HashDetails(details),
-		SubmittedAt:     now,
-		UpdatedAt:       now,
-	}
-	if sub.FrequencyCode == claimstypes.FrequencyVoid {
-		h.Status = claimstypes.StatusClosed
-	}
-	if existing, err := st.loadClaim(sub.ID); err == nil {
-		return nil, sameClaim(st, existing, h, fp)
-	} else if !isCode(err, codes.NotFound) {
+// void records a void claim (frequency 8), closed at once, and voids its original, which releases the
+// original's fingerprint and units. The void claim holds no index entry. Its event is the original's
+// ClaimVoided.
+func (s *incoming) void() (*claimstypes.ClaimHeader, error) {
+	orig, err := checkOriginal(s.st, s.caller, s.claim)
+	if err != nil {
 		return nil, err
 	}
+	if err := s.checkDisclosure(); err != nil {
+		return nil, err
+	}
+	s.claim.Status = claimstypes.StatusClosed
+	if err := retireOriginal(s.st, orig, s.claim, s.now); err != nil {
+		return nil, err
+	}
+	if err := s.save(s.record()); err != nil {
+		return nil, err
+	}
+	voided := *orig
+	voided.Status, voided.UpdatedAt = claimstypes.StatusVoided, s.now
+	return s.claim, emitClaim(s.ctx, claimstypes.EventClaimVoided, &voided, s.claim.ID)
+}
 
-	var orig *claimstypes.ClaimHeader
-	if sub.FrequencyCode != claimstypes.FrequencyOriginal {
-		if orig, err = checkOriginal(st, caller, h); err != nil {
-			return nil, err
-		}
+// checkDisclosure asks the other chaincodes whether the claim may go to the insurer: the patient's
+// consent, and the dispense of every drug unit it names.
+func (s *incoming) checkDisclosure() error {
+	if err := checkConsent(s.ctx, s.claim.Patient, s.claim.InsurerMSP); err != nil {
+		return err
 	}
-	if err := checkConsent(ctx, h.Patient, h.InsurerMSP); err != nil {
-		return nil, err
-	}
-	if err := checkUnits(ctx, caller, details); err != nil {
-		return nil, err
-	}
-	unitFPs := unitFingerprints(pepper, details)
-	if sub.FrequencyCode != claimstypes.FrequencyVoid {
-		released := ""
-		if orig != nil {
-			released = orig.ID
-		}
-		if err := checkDuplicates(st, fp, unitFPs, details, sub.ID, released); err != nil {
-			return nil, err
-		}
-	}
+	return checkUnits(s.ctx, s.caller, s.details)
+}
 
-	related := ""
-	if orig != nil {
-		if err := retireOriginal(st, orig, h, now); err != nil {
-			return nil, err
-		}
-		related = orig.ID
+// record is the claim's private record as it starts.
+func (s *incoming) record() *claimState {
+	return &claimState{
+		Record:      claimstypes.ClaimRecord{ClaimID: s.claim.ID, DetailsHash: s.claim.DetailsHash, Details: s.details},
+		Fingerprint: s.fingerprint,
 	}
-	cs := &claimState{
-		Record:      claimstypes.ClaimRecord{ClaimID: h.ID, DetailsHash: h.DetailsHash, Details: details},
-		Fingerprint: fp,
+}
+
+// save writes the new claim's header, with its indexes, and its private record.
+func (s *incoming) save(cs *claimState) error {
+	if err := s.st.saveClaim(nil, s.claim); err != nil {
+		return err
 	}
-	if sub.FrequencyCode != claimstypes.FrequencyVoid {
-		if err := holdSubmission(st, cs, unitFPs); err != nil {
-			return nil, err
-		}
-	}
-	if err := st.saveClaim(nil, h); err != nil {
-		return nil, err
-	}
-	if err := st.saveClaimState(cs); err != nil {
-		return nil, err
-	}
-	if err := st.flush(); err != nil {
-		return nil, err
-	}
-	if sub.FrequencyCode == claimstypes.FrequencyVoid {
-		voided := *orig
-		voided.Status, voided.UpdatedAt = claimstypes.StatusVoided, now
-		return h, emitClaim(ctx, claimstypes.EventClaimVoided, &voided, h.ID)
-	}
-	return h, emitClaim(ctx, claimstypes.EventClaimSubmitted, h, related)
+	return s.st.saveClaimState(cs)
 }
 
 // sameClaim answers a submission whose id exists: DUPLICATE when it is the same claim again (same
@@ -171,7 +256,7 @@ func sameClaim(st *store, existing, h *claimstypes.ClaimHeader, fp string) error
 func checkOriginal(st *store, caller ccutil.Caller, h *claimstypes.ClaimHeader) (*claimstypes.ClaimHeader, error) {
 	orig, err := st.loadClaim(h.OriginalClaimID)
 	if err != nil {
-		if isCode(err, codes.NotFound) {
+		if codes.Of(err) == codes.NotFound {
 			return nil, codes.New(codes.NotFound, "original claim %s", h.OriginalClaimID)
 		}
 		return nil, err
@@ -235,12 +320,12 @@ func retireOriginal(st *store, orig, h *claimstypes.ClaimHeader, now time.Time) 
 
 // Resubmit answers a pend: the claim's provider sends new details (transient field "claim"). The
 // consent, the drug units and the duplicate checks run again on them.
-func (c *Contract) Resubmit(ctx contractapi.TransactionContextInterface, claimID string) (*claimstypes.ClaimHeader, error) {
-	caller, err := ccutil.RequireRole(ctx, "Resubmit", ccutil.RoleProvider, ccutil.RolePharmacist)
+func (c *Contract) Resubmit(ctx txstate.Context, claimID string) (*claimstypes.ClaimHeader, error) {
+	caller, err := ccutil.RequireRole(ctx, "Resubmit", wire.RoleProvider, wire.RolePharmacist)
 	if err != nil {
 		return nil, err
 	}
-	if err := claimstypes.CheckID("claim id", claimID); err != nil {
+	if err := wire.CheckID("claim id", claimID); err != nil {
 		return nil, err
 	}
 	now, err := ccutil.TxTime(ctx)
@@ -301,129 +386,5 @@ func (c *Contract) Resubmit(ctx contractapi.TransactionContextInterface, claimID
 	if err := st.saveClaimState(cs); err != nil {
 		return nil, err
 	}
-	if err := st.flush(); err != nil {
-		return nil, err
-	}
 	return &next, emitClaim(ctx, claimstypes.EventClaimResubmitted, &next, "")
-}
-
-// readDetails reads, normalizes and validates the transient claim details.
-func readDetails(ctx contractapi.TransactionContextInterface, claimType claimstypes.ClaimType, today string) (claimstypes.ClaimDetails, error) {
-	raw, err := ccutil.Transient(ctx, claimstypes.TransientClaim)
-	if err != nil {
-		return claimstypes.ClaimDetails{}, err
-	}
-	var d claimstypes.ClaimDetails
-	if err := claimstypes.DecodeStrict("the transient claim details", raw, &d); err != nil {
-		return claimstypes.ClaimDetails{}, err
-	}
-	d = d.Normalized()
-	if err := d.Validate(claimType, today); err != nil {
-		return claimstypes.ClaimDetails{}, err
-	}
-	return d, nil
-}
-
-// checkConsent asks the consent chaincode whether the patient permits disclose of class Claim to the
-// insurer's organisation for payment (HPAYMT), now.
-func checkConsent(ctx contractapi.TransactionContextInterface, patient, insurerMSP string) error {
-	grantee := consenttypes.Grantee{MSPID: insurerMSP}.String()
-	var d consenttypes.Decision
-	args := []string{patient, grantee, string(consenttypes.ActionDisclose), string(consenttypes.PurposePayment), string(consenttypes.ClassClaim)}
-	if err := ccutil.InvokeJSON(ctx, ConsentChaincode, "CheckAccess", args, &d); err != nil {
-		ce := ccutil.AsCode(err)
-		return codes.New(ce.Code, "checking the consent of patient %s: %s", patient, ce.Message)
-	}
-	if !d.Permitted() {
-		reason := d.Reason
-		if reason == "" {
-			reason = "denied"
-		}
-		return codes.New(codes.Forbidden, "no consent for %s of %s to %s for %s: %s", consenttypes.ActionDisclose, consenttypes.ClassClaim, insurerMSP, consenttypes.PurposePayment, reason)
-	}
-	return nil
-}
-
-// checkUnits asks the provenance chaincode about every unit the drug lines name: it must be dispensed,
-// by the caller's pharmacy (MSP id and GLN), and not recalled.
-func checkUnits(ctx contractapi.TransactionContextInterface, caller ccutil.Caller, d claimstypes.ClaimDetails) error {
-	for i, l := range d.Lines {
-		if l.Unit == nil {
-			continue
-		}
-		var u provenancetypes.Unit
-		if err := ccutil.InvokeJSON(ctx, ProvenanceChaincode, "GetUnit", []string{l.Unit.GTIN, l.Unit.Serial}, &u); err != nil {
-			ce := ccutil.AsCode(err)
-			if ce.Code == codes.NotFound {
-				return codes.New(codes.PreconditionFailed, "line %d: unit %s is unknown to provenance: %s", i+1, unitString(l.Unit), ce.Message)
-			}
-			return codes.New(ce.Code, "line %d: asking provenance about unit %s: %s", i+1, unitString(l.Unit), ce.Message)
-		}
-		if u.Status != provenancetypes.UnitDispensed {
-			return codes.New(codes.PreconditionFailed, "line %d: unit %s is %s, not dispensed", i+1, unitString(l.Unit), u.Status)
-		}
-		if u.DispensedBy == nil || u.DispensedBy.MSPID != caller.MSPID || u.DispensedBy.GLN != caller.Subject {
-			by := "nobody"
-			if u.DispensedBy != nil {
-				by = u.DispensedBy.String()
-			}
-			return codes.New(codes.Forbidden, "line %d: unit %s was dispensed by %s, not by pharmacy %s@%s", i+1, unitString(l.Unit), by, caller.Subject, caller.MSPID)
-		}
-		if u.Recalled {
-			return codes.New(codes.PreconditionFailed, "line %d: unit %s is recalled", i+1, unitString(l.Unit))
-		}
-	}
-	return nil
-}
-
-func unitFingerprints(pepper []byte, d claimstypes.ClaimDetails) []string {
-	out := []string{}
-	for _, l := range d.Lines {
-		if l.Unit != nil {
-			out = append(out, unitFingerprint(pepper, *l.Unit))
-		}
-	}
-	return out
-}
-
-// checkDuplicates refuses a claim whose fingerprint, or one of whose units, a live claim other than
-// self (and other than released, the original a replacement retires) already holds.
-func checkDuplicates(st *store, fp string, unitFPs []string, d claimstypes.ClaimDetails, self, released string) error {
-	holder, err := st.indexHolder(objClaimFP, fp)
-	if err != nil {
-		return err
-	}
-	if holder != "" && holder != self && holder != released {
-		return codes.New(codes.Duplicate, "claim %s duplicates claim %s (same provider, patient, services, dates and charges); send a replacement (frequency 7) naming it instead", self, holder)
-	}
-	units := []*claimstypes.UnitRef{}
-	for _, l := range d.Lines {
-		if l.Unit != nil {
-			units = append(units, l.Unit)
-		}
-	}
-	for i, ufp := range unitFPs {
-		holder, err := st.indexHolder(objUnitFP, ufp)
-		if err != nil {
-			return err
-		}
-		if holder != "" && holder != self && holder != released {
-			return codes.New(codes.Duplicate, "unit %s is already claimed by claim %s", unitString(units[i]), holder)
-		}
-	}
-	return nil
-}
-
-// holdSubmission puts the claim's fingerprint and units in the duplicate indexes.
-func holdSubmission(st *store, cs *claimState, unitFPs []string) error {
-	if err := st.holdIndex(objClaimFP, cs.Fingerprint, cs.Record.ClaimID); err != nil {
-		return err
-	}
-	for _, ufp := range unitFPs {
-		if err := st.holdIndex(objUnitFP, ufp, cs.Record.ClaimID); err != nil {
-			return err
-		}
-	}
-	cs.UnitFPs = unitFPs
-	return nil
 }

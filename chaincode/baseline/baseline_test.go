@@ -82,3 +82,19 @@ func TestOnlyAnOrgAdminDeletes(t *testing.T) {
 	cctest.RequireCode(t, l.Evaluate("baseline", who, "Read", []string{"k"}), codes.NotFound)
 	cctest.RequireCode(t, l.Invoke("baseline", admin, "Delete", []string{"k"}), codes.NotFound)
 }
+
+// TestTransactionsAreDeclared pins the contract's surface, read from its real metadata.
+func TestTransactionsAreDeclared(t *testing.T) {
+	l, who := setup(t)
+	evaluate, submit := l.Transactions("baseline", who)
+	require.Equal(t, []string{"Read", "Size"}, evaluate)
+	require.Equal(t, []string{"Add", "Delete", "Write", "WriteSized"}, submit)
+}
+
+func TestAnUnknownFunctionIsAnInvalidArgument(t *testing.T) {
+	l, who := setup(t)
+	before := l.Snapshot()
+	ce := cctest.RequireCode(t, l.Invoke("baseline", who, "WriteEverything", []string{"k"}), codes.InvalidArgument)
+	require.Equal(t, `unknown function "WriteEverything"`, ce.Message)
+	l.RequireUnchanged(t, before)
+}

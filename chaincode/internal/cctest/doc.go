@@ -33,6 +33,9 @@
 //
 // # Transactions
 //
+// [Ledger.Transactions] reads a contractapi chaincode's metadata and returns the evaluate and submit
+// functions of its default contract, so a test can pin a contract's whole surface.
+//
 // [Ledger.Invoke] builds a transaction (fresh tx id, timestamp, creator, transient data), calls the
 // chaincode's Invoke with the function name and string args, and commits the buffered writes of the
 // whole transaction only when the status is below 400. [Ledger.Evaluate] does the same but never

@@ -193,8 +193,8 @@ func RequireCode(tb testing.TB, r *Result, code codes.Code) *codes.Error {
 		tb.Fatalf("cctest: tx %s failed without a stable code, want %s: %s", r.TxID, code, r.Message)
 		return nil
 	}
-	if ce.Code != code {
-		tb.Fatalf("cctest: tx %s failed with %s, want %s: %s", r.TxID, ce.Code, code, r.Message)
+	if got := codes.Of(ce); got != code {
+		tb.Fatalf("cctest: tx %s failed with %s, want %s: %s", r.TxID, got, code, r.Message)
 	}
 	return ce
 }

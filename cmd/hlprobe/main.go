@@ -8,8 +8,10 @@ package main
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -29,23 +31,38 @@ type conn struct {
 }
 
 func main() {
-	dir := flag.String("profiles", "", "the profiles folder that network.sh writes")
-	timeout := flag.Duration("timeout", 20*time.Second, "how long one probe round may take")
-	flag.Parse()
-	if *dir == "" {
-		fmt.Fprintln(os.Stderr, "hlprobe: -profiles is required")
-		os.Exit(2)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
-	defer cancel()
-	if err := run(ctx, *dir); err != nil {
-		fmt.Fprintf(os.Stderr, "hlprobe: %v\n", err)
-		os.Exit(1)
-	}
-	fmt.Println("hlprobe: every org's gateway committed a write endorsed by every org and read the others'")
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(ctx context.Context, dir string) error {
+// run is hlprobe with its arguments and output streams: it returns the exit code (0 ready, 1 not
+// ready or failed, 2 usage).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("hlprobe", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	dir := flags.String("profiles", "", "the profiles folder that network.sh writes")
+	timeout := flags.Duration("timeout", 20*time.Second, "how long one probe round may take")
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *dir == "" {
+		fmt.Fprintln(stderr, "hlprobe: -profiles is required")
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	if err := probe(ctx, *dir); err != nil {
+		fmt.Fprintf(stderr, "hlprobe: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "hlprobe: every org's gateway committed a write endorsed by every org and read the others'")
+	return 0
+}
+
+// probe writes through every org's gateway and reads each write back through every org's gateway.
+func probe(ctx context.Context, dir string) error {
 	net, err := sdk.LoadNetwork(dir)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,21 +18,40 @@ import (
 )
 
 func main() {
-	def := os.Getenv("HEALTHLEDGER_NETWORK")
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+}
+
+// run is the demo with its arguments, output streams and environment: it returns the exit code (0
+// done, 1 a story failed, 2 usage).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	def := getenv("HEALTHLEDGER_NETWORK")
 	if def == "" {
 		def = ".network/profiles"
 	}
-	dir := flag.String("network", def, "the profiles folder of the network (network.json)")
-	flag.Parse()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if err := run(ctx, *dir, os.Stdout); err != nil {
-		fmt.Fprintf(os.Stderr, "demo: %v\n", err)
-		os.Exit(1)
+	flags := flag.NewFlagSet("demo", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	dir := flags.String("network", def, "the profiles folder of the network (network.json)")
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
 	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(stderr, "demo: unexpected argument %q\n", flags.Arg(0))
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if err := demo(ctx, *dir, stdout); err != nil {
+		fmt.Fprintf(stderr, "demo: %v\n", err)
+		return 1
+	}
+	return 0
 }
 
-func run(ctx context.Context, dir string, out io.Writer) error {
+// demo runs the stories on the network described in dir, printing to out.
+func demo(ctx context.Context, dir string, out io.Writer) error {
 	net, err := sdk.LoadNetwork(dir)
 	if err != nil {
 		return fmt.Errorf("loading the network: %w", err)
@@ -62,19 +82,13 @@ func baselineStory(ctx context.Context, net *sdk.Network, out io.Writer) error {
 	if len(orgs) == 0 {
 		return fmt.Errorf("the network lists no org")
 	}
-	var writer, reader string
-	for _, id := range net.Identities(orgs[0].Roles[0]) {
-		if id.Org == orgs[0].Name {
-			writer = id.Name
-			break
-		}
+	writer, err := baselineIdentity(net, orgs[0])
+	if err != nil {
+		return err
 	}
-	last := orgs[len(orgs)-1]
-	for _, id := range net.Identities(last.Roles[0]) {
-		if id.Org == last.Name {
-			reader = id.Name
-			break
-		}
+	reader, err := baselineIdentity(net, orgs[len(orgs)-1])
+	if err != nil {
+		return err
 	}
 	w, err := net.Connect(ctx, writer)
 	if err != nil {
@@ -103,4 +117,17 @@ func baselineStory(ctx context.Context, net *sdk.Network, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "   %s (%s) read it back: %q\n", reader, r.Identity().MSPID, got)
 	return nil
+}
+
+// baselineIdentity returns the first identity of org holding the org's first role.
+func baselineIdentity(net *sdk.Network, org sdk.OrgInfo) (string, error) {
+	if len(org.Roles) == 0 {
+		return "", fmt.Errorf("org %s lists no role", org.Name)
+	}
+	for _, id := range net.Identities(org.Roles[0]) {
+		if id.Org == org.Name {
+			return id.Name, nil
+		}
+	}
+	return "", fmt.Errorf("the network has no identity of org %s with role %s", org.Name, org.Roles[0])
 }

@@ -1,42 +1,3 @@
-// Package txstate is the per-transaction state of the healthledger contracts: one buffer of a
-// transaction's writes, public and private, that reads its own writes back and reaches the stub only
-// when the transaction's function succeeds, in sorted key order.
-//
-// # Why a buffer
-//
-// A peer does not read a transaction's own writes back: GetState answers the committed value even
-// after a PutState of the same key. A transaction that touches one key twice, or two records that
-// share an index, would see a state that never existed. [State] answers every point read from its
-// buffer first, so a function sees the state it is building. And because the stub sees the writes
-// only at the end, sorted by key, the write order is the same on every endorsing peer whatever path
-// the function took, and a function that fails writes nothing at all.
-//
-// # Use
-//
-// A contract embeds ccutil.Contract, which installs [TransactionContext] as its transaction context
-// and [Flush] as its AfterTransaction hook. Its functions take a [Context] and work on ctx.State():
-//
-//	func (c *Contract) Grant(ctx txstate.Context, consentJSON string) (*consenttypes.Consent, error) {
-//		st := ctx.State()
-//		key, err := st.Key(objConsent, id)
-//		...
-//		found, err := st.GetJSON(key, &old)   // the buffered value if this transaction wrote key
-//		...
-//		return c, st.PutJSON(key, c)          // buffered; flushed once Grant has returned c
-//	}
-//
-// contractapi calls the AfterTransaction hook only when the function returned no error, so a failed
-// function flushes nothing; when the flush itself fails the transaction fails with its error.
-//
-// # What is not buffered
-//
-// Range, partial-key, paginated and history queries go to the stub directly and, as on a peer, see
-// the committed state only; so do the chaincode event (SetEvent) and calls to other chaincodes. Fabric
-// discards all of them when the transaction fails.
-//
-// Every failure is a *codes.Error: INTERNAL for the public state, FORBIDDEN when the peer refuses the
-// caller's organisation access to a collection, UNAVAILABLE for the other private data failures (the
-// peer is no member of the collection, or lacks the data).
 package txstate
 
 import (
@@ -89,7 +50,8 @@ func (s *State) Key(objectType string, attrs ...string) (string, error) {
 }
 
 // Get returns the value of a public key: this transaction's write if it wrote the key, else the
-// committed value. It returns nil when the key is absent or deleted.
+// committed value. It returns nil when the key is absent or deleted. The caller must not modify the
+// slice.
 func (s *State) Get(key string) ([]byte, error) {
 	if v, ok := s.public[key]; ok {
 		return v, nil
@@ -141,7 +103,7 @@ func (s *State) Del(key string) { s.public[key] = nil }
 
 // GetPrivate returns the value of a key of a private data collection: this transaction's write if it
 // wrote the key, else the value this peer holds. It returns nil when the key is absent, deleted or
-// purged.
+// purged. The caller must not modify the slice.
 func (s *State) GetPrivate(collection, key string) ([]byte, error) {
 	if w, ok := s.private[collection][key]; ok {
 		return w.value, nil

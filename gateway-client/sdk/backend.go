@@ -30,17 +30,23 @@ type proposal struct {
 	args          []string
 	transient     map[string][]byte
 	endorsingOrgs []string
+	// orgBound marks a proposal that carries the caller's org's private data (transient data, or the
+	// caller's org among the endorsing orgs): it goes only through a peer of the caller's org.
+	orgBound bool
 }
 
 // endorsed is an endorsed transaction, ready to submit. Submitting it again resends the same signed
-// transaction (same id), which can never commit twice.
+// transaction (same id), which can never commit twice: a second copy that reaches a block is
+// invalidated as DUPLICATE_TXID, and the peers' ledgers answer for the first.
 type endorsed interface {
 	transactionID() string
 	result() []byte
 	submit(ctx context.Context) (committing, error)
 }
 
-// committing is a submitted transaction whose commit can be waited for; asking again is harmless.
+// committing is a submitted transaction whose commit can be waited for; asking again is harmless. A
+// peer answers from its ledger when the transaction id has committed (the first copy, when several
+// were sent), and otherwise waits for it.
 type committing interface {
 	status(ctx context.Context) (commitStatus, error)
 }

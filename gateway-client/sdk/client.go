@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"google.golang.org/grpc"
@@ -29,13 +30,16 @@ type Client struct {
 	profile *Profile
 	channel string
 
-	// dial opens a session to the profile's peer at an index; nil when the client cannot fail over
+	// dial opens a session to the peer at an index of peers; nil when the client cannot fail over
 	// (a test client).
 	dial  func(ctx context.Context, index int) (*session, error)
-	peers int
+	peers []PeerEndpoint
 
 	// failMu serialises failovers, so that concurrent calls that find the same peer gone dial once.
+	// It also guards failedBack.
 	failMu sync.Mutex
+	// failedBack is when a return to the client's own org's peers last failed (see Client.failback).
+	failedBack time.Time
 	// mu guards cur, draining and closed.
 	mu       sync.Mutex
 	cur      *session
@@ -61,8 +65,9 @@ func newSessionClient(s *session, cfg *config, info IdentityInfo, prof *Profile,
 
 // Connect reads the connection profile at profilePath, loads the identity chosen by the options
 // ([WithIdentity], [WithMSPDir] or [WithCredentials]) and connects to the first of the profile's peers
-// that answers within the connect timeout. When every peer fails, the error lists each failure. The
-// client keeps the peer list and fails over to the next peer when its own goes away (see [Client]).
+// that answers within the connect timeout (then [WithFallbackOrgs]' peers). When every peer fails,
+// the error lists each failure. The client keeps the peer list and fails over to the next peer when
+// its own goes away (see [Client]).
 //
 // Defaults: the profile's wallet, [DefaultTimeouts], [DefaultConnectTimeout], [DefaultRetryPolicy].
 func Connect(ctx context.Context, profilePath string, opts ...Option) (*Client, error) {
@@ -82,13 +87,17 @@ func Connect(ctx context.Context, profilePath string, opts ...Option) (*Client, 
 	if err != nil {
 		return nil, fmt.Errorf("connect as %q: %w", creds.Info.Name, err)
 	}
-	d := &dialer{peers: prof.Peers, cfg: cfg, channel: prof.Channel, id: id, sign: sign}
+	peers, err := cfg.peerList(prof)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	d := &dialer{peers: peers, cfg: cfg, channel: prof.Channel, id: id, sign: sign}
 	s, err := d.first(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("connect as %q: %w", creds.Info.Name, err)
 	}
 	c := newSessionClient(s, cfg, creds.Info, prof, prof.Channel)
-	c.dial, c.peers = d.open, len(prof.Peers)
+	c.dial, c.peers = d.open, peers
 	return c, nil
 }
 

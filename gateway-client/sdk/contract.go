@@ -33,13 +33,18 @@ type Committed struct {
 	BlockNumber uint64 `json:"blockNumber"`
 	// Result is the chaincode's response payload.
 	Result []byte `json:"result"`
-	// Attempts is how many tries it took, the first included.
+	// Attempts is how many tries the retry policy counted, the first included: every endorsement
+	// attempt, a failed one too. Resends of the same transaction are counted apart, in Resends.
 	Attempts int `json:"attempts"`
+	// Resends is how many times the same signed transaction was handed to the orderers again, because
+	// a hand-over failed or the commit status was late (see [Timeouts.Rebroadcast]).
+	Resends int `json:"resends,omitempty"`
 }
 
 // Evaluate runs fn as a query on one peer and returns its payload. It retries, within the retry
 // policy, while peers are unavailable or overloaded; when the client's peer is gone it moves to the
-// profile's next reachable peer and evaluates there. Errors are [*Error].
+// profile's next reachable peer and evaluates there. A query with private data of the caller's org
+// (see [WithFallbackOrgs]) runs only on a peer of that org. Errors are [*Error].
 func (k *Contract) Evaluate(ctx context.Context, fn string, args []string, opts ...CallOption) ([]byte, error) {
 	p, err := k.proposal(fn, args, opts)
 	if err != nil {
@@ -48,15 +53,19 @@ func (k *Contract) Evaluate(ctx context.Context, fn string, args []string, opts 
 	c := k.c
 	r := c.retrier()
 	for {
-		s := c.acquire()
+		pn := c.pin()
+		if err := pn.ownOrg(ctx, p); err != nil {
+			pn.unpin()
+			return nil, mapError(k.name, fn, "", r.attempts, err)
+		}
 		sctx, cancel := stageContext(ctx, c.cfg.timeouts.Evaluate)
-		res, err := s.b.evaluate(sctx, p)
+		res, err := pn.s.b.evaluate(sctx, p)
 		cancel()
-		c.release(s)
+		pn.unpin()
 		if err == nil {
 			return res, nil
 		}
-		if !transientFailure(err) || !r.retry(ctx, c, s, err) {
+		if !transientFailure(err) || !r.retry(ctx, c, pn.s, err) {
 			return nil, mapError(k.name, fn, "", r.attempts, err)
 		}
 	}
@@ -74,19 +83,27 @@ func (k *Contract) Submit(ctx context.Context, fn string, args []string, opts ..
 
 // SubmitTx is [Contract.Submit] returning the transaction id and block as well.
 //
-// Within the retry policy it endorses again (a new transaction) when endorsement finds the peers
-// unavailable or overloaded, when the endorsing peers' results differ ("ProposalResponsePayloads do
-// not match": peers at different heights), and when the transaction fails to commit with
-// MVCC_READ_CONFLICT or PHANTOM_READ_CONFLICT; in each case nothing reached the ledger. It resends
-// the same signed transaction when the hand-over to the orderers finds the gateway unavailable (a
-// transaction id commits at most once), and asks again for the commit status of the same transaction
-// when that request finds the gateway unavailable.
+// Endorsement. Within the retry policy it endorses again (a new transaction) when endorsement finds
+// the peers unavailable or overloaded, when the endorsing peers' results differ
+// ("ProposalResponsePayloads do not match": peers at different heights), and when the transaction
+// fails to commit with MVCC_READ_CONFLICT or PHANTOM_READ_CONFLICT; in each case nothing reached the
+// ledger.
 //
-// When a stage fails because the client's gateway peer is gone, the client moves to the profile's
-// next reachable peer and repeats that stage there, with the same rules: endorsement with a new
-// proposal, the hand-over with the same signed transaction, the commit status for the same
-// transaction id. A transaction handed to the orderers is never endorsed again because of a
-// failover.
+// Delivery. Once endorsed, the transaction is never endorsed again except after such a failed commit:
+// until its commit status arrives or the deadline passes (the context's, or Timeouts.CommitStatus),
+// the SDK hands the same signed transaction (same id) to the orderers again when the hand-over finds
+// the gateway unavailable, overloaded or timed out (Timeouts.Submit), and when its commit status has
+// not arrived within Timeouts.Rebroadcast (an orderer may have lost it); and it asks again for the
+// status of the same id when that request finds the gateway unavailable. A transaction id commits at
+// most once: a second copy that reaches a block is invalidated as DUPLICATE_TXID, and when a peer
+// answers DUPLICATE_TXID for the id the SDK asks again, for the first copy's status. These repeats
+// are bounded by the deadline, not by the retry policy's attempts; [WithoutRetry] switches them off.
+//
+// Failover. When a stage fails because the client's gateway peer is gone, the client moves to the
+// profile's next reachable peer and repeats that stage there, with the same rules: endorsement with a
+// new proposal, the hand-over with the same signed transaction, the commit status for the same
+// transaction id. A call with private data of the caller's org is endorsed only through a peer of that
+// org (see [WithFallbackOrgs]).
 //
 // The error underneath an [*Error] is a *client.EndorseError, *client.SubmitError,
 // *client.CommitStatusError (each with per-peer details) or a [*CommitError].
@@ -96,32 +113,26 @@ func (k *Contract) SubmitTx(ctx context.Context, fn string, args []string, opts 
 		return nil, err
 	}
 	c := k.c
-	t := c.cfg.timeouts
 	r := c.retrier()
+	resends := 0
 	fail := func(txID string, err error) (*Committed, error) {
 		return nil, mapError(k.name, fn, txID, r.attempts, err)
 	}
-	// s is the session the transaction goes through; it changes when the client fails over.
-	s := c.acquire()
-	defer func() { c.release(s) }()
-	// retry decides whether a stage that failed transiently on s is tried again, and moves s to the
-	// client's current session when a failover happened.
-	retry := func(err error) (again, moved bool) {
-		again = r.retry(ctx, c, s, err)
-		if cur := c.current(); cur != s {
-			c.release(s)
-			s = c.acquire()
-			moved = true
-		}
-		return again, moved
-	}
+	// pn is the session the transaction goes through; it follows the client's failovers.
+	pn := c.pin()
+	defer func() { pn.unpin() }()
 	for {
-		sctx, cancel := stageContext(ctx, t.Endorse)
-		tx, err := s.b.endorse(sctx, p)
+		if err := pn.ownOrg(ctx, p); err != nil {
+			return fail("", err)
+		}
+		sctx, cancel := stageContext(ctx, c.cfg.timeouts.Endorse)
+		tx, err := pn.s.b.endorse(sctx, p)
 		cancel()
 		if err != nil {
 			if transientFailure(err) {
-				if again, _ := retry(err); again {
+				again := r.retry(ctx, c, pn.s, err)
+				pn.follow()
+				if again {
 					continue
 				}
 			} else if (isReadConflict(err) || isEndorsementMismatch(err)) && r.again(ctx) {
@@ -131,28 +142,19 @@ func (k *Contract) SubmitTx(ctx context.Context, fn string, args []string, opts 
 		}
 		txID := tx.transactionID()
 
-		current := func() *session { return s }
-		// The hand-over: after a failover, the same signed transaction goes through the new peer.
-		commit, err := afterEndorse(ctx, t.Submit, retry,
-			func(sctx context.Context) (committing, error) { return tx.submit(sctx) },
-			func(rs resumer) (err error) { tx, err = rs.resumeTx(tx); return err },
-			current)
+		d := &delivery{c: c, pin: pn, tx: tx}
+		st, err := d.run(ctx)
+		resends += d.resends()
 		if err != nil {
 			return fail(txID, err)
 		}
-		// The commit status: after a failover, the same transaction's status is asked of the new peer.
-		st, err := afterEndorse(ctx, t.CommitStatus, retry,
-			func(sctx context.Context) (commitStatus, error) { return commit.status(sctx) },
-			func(rs resumer) (err error) { commit, err = rs.resumeCommit(commit); return err },
-			current)
-		if err != nil {
-			return fail(txID, err)
-		}
-
 		if st.code == peer.TxValidationCode_VALID {
-			return &Committed{TransactionID: txID, BlockNumber: st.blockNumber, Result: tx.result(), Attempts: r.attempts}, nil
+			return &Committed{TransactionID: txID, BlockNumber: st.blockNumber, Result: tx.result(),
+				Attempts: r.attempts, Resends: resends}, nil
 		}
 		cerr := &CommitError{TransactionID: txID, Code: st.code, BlockNumber: st.blockNumber}
+		// The failed commit changed nothing, and its id can never commit now (a later copy would be a
+		// DUPLICATE_TXID): endorsing anew is safe.
 		if isReadConflict(cerr) && r.again(ctx) {
 			continue
 		}
@@ -179,6 +181,7 @@ func (k *Contract) proposal(fn string, args []string, opts []CallOption) (propos
 		args:          slices.Clone(args),
 		transient:     cc.transient,
 		endorsingOrgs: cc.endorsingOrgs,
+		orgBound:      len(cc.transient) > 0 || slices.Contains(cc.endorsingOrgs, k.c.info.MSPID),
 	}, nil
 }
 
@@ -210,36 +213,6 @@ func decodeResult[T any](chaincode, fn string, res []byte) (*T, error) {
 		return nil, fmt.Errorf("%s.%s: decode response as %T: %w", chaincode, fn, *out, err)
 	}
 	return out, nil
-}
-
-// afterEndorse runs one stage that follows endorsement (the hand-over to the orderers, or the wait
-// for the commit status) until it succeeds or fails for good. Only transient failures are tried
-// again, within the retry policy; when retry reports a failover, resume re-targets the same
-// transaction at the new peer first, so nothing is ever endorsed twice here. current returns the
-// session in use, which retry moves.
-func afterEndorse[T any](ctx context.Context, timeout time.Duration, retry func(error) (bool, bool),
-	call func(context.Context) (T, error), resume func(resumer) error, current func() *session) (T, error) {
-	for {
-		sctx, cancel := stageContext(ctx, timeout)
-		v, err := call(sctx)
-		cancel()
-		if err == nil || !transientFailure(err) {
-			return v, err
-		}
-		again, moved := retry(err)
-		if !again {
-			return v, err
-		}
-		if moved {
-			rs, ok := current().b.(resumer)
-			if !ok {
-				return v, err
-			}
-			if err := resume(rs); err != nil {
-				return v, err
-			}
-		}
-	}
 }
 
 // stageContext bounds one stage with timeout unless ctx already has a deadline.

@@ -74,26 +74,45 @@ func newStageClient(t *testing.T, b backend, opts ...Option) *Client {
 }
 
 func TestEachStageGetsItsOwnDefaultTimeout(t *testing.T) {
-	b := &stageBackend{deadlines: map[string]time.Duration{}}
-	c := newStageClient(t, b, WithTimeouts(Timeouts{Endorse: 11 * time.Second, Submit: 22 * time.Second, CommitStatus: 33 * time.Second}))
-	_, err := c.Contract("baseline").Submit(context.Background(), "Write", []string{"k", "v"})
-	require.NoError(t, err)
-	want := map[string]time.Duration{"endorse": 11 * time.Second, "submit": 22 * time.Second, "commit": 33 * time.Second}
-	for stage, d := range want {
-		require.InDelta(t, float64(d), float64(b.deadlines[stage]), float64(time.Second), stage)
+	cases := []struct {
+		name     string
+		timeouts Timeouts
+		want     map[string]time.Duration
+	}{
+		{"a wait for the commit shorter than the rebroadcast interval ends with the commit deadline",
+			Timeouts{Endorse: 11 * time.Second, Submit: 22 * time.Second, CommitStatus: 33 * time.Second, Rebroadcast: 44 * time.Second},
+			map[string]time.Duration{"endorse": 11 * time.Second, "submit": 22 * time.Second, "commit": 33 * time.Second}},
+		{"a wait for the commit is cut at the rebroadcast interval",
+			Timeouts{Endorse: 11 * time.Second, Submit: 22 * time.Second, CommitStatus: 33 * time.Second},
+			map[string]time.Duration{"endorse": 11 * time.Second, "submit": 22 * time.Second, "commit": DefaultRebroadcast}},
+		{"a hand-over is cut at the commit deadline",
+			Timeouts{Submit: time.Minute, CommitStatus: 10 * time.Second, Rebroadcast: 44 * time.Second},
+			map[string]time.Duration{"endorse": 15 * time.Second, "submit": 10 * time.Second, "commit": 10 * time.Second}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &stageBackend{deadlines: map[string]time.Duration{}}
+			c := newStageClient(t, b, WithTimeouts(tc.timeouts))
+			_, err := c.Contract("baseline").Submit(context.Background(), "Write", []string{"k", "v"})
+			require.NoError(t, err)
+			for stage, d := range tc.want {
+				require.InDelta(t, float64(d), float64(b.deadlines[stage]), float64(time.Second), stage)
+			}
+		})
 	}
 }
 
-func TestTheCallersDeadlineReplacesTheStageTimeouts(t *testing.T) {
+func TestTheCallersDeadlineReplacesTheStageTimeoutsButNotTheRebroadcastInterval(t *testing.T) {
 	b := &stageBackend{deadlines: map[string]time.Duration{}}
 	c := newStageClient(t, b)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Minute)
 	defer cancel()
 	_, err := c.Contract("baseline").Submit(ctx, "Write", []string{"k", "v"})
 	require.NoError(t, err)
-	for _, stage := range []string{"endorse", "submit", "commit"} {
-		require.Greater(t, b.deadlines[stage], 80*time.Minute, stage)
-	}
+	require.Greater(t, b.deadlines["endorse"], 80*time.Minute)
+	// A hand-over and a wait for the commit are cut short and repeated, with the same transaction.
+	require.InDelta(t, float64(DefaultTimeouts().Submit), float64(b.deadlines["submit"]), float64(time.Second))
+	require.InDelta(t, float64(DefaultRebroadcast), float64(b.deadlines["commit"]), float64(time.Second))
 }
 
 func TestRetriesWaitWithJitteredBackoffAndStopWithTheContext(t *testing.T) {
@@ -138,6 +157,8 @@ func TestBadOptionsAreRefused(t *testing.T) {
 		{"zero attempts are refused", WithRetry(RetryPolicy{MaxAttempts: 0})},
 		{"a max delay below the base delay is refused", WithRetry(RetryPolicy{MaxAttempts: 2, BaseDelay: time.Second, MaxDelay: time.Millisecond})},
 		{"negative timeouts are refused", WithTimeouts(Timeouts{Evaluate: -time.Second})},
+		{"a negative rebroadcast interval is refused", WithTimeouts(Timeouts{Rebroadcast: -time.Second})},
+		{"an empty fallback org is refused", WithFallbackOrgs("")},
 		{"a zero connect timeout is refused", WithConnectTimeout(0)},
 		{"an identity name with a slash is refused", WithIdentity("../x")},
 		{"an empty wallet folder is refused", WithWallet("")},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/hash"
@@ -12,6 +13,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/status"
 )
 
 // session is one connection to one gateway peer. A client has one current session; a failover
@@ -157,11 +159,32 @@ func peerGone(s *session, err error) bool {
 	return s.up != nil && !s.up()
 }
 
+// foreign reports whether p is a fallback gateway: a peer of another org than the client's identity.
+func (c *Client) foreign(p PeerEndpoint) bool {
+	return p.MSPID != "" && p.MSPID != c.info.MSPID
+}
+
+// failoverOrder lists the peers to try when the peer at index from is gone: the client's own org's
+// peers first, then the other orgs' (each group in list order after from, wrapping around), and from
+// itself last.
+func (c *Client) failoverOrder(from int) []int {
+	n := len(c.peers)
+	own, other := make([]int, 0, n), make([]int, 0, n)
+	for i := 1; i < n; i++ {
+		j := (from + i) % n
+		if c.foreign(c.peers[j]) {
+			other = append(other, j)
+		} else {
+			own = append(own, j)
+		}
+	}
+	return append(append(own, other...), from)
+}
+
 // failover is called after a call on s failed with err. When err says s's peer is gone and the
-// client was connected from a profile, it makes the next reachable peer of the profile current
-// (trying the peers after s's in list order, wrapping around, s's own last). It reports whether the
-// current session is now another one than s (this call or a concurrent one failed over), so that the
-// caller may try again there at once.
+// client was connected from a profile, it makes the next reachable peer current, in the order of
+// [Client.failoverOrder]. It reports whether the current session is now another one than s (this
+// call or a concurrent one failed over), so that the caller may try again there at once.
 func (c *Client) failover(ctx context.Context, s *session, err error) bool {
 	if c.dial == nil || s.index < 0 || ctx.Err() != nil || !peerGone(s, err) {
 		return false
@@ -177,34 +200,128 @@ func (c *Client) failover(ctx context.Context, s *session, err error) bool {
 	if cur != s {
 		return true
 	}
-	for i := 1; i <= c.peers; i++ {
-		next, err := c.dial(ctx, (s.index+i)%c.peers)
+	for _, i := range c.failoverOrder(s.index) {
+		next, err := c.dial(ctx, i)
 		if err != nil {
 			if ctx.Err() != nil {
 				return false
 			}
 			continue
 		}
-		c.mu.Lock()
-		if c.closed {
-			c.mu.Unlock()
-			_ = next.close()
-			return false
-		}
-		old := c.cur
-		c.cur = next
-		old.retired = true
-		idle := old.users == 0
-		if !idle {
-			c.draining = append(c.draining, old)
-		}
-		c.mu.Unlock()
-		if idle {
-			_ = old.close()
-		}
-		return true
+		return c.install(next)
 	}
 	return false
+}
+
+// failbackPause is how long after a failed return to the client's own org's peers another is not
+// tried: calls that need those peers then fail at once instead of each dialing them again.
+const failbackPause = time.Second
+
+// failback brings a client whose current peer is another org's (s) back to a peer of its own org, the
+// first of the list that answers. It reports whether the current session is now one of the client's
+// own org (this call or a concurrent one moved it). Within failbackPause of a failed try it reports
+// false without dialing.
+func (c *Client) failback(ctx context.Context, s *session) bool {
+	if c.dial == nil || s.index < 0 || ctx.Err() != nil {
+		return false
+	}
+	c.failMu.Lock()
+	defer c.failMu.Unlock()
+	c.mu.Lock()
+	cur, closed := c.cur, c.closed
+	c.mu.Unlock()
+	if closed {
+		return false
+	}
+	if !c.foreign(cur.peer) {
+		return true
+	}
+	if time.Since(c.failedBack) < failbackPause {
+		return false
+	}
+	for i, p := range c.peers {
+		if c.foreign(p) {
+			continue
+		}
+		next, err := c.dial(ctx, i)
+		if err != nil {
+			if ctx.Err() != nil {
+				return false
+			}
+			continue
+		}
+		return c.install(next)
+	}
+	c.failedBack = time.Now()
+	return false
+}
+
+// install makes next the current session; the one it replaces is closed once the calls still using
+// it are done. It reports false, and closes next, when the client was closed meanwhile.
+func (c *Client) install(next *session) bool {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		_ = next.close()
+		return false
+	}
+	old := c.cur
+	c.cur = next
+	old.retired = true
+	idle := old.users == 0
+	if !idle {
+		c.draining = append(c.draining, old)
+	}
+	c.mu.Unlock()
+	if idle {
+		_ = old.close()
+	}
+	return true
+}
+
+// pin is the session one call goes through; it follows the client's failovers.
+type pin struct {
+	c *Client
+	s *session
+}
+
+// pin returns the client's current session, in use until unpin.
+func (c *Client) pin() *pin { return &pin{c: c, s: c.acquire()} }
+
+func (p *pin) unpin() { p.c.release(p.s) }
+
+// follow moves p to the client's current session, and reports whether it moved.
+func (p *pin) follow() bool {
+	if p.c.current() == p.s {
+		return false
+	}
+	p.c.release(p.s)
+	p.s = p.c.acquire()
+	return true
+}
+
+// errOwnOrgGone is the failure of a call that carries the caller's org's private data while the
+// client's only reachable gateways are other orgs' peers. It matches [ErrUnavailable].
+func errOwnOrgGone(via PeerEndpoint) error {
+	return status.Errorf(codes.Unavailable,
+		"no gateway peer of the caller's org answers, and a call with the org's private data (transient data, or the org among the endorsing orgs) is never sent through another org's peer (the client is on %s of %s)",
+		via.Name, via.MSPID)
+}
+
+// ownOrg makes sure that a call whose proposal p carries the caller's org's private data goes through
+// a peer of that org: when p's session is another org's peer, the client is brought back to its own
+// org's peers first. It returns errOwnOrgGone when none answers.
+func (p *pin) ownOrg(ctx context.Context, prop proposal) error {
+	if !prop.orgBound || !p.c.foreign(p.s.peer) {
+		return nil
+	}
+	if p.c.failback(ctx, p.s) {
+		p.follow()
+		if !p.c.foreign(p.s.peer) {
+			return nil
+		}
+	}
+	return errOwnOrgGone(p.s.peer)
 }
 
 // resumer is a backend that can take over a transaction endorsed, or submitted, through another

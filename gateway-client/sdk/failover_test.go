@@ -26,9 +26,15 @@ import (
 // more than once, but never from inside one of f's handlers (it waits for them): use go stop().
 func startStoppablePeer(t *testing.T, ca *testpki.CA, f *fakeGateway) (string, func()) {
 	t.Helper()
+	return startStoppablePeerAt(t, ca, f, "127.0.0.1:0")
+}
+
+// startStoppablePeerAt is startStoppablePeer on a given address: a stopped peer started again.
+func startStoppablePeerAt(t *testing.T, ca *testpki.CA, f *fakeGateway, addr string) (string, func()) {
+	t.Helper()
 	cert, err := ca.IssueServer("peer0.hospital.test", "127.0.0.1", "localhost")
 	require.NoError(t, err)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	lis, err := net.Listen("tcp", addr)
 	require.NoError(t, err)
 	srv := grpc.NewServer(grpc.Creds(credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{cert.TLS()}, MinVersion: tls.VersionTLS12})))
 	gateway.RegisterGatewayServer(srv, f)
@@ -286,4 +292,26 @@ func TestClosingAClientAfterAFailoverClosesEveryConnection(t *testing.T) {
 	tp.c.mu.Lock()
 	defer tp.c.mu.Unlock()
 	require.Empty(t, tp.c.draining)
+}
+
+func TestALostTransactionWhosePeerStopsIsHandedOverAgainThroughTheNextPeer(t *testing.T) {
+	l := &fakepeer.Ledger{Lose: func(n int, _ string) bool { return n == 0 }}
+	var stopFirst func()
+	first, second := ledgerPeer(l), ledgerPeer(l)
+	first.StatusHook = func(ctx context.Context, _ int, _ string) error {
+		go stopFirst() // the peer dies while the client waits for a commit that will never come
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	tp := newTwoPeers(t, first, second, quickDelivery())
+	stopFirst = tp.stopFirst
+
+	tx, err := tp.c.Contract("baseline").SubmitTx(context.Background(), "Write", []string{"k", "v"})
+	require.NoError(t, err)
+	require.Len(t, first.Recorded(), 1, "endorsed once")
+	require.Empty(t, second.Recorded(), "never endorsed again")
+	require.Equal(t, []string{tx.TransactionID}, first.Submitted())
+	require.Equal(t, []string{tx.TransactionID}, distinct(second.Submitted()), "the same transaction, through the second peer")
+	requireCommittedOnce(t, l, tx.TransactionID)
+	require.Equal(t, tp.addr2, tp.c.Peer().Endpoint)
 }

@@ -294,6 +294,67 @@ func (n *Network) Connect(ctx context.Context, identityName string, opts ...Opti
 	return Connect(ctx, path, all...)
 }
 
+// WithFallbackOrgs lets a client fail over to the gateway peers of other orgs (short names or MSP
+// ids, whose profiles the network lists) when every peer of its own profile is gone. They are tried
+// after the profile's own peers, in the order given; the client keeps its identity, and the other
+// org's gateway endorses for it as for any client. It needs the network ([Network.Connect] sets it,
+// or [WithNetwork]).
+//
+// Private data never goes through another org's gateway: a call that carries transient data
+// ([WithTransient]) or names the caller's own org among its endorsing orgs ([WithEndorsingOrgs]) is
+// sent only through a peer of the caller's org. When the client is on another org's peer, such a call
+// first tries to bring the client back to its own org's peers, and fails with [ErrUnavailable] when
+// none answers. What follows an endorsement (the hand-over of the signed transaction and the commit
+// status) carries no transient data and may go through any peer.
+func WithFallbackOrgs(orgs ...string) Option {
+	return func(c *config) error {
+		for _, o := range orgs {
+			if o == "" {
+				return errors.New("fallback orgs: empty org name")
+			}
+			c.fallbackOrgs = append(c.fallbackOrgs, o)
+		}
+		return nil
+	}
+}
+
+// peerList returns the peers a client of prof may use, in the order it tries them: the profile's
+// peers (marked with the profile's MSP id unless they name another), then the peers of the fallback
+// orgs (marked with theirs). A peer listed twice is kept once, at its first place.
+func (c *config) peerList(prof *Profile) ([]PeerEndpoint, error) {
+	var out []PeerEndpoint
+	seen := map[string]bool{}
+	add := func(p PeerEndpoint, msp string) {
+		if p.MSPID == "" {
+			p.MSPID = msp
+		}
+		if !seen[p.Endpoint] {
+			seen[p.Endpoint] = true
+			out = append(out, p)
+		}
+	}
+	for _, p := range prof.Peers {
+		add(p, prof.MSPID)
+	}
+	if len(c.fallbackOrgs) > 0 && c.network == nil {
+		return nil, errors.New("fallback orgs need the network: use Network.Connect or WithNetwork")
+	}
+	for _, name := range c.fallbackOrgs {
+		o, err := c.network.Org(name)
+		if err != nil {
+			return nil, fmt.Errorf("fallback org: %w", err)
+		}
+		p, err := c.network.Profile(o.Name)
+		if err != nil {
+			return nil, fmt.Errorf("fallback org %s: %w", o.Name, err)
+		}
+		for _, peer := range p.Peers {
+			add(peer, p.MSPID)
+		}
+	}
+	return out, nil
+}
+
 // WithNetwork attaches a network description to the client, for [Client.Network].
 func WithNetwork(n *Network) Option {
 	return func(c *config) error {

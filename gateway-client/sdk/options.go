@@ -15,15 +15,30 @@ type Timeouts struct {
 	Evaluate time.Duration `json:"evaluate"`
 	// Endorse bounds the endorsement of a submitted transaction. Default 15s.
 	Endorse time.Duration `json:"endorse"`
-	// Submit bounds the hand-over of an endorsed transaction to the orderers. Default 5s.
+	// Submit bounds one hand-over of an endorsed transaction to the orderers; one that takes longer is
+	// abandoned and the same signed transaction handed over again. Unlike the other stage timeouts it
+	// applies also when the context has a deadline. Default 5s.
 	Submit time.Duration `json:"submit"`
-	// CommitStatus bounds the wait for the commit. Default 1m.
+	// CommitStatus bounds everything that follows endorsement: the hand-over to the orderers, the
+	// wait for the commit, and every resend of the same signed transaction. Default 1m.
 	CommitStatus time.Duration `json:"commitStatus"`
+	// Rebroadcast is how long the SDK waits for the commit status of a transaction it handed to the
+	// orderers before it hands the same signed transaction over again (an orderer can lose a
+	// transaction it accepted, for example when it crashes as the Raft leader). Unlike the stage
+	// timeouts it applies also when the context has a deadline. Default 3s; keep it well above the
+	// channel's normal commit latency (at least 10 times its BatchTimeout), or commits that are merely
+	// slow are resent for nothing (harmless, but extra work for the orderers and peers).
+	Rebroadcast time.Duration `json:"rebroadcast"`
 }
+
+// DefaultRebroadcast is the default [Timeouts.Rebroadcast]: 30 times the network's default
+// BatchTimeout of 100ms, and about 10 times a commit's latency under load.
+const DefaultRebroadcast = 3 * time.Second
 
 // DefaultTimeouts returns the documented default stage timeouts.
 func DefaultTimeouts() Timeouts {
-	return Timeouts{Evaluate: 5 * time.Second, Endorse: 15 * time.Second, Submit: 5 * time.Second, CommitStatus: time.Minute}
+	return Timeouts{Evaluate: 5 * time.Second, Endorse: 15 * time.Second, Submit: 5 * time.Second,
+		CommitStatus: time.Minute, Rebroadcast: DefaultRebroadcast}
 }
 
 // DefaultConnectTimeout bounds the dial and probe of one peer before the next one is tried.
@@ -102,6 +117,7 @@ type config struct {
 	connectTimeout time.Duration
 	retry          RetryPolicy
 	network        *Network
+	fallbackOrgs   []string
 
 	// sleep waits between retries; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -177,7 +193,7 @@ func WithCredentials(creds *Credentials) Option {
 // WithTimeouts sets the per-stage timeouts; zero fields keep their defaults.
 func WithTimeouts(t Timeouts) Option {
 	return func(c *config) error {
-		if t.Evaluate < 0 || t.Endorse < 0 || t.Submit < 0 || t.CommitStatus < 0 {
+		if t.Evaluate < 0 || t.Endorse < 0 || t.Submit < 0 || t.CommitStatus < 0 || t.Rebroadcast < 0 {
 			return errors.New("timeouts must not be negative")
 		}
 		if t.Evaluate > 0 {
@@ -191,6 +207,9 @@ func WithTimeouts(t Timeouts) Option {
 		}
 		if t.CommitStatus > 0 {
 			c.timeouts.CommitStatus = t.CommitStatus
+		}
+		if t.Rebroadcast > 0 {
+			c.timeouts.Rebroadcast = t.Rebroadcast
 		}
 		return nil
 	}
@@ -218,7 +237,8 @@ func WithRetry(p RetryPolicy) Option {
 	}
 }
 
-// WithoutRetry switches retries off: every call is tried once.
+// WithoutRetry switches retries off: every call is tried once, and a transaction is handed to the
+// orderers once (no resend when its commit status is late; the wait lasts Timeouts.CommitStatus).
 func WithoutRetry() Option {
 	return func(c *config) error {
 		c.retry = RetryPolicy{MaxAttempts: 1}

@@ -27,7 +27,8 @@ type Profile struct {
 	MSPID string `json:"mspId"`
 	// Channel is the application channel.
 	Channel string `json:"channel"`
-	// Peers are the gateway peers, tried in order.
+	// Peers are the gateway peers, tried in order. A peer of another org (its MSPID set to that org's)
+	// is a fallback: see [WithFallbackOrgs] for what a client sends through it.
 	Peers []PeerEndpoint `json:"peers"`
 	// CA is the org's Fabric CA, when it has one.
 	CA *CAEndpoint `json:"ca,omitempty"`
@@ -54,6 +55,8 @@ type PeerEndpoint struct {
 	TLSCACert string `json:"tlsCACert"`
 	// HostOverride is the name to verify in the peer's TLS certificate, when it is not the host dialed.
 	HostOverride string `json:"hostOverride,omitempty"`
+	// MSPID is the MSP id of the peer's org; empty means the profile's org.
+	MSPID string `json:"mspId,omitempty"`
 }
 
 // CAEndpoint is one Fabric CA.

@@ -1,7 +1,6 @@
 package sdktest
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -13,16 +12,6 @@ import (
 
 // chaincodes are the chaincodes a network written by [Server.WriteNetwork] lists as deployed.
 func chaincodes() []string { return []string{"baseline", "consent", "provenance", "claims"} }
-
-// networkFile is network.json as [sdk.LoadNetwork] reads it.
-type networkFile struct {
-	Layout     string             `json:"layout"`
-	Channel    string             `json:"channel"`
-	Wallet     string             `json:"wallet"`
-	Orgs       []sdk.OrgInfo      `json:"orgs"`
-	Identities []sdk.IdentityInfo `json:"identities"`
-	Chaincodes []string           `json:"chaincodes"`
-}
 
 // WriteNetwork writes into dir a profiles folder for ids, as `network.sh up` writes one for a live
 // network, so that programs that take such a folder run against the server unchanged:
@@ -44,7 +33,7 @@ func (s *Server) WriteNetwork(dir string, ids ...sdk.IdentityInfo) error {
 	if err != nil {
 		return fmt.Errorf("sdktest: %w", err)
 	}
-	f := networkFile{Layout: "sdktest", Channel: Channel, Wallet: "wallet", Orgs: []sdk.OrgInfo{}, Identities: []sdk.IdentityInfo{},
+	f := sdk.NetworkDescription{Layout: "sdktest", Channel: Channel, Wallet: "wallet", Orgs: []sdk.OrgInfo{}, Identities: []sdk.IdentityInfo{},
 		Chaincodes: chaincodes()}
 	for _, id := range ids {
 		if id.Name == "" {
@@ -81,11 +70,7 @@ func (s *Server) WriteNetwork(dir string, ids ...sdk.IdentityInfo) error {
 			return err
 		}
 	}
-	data, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		return fmt.Errorf("sdktest: network: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, sdk.NetworkFile), append(data, '\n'), 0o644); err != nil {
+	if err := sdk.WriteNetwork(dir, &f); err != nil {
 		return fmt.Errorf("sdktest: %w", err)
 	}
 	return nil

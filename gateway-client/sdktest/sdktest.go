@@ -3,7 +3,6 @@ package sdktest
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -197,17 +196,14 @@ func (s *Server) connect(ctx context.Context, id sdk.IdentityInfo, channel strin
 	return c, nil
 }
 
-// writeProfile writes p as dir/name, with the server's TLS CA as dir/tlsca.pem.
+// writeProfile writes p as dir/name with [sdk.WriteProfile], and the server's TLS CA as
+// dir/tlsca.pem.
 func (s *Server) writeProfile(dir, name string, p sdk.Profile) (string, error) {
 	if err := os.WriteFile(filepath.Join(dir, "tlsca.pem"), s.ca.CertPEM, 0o644); err != nil {
 		return "", fmt.Errorf("sdktest: %w", err)
 	}
-	data, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
-		return "", fmt.Errorf("sdktest: profile: %w", err)
-	}
 	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+	if err := sdk.WriteProfile(path, &p); err != nil {
 		return "", fmt.Errorf("sdktest: %w", err)
 	}
 	return path, nil

@@ -174,37 +174,19 @@ func TestBadOptionsAreRefused(t *testing.T) {
 }
 
 func TestAnEmptyPayloadDecodesAsTheZeroValue(t *testing.T) {
-	c, err := NewTestClient(func(context.Context, Call) ([]byte, error) { return nil, nil }, IdentityInfo{})
-	require.NoError(t, err)
+	fx := newNetFixture(t, &fakeGateway{EvaluateFn: func(c gwCall) ([]byte, error) {
+		if c.Fn == "Get" {
+			return []byte("not json"), nil
+		}
+		return nil, nil
+	}})
+	c := connectFixture(t, fx)
 	got, err := EvaluateJSON[[]string](context.Background(), c.Contract("consent"), "List", nil)
 	require.NoError(t, err)
 	require.Empty(t, *got)
 
-	c, err = NewTestClient(func(context.Context, Call) ([]byte, error) { return []byte("not json"), nil }, IdentityInfo{})
-	require.NoError(t, err)
 	_, err = EvaluateJSON[map[string]string](context.Background(), c.Contract("consent"), "Get", nil)
 	require.ErrorContains(t, err, "consent.Get: decode response")
 }
 
-func TestATestClientSeesEveryDetailOfACall(t *testing.T) {
-	var got Call
-	c, err := NewTestClient(func(_ context.Context, call Call) ([]byte, error) {
-		got = call
-		return nil, nil
-	}, IdentityInfo{Name: "provider1"})
-	require.NoError(t, err)
-	_, err = c.Contract("claims").Submit(context.Background(), "Submit", []string{"cl-1"},
-		WithTransient(map[string][]byte{"claim": []byte("x")}), WithEndorsingOrgs("HospitalMSP", "", "InsurerMSP"))
-	require.NoError(t, err)
-	require.Equal(t, "claims", got.Chaincode)
-	require.Equal(t, "Submit", got.Function)
-	require.Equal(t, []string{"cl-1"}, got.Args)
-	require.True(t, got.Submit)
-	require.Len(t, got.TransactionID, 64)
-	require.Equal(t, []byte("x"), got.Transient["claim"])
-	require.Equal(t, []string{"HospitalMSP", "InsurerMSP"}, got.EndorsingOrgs)
-	require.Equal(t, "provider1", c.Identity().Name)
-	require.Nil(t, c.Network())
-	_, err = c.ChaincodeEvents(context.Background(), "claims")
-	require.Error(t, err)
-}
+// What a handler sees of a call is tested in package sdktest (TestAHandlerSeesEveryDetailOfACall).

@@ -674,20 +674,12 @@ func sdkProfilePath(t *testing.T, org string) string {
 // the test when the profile names none.
 func sdkAdminMSPDir(t *testing.T, org string) string {
 	t.Helper()
-	path := sdkProfilePath(t, org)
-	raw, err := os.ReadFile(path)
+	p, err := sdk.LoadProfile(sdkProfilePath(t, org))
 	require.NoError(t, err)
-	var p struct {
-		AdminMSP string `json:"adminMsp"`
-	}
-	require.NoError(t, json.Unmarshal(raw, &p))
 	if p.AdminMSP == "" {
 		t.Skipf("the %s profile names no adminMsp", org)
 	}
-	if filepath.IsAbs(p.AdminMSP) {
-		return p.AdminMSP
-	}
-	return filepath.Join(filepath.Dir(path), p.AdminMSP)
+	return p.AdminMSP // LoadProfile resolved it against the profile's folder
 }
 
 func sdkRandomHex(t *testing.T, n int) string {

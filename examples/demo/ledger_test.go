@@ -12,6 +12,7 @@ import (
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/wire"
 	"github.com/healthledger/healthledger/gateway-client/sdktest"
 )
 
@@ -388,7 +389,7 @@ func (l *ledger) claimsCC(call sdktest.Call) (any, error) {
 			return nil, codes.New(codes.Forbidden, "only insurers register coverages")
 		}
 		var t claimstypes.CoverageTerms
-		if err := claimstypes.DecodeStrict("coverage terms", call.Transient[claimstypes.TransientCoverage], &t); err != nil {
+		if err := wire.DecodeStrict("coverage terms", call.Transient[claimstypes.TransientCoverage], &t); err != nil {
 			return nil, err
 		}
 		h := claimstypes.CoverageHeader{ID: call.Args[0], InsurerMSP: call.Caller.MSPID, Insurer: call.Caller.Subject, Member: t.Member,
@@ -403,11 +404,11 @@ func (l *ledger) claimsCC(call sdktest.Call) (any, error) {
 		return cov.header, nil
 	case "SubmitClaim":
 		var sub claimstypes.ClaimSubmission
-		if err := claimstypes.DecodeStrict("claim", []byte(call.Args[0]), &sub); err != nil {
+		if err := wire.DecodeStrict("claim", []byte(call.Args[0]), &sub); err != nil {
 			return nil, err
 		}
 		var d claimstypes.ClaimDetails
-		if err := claimstypes.DecodeStrict("claim details", call.Transient[claimstypes.TransientClaim], &d); err != nil {
+		if err := wire.DecodeStrict("claim details", call.Transient[claimstypes.TransientClaim], &d); err != nil {
 			return nil, err
 		}
 		cov, ok := l.coverages[sub.CoverageID]
@@ -459,7 +460,7 @@ func (l *ledger) claimsCC(call sdktest.Call) (any, error) {
 			return nil, err
 		}
 		var p claimstypes.PaymentInput
-		if err := claimstypes.DecodeStrict("payment", call.Transient[claimstypes.TransientPayment], &p); err != nil {
+		if err := wire.DecodeStrict("payment", call.Transient[claimstypes.TransientPayment], &p); err != nil {
 			return nil, err
 		}
 		if a := c.record.Adjudication; a == nil || a.TotalPaidCents != p.AmountCents {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/wire"
 	"github.com/healthledger/healthledger/gateway-client/claims"
 	"github.com/healthledger/healthledger/gateway-client/sdk"
 	"github.com/healthledger/healthledger/gateway-client/sdktest"
@@ -31,11 +32,11 @@ func (l *claimsLedger) handle(_ context.Context, call sdktest.Call) ([]byte, err
 		return nil, codes.New(codes.InvalidArgument, "unknown function %s", call.Function)
 	}
 	var sub claimstypes.ClaimSubmission
-	if err := claimstypes.DecodeStrict("claim", []byte(call.Args[0]), &sub); err != nil {
+	if err := wire.DecodeStrict("claim", []byte(call.Args[0]), &sub); err != nil {
 		return nil, err
 	}
 	var d claimstypes.ClaimDetails
-	if err := claimstypes.DecodeStrict("claim details", call.Transient[claimstypes.TransientClaim], &d); err != nil {
+	if err := wire.DecodeStrict("claim details", call.Transient[claimstypes.TransientClaim], &d); err != nil {
 		return nil, err
 	}
 	l.mu.Lock()

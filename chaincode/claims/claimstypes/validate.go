@@ -408,10 +408,6 @@ func (p PaymentInput) Validate() error {
 	return CheckID("payment reference", p.PaymentRef)
 }
 
-// DecodeStrict is wire.DecodeStrict: it decodes exactly one JSON value into v, refusing unknown fields
-// and anything after the value, with INVALID_ARGUMENT. It stays for the callers outside the chaincodes.
-func DecodeStrict(what string, raw []byte, v any) error { return wire.DecodeStrict(what, raw, v) }
-
 // HashDetails is the detailsHash of a claim: the lower-case hex sha256 of the canonical JSON (RFC 8785,
 // see [CanonicalJSON]) of the normalized details. Anyone holding the details can check them against the
 // public header, in any language with an RFC 8785 implementation (docs/claims.md says how).

@@ -1,6 +1,7 @@
 package claimstypes
 
 import (
+	"github.com/healthledger/healthledger/chaincode/wire"
 	"strings"
 	"testing"
 
@@ -287,16 +288,16 @@ func TestClaimSubmissionValidation(t *testing.T) {
 
 func TestDecodeStrict(t *testing.T) {
 	var s ClaimSubmission
-	require.NoError(t, DecodeStrict("header", []byte(` {"id":"c","patient":"p","coverageId":"v"} `), &s))
+	require.NoError(t, wire.DecodeStrict("header", []byte(` {"id":"c","patient":"p","coverageId":"v"} `), &s))
 	assert.Equal(t, "c", s.ID)
 	t.Run("refuses an unknown field", func(t *testing.T) {
-		requireInvalid(t, DecodeStrict("header", []byte(`{"id":"c","amount":1}`), &s))
+		requireInvalid(t, wire.DecodeStrict("header", []byte(`{"id":"c","amount":1}`), &s))
 	})
 	t.Run("refuses trailing data", func(t *testing.T) {
-		requireInvalid(t, DecodeStrict("header", []byte(`{"id":"c"} {"id":"d"}`), &s))
+		requireInvalid(t, wire.DecodeStrict("header", []byte(`{"id":"c"} {"id":"d"}`), &s))
 	})
 	t.Run("refuses a value of the wrong type", func(t *testing.T) {
-		requireInvalid(t, DecodeStrict("header", []byte(`{"id":7}`), &s))
+		requireInvalid(t, wire.DecodeStrict("header", []byte(`{"id":7}`), &s))
 	})
 }
 

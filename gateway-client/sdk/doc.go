@@ -31,7 +31,16 @@
 // transaction handed to the orderers is never endorsed again, so none can commit twice. Event
 // streams reconnect through the new peer. [Client.Peer] reports the peer in use. An Unavailable
 // answered by a peer that is still connected (its orderer or another endorser is down) is retried on
-// the same peer.
+// the same peer. [WithFallbackOrgs] adds other orgs' gateway peers, tried after the client's own
+// org's; a call with the org's private data never goes through them (it fails with [ErrUnavailable]).
+//
+// # Delivery
+//
+// An endorsed transaction is delivered until its commit status says what became of it, or the
+// commit deadline passes: a hand-over to the orderers that fails or hangs, and one whose commit status
+// has not arrived within [Timeouts].Rebroadcast (an orderer that died may have lost it), are made
+// again with the same signed transaction. A transaction id commits at most once, so no call commits
+// twice.
 //
 // # Calls
 //

@@ -99,6 +99,10 @@ func TestOrdererRejoinsAfterWALReplay(t *testing.T) {
 			err = fmt.Errorf("%w\n%s", err, strings.TrimSpace(out))
 		}
 		if err == nil {
+			// The point of the test: the replay applied the channel's Raft config changes again.
+			if !votersRe.MatchString(c.logSinceStart(victim.name)) {
+				t.Errorf("restart %d: %s's log has no 'switched to configuration' line: its replay did not go through the config changes this test is about", i, victim.name)
+			}
 			rejoinTimes = append(rejoinTimes, time.Since(killed))
 			t.Logf("restart %d/%d: %s replayed its WAL and rejoined %s after the kill", i, restarts, victim.name, time.Since(killed).Round(100*time.Millisecond))
 			continue

@@ -4,6 +4,8 @@
 # log prints a progress line with the seconds since the command started.
 log() { printf '[%4ss] %s\n' "$(( $(date +%s) - HL_T0 ))" "$*"; }
 die() { printf 'network.sh: %s\n' "$*" >&2; exit 1; }
+# usage_die: a usage error (a missing or unknown argument or name): exit 2.
+usage_die() { printf 'network.sh: %s\n' "$*" >&2; exit 2; }
 
 # wait_for DESCRIPTION TIMEOUT_SECONDS LOGFILE COMMAND...: runs COMMAND until it succeeds, at most
 # TIMEOUT_SECONDS; on time-out it fails, naming what did not come up and the log to read.
@@ -38,20 +40,20 @@ pid_file() { echo "$NETDIR/pids/$1.pid"; }
 log_file() { echo "$NETDIR/logs/$1.log"; }
 
 # alive NAME: the process recorded for NAME runs and is still the binary we started.
+# (Builtins only: status calls it for every node.)
 alive() {
-  local f pid
-  f=$(pid_file "$1")
+  local f="$NETDIR/pids/$1.pid" pid="" argv0="" want=""
   [ -f "$f" ] || return 1
-  pid=$(cat "$f")
+  read -r pid <"$f" || [ -n "$pid" ] || return 1
   [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-  local cmdline want
-  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
-  want=$(cat "$f.cmd" 2>/dev/null) || return 1
-  [[ "$cmdline" == "$want"* ]]
+  { IFS= read -r -d '' argv0 <"/proc/$pid/cmdline"; } 2>/dev/null || [ -n "$argv0" ] || return 1
+  read -r want <"$f.cmd" 2>/dev/null || [ -n "$want" ] || return 1
+  [ "$argv0" = "$want" ]
 }
 
 # start_proc NAME BINARY ARGS...: starts BINARY in its own session with the current environment,
-# recording its pid; output goes to the NAME log.
+# recording its pid; output goes to the NAME log. When HL_STARTED_FILE is set (by up), the name is
+# also appended there: what this run started, as opposed to what was running before it.
 start_proc() {
   local name=$1; shift
   mkdir -p "$NETDIR/pids" "$NETDIR/logs"
@@ -60,6 +62,39 @@ start_proc() {
   setsid "$@" >>"$logf" 2>&1 </dev/null &
   echo $! >"$(pid_file "$name")"
   echo "$1" >"$(pid_file "$name").cmd"
+  if [ -n "${HL_STARTED_FILE:-}" ]; then echo "$name" >>"$HL_STARTED_FILE"; fi
+}
+
+# log_since_start NAME [LINES]: the last LINES (default 5) lines of NAME's log written since its
+# last start that look like an error (or, when none does, the last lines), without colour codes.
+log_since_start() {
+  local f lines=${2:-5} out
+  f=$(log_file "$1")
+  [ -f "$f" ] || return 0
+  out=$(tail -n 400 "$f" | awk '/^----- start /{buf=""; next} {buf = buf $0 "\n"} END{printf "%s", buf}' |
+    sed 's/\x1b\[[0-9;]*m//g')
+  if grep -qiE 'panic|fatal|erro|failed|refused|address already in use' <<<"$out"; then
+    grep -iE 'panic|fatal|erro|failed|refused|address already in use' <<<"$out" | tail -n "$lines"
+  else
+    tail -n "$lines" <<<"$out"
+  fi
+}
+
+# wait_node NAME DESCRIPTION TIMEOUT_SECONDS COMMAND...: like wait_for for a process this script
+# started, but fails at once, with the end of its log, when the process ends.
+wait_node() {
+  local name=$1 what=$2 timeout=$3; shift 3
+  local deadline=$(( $(date +%s) + timeout ))
+  until "$@" >/dev/null 2>&1; do
+    if ! alive "$name"; then
+      die "$name exited while starting (waiting for $what); read $(log_file "$name"); its last lines:
+$(log_since_start "$name" | sed 's/^/    /')"
+    fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      die "timed out after ${timeout}s waiting for $what ($name is running but not ready); read $(log_file "$name")"
+    fi
+    sleep 0.2
+  done
 }
 
 # running PID: the process exists and has not ended (a zombie has ended: it only waits for its
@@ -99,6 +134,99 @@ proc_names() {
     [ -e "$f" ] || continue
     basename "$f" .pid
   done
+}
+
+# --- settings stored with the network -----------------------------------------------------------------
+# Everything a network's kept state depends on (its crypto, its genesis block, its CAs' databases) is
+# stored in $NETDIR/settings on the first up, one NAME=value a line: the layout, and every HL_ variable
+# that gen_configtx or gen_crypto reads (found by reading their source, so a variable added there is
+# stored too) plus HL_PORT_OFFSET (the consenters' and anchor peers' ports are in the genesis block)
+# and HL_CA_ADMIN_SECRET (in each CA's database). Later commands take these values from the file: the
+# variable unset means the stored value, a different value is refused.
+
+# settings_names: the stored HL_ variables, one a line.
+settings_names() {
+  {
+    printf '%s\n' HL_PORT_OFFSET HL_BATCH_TIMEOUT HL_MAX_MESSAGE_COUNT HL_SNAPSHOT_INTERVAL_SIZE HL_CA_ADMIN_SECRET
+    declare -f gen_configtx gen_crypto gen_genesis 2>/dev/null | grep -o 'HL_[A-Z0-9_]*' || true
+  } | awk '!seen[$0]++'
+}
+
+# setting_default NAME: the value NAME has when unset.
+setting_default() {
+  case "$1" in
+    HL_PORT_OFFSET) echo 0 ;;
+    HL_CA_ADMIN_SECRET) echo adminpw ;;
+    *)
+      # the default written where the variable is read: ${NAME:-default}
+      declare -f gen_configtx gen_crypto gen_genesis 2>/dev/null | grep -o "\${$1:-[^}]*}" | head -n 1 |
+        sed "s/^\\\${$1:-//; s/}\$//" || true ;;
+  esac
+}
+
+settings_file() { echo "$NETDIR/settings"; }
+has_network() { [ -f "$(settings_file)" ] || [ -f "$NETDIR/layout" ]; }
+
+# resolve_settings [LAYOUT]: reads the stored settings (if any), refuses a conflicting LAYOUT (from
+# --layout) or environment variable, and exports the stored values. Sets NET_LAYOUT.
+resolve_settings() {
+  local want=${1:-} f k v name cur line
+  f=$(settings_file)
+  declare -gA STORED=()
+  if [ -f "$f" ]; then
+    while IFS= read -r line || [ -n "$line" ]; do
+      case "$line" in ''|'#'*) continue ;; esac
+      k=${line%%=*}; v=${line#*=}
+      STORED[$k]=$v
+    done <"$f"
+  elif [ -f "$NETDIR/layout" ]; then
+    STORED[layout]=$(cat "$NETDIR/layout") # a network made before settings were stored
+  fi
+  if [ -n "${STORED[layout]:-}" ]; then
+    if [ -n "$want" ] && [ "$want" != "${STORED[layout]}" ]; then
+      die "$NETDIR holds a '${STORED[layout]}' network, not '$want'; run 'network.sh down --purge' first, or set HL_NETWORK_DIR"
+    fi
+    NET_LAYOUT=${STORED[layout]}
+  else
+    NET_LAYOUT=${want:-default}
+  fi
+  local conflicts=()
+  while read -r name; do
+    [ -n "${STORED[$name]+set}" ] || continue
+    cur=${!name:-}
+    if [ -n "$cur" ] && [ "$cur" != "${STORED[$name]}" ]; then
+      if [ "$name" = HL_CA_ADMIN_SECRET ]; then
+        conflicts+=("$name in the environment differs from the value stored with the network (secret: not shown)")
+      else
+        conflicts+=("$name=$cur in the environment, but the network was made with $name=${STORED[$name]:-(unset)}")
+      fi
+    fi
+    export "$name=${STORED[$name]}"
+  done < <(settings_names)
+  if [ "${#conflicts[@]}" -gt 0 ]; then
+    die "$(printf '%s\n' "${conflicts[@]}")
+the network in $NETDIR keeps state made with the stored values ($f): unset the variable to use them,
+or run 'network.sh down --purge' to make a new network with the new value"
+  fi
+}
+
+# store_settings: writes $NETDIR/settings from the current values, unless it exists.
+store_settings() {
+  local f name; f=$(settings_file)
+  [ -f "$f" ] && return 0
+  mkdir -p "$NETDIR"
+  (
+    umask 077 # it holds the CAs' bootstrap secret
+    {
+      echo "# What this network's kept state (crypto, genesis block, CA databases) was made with."
+      echo "# Written by network.sh up on $(date -u +%FT%TZ); later commands use these values. Do not edit."
+      echo "layout=$NET_LAYOUT"
+      while read -r name; do
+        echo "$name=${!name:-$(setting_default "$name")}"
+      done < <(settings_names)
+    } >"$f.tmp" && mv "$f.tmp" "$f"
+  )
+  rm -f "$NETDIR/layout"
 }
 
 # --- layout -----------------------------------------------------------------------------------------

@@ -65,6 +65,15 @@ load_target() {
   [ "${#T_ORGS[@]}" -gt 0 ] || die "$nj lists no org"
   T_MODE=target
   [ "$(cd "$dir" && pwd)" = "$(cd "$NETDIR/profiles" 2>/dev/null && pwd)" ] && T_MODE=own
+  if [ "$T_MODE" = own ] && [ "${#O_NAMES[@]}" -gt 0 ]; then
+    # network.json names the first orderer; on our own network use the first one that is up.
+    local i
+    for i in "${!O_NAMES[@]}"; do
+      if alive "${O_NAMES[$i]}" && healthy "https://127.0.0.1:${O_OPS[$i]}" "$(orderer_tlsca)"; then
+        T_ORDERER_ADDR="127.0.0.1:${O_PORT[$i]}"; break
+      fi
+    done
+  fi
   return 0
 }
 
@@ -236,7 +245,7 @@ start_cc() {
   port=$(cc_port "$org")
   if alive "$proc" && [ "$(cat "$(pid_file "$proc").pkg" 2>/dev/null)" = "$pkgid" ]; then return; fi
   stop_proc "$proc"
-  port_in_use "$port" && die "port $port for the $name server of $org is in use by another process"
+  port_in_use "$port" && die "$proc cannot start: its port 127.0.0.1:$port (the $name server of $org) is in use by a process this network did not record (see: ss -ltnp 'sport = :$port')"
   (
     export CHAINCODE_SERVER_ADDRESS="127.0.0.1:$port" CORE_CHAINCODE_ID_NAME="$pkgid"
     export CORE_PEER_TLS_ENABLED=true CORE_TLS_CLIENT_KEY_FILE="$d/$name.key" CORE_TLS_CLIENT_CERT_FILE="$d/$name.crt"
@@ -245,7 +254,28 @@ start_cc() {
     start_proc "$proc" "$NETDIR/bin/$name-cc"
   )
   echo "$pkgid" >"$(pid_file "$proc").pkg"
-  wait_for "the $name server of $org on port $port" 20 "$(log_file "$proc")" port_in_use "$port"
+  wait_node "$proc" "the $name server of $org on port $port" 20 port_in_use "$port"
+}
+
+# start_cc_recorded NAME ORG: starts ORG's server of NAME again, with the package id it last served
+# (kept in its pid folder), on the network deploy last put it on.
+start_cc_recorded() {
+  local name=$1 org=$2 proc="cc-$1-$2" pkg dir="$NETDIR/profiles"
+  pkg=$(cat "$(pid_file "$proc").pkg" 2>/dev/null) ||
+    die "no package id recorded for $proc; run 'network.sh deploy $name'"
+  load_cc_conf "$name"
+  [ -x "$NETDIR/bin/$name-cc" ] || die "no $name server binary in $NETDIR/bin; run 'network.sh deploy $name'"
+  [ -f "$NETDIR/target" ] && dir=$(cat "$NETDIR/target")
+  load_target "$dir"
+  start_cc "$org" "$name" "$pkg"
+}
+
+# cc_server_port NAME: the port the chaincode server NAME (cc-CHAINCODE-ORG) listens on, from the
+# connection file deploy wrote for our own network (empty on a target).
+cc_server_port() {
+  local rest=${1#cc-} f
+  f="$NETDIR/ccaas/${rest##*-}/${rest%-*}.json"
+  [ -f "$f" ] && jq -r '.address // empty' "$f" | sed 's/.*://'
 }
 
 committed_field() { # NAME FIELD

@@ -62,7 +62,8 @@ func TestATransactionWhoseStatusIsLateIsHandedOverAgainAndCommitsOnce(t *testing
 		name string
 		// script sets up the fake peer and its ledger.
 		script func(f *fakeGateway, l *fakepeer.Ledger)
-		// resends is how many times the same transaction must have been handed over again.
+		// resends is how many times at least the same transaction must have been handed over again (a
+		// slow machine may make a status late once more).
 		resends int
 	}{
 		{"a transaction the orderer loses is handed over again",
@@ -121,6 +122,7 @@ func TestATransactionWhoseStatusIsLateIsHandedOverAgainAndCommitsOnce(t *testing
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			l := &fakepeer.Ledger{}
 			f := ledgerPeer(l)
 			tc.script(f, l)
@@ -129,8 +131,8 @@ func TestATransactionWhoseStatusIsLateIsHandedOverAgainAndCommitsOnce(t *testing
 			require.NoError(t, err)
 			require.Len(t, f.Recorded(), 1, "endorsed once")
 			require.Equal(t, 1, tx.Attempts)
-			require.Equal(t, tc.resends, tx.Resends)
-			require.Len(t, f.Submitted(), tc.resends+1)
+			require.GreaterOrEqual(t, tx.Resends, tc.resends)
+			require.Len(t, f.Submitted(), tx.Resends+1)
 			require.Equal(t, []string{tx.TransactionID}, distinct(f.Submitted()), "the same transaction every time")
 			requireCommittedOnce(t, l, tx.TransactionID)
 		})
@@ -158,7 +160,7 @@ func TestADuplicateTxIDStatusForTheCallsOwnTransactionIsAskedAgain(t *testing.T)
 				n := int(asked.Add(1)) - 1
 				return tc.answers[min(n, len(tc.answers)-1)], nil
 			}
-			c := connectFixture(t, newNetFixture(t, f), fastRetry(), quickDelivery())
+			c := connectFixture(t, newNetFixture(t, f), fastRetry(), WithTimeouts(Timeouts{Rebroadcast: 10 * time.Second}))
 			tx, err := c.Contract("baseline").SubmitTx(context.Background(), "Write", []string{"k", "v"})
 			require.Len(t, f.Recorded(), 1, "never endorsed again")
 			require.Len(t, distinct(f.Submitted()), 1)
@@ -191,6 +193,7 @@ func TestATransactionThatNeverCommitsEndsAtTheCommitDeadlineWithOneTransactionID
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			l := &fakepeer.Ledger{Lose: func(int, string) bool { return true }}
 			f := ledgerPeer(l)
 			opts := append(tc.opts, WithTimeouts(Timeouts{CommitStatus: time.Second, Rebroadcast: 150 * time.Millisecond}))
@@ -236,12 +239,14 @@ func TestAReadConflictAfterAResendIsEndorsedAnewOnlyOnceItsFirstCopyFailed(t *te
 	tx, err := c.Contract("baseline").SubmitTx(context.Background(), "Add", []string{"k", "1"})
 	require.NoError(t, err)
 	require.Equal(t, 2, tx.Attempts)
-	require.Equal(t, 1, tx.Resends)
+	require.GreaterOrEqual(t, tx.Resends, 1)
 
 	failed := first.Load().(string)
 	require.NotEqual(t, failed, tx.TransactionID)
 	sent := l.Broadcasts()
-	require.Equal(t, []string{failed, failed, tx.TransactionID}, sent,
+	require.Equal(t, []string{failed, tx.TransactionID}, distinct(sent))
+	require.GreaterOrEqual(t, slices.Index(sent, tx.TransactionID), 2, "the lost copy, then the one that committed invalid")
+	require.NotContains(t, sent[slices.Index(sent, tx.TransactionID):], failed,
 		"the second transaction id is handed over only after the first one's copy committed invalid")
 	valid := 0
 	for _, b := range l.Blocks() {
@@ -292,4 +297,43 @@ func TestConcurrentCallsThroughALossyOrdererEachCommitOneTransaction(t *testing.
 		require.Equal(t, 1, valid[id], "call %d committed once", i)
 	}
 	require.Greater(t, len(l.Broadcasts()), callers, "some were handed over again")
+}
+
+func TestAnEndorsementThatFailsIsMadeAnewAndOnlyTheLastTransactionIsHandedOver(t *testing.T) {
+	cases := []struct {
+		name string
+		fail func() error
+	}{
+		{"endorsing peers unavailable", func() error { return status.Error(codes.Unavailable, "no endorsing peers") }},
+		{"endorsing peers overloaded", func() error { return status.Error(codes.ResourceExhausted, "too many requests") }},
+		{"endorsing peers that disagree", endorsementMismatch},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l := &fakepeer.Ledger{}
+			f := ledgerPeer(l)
+			var endorsements atomic.Int32
+			f.EndorseFn = func(gwCall) ([]byte, error) {
+				if endorsements.Add(1) < 3 {
+					return nil, tc.fail()
+				}
+				return []byte("ok"), nil
+			}
+			c := connectFixture(t, newNetFixture(t, f), fastRetry(), quickDelivery())
+			tx, err := c.Contract("baseline").SubmitTx(context.Background(), "Write", []string{"k", "v"})
+			require.NoError(t, err)
+			require.Equal(t, 3, tx.Attempts)
+			require.Len(t, distinct(txIDsOf(f.Recorded())), 3, "each endorsement a new transaction")
+			require.Equal(t, []string{tx.TransactionID}, f.Submitted(), "only the endorsed one handed over")
+			requireCommittedOnce(t, l, tx.TransactionID)
+		})
+	}
+}
+
+func txIDsOf(calls []gwCall) []string {
+	out := make([]string, len(calls))
+	for i, c := range calls {
+		out[i] = c.TxID
+	}
+	return out
 }

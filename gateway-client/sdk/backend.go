@@ -9,7 +9,7 @@ import (
 )
 
 // backend is the narrow seam between the SDK and a Fabric gateway: every network call the SDK makes
-// goes through it. gatewayBackend drives fabric-gateway; tests and NewTestClient supply fakes.
+// goes through it. gatewayBackend drives fabric-gateway; tests supply fakes.
 type backend interface {
 	// evaluate runs a query.
 	evaluate(ctx context.Context, p proposal) ([]byte, error)

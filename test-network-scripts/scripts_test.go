@@ -327,12 +327,22 @@ func TestLiveCrashRecovery(t *testing.T) {
 		require.NoError(t, err)
 		return pid
 	}
+	// running: the process exists and has not ended (a zombie has: the processes network.sh starts
+	// outlive it, and whoever inherits them reaps them when it gets to it).
+	running := func(pid int) bool {
+		raw, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+		if err != nil {
+			return false
+		}
+		f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+		return len(f) > 0 && f[0] != "Z"
+	}
 	runningPids := func() map[string]int {
 		out := map[string]int{}
 		files, _ := filepath.Glob(filepath.Join(netdir, "pids", "*.pid"))
 		for _, f := range files {
 			name := strings.TrimSuffix(filepath.Base(f), ".pid")
-			if pid := pidOf(name); syscall.Kill(pid, 0) == nil {
+			if pid := pidOf(name); running(pid) {
 				out[name] = pid
 			}
 		}
@@ -341,8 +351,8 @@ func TestLiveCrashRecovery(t *testing.T) {
 	kill9 := func(name string) {
 		pid := pidOf(name)
 		require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
-		for i := 0; i < 50 && syscall.Kill(pid, 0) == nil; i++ {
-			time.Sleep(100 * time.Millisecond) // until its parent (not us) has reaped it
+		for i := 0; i < 50 && running(pid); i++ {
+			time.Sleep(100 * time.Millisecond)
 		}
 	}
 	_, _ = sh("down", "--purge")
@@ -350,7 +360,7 @@ func TestLiveCrashRecovery(t *testing.T) {
 		before := runningPids()
 		_, _ = run(t, netdir, offset, "down", "--purge")
 		for name, pid := range before {
-			if syscall.Kill(pid, 0) == nil {
+			if running(pid) {
 				t.Errorf("%s (pid %d) still runs after down", name, pid)
 			}
 		}
@@ -376,7 +386,16 @@ func TestLiveCrashRecovery(t *testing.T) {
 
 	// A resume whose stopped node cannot start: refused, and every running node keeps running.
 	kill9("peer0-insurer")
-	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(9051+offset))
+	// The port is free once the killed peer's sockets are gone (and no outgoing connection happens
+	// to use it as its source port: offsets put these ports in Linux's ephemeral range).
+	var l net.Listener
+	var err error
+	for i := 0; i < 100; i++ {
+		if l, err = net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(9051+offset)); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	require.NoError(t, err)
 	before := runningPids()
 	out, code = sh("up", "--no-deploy")

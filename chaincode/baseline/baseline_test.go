@@ -12,7 +12,9 @@ import (
 
 func setup(t *testing.T) (*cctest.Ledger, *cctest.Identity) {
 	l := cctest.New(t)
-	l.Deploy("baseline", &baseline.Contract{})
+	cc, err := baseline.NewChaincode()
+	require.NoError(t, err)
+	l.Register("baseline", cc)
 	return l, l.Identity("HospitalMSP", "patient1", cctest.RoleAttrs("patient", "pat-1"))
 }
 

@@ -9,17 +9,15 @@ import (
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/healthledger/healthledger/chaincode/internal/txstate"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
-	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // readDetails reads, normalizes and validates the transient claim details.
 func readDetails(ctx txstate.Context, claimType claimstypes.ClaimType, today string) (claimstypes.ClaimDetails, error) {
-	raw, err := ccutil.Transient(ctx, claimstypes.TransientClaim)
-	if err != nil {
+	var d claimstypes.ClaimDetails
+	if err := ccutil.TransientJSON(ctx, claimstypes.TransientClaim, "the transient claim details", &d); err != nil {
 		return claimstypes.ClaimDetails{}, err
 	}
-	var d claimstypes.ClaimDetails
-	if err := wire.DecodeStrict("the transient claim details", raw, &d); err != nil {
+	if err := d.CheckSize(); err != nil {
 		return claimstypes.ClaimDetails{}, err
 	}
 	d = d.Normalized()
@@ -49,7 +47,9 @@ func checkConsent(ctx txstate.Context, patient, insurerMSP string) error {
 }
 
 // checkUnits asks the provenance chaincode about every unit the drug lines name: it must be dispensed,
-// by the caller's pharmacy (MSP id and GLN), and not recalled.
+// by the caller's pharmacy (MSP id and GLN), and not recalled. The units come from the private
+// details, so the messages name the line, never the unit, and do not relay provenance's own message
+// (which names the unit it was asked about).
 func checkUnits(ctx txstate.Context, caller ccutil.Caller, d claimstypes.ClaimDetails) error {
 	for i, l := range d.Lines {
 		if l.Unit == nil {
@@ -57,23 +57,27 @@ func checkUnits(ctx txstate.Context, caller ccutil.Caller, d claimstypes.ClaimDe
 		}
 		var u provenancetypes.Unit
 		if err := ccutil.InvokeJSON(ctx, ProvenanceChaincode, "GetUnit", []string{l.Unit.GTIN, l.Unit.Serial}, &u); err != nil {
-			if codes.Of(err) == codes.NotFound {
-				return relay(err, codes.PreconditionFailed, "line %d: unit %s is unknown to provenance", i+1, unitString(l.Unit))
+			code := codes.Of(err)
+			switch code {
+			case codes.NotFound:
+				return codes.Wrap(codes.PreconditionFailed, err, "line %d: its unit is unknown to provenance", i+1)
+			case "":
+				code = codes.Internal
 			}
-			return relay(err, codes.Of(err), "line %d: asking provenance about unit %s", i+1, unitString(l.Unit))
+			return codes.Wrap(code, err, "line %d: asking provenance about its unit failed with %s", i+1, codes.Of(err))
 		}
 		if u.Status != provenancetypes.UnitDispensed {
-			return codes.New(codes.PreconditionFailed, "line %d: unit %s is %s, not dispensed", i+1, unitString(l.Unit), u.Status)
+			return codes.New(codes.PreconditionFailed, "line %d: its unit is %s, not dispensed", i+1, u.Status)
 		}
 		if u.DispensedBy == nil || u.DispensedBy.MSPID != caller.MSPID || u.DispensedBy.GLN != caller.Subject {
 			by := "nobody"
 			if u.DispensedBy != nil {
 				by = u.DispensedBy.String()
 			}
-			return codes.New(codes.Forbidden, "line %d: unit %s was dispensed by %s, not by pharmacy %s@%s", i+1, unitString(l.Unit), by, caller.Subject, caller.MSPID)
+			return codes.New(codes.Forbidden, "line %d: its unit was dispensed by %s, not by pharmacy %s@%s", i+1, by, caller.Subject, caller.MSPID)
 		}
 		if u.Recalled {
-			return codes.New(codes.PreconditionFailed, "line %d: unit %s is recalled", i+1, unitString(l.Unit))
+			return codes.New(codes.PreconditionFailed, "line %d: its unit is recalled", i+1)
 		}
 	}
 	return nil
@@ -110,10 +114,10 @@ func checkDuplicates(st *store, fp string, unitFPs []string, d claimstypes.Claim
 	if holder != "" && holder != self && holder != released {
 		return codes.New(codes.Duplicate, "claim %s duplicates claim %s (same provider, patient, services, dates and charges); send a replacement (frequency 7) naming it instead", self, holder)
 	}
-	units := []*claimstypes.UnitRef{}
-	for _, l := range d.Lines {
+	lines := []int{} // the line of each unit fingerprint
+	for i, l := range d.Lines {
 		if l.Unit != nil {
-			units = append(units, l.Unit)
+			lines = append(lines, i+1)
 		}
 	}
 	for i, ufp := range unitFPs {
@@ -122,7 +126,7 @@ func checkDuplicates(st *store, fp string, unitFPs []string, d claimstypes.Claim
 			return err
 		}
 		if holder != "" && holder != self && holder != released {
-			return codes.New(codes.Duplicate, "unit %s is already claimed by claim %s", unitString(units[i]), holder)
+			return codes.New(codes.Duplicate, "the unit of line %d is already claimed by claim %s", lines[i], holder)
 		}
 	}
 	return nil

@@ -18,9 +18,9 @@ import (
 	"fmt"
 
 	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
+	"github.com/healthledger/healthledger/chaincode/internal/ccguard"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/healthledger/healthledger/chaincode/internal/txstate"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
 // The chaincodes the contract calls, by their names on the channel.
@@ -43,14 +43,15 @@ func (c *Contract) GetEvaluateTransactions() []string {
 	}
 }
 
-// NewChaincode builds the claims chaincode.
-func NewChaincode() (*contractapi.ContractChaincode, error) {
-	cc, err := contractapi.NewChaincode(&Contract{})
+// NewChaincode builds the claims chaincode: contractapi's, behind the guard (package ccguard) with
+// the bounds of [Limits].
+func NewChaincode() (*ccguard.Chaincode, error) {
+	cc, err := ccguard.New(&Contract{}, Limits())
 	if err != nil {
 		return nil, fmt.Errorf("building the claims chaincode: %w", err)
 	}
-	cc.Info.Title = "healthledger claims"
-	cc.Info.Version = "1.0.0"
+	cc.Info().Title = "healthledger claims"
+	cc.Info().Version = "1.0.0"
 	return cc, nil
 }
 

@@ -179,12 +179,11 @@ func (c *Contract) GetCoverageTerms(ctx txstate.Context, coverageID string) (*cl
 
 // readTerms reads, normalizes and validates the transient coverage terms.
 func readTerms(ctx txstate.Context) (claimstypes.CoverageTerms, error) {
-	raw, err := ccutil.Transient(ctx, claimstypes.TransientCoverage)
-	if err != nil {
+	var t claimstypes.CoverageTerms
+	if err := ccutil.TransientJSON(ctx, claimstypes.TransientCoverage, "the transient coverage terms", &t); err != nil {
 		return claimstypes.CoverageTerms{}, err
 	}
-	var t claimstypes.CoverageTerms
-	if err := wire.DecodeStrict("the transient coverage terms", raw, &t); err != nil {
+	if err := t.CheckSize(); err != nil {
 		return claimstypes.CoverageTerms{}, err
 	}
 	t = t.Normalized()

@@ -14,7 +14,7 @@ import (
 func TestTheChaincodeBuildsWithItsMetadata(t *testing.T) {
 	c, err := NewChaincode()
 	require.NoError(t, err)
-	assert.Equal(t, "healthledger claims", c.Info.Title)
+	assert.Equal(t, "healthledger claims", c.Info().Title)
 }
 
 func TestRegisterCoverage(t *testing.T) {

@@ -175,12 +175,8 @@ func (c *Contract) Pay(ctx txstate.Context, claimID string) (*claimstypes.ClaimH
 	if err != nil {
 		return nil, err
 	}
-	raw, err := ccutil.Transient(ctx, claimstypes.TransientPayment)
-	if err != nil {
-		return nil, err
-	}
 	var p claimstypes.PaymentInput
-	if err := wire.DecodeStrict("the transient payment", raw, &p); err != nil {
+	if err := ccutil.TransientJSON(ctx, claimstypes.TransientPayment, "the transient payment", &p); err != nil {
 		return nil, err
 	}
 	if err := p.Validate(); err != nil {
@@ -198,7 +194,7 @@ func (c *Contract) Pay(ctx txstate.Context, claimID string) (*claimstypes.ClaimH
 		return nil, codes.New(codes.Internal, "claim %s is adjudicated but has no adjudication on this peer", claimID)
 	}
 	if p.AmountCents != adj.TotalPaidCents {
-		return nil, codes.New(codes.InvalidArgument, "payment of %d cents does not match the adjudicated paid amount of claim %s", p.AmountCents, claimID)
+		return nil, codes.New(codes.InvalidArgument, "the payment amount does not match the adjudicated paid amount of claim %s", claimID)
 	}
 	cs.Record.Payment = &claimstypes.Payment{AmountCents: p.AmountCents, PaymentRef: p.PaymentRef, PaidAt: t.next.UpdatedAt}
 	if err := t.st.saveClaimState(cs); err != nil {

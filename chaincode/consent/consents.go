@@ -271,10 +271,14 @@ func (s *Contract) ListConsentsByGrantee(ctx txstate.Context, grantee string, pa
 	return &consenttypes.ConsentPage{Items: page.Items, Bookmark: page.Bookmark}, nil
 }
 
-// parseConsent decodes, normalizes and validates a consent document.
+// parseConsent decodes, normalizes and validates a consent document. The guard bounded its raw size
+// (consenttypes.MaxConsentBytes); its lists are bounded (CheckSize) before Normalize works on them.
 func parseConsent(consentJSON string) (*consenttypes.Consent, error) {
 	var c consenttypes.Consent
 	if err := wire.DecodeStrict("the consent", []byte(consentJSON), &c); err != nil {
+		return nil, err
+	}
+	if err := c.CheckSize(); err != nil {
 		return nil, err
 	}
 	c.Normalize()

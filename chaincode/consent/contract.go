@@ -12,8 +12,8 @@ package consent
 import (
 	"fmt"
 
+	"github.com/healthledger/healthledger/chaincode/internal/ccguard"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
 // Contract is the consent chaincode's single, default contract: its functions are called by their
@@ -31,13 +31,14 @@ func (s *Contract) GetEvaluateTransactions() []string {
 	}
 }
 
-// NewChaincode builds the consent chaincode.
-func NewChaincode() (*contractapi.ContractChaincode, error) {
-	cc, err := contractapi.NewChaincode(&Contract{})
+// NewChaincode builds the consent chaincode: contractapi's, behind the guard (package ccguard) with
+// the bounds of [Limits].
+func NewChaincode() (*ccguard.Chaincode, error) {
+	cc, err := ccguard.New(&Contract{}, Limits())
 	if err != nil {
 		return nil, fmt.Errorf("building the consent chaincode: %w", err)
 	}
-	cc.Info.Title = "healthledger consent"
-	cc.Info.Version = "1.0.0"
+	cc.Info().Title = "healthledger consent"
+	cc.Info().Version = "1.0.0"
 	return cc, nil
 }

@@ -39,12 +39,8 @@ func (s *Contract) RegisterRecord(ctx txstate.Context, recordID, patient, dataCl
 	if err != nil {
 		return nil, err
 	}
-	raw, err := ccutil.Transient(ctx, consenttypes.TransientRecord)
-	if err != nil {
-		return nil, err
-	}
 	var details consenttypes.RecordDetails
-	if err := wire.DecodeStrict(`transient field "`+consenttypes.TransientRecord+`" ({"uri","description","salt"})`, raw, &details); err != nil {
+	if err := ccutil.TransientJSON(ctx, consenttypes.TransientRecord, `transient field "`+consenttypes.TransientRecord+`" ({"uri","description","salt"})`, &details); err != nil {
 		return nil, err
 	}
 	if err := details.Validate(); err != nil {

@@ -16,8 +16,8 @@ package provenance
 import (
 	"fmt"
 
+	"github.com/healthledger/healthledger/chaincode/internal/ccguard"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
 // Contract is the provenance contract. It is the chaincode's only (default) contract, so function
@@ -34,13 +34,14 @@ func (c *Contract) GetEvaluateTransactions() []string {
 	}
 }
 
-// NewChaincode builds the provenance chaincode.
-func NewChaincode() (*contractapi.ContractChaincode, error) {
-	cc, err := contractapi.NewChaincode(&Contract{})
+// NewChaincode builds the provenance chaincode: contractapi's, behind the guard (package ccguard) with
+// the bounds of [Limits].
+func NewChaincode() (*ccguard.Chaincode, error) {
+	cc, err := ccguard.New(&Contract{}, Limits())
 	if err != nil {
 		return nil, fmt.Errorf("building the provenance chaincode: %w", err)
 	}
-	cc.Info.Title = "healthledger provenance"
-	cc.Info.Version = "1.0.0"
+	cc.Info().Title = "healthledger provenance"
+	cc.Info().Version = "1.0.0"
 	return cc, nil
 }

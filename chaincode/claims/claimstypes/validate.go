@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -24,8 +25,21 @@ const (
 	MaxUnitChargeCents = 1_000_000_000 // 10 million per unit
 	MaxTermCents       = 1_000_000_000_000
 	MaxCoveredCodes    = 2000
+	MaxFeeSchedule     = 2000 // fee schedule entries of a coverage
 	MaxReasonLen       = 200
 	BasisPoints        = 10_000 // 100 %
+
+	// MaxCodeLen bounds one code as sent (an ICD-10, CPT, HCPCS, NDC or GTIN code, a unit's GTIN or
+	// serial, a service date), white space included: the longest valid one has 14 characters.
+	MaxCodeLen = 32
+)
+
+// The raw sizes the guard allows, before anything is decoded: the Limits table of docs/claims.md.
+const (
+	MaxSubmissionBytes    = 4 << 10   // the SubmitClaim argument, a ClaimSubmission
+	MaxClaimDetailsBytes  = 64 << 10  // the transient "claim", a ClaimDetails
+	MaxCoverageTermsBytes = 256 << 10 // the transient "coverage", a CoverageTerms
+	MaxPaymentBytes       = 1 << 10   // the transient "payment", a PaymentInput
 )
 
 // DateLayout is the layout of every calendar date on the wire.
@@ -62,6 +76,14 @@ func invalid(format string, args ...any) *codes.Error {
 // CheckID returns INVALID_ARGUMENT unless id is 1-64 of [A-Za-z0-9._:-], starting with a letter or
 // digit (wire.CheckID). what names the id in the message.
 func CheckID(what, id string) error { return wire.CheckID(what, id) }
+
+// checkPrivateID is CheckID for an id of private input: its message does not repeat the id.
+func checkPrivateID(what, id string) error {
+	if !wire.ValidID(id) {
+		return invalid("%s is malformed: want 1-64 of [A-Za-z0-9._:-], starting with a letter or digit", what)
+	}
+	return nil
+}
 
 // NormalizeICD10 upper-cases an ICD-10-CM code and inserts the dot after the category (E119 ->
 // E11.9). It reports false when the code is malformed.
@@ -219,27 +241,62 @@ func (d ClaimDetails) Normalized() ClaimDetails {
 	return out
 }
 
+// CheckSize returns INVALID_ARGUMENT when the details hold more than MaxDiagnoses diagnoses, more
+// than MaxLines lines, a line with more than MaxDiagnoses diagnosis pointers, or a code longer than
+// MaxCodeLen. It reads only lengths, so it runs before any work that grows with the details:
+// Normalized and Validate. Like every message about private input, its messages name the field,
+// never the value.
+func (d ClaimDetails) CheckSize() error {
+	if len(d.Diagnoses) > MaxDiagnoses {
+		return invalid("the claim details hold more than %d diagnoses", MaxDiagnoses)
+	}
+	for i, dx := range d.Diagnoses {
+		if len(dx) > MaxCodeLen {
+			return invalid("diagnosis %d is longer than %d bytes", i+1, MaxCodeLen)
+		}
+	}
+	if len(d.Lines) > MaxLines {
+		return invalid("the claim details hold more than %d service lines", MaxLines)
+	}
+	for i, l := range d.Lines {
+		long := len(l.Code) > MaxCodeLen || len(l.ServiceDate) > MaxCodeLen ||
+			(l.Unit != nil && (len(l.Unit.GTIN) > MaxCodeLen || len(l.Unit.Serial) > MaxCodeLen))
+		if long {
+			return invalid("line %d: a code, date or unit is longer than %d bytes", i+1, MaxCodeLen)
+		}
+		if len(l.DiagnosisPointers) > MaxDiagnoses {
+			return invalid("line %d: more than %d diagnosis pointers", i+1, MaxDiagnoses)
+		}
+	}
+	return nil
+}
+
 // Validate checks normalized details of a claim of type ct against the transaction's date today
-// (YYYY-MM-DD): codes, quantities, charges, dates not after today, the total, and the drug units.
+// (YYYY-MM-DD): sizes (CheckSize), codes, quantities, charges, dates not after today, the total, and
+// the drug units. Its messages name the faulty field (diagnosis 2, line 3's code), never its value:
+// the details are private.
 func (d ClaimDetails) Validate(ct ClaimType, today string) error {
+	if err := d.CheckSize(); err != nil {
+		return err
+	}
 	if err := CheckNonce("claim details", d.Nonce); err != nil {
 		return err
 	}
-	if len(d.Diagnoses) == 0 || len(d.Diagnoses) > MaxDiagnoses {
-		return invalid("a claim needs 1-%d diagnoses, got %d", MaxDiagnoses, len(d.Diagnoses))
+	if len(d.Diagnoses) == 0 {
+		return invalid("a claim needs 1-%d diagnoses", MaxDiagnoses)
 	}
-	seen := map[string]bool{}
+	seen := map[string]int{}
 	for i, dx := range d.Diagnoses {
 		if !icd10Pattern.MatchString(dx) {
-			return invalid("diagnosis %d: %q is not an ICD-10-CM code", i+1, dx)
+			return invalid("diagnosis %d is not an ICD-10-CM code", i+1)
 		}
-		if seen[dx] {
-			return invalid("diagnosis %d: %s is listed twice", i+1, dx)
+		if first, ok := seen[dx]; ok {
+			return invalid("diagnosis %d is listed twice (as diagnosis %d)", i+1, first)
 		}
-		seen[dx] = true
+		seen[dx] = i + 1
 	}
-	if len(d.Lines) == 0 || len(d.Lines) > MaxLines {
-		return invalid("a claim needs 1-%d service lines, got %d", MaxLines, len(d.Lines))
+	if len(d.Lines) == 0 {
+		return invalid("a claim needs 1-%d service lines", MaxLines)
 	}
 	var total int64
 	units := map[UnitRef]int{}
@@ -249,14 +306,14 @@ func (d ClaimDetails) Validate(ct ClaimType, today string) error {
 		}
 		if l.Unit != nil {
 			if first, ok := units[*l.Unit]; ok {
-				return invalid("line %d: unit %s/%s is already on line %d", i+1, l.Unit.GTIN, l.Unit.Serial, first)
+				return invalid("line %d: its unit is already on line %d", i+1, first)
 			}
 			units[*l.Unit] = i + 1
 		}
 		total += l.ChargeCents()
 	}
 	if d.TotalCents != total {
-		return invalid("total %d cents is not the sum of the lines, %d cents", d.TotalCents, total)
+		return invalid("totalCents is not the sum of quantity x unitChargeCents over the lines")
 	}
 	return nil
 }
@@ -264,49 +321,49 @@ func (d ClaimDetails) Validate(ct ClaimType, today string) error {
 func (l ServiceLine) validate(ct ClaimType, today string, diagnoses int) error {
 	code, kind, ok := NormalizeServiceCode(l.Code)
 	if !ok || code != l.Code {
-		return fmt.Errorf("%q is not a CPT, HCPCS, NDC or GTIN code", l.Code)
+		return errors.New("its code is not a CPT, HCPCS, NDC or GTIN code")
 	}
 	if kind.Drug() && ct != ClaimPharmacy {
-		return fmt.Errorf("drug code %s is only accepted on a pharmacy claim", code)
+		return fmt.Errorf("its code is a drug code (%s), which only a pharmacy claim carries", kind)
 	}
 	if kind.Drug() {
 		if l.Unit == nil {
-			return fmt.Errorf("drug code %s must name the dispensed unit (gtin and serial)", code)
+			return errors.New("a drug line must name the dispensed unit (gtin and serial)")
 		}
 		if !ValidGTIN(l.Unit.GTIN) {
-			return fmt.Errorf("unit gtin %q is not a GTIN with a valid check digit", l.Unit.GTIN)
+			return errors.New("its unit's gtin is not a GTIN-14 with a valid check digit")
 		}
 		if provenancetypes.CheckSerial(l.Unit.Serial) != nil {
-			return fmt.Errorf("unit serial %q is not 1-20 characters of the GS1 character set", l.Unit.Serial)
+			return errors.New("its unit's serial is not 1-20 characters of the GS1 character set")
 		}
 		if kind == CodeGTIN && code != l.Unit.GTIN {
-			return fmt.Errorf("code %s and unit gtin %s differ", code, l.Unit.GTIN)
+			return errors.New("its code and its unit's gtin differ")
 		}
 	} else if l.Unit != nil {
-		return fmt.Errorf("only a drug line (NDC or GTIN) names a unit; %s is a %s code", code, kind)
+		return fmt.Errorf("only a drug line (NDC or GTIN) names a unit; its code is a %s code", kind)
 	}
 	date, ok := ParseDate(l.ServiceDate)
 	if !ok {
-		return fmt.Errorf("service date %q is not a YYYY-MM-DD date", l.ServiceDate)
+		return errors.New("its service date is not a YYYY-MM-DD date")
 	}
 	if l.ServiceDate > today {
-		return fmt.Errorf("service date %s is in the future (today is %s)", l.ServiceDate, today)
+		return fmt.Errorf("its service date is in the future (today is %s)", today)
 	}
 	if date.Year() < 1900 {
-		return fmt.Errorf("service date %s is before 1900", l.ServiceDate)
+		return errors.New("its service date is before 1900")
 	}
 	if l.Quantity < 1 || l.Quantity > MaxQuantity {
-		return fmt.Errorf("quantity %d is outside 1..%d", l.Quantity, MaxQuantity)
+		return fmt.Errorf("its quantity is outside 1..%d", MaxQuantity)
 	}
 	if l.UnitChargeCents < 0 {
-		return fmt.Errorf("unit charge %d cents is negative", l.UnitChargeCents)
+		return errors.New("its unit charge is negative")
 	}
 	if l.UnitChargeCents > MaxUnitChargeCents {
-		return fmt.Errorf("unit charge %d cents is above %d", l.UnitChargeCents, int64(MaxUnitChargeCents))
+		return fmt.Errorf("its unit charge is above %d cents", int64(MaxUnitChargeCents))
 	}
 	for _, p := range l.DiagnosisPointers {
 		if p < 1 || p > diagnoses {
-			return fmt.Errorf("diagnosis pointer %d is outside 1..%d", p, diagnoses)
+			return fmt.Errorf("a diagnosis pointer is outside 1..%d", diagnoses)
 		}
 	}
 	return nil
@@ -339,73 +396,100 @@ func (t CoverageTerms) Normalized() CoverageTerms {
 	return out
 }
 
-// Validate checks normalized coverage terms.
+// CheckSize returns INVALID_ARGUMENT when the terms hold more than MaxCoveredCodes covered codes,
+// more than MaxFeeSchedule fee schedule entries, or a code longer than MaxCodeLen. It reads only
+// lengths, so it runs before any work that grows with the terms: Normalized and Validate.
+func (t CoverageTerms) CheckSize() error {
+	if len(t.CoveredCodes) > MaxCoveredCodes {
+		return invalid("the coverage terms hold more than %d covered codes", MaxCoveredCodes)
+	}
+	for i, c := range t.CoveredCodes {
+		if len(c) > MaxCodeLen {
+			return invalid("covered code %d is longer than %d bytes", i+1, MaxCodeLen)
+		}
+	}
+	if len(t.FeeSchedule) > MaxFeeSchedule {
+		return invalid("the coverage terms hold more than %d fee schedule entries", MaxFeeSchedule)
+	}
+	for i, f := range t.FeeSchedule {
+		if len(f.Code) > MaxCodeLen {
+			return invalid("the code of fee schedule entry %d is longer than %d bytes", i+1, MaxCodeLen)
+		}
+	}
+	return nil
+}
+
+// Validate checks normalized coverage terms: sizes (CheckSize) first. Its messages name the faulty
+// field (covered code 3 in sorted order), never its value: the terms are private.
 func (t CoverageTerms) Validate() error {
+	if err := t.CheckSize(); err != nil {
+		return err
+	}
 	if err := CheckNonce("coverage terms", t.Nonce); err != nil {
 		return err
 	}
-	if err := CheckID("member id", t.Member); err != nil {
+	if err := checkPrivateID("the member id", t.Member); err != nil {
 		return err
 	}
-	if err := CheckID("plan id", t.PlanID); err != nil {
+	if err := checkPrivateID("the plan id", t.PlanID); err != nil {
 		return err
 	}
 	start, ok := ParseDate(t.PeriodStart)
 	if !ok {
-		return invalid("period start %q is not a YYYY-MM-DD date", t.PeriodStart)
+		return invalid("periodStart is not a YYYY-MM-DD date")
 	}
 	end, ok := ParseDate(t.PeriodEnd)
 	if !ok {
-		return invalid("period end %q is not a YYYY-MM-DD date", t.PeriodEnd)
+		return invalid("periodEnd is not a YYYY-MM-DD date")
 	}
 	if end.Before(start) {
-		return invalid("period end %s is before its start %s", t.PeriodEnd, t.PeriodStart)
+		return invalid("periodEnd is before periodStart")
 	}
-	if len(t.CoveredCodes) == 0 || len(t.CoveredCodes) > MaxCoveredCodes {
-		return invalid("a coverage needs 1-%d covered codes, got %d", MaxCoveredCodes, len(t.CoveredCodes))
+	if len(t.CoveredCodes) == 0 {
+		return invalid("a coverage needs 1-%d covered codes", MaxCoveredCodes)
 	}
 	for i, c := range t.CoveredCodes {
 		if n, _, ok := NormalizeServiceCode(c); !ok || n != c {
-			return invalid("covered code %q is not a CPT, HCPCS, NDC or GTIN code", c)
+			return invalid("covered code %d (in sorted order) is not a CPT, HCPCS, NDC or GTIN code", i+1)
 		}
 		if i > 0 && t.CoveredCodes[i-1] == c {
-			return invalid("covered code %s is listed twice", c)
+			return invalid("covered code %d (in sorted order) is listed twice", i+1)
 		}
 	}
 	for _, m := range []struct {
 		name  string
 		cents int64
-	}{{"deductible", t.DeductibleCents}, {"copay", t.CopayCents}, {"annual limit", t.AnnualLimitCents}} {
+	}{{"deductibleCents", t.DeductibleCents}, {"copayCents", t.CopayCents}, {"annualLimitCents", t.AnnualLimitCents}} {
 		if m.cents < 0 || m.cents > MaxTermCents {
-			return invalid("%s %d cents is outside 0..%d", m.name, m.cents, int64(MaxTermCents))
+			return invalid("%s is outside 0..%d", m.name, int64(MaxTermCents))
 		}
 	}
 	if t.CoinsuranceBP < 0 || t.CoinsuranceBP > BasisPoints {
-		return invalid("coinsurance %d bp is outside 0..%d", t.CoinsuranceBP, BasisPoints)
+		return invalid("coinsuranceBp is outside 0..%d", BasisPoints)
 	}
 	if t.CoinsuranceBP > 0 && t.CopayCents > 0 {
 		return invalid("a coverage has coinsurance or a copay, not both")
 	}
 	for i, f := range t.FeeSchedule {
 		if n, _, ok := NormalizeServiceCode(f.Code); !ok || n != f.Code {
-			return invalid("fee schedule code %q is not a CPT, HCPCS, NDC or GTIN code", f.Code)
+			return invalid("fee schedule entry %d (in code order): its code is not a CPT, HCPCS, NDC or GTIN code", i+1)
 		}
 		if i > 0 && t.FeeSchedule[i-1].Code == f.Code {
-			return invalid("fee schedule code %s is listed twice", f.Code)
+			return invalid("fee schedule entry %d (in code order) repeats the code of the entry before it", i+1)
 		}
 		if f.AllowedUnitCents < 0 || f.AllowedUnitCents > MaxUnitChargeCents {
-			return invalid("fee schedule %s: allowed %d cents is outside 0..%d", f.Code, f.AllowedUnitCents, int64(MaxUnitChargeCents))
+			return invalid("fee schedule entry %d (in code order): allowedUnitCents is outside 0..%d", i+1, int64(MaxUnitChargeCents))
 		}
 	}
 	return nil
 }
 
-// Validate checks a payment input.
+// Validate checks a payment input. Its messages do not repeat the input, which is private.
 func (p PaymentInput) Validate() error {
 	if p.AmountCents < 0 {
-		return invalid("payment amount %d cents is negative", p.AmountCents)
+		return invalid("the payment amount is negative")
 	}
-	return CheckID("payment reference", p.PaymentRef)
+	return checkPrivateID("the payment reference", p.PaymentRef)
 }
 
 // HashDetails is the detailsHash of a claim: the lower-case hex sha256 of the canonical JSON (RFC 8785,

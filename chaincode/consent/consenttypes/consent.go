@@ -21,6 +21,18 @@ const (
 	// MaxRecordURILen and MaxDescriptionLen bound the private details of a health record.
 	MaxRecordURILen   = 2048
 	MaxDescriptionLen = 4096
+	// MaxSaltLen bounds the salt of a record's private details.
+	MaxSaltLen = 128
+
+	// MaxConsentBytes bounds the JSON of a consent as Grant and Update take it.
+	MaxConsentBytes = 16 << 10
+	// MaxListLen bounds each list of a consent (actions, purposes, data classes), repeats included.
+	MaxListLen = 64
+	// MaxTermLen bounds one entry of those lists: the longest known one has 20 bytes.
+	MaxTermLen = 64
+	// MaxRecordDetailsBytes bounds the JSON of a record's private details (the transient field
+	// "record").
+	MaxRecordDetailsBytes = 16 << 10
 )
 
 // Period is when a consent is in force: from Start (inclusive) until End (exclusive). A zero Start
@@ -95,24 +107,59 @@ func (c *Consent) Normalize() {
 }
 
 // canonical returns the members of in, deduplicated, in the order of all; unknown members follow in
-// their first-seen order so that Validate can name them.
+// their first-seen order so that Validate can name them. Its cost is linear in len(in) + len(all).
 func canonical[T comparable](in, all []T) []T {
-	out := make([]T, 0, len(in))
+	pending := make(map[T]bool, len(in))
+	for _, v := range in {
+		pending[v] = true
+	}
+	out := make([]T, 0, len(pending))
 	for _, v := range all {
-		if slices.Contains(in, v) {
+		if pending[v] {
 			out = append(out, v)
+			delete(pending, v)
 		}
 	}
 	for _, v := range in {
-		if !slices.Contains(all, v) && !slices.Contains(out, v) {
+		if pending[v] {
 			out = append(out, v)
+			delete(pending, v)
 		}
 	}
 	return out
 }
 
-// Validate checks the client-chosen terms and returns INVALID_ARGUMENT on the first fault.
+// CheckSize returns INVALID_ARGUMENT when a list of the consent holds more than MaxListLen entries or
+// an entry longer than MaxTermLen bytes. It reads only lengths, so it runs before any work that grows
+// with the lists: Normalize and Validate.
+func (c *Consent) CheckSize() error {
+	if err := checkList("actions", c.Actions); err != nil {
+		return err
+	}
+	if err := checkList("purposes", c.Purposes); err != nil {
+		return err
+	}
+	return checkList("dataClasses", c.Classes)
+}
+
+func checkList[T ~string](what string, terms []T) error {
+	if len(terms) > MaxListLen {
+		return codes.New(codes.InvalidArgument, "the consent's %s hold %d entries, more than %d", what, len(terms), MaxListLen)
+	}
+	for i, t := range terms {
+		if len(t) > MaxTermLen {
+			return codes.New(codes.InvalidArgument, "entry %d of the consent's %s is longer than %d bytes", i+1, what, MaxTermLen)
+		}
+	}
+	return nil
+}
+
+// Validate checks the client-chosen terms and returns INVALID_ARGUMENT on the first fault. It checks
+// the sizes first (CheckSize).
 func (c *Consent) Validate() error {
+	if err := c.CheckSize(); err != nil {
+		return err
+	}
 	if err := CheckID("consent id", c.ID); err != nil {
 		return err
 	}

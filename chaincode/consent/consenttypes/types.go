@@ -98,8 +98,8 @@ func (d *RecordDetails) Validate() error {
 	if len(d.Description) > MaxDescriptionLen {
 		return codes.New(codes.InvalidArgument, "the record description is longer than %d bytes", MaxDescriptionLen)
 	}
-	if len(d.Salt) > 128 {
-		return codes.New(codes.InvalidArgument, "the record salt is longer than 128 bytes")
+	if len(d.Salt) > MaxSaltLen {
+		return codes.New(codes.InvalidArgument, "the record salt is longer than %d bytes", MaxSaltLen)
 	}
 	return nil
 }

@@ -6,7 +6,9 @@
 //
 //	func TestGrant(t *testing.T) {
 //		l := cctest.New(t)
-//		l.Deploy("consent", &consent.Contract{})                 // or l.Register(name, cc)
+//		cc, err := consent.NewChaincode()                        // the guarded chaincode a server runs
+//		require.NoError(t, err)
+//		l.Register("consent", cc)                                // or l.Deploy(name, &testContract{})
 //		l.DefineCollections("consent", "consentDetails")         // optional: reject other collections
 //		pat := l.Identity("HospitalMSP", "patient1", cctest.RoleAttrs("patient", "pat-7f3a9c21"))
 //
@@ -30,6 +32,11 @@
 // [Ledger.PrivateKeys], [Ledger.History] and [Ledger.Events]; build composite keys with [Ledger.Key];
 // seed fixtures with [Ledger.SetState] and [Ledger.SetPrivateData]. [Ledger.Snapshot] with
 // [Ledger.Changes] or [Ledger.RequireUnchanged] asserts that a failed call changed nothing.
+//
+// [Ledger.Deploy] builds a test contract as the healthledger chaincodes are built: contractapi's
+// router behind the guard of package ccguard, so refusals carry stable codes (an unknown function, a
+// wrong argument count, an argument that does not parse: INVALID_ARGUMENT; a panic: INTERNAL). Each
+// chaincode's NewChaincode does the same with its own bounds; register what it returns.
 //
 // # Transactions
 //
@@ -62,6 +69,16 @@
 //
 // Rich (CouchDB) queries, key-level endorsement, GetBinding and GetSignedProposal return an error
 // wrapping [ErrNotSupported]. A panic in a chaincode becomes a status 500 result.
+//
+// # Fixtures and fuzzing
+//
+// [Ledger.Clone] copies a ledger (state, private data, history, events, clock and transaction count)
+// for another testing.TB: build a fixture once and clone it per subtest, or per input of a fuzz
+// target. [Ledger.CheckCall] makes one call and checks the [Invariants] every call keeps: a refusal
+// carries a stable code (never INTERNAL), writes nothing and sets no event; a marker planted in
+// private and transient input never reaches public state, an event, an error message or a submit
+// function's answer. [JoinArgs], [SplitArgs], [JoinTransient] and [SplitTransient] encode a call's
+// arguments and transient data as the string and bytes a fuzz target takes.
 //
 // # contractapi pitfalls this harness shows
 //

@@ -8,10 +8,12 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/healthledger/healthledger/chaincode/internal/ccguard"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
@@ -120,11 +122,18 @@ func (l *Ledger) Register(name string, cc shim.Chaincode) {
 	l.chaincodes[name] = cc
 }
 
-// Deploy builds a chaincode from contracts with contractapi.NewChaincode, registers it under name and
-// returns it. It fails the test when contractapi rejects the contracts (e.g. a bad signature).
-func (l *Ledger) Deploy(name string, contracts ...contractapi.ContractInterface) *contractapi.ContractChaincode {
+// Deploy builds a chaincode from contract as the healthledger chaincodes are built, with
+// contractapi.NewChaincode behind the guard (package ccguard), registers it under name and returns
+// it. The guard bounds every transaction alike: 1 MiB per argument and per transient field, whatever
+// its name. Deploy fails the test when contractapi rejects the contract (e.g. a bad signature).
+func (l *Ledger) Deploy(name string, contract contractapi.ContractInterface) *ccguard.Chaincode {
 	l.tb.Helper()
-	cc, err := contractapi.NewChaincode(contracts...)
+	limits, err := ccguard.Uniform(contract, ccguard.Func{MaxArg: 1 << 20, Transient: map[string]int{ccguard.AnyField: 1 << 20}})
+	if err != nil {
+		l.tb.Fatalf("cctest: building chaincode %s: %v", name, err)
+		return nil
+	}
+	cc, err := ccguard.New(contract, limits, ccguard.WithLog(tbLog{l.tb}))
 	if err != nil {
 		l.tb.Fatalf("cctest: building chaincode %s: %v", name, err)
 		return nil
@@ -521,4 +530,12 @@ func joinLines(lines []string) string {
 		b.WriteString(s)
 	}
 	return b.String()
+}
+
+// tbLog writes a guard's log to the test's log.
+type tbLog struct{ tb testing.TB }
+
+func (w tbLog) Write(p []byte) (int, error) {
+	w.tb.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }

@@ -7,10 +7,12 @@ package ccutil
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/wire"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
@@ -112,6 +114,25 @@ func Transient(ctx contractapi.TransactionContextInterface, name string) ([]byte
 		return nil, codes.New(codes.InvalidArgument, "transient field %q is missing", name)
 	}
 	return v, nil
+}
+
+// TransientJSON reads transient field name and decodes it strictly into v (wire.DecodeStrict: one
+// JSON value, no unknown field, nothing after it); what names the input in messages. Transient data
+// is private, so its refusals never repeat it: not even the name of an unknown field, which
+// wire.DecodeStrict would quote.
+func TransientJSON(ctx contractapi.TransactionContextInterface, name, what string, v any) error {
+	raw, err := Transient(ctx, name)
+	if err != nil {
+		return err
+	}
+	if err := wire.DecodeStrict(what, raw, v); err != nil {
+		var ce *codes.Error
+		if errors.As(err, &ce) && strings.Contains(ce.Message, "unknown field ") {
+			return codes.New(codes.InvalidArgument, "%s is not valid JSON of the expected shape: it has a field the chaincode does not know", what)
+		}
+		return err
+	}
+	return nil
 }
 
 // Page is one page of a paginated query: the items and the bookmark that fetches the next page. An

@@ -32,9 +32,16 @@ func (c *Contract) GetUnknownTransaction() interface{} { return UnknownTransacti
 // maxEchoedName bounds how much of an unknown function's name the error repeats.
 const maxEchoedName = 64
 
-// UnknownTransaction answers a call to a function the contract does not have:
-// INVALID_ARGUMENT: unknown function "Name" (the name quoted, and cut at 64 characters).
+// UnknownTransaction answers a call to a function the contract does not have, with
+// [UnknownFunction].
 func UnknownTransaction(ctx contractapi.TransactionContextInterface) error {
 	fn, _ := ctx.GetStub().GetFunctionAndParameters()
+	return UnknownFunction(fn)
+}
+
+// UnknownFunction is the refusal of a call to a function the chaincode does not have:
+// INVALID_ARGUMENT: unknown function "Name" (the name quoted, and cut at 64 characters). The guard
+// in front of every chaincode (package ccguard) answers with it too.
+func UnknownFunction(fn string) error {
 	return codes.New(codes.InvalidArgument, "unknown function %.*q", maxEchoedName, fn)
 }

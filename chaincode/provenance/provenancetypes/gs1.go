@@ -335,11 +335,11 @@ func (r ReadingsSpec) Normalized() (ReadingsSpec, error) {
 	if len(r.Serials) == 0 {
 		return r, invalid("readings must name the unit(s) they were taken with")
 	}
-	if err := CheckSerials(r.Serials, MaxUnitsPerTx); err != nil {
-		return r, err
-	}
 	if len(r.Readings) == 0 || len(r.Readings) > MaxReadingsPerTx {
 		return r, invalid("%d readings given; want 1..%d", len(r.Readings), MaxReadingsPerTx)
+	}
+	if err := CheckSerials(r.Serials, MaxUnitsPerTx); err != nil {
+		return r, err
 	}
 	for i, rd := range r.Readings {
 		if rd.Time.IsZero() {

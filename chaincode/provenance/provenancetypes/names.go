@@ -14,6 +14,18 @@ const (
 	MaxTextLen = 500
 )
 
+// The raw sizes of the JSON documents the transactions take, which the chaincode's guard checks
+// before anything is decoded. A serial may need 123 bytes in JSON (20 characters, each escaped as
+// \uXXXX, as Go escapes <, > and &, plus its quotes and comma), so a full list of serials fits.
+const (
+	MaxProductBytes  = 16 << 10  // RegisterProduct: a ProductSpec
+	MaxBatchBytes    = 288 << 10 // CommissionBatch: a BatchSpec with up to MaxSerialsPerTx serials
+	MaxSerialsBytes  = 288 << 10 // AddSerials: a JSON list of up to MaxSerialsPerTx serials
+	MaxUnitsBytes    = 144 << 10 // Ship, Decommission, Destroy: a document with up to MaxUnitsPerTx serials
+	MaxReadingsBytes = 512 << 10 // RecordReadings: a ReadingsSpec with up to MaxUnitsPerTx serials and MaxReadingsPerTx readings
+	MaxEventBytes    = 4 << 10   // Dispense: an EventContext
+)
+
 // Unit statuses. The main stock of a batch (Custody.State) uses the same words.
 const (
 	UnitActive         = "active"

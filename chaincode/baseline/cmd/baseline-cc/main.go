@@ -9,18 +9,16 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/baseline"
 	"github.com/healthledger/healthledger/chaincode/internal/ccserver"
-	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
 
 // buildTag names a build; the deploy script can set it at link time (-X main.buildTag=...).
 var buildTag string
 
 func main() {
-	cc, err := contractapi.NewChaincode(&baseline.Contract{})
+	cc, err := baseline.NewChaincode()
 	if err == nil {
-		cc.Info.Title = "healthledger baseline"
 		if buildTag != "" {
-			cc.Info.Version = buildTag
+			cc.Info().Version = buildTag
 		}
 		err = ccserver.Run("baseline-cc", cc, os.Getenv, os.Stderr)
 	}

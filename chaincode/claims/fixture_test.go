@@ -85,20 +85,22 @@ func (fakeProvenance) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
 // fixture is a ledger with the claims chaincode deployed through contractapi, fake consent and
 // provenance chaincodes, and the demo identities.
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	l     *cctest.Ledger
 	id    map[string]*cctest.Identity
 	nonce int
+	// noncePrefix starts every nonce nextNonce makes; "nonce-" unless a test plants a marker.
+	noncePrefix string
 	// the MSP ids of the layout
 	hospital, insurer string
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	return newFixtureLayout(t, hospitalMSP, insurerMSP)
 }
 
 // newFixtureLayout builds the fixture with the hospital's and the insurer's MSP ids.
-func newFixtureLayout(t *testing.T, hospital, insurer string) *fixture {
+func newFixtureLayout(t testing.TB, hospital, insurer string) *fixture {
 	t.Helper()
 	l := cctest.New(t)
 	chaincode, err := NewChaincode()
@@ -135,7 +137,11 @@ func (f *fixture) who(name string) *cctest.Identity {
 
 func (f *fixture) nextNonce() string {
 	f.nonce++
-	return fmt.Sprintf("nonce-%026d", f.nonce)
+	prefix := f.noncePrefix
+	if prefix == "" {
+		prefix = "nonce-"
+	}
+	return fmt.Sprintf("%s%026d", prefix, f.nonce)
 }
 
 // terms is the default coverage of patient1: 2024-2025, a $500 deductible, 20 % coinsurance, a
@@ -210,7 +216,7 @@ func submission(id string) claimstypes.ClaimSubmission {
 	return claimstypes.ClaimSubmission{ID: id, Patient: pat1, CoverageID: covID}
 }
 
-func toJSON(t *testing.T, v any) string {
+func toJSON(t testing.TB, v any) string {
 	t.Helper()
 	raw, err := json.Marshal(v)
 	require.NoError(t, err)

@@ -136,7 +136,7 @@ func operations() []string {
 	return []string{"Pend", "Resubmit", "Adjudicate", "Pay", "Close", "Appeal", "Void"}
 }
 
-func (f *fixture) operate(t *testing.T, op, id string, n int) *cctest.Result {
+func (f *fixture) operate(t testing.TB, op, id string, n int) *cctest.Result {
 	t.Helper()
 	switch op {
 	case "Pend":
@@ -165,7 +165,7 @@ func (f *fixture) operate(t *testing.T, op, id string, n int) *cctest.Result {
 }
 
 // reach submits claim id (the n-th of the test, so its content is unique) and drives it to a state.
-func (f *fixture) reach(t *testing.T, state, id string, n int) {
+func (f *fixture) reach(t testing.TB, state, id string, n int) {
 	t.Helper()
 	covered := f.details(func(d *claimstypes.ClaimDetails) { d.Lines[0].UnitChargeCents = 10_000 + int64(n) })
 	notCovered := f.details(func(d *claimstypes.ClaimDetails) {

@@ -130,7 +130,7 @@ func (c *Contract) ListClaimsByStatus(ctx txstate.Context, status string, pageSi
 		return nil, codes.New(codes.Forbidden, "ListClaimsByStatus: %s may not list claims by status; insurers and auditors may", who(caller))
 	}
 	if !claimstypes.Status(status).Valid() {
-		return nil, codes.New(codes.InvalidArgument, "status %q is unknown: want one of %v", status, claimstypes.Statuses())
+		return nil, codes.New(codes.InvalidArgument, "status %s is unknown: want one of %v", wire.Quote(status), claimstypes.Statuses())
 	}
 	return listClaims(ctx, objByStatus, attrs, pageSize, bookmark)
 }

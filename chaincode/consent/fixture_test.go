@@ -40,18 +40,18 @@ var builtChaincode = sync.OnceValues(consent.NewChaincode)
 // fixture is a ledger with the consent chaincode deployed through contractapi.NewChaincode and the
 // demo identities.
 type fixture struct {
-	t  *testing.T
+	t  testing.TB
 	l  *cctest.Ledger
 	id map[string]*cctest.Identity
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	return newFixtureWith(t, nil)
 }
 
 // newFixtureWith wraps the chaincode with wrap (when not nil) before registering it.
-func newFixtureWith(t *testing.T, wrap func(shim.Chaincode) shim.Chaincode) *fixture {
+func newFixtureWith(t testing.TB, wrap func(shim.Chaincode) shim.Chaincode) *fixture {
 	t.Helper()
 	l := cctest.New(t)
 	chaincode, err := builtChaincode()
@@ -138,7 +138,7 @@ func period(start, end time.Time) func(*consenttypes.Consent) {
 	return func(c *consenttypes.Consent) { c.Period = consenttypes.Period{Start: start, End: end} }
 }
 
-func asJSON(t *testing.T, v any) string {
+func asJSON(t testing.TB, v any) string {
 	t.Helper()
 	raw, err := json.Marshal(v)
 	require.NoError(t, err)
@@ -162,7 +162,7 @@ func sum(s string) string {
 }
 
 // recordOpt passes the private details of a record as transient data.
-func recordOpt(t *testing.T, uri, description string) []cctest.CallOption {
+func recordOpt(t testing.TB, uri, description string) []cctest.CallOption {
 	t.Helper()
 	return []cctest.CallOption{cctest.WithTransient(map[string][]byte{
 		consenttypes.TransientRecord: []byte(asJSON(t, consenttypes.RecordDetails{URI: uri, Description: description, Salt: "c2FsdA"})),

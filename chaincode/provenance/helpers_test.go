@@ -34,7 +34,7 @@ const (
 
 // world is a ledger with the provenance chaincode and the demo identities.
 type world struct {
-	t       *testing.T
+	t       testing.TB
 	l       *cctest.Ledger
 	mfr     *cctest.Identity
 	mfr2    *cctest.Identity
@@ -59,7 +59,7 @@ var (
 // TestThroughNewChaincode builds its own.
 var sharedChaincode = sync.OnceValues(provenance.NewChaincode)
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	l := cctest.New(t)
 	chaincode, err := sharedChaincode()
@@ -78,7 +78,7 @@ func newWorld(t *testing.T) *world {
 	}
 }
 
-func mustJSON(t *testing.T, v any) string {
+func mustJSON(t testing.TB, v any) string {
 	t.Helper()
 	raw, err := json.Marshal(v)
 	require.NoError(t, err)

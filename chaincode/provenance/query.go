@@ -10,6 +10,7 @@ import (
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/healthledger/healthledger/chaincode/internal/txstate"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // entry is one key of a page: its attributes and value.
@@ -318,7 +319,7 @@ func (t *txn) getBatchSummary(gtin, lot string) (*batchSummary, error) {
 // suspect), or that carry none (active), one page at a time. Any member may read it.
 func (c *Contract) ListBatchesByStatus(ctx txstate.Context, status string, pageSize int, bookmark string) (*provenancetypes.BatchPage, error) {
 	if !slices.Contains(provenancetypes.BatchStatuses(), status) {
-		return nil, codes.New(codes.InvalidArgument, "batch status %q is not one of %v", status, provenancetypes.BatchStatuses())
+		return nil, codes.New(codes.InvalidArgument, "batch status %s is not one of %v", wire.Quote(status), provenancetypes.BatchStatuses())
 	}
 	size, err := ccutil.PageSize(pageSize)
 	if err != nil {

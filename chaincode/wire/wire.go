@@ -6,6 +6,8 @@ package wire
 
 import (
 	"regexp"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 )
@@ -42,18 +44,37 @@ func ValidID(id string) bool { return idPattern.MatchString(id) }
 // ValidMSPID reports whether id is a well-formed MSP id.
 func ValidMSPID(id string) bool { return mspPattern.MatchString(id) }
 
-// CheckID returns INVALID_ARGUMENT unless id is a well-formed id; what names it in the message.
+// CheckID returns INVALID_ARGUMENT unless id is a well-formed id; what names it in the message, which
+// quotes at most the first 64 bytes of id. Use it for public input only: it repeats the id.
 func CheckID(what, id string) error {
 	if !ValidID(id) {
-		return codes.New(codes.InvalidArgument, "%s %q is malformed: want 1-64 of [A-Za-z0-9._:-], starting with a letter or digit", what, id)
+		return codes.New(codes.InvalidArgument, "%s %s is malformed: want 1-64 of [A-Za-z0-9._:-], starting with a letter or digit", what, Quote(id))
 	}
 	return nil
 }
 
-// CheckMSPID returns INVALID_ARGUMENT unless id is a well-formed MSP id.
+// CheckMSPID returns INVALID_ARGUMENT unless id is a well-formed MSP id. Its message quotes at most
+// the first 64 bytes of id.
 func CheckMSPID(id string) error {
 	if !ValidMSPID(id) {
-		return codes.New(codes.InvalidArgument, "MSP id %q is malformed: want 1-64 of [A-Za-z0-9._-], starting with a letter or digit", id)
+		return codes.New(codes.InvalidArgument, "MSP id %s is malformed: want 1-64 of [A-Za-z0-9._-], starting with a letter or digit", Quote(id))
 	}
 	return nil
+}
+
+// maxQuoted bounds how much of a value a message repeats.
+const maxQuoted = 64
+
+// Quote quotes s for a message (as %q does), cut after its first 64 bytes, with "..." after the
+// closing quote when it was cut: a refusal repeats enough of a malformed value to find it, and never
+// a whole document.
+func Quote(s string) string {
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	cut := maxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "..."
 }

@@ -1,6 +1,7 @@
 package wire_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
@@ -46,4 +47,22 @@ func TestRolesAreDistinct(t *testing.T) {
 		seen[r] = true
 	}
 	require.Len(t, seen, 7)
+}
+
+func TestAMalformedIDIsQuotedAtMost64BytesLong(t *testing.T) {
+	tests := []struct {
+		name, id, want string
+	}{
+		{"a short id whole", "bad id", `"bad id"`},
+		{"64 bytes whole", strings.Repeat("a", 63) + "!", `"` + strings.Repeat("a", 63) + `!"`},
+		{"a long one cut", strings.Repeat("a", 63) + "!" + strings.Repeat("b", 10000), `"` + strings.Repeat("a", 63) + `!"...`},
+		{"cut before a rune, never inside it", strings.Repeat("a", 63) + "é" + "zz", `"` + strings.Repeat("a", 63) + `"...`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, wire.Quote(tc.id))
+			err := wire.CheckID("record id", tc.id)
+			require.EqualError(t, err, "INVALID_ARGUMENT: record id "+tc.want+" is malformed: want 1-64 of [A-Za-z0-9._:-], starting with a letter or digit")
+		})
+	}
 }

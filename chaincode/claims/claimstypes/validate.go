@@ -202,7 +202,7 @@ func (s ClaimSubmission) Validate() error {
 			return invalid("claim %s cannot replace or void itself", s.ID)
 		}
 	default:
-		return invalid("frequency code %q is not supported: want 1, 7 or 8", s.FrequencyCode)
+		return invalid("frequency code %s is not supported: want 1, 7 or 8", wire.Quote(string(s.FrequencyCode)))
 	}
 	return nil
 }

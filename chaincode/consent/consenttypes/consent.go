@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // Limits the chaincode enforces.
@@ -170,7 +171,7 @@ func (c *Consent) Validate() error {
 		return err
 	}
 	if !c.Decision.Valid() {
-		return codes.New(codes.InvalidArgument, "decision %q is unknown: want permit or deny", c.Decision)
+		return codes.New(codes.InvalidArgument, "decision %s is unknown: want permit or deny", wire.Quote(string(c.Decision)))
 	}
 	if len(c.Actions) == 0 {
 		return codes.New(codes.InvalidArgument, "consent %s names no action", c.ID)

@@ -157,3 +157,26 @@ func TestCheckVocabulary(t *testing.T) {
 	_, err = consenttypes.CheckPurpose("treat")
 	require.ErrorIs(t, err, &codes.Error{Code: codes.InvalidArgument}, "codes are case-sensitive")
 }
+
+func TestNormalizeDedupesInCanonicalOrderThenKeepsUnknownsInTheirFirstOrder(t *testing.T) {
+	c := validConsent()
+	c.Actions = []consenttypes.Action{"x", "use", "x", "access", "y", "use", "y"}
+	c.Purposes = []consenttypes.Purpose{"TREAT", "TREAT"}
+	c.Classes = []consenttypes.DataClass{"Condition", "Observation", "Condition"}
+	c.Normalize()
+	require.Equal(t, []consenttypes.Action{"access", "use", "x", "y"}, c.Actions)
+	require.Equal(t, []consenttypes.Purpose{"TREAT"}, c.Purposes)
+	require.Equal(t, []consenttypes.DataClass{"Observation", "Condition"}, c.Classes)
+	err := c.Validate()
+	require.ErrorContains(t, err, `unknown action "x"`, "Validate names the first unknown entry")
+}
+
+func TestCheckSizeBoundsTheListsBeforeAnyWork(t *testing.T) {
+	ok := consenttypes.Consent{Actions: make([]consenttypes.Action, consenttypes.MaxListLen)}
+	require.NoError(t, ok.CheckSize())
+	over := consenttypes.Consent{Classes: make([]consenttypes.DataClass, consenttypes.MaxListLen+1)}
+	require.EqualError(t, over.CheckSize(), "INVALID_ARGUMENT: the consent's dataClasses hold 65 entries, more than 64")
+	long := consenttypes.Consent{Purposes: []consenttypes.Purpose{"TREAT", consenttypes.Purpose(strings.Repeat("p", 65))}}
+	require.EqualError(t, long.CheckSize(), "INVALID_ARGUMENT: entry 2 of the consent's purposes is longer than 64 bytes")
+	require.ErrorContains(t, over.Validate(), "more than 64", "Validate checks the sizes first")
+}

@@ -44,7 +44,7 @@ type Grantee struct {
 func ParseGrantee(s string) (Grantee, error) {
 	parts := strings.Split(s, "/")
 	if len(parts) > 3 {
-		return Grantee{}, codes.New(codes.InvalidArgument, "grantee %q is malformed: want <MSPID>, <MSPID>/<role> or <MSPID>/<role>/<subject>", s)
+		return Grantee{}, codes.New(codes.InvalidArgument, "grantee %s is malformed: want <MSPID>, <MSPID>/<role> or <MSPID>/<role>/<subject>", wire.Quote(s))
 	}
 	g := Grantee{MSPID: parts[0]}
 	if len(parts) > 1 {
@@ -54,7 +54,7 @@ func ParseGrantee(s string) (Grantee, error) {
 		g.Subject = parts[2]
 	}
 	if msg := g.problem(len(parts)); msg != "" {
-		return Grantee{}, codes.New(codes.InvalidArgument, "grantee %q is malformed: %s", s, msg)
+		return Grantee{}, codes.New(codes.InvalidArgument, "grantee %s is malformed: %s", wire.Quote(s), msg)
 	}
 	return g, nil
 }

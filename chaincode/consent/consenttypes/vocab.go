@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // Verdict is the effect of a consent provision and the answer of a decision: permit or deny.
@@ -127,7 +128,7 @@ const (
 func CheckAction(s string) (Action, error) {
 	a := Action(s)
 	if !a.Valid() {
-		return "", codes.New(codes.InvalidArgument, "unknown action %q: want one of %v", s, Actions())
+		return "", codes.New(codes.InvalidArgument, "unknown action %s: want one of %v", wire.Quote(s), Actions())
 	}
 	return a, nil
 }
@@ -136,7 +137,7 @@ func CheckAction(s string) (Action, error) {
 func CheckPurpose(s string) (Purpose, error) {
 	p := Purpose(s)
 	if !p.Valid() {
-		return "", codes.New(codes.InvalidArgument, "unknown purpose of use %q: want one of %v", s, Purposes())
+		return "", codes.New(codes.InvalidArgument, "unknown purpose of use %s: want one of %v", wire.Quote(s), Purposes())
 	}
 	return p, nil
 }
@@ -146,10 +147,10 @@ func CheckPurpose(s string) (Purpose, error) {
 func CheckDataClass(s string) (DataClass, error) {
 	c := DataClass(s)
 	if c == AllClasses {
-		return "", codes.New(codes.InvalidArgument, "data class %q is only valid inside a consent: name one class", s)
+		return "", codes.New(codes.InvalidArgument, "data class %s is only valid inside a consent: name one class", wire.Quote(s))
 	}
 	if !c.Valid() {
-		return "", codes.New(codes.InvalidArgument, "unknown data class %q: want one of %v", s, DataClasses())
+		return "", codes.New(codes.InvalidArgument, "unknown data class %s: want one of %v", wire.Quote(s), DataClasses())
 	}
 	return c, nil
 }

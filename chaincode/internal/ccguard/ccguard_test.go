@@ -171,3 +171,19 @@ func TestTheGuardSeesTheTransactionsContractapiMakes(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, uniform, 5)
 }
+
+func TestALimitsTableMustMatchTheCode(t *testing.T) {
+	require.Equal(t, []string{"256 B", "1 KiB", "288 KiB", "1 MiB", "1500 B"}, []string{ccguard.Size(256), ccguard.Size(1024), ccguard.Size(288 << 10), ccguard.Size(1 << 20), ccguard.Size(1500)})
+	good := "# x\n\n## Limits\n\n| Transaction | Each argument | Transient |\n|---|---|---|\n" +
+		"| `Echo` | 16 B | — |\n| `List` | 64 B | — |\n| `Secret` | 1 B | `secret` 8 B |\n| `Crash`, `Uncoded` | 1 B | — |\n\n## Next\n| `Echo` | 99 B | |\n"
+	require.NoError(t, limits().CheckDocumented([]byte(good)))
+	for name, doc := range map[string]string{
+		"a missing row":            strings.Replace(good, "| `Echo` | 16 B | — |\n", "", 1),
+		"a wrong argument bound":   strings.Replace(good, "| `Echo` | 16 B |", "| `Echo` | 17 B |", 1),
+		"a wrong transient bound":  strings.Replace(good, "`secret` 8 B", "`secret` 9 B", 1),
+		"an undocumented field":    strings.Replace(good, "| `List` | 64 B | — |", "| `List` | 64 B | `x` 1 B |", 1),
+		"no Limits section at all": "# x\n",
+	} {
+		require.Error(t, limits().CheckDocumented([]byte(doc)), name)
+	}
+}

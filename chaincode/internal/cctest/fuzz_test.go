@@ -2,6 +2,8 @@ package cctest_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"testing"
 
@@ -130,4 +132,30 @@ func TestCheckCallCatchesEveryBrokenInvariant(t *testing.T) {
 			require.Contains(t, got, tc.want)
 		})
 	}
+}
+
+func TestTheSeedCorpusIsWrittenThenChecked(t *testing.T) {
+	dir := t.TempDir()
+	seeds := []cctest.Seed{
+		{Who: 3, Fn: "Put", Args: []string{"i-1", "v"}, Transient: map[string][]byte{"secret": []byte("s")}},
+		{Who: 0, Fn: "org.hyperledger.fabric:GetMetadata"},
+	}
+	t.Setenv(cctest.EnvUpdateCorpus, "1")
+	cctest.SyncCorpus(t, dir, seeds)
+	raw, err := os.ReadFile(filepath.Join(dir, "seed-000-Put"))
+	require.NoError(t, err)
+	require.Equal(t, "go test fuzz v1\nbyte('\\x03')\nstring(\"Put\")\nstring(\"\\x1fi-1\\x1fv\")\n[]byte(\"secret\\x1ds\")\n", string(raw))
+	require.FileExists(t, filepath.Join(dir, "seed-001-orghyperledgerfabricGetMetadata"))
+
+	t.Setenv(cctest.EnvUpdateCorpus, "")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "4f2a-found-by-the-fuzzer"), []byte("kept"), 0o644))
+	cctest.SyncCorpus(t, dir, seeds)
+	r := &recorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		cctest.SyncCorpus(r, dir, seeds[:1])
+	}()
+	<-done
+	require.Contains(t, r.failure, "seed-001-orghyperledgerfabricGetMetadata is left over")
 }

@@ -56,13 +56,13 @@ func NormalizeGTIN(gtin string) (string, error) {
 	switch len(gtin) {
 	case 8, 12, 13, 14:
 	default:
-		return "", invalid("GTIN %q must have 8, 12, 13 or 14 digits", gtin)
+		return "", invalid("GTIN %s must have 8, 12, 13 or 14 digits", wire.Quote(gtin))
 	}
 	if !allDigits(gtin) {
-		return "", invalid("GTIN %q must be digits only", gtin)
+		return "", invalid("GTIN %s must be digits only", wire.Quote(gtin))
 	}
 	if !checkDigitOK(gtin) {
-		return "", invalid("GTIN %q has a wrong check digit", gtin)
+		return "", invalid("GTIN %s has a wrong check digit", wire.Quote(gtin))
 	}
 	return strings.Repeat("0", 14-len(gtin)) + gtin, nil
 }
@@ -70,10 +70,10 @@ func NormalizeGTIN(gtin string) (string, error) {
 // CheckGLN checks a 13-digit GLN and its check digit.
 func CheckGLN(gln string) error {
 	if len(gln) != 13 || !allDigits(gln) {
-		return invalid("GLN %q must have 13 digits", gln)
+		return invalid("GLN %s must have 13 digits", wire.Quote(gln))
 	}
 	if !checkDigitOK(gln) {
-		return invalid("GLN %q has a wrong check digit", gln)
+		return invalid("GLN %s has a wrong check digit", wire.Quote(gln))
 	}
 	return nil
 }
@@ -81,7 +81,7 @@ func CheckGLN(gln string) error {
 // CheckParty checks a party's MSP id and GLN.
 func CheckParty(p Party) error {
 	if !wire.ValidMSPID(p.MSPID) {
-		return invalid("MSP id %q is malformed", p.MSPID)
+		return invalid("MSP id %s is malformed", wire.Quote(p.MSPID))
 	}
 	return CheckGLN(p.GLN)
 }
@@ -89,7 +89,7 @@ func CheckParty(p Party) error {
 // CheckSerial checks a serial number: 1 to 20 characters of GS1 character set 82.
 func CheckSerial(serial string) error {
 	if !gs1Chars.MatchString(serial) {
-		return invalid("serial %q must be 1-20 characters of the GS1 AI character set", serial)
+		return invalid("serial %s must be 1-20 characters of the GS1 AI character set", wire.Quote(serial))
 	}
 	return nil
 }
@@ -97,7 +97,7 @@ func CheckSerial(serial string) error {
 // CheckLot checks a lot number: 1 to 20 characters of GS1 character set 82.
 func CheckLot(lot string) error {
 	if !gs1Chars.MatchString(lot) {
-		return invalid("lot %q must be 1-20 characters of the GS1 AI character set", lot)
+		return invalid("lot %s must be 1-20 characters of the GS1 AI character set", wire.Quote(lot))
 	}
 	return nil
 }
@@ -116,7 +116,7 @@ func CheckSerials(serials []string, max int) error {
 			return err
 		}
 		if _, dup := seen[s]; dup {
-			return invalid("serial %q is given twice", s)
+			return invalid("serial %s is given twice", wire.Quote(s))
 		}
 		seen[s] = struct{}{}
 	}
@@ -131,7 +131,7 @@ func ParseDate(s string) (time.Time, error) {
 		month := int(s[2]-'0')*10 + int(s[3]-'0')
 		day := int(s[4]-'0')*10 + int(s[5]-'0')
 		if month < 1 || month > 12 {
-			return time.Time{}, invalid("date %q has no month %d", s, month)
+			return time.Time{}, invalid("date %s has no month %d", wire.Quote(s), month)
 		}
 		if day == 0 {
 			// The last day of the month: day 0 of the next month.
@@ -139,13 +139,13 @@ func ParseDate(s string) (time.Time, error) {
 		}
 		t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
 		if t.Day() != day {
-			return time.Time{}, invalid("date %q does not exist", s)
+			return time.Time{}, invalid("date %s does not exist", wire.Quote(s))
 		}
 		return t, nil
 	}
 	t, err := time.Parse(DateLayout, s)
 	if err != nil {
-		return time.Time{}, invalid("date %q must be YYYY-MM-DD or YYMMDD", s)
+		return time.Time{}, invalid("date %s must be YYYY-MM-DD or YYMMDD", wire.Quote(s))
 	}
 	return t, nil
 }
@@ -173,7 +173,7 @@ func CheckText(what, s string) error {
 // CheckReadPoint checks a read point: a GLN or an SGLN URN.
 func CheckReadPoint(rp string) error {
 	if !pointID.MatchString(rp) {
-		return invalid("read point %q is malformed", rp)
+		return invalid("read point %s is malformed", wire.Quote(rp))
 	}
 	return nil
 }
@@ -181,7 +181,7 @@ func CheckReadPoint(rp string) error {
 // Validate checks the optional fields of an event context.
 func (c EventContext) Validate() error {
 	if c.EventID != "" && !wire.ValidMSPID(c.EventID) {
-		return invalid("event id %q must be 1-64 of [A-Za-z0-9._-], starting with a letter or digit", c.EventID)
+		return invalid("event id %s must be 1-64 of [A-Za-z0-9._-], starting with a letter or digit", wire.Quote(c.EventID))
 	}
 	if c.EventTime != nil && c.EventTime.IsZero() {
 		return invalid("event time is zero")
@@ -260,7 +260,7 @@ func (b BatchSpec) Normalized() (BatchSpec, error) {
 // Normalized checks a shipment and returns it with its GTIN as a GTIN-14.
 func (s ShipmentSpec) Normalized() (ShipmentSpec, error) {
 	if !wire.ValidMSPID(s.ShipmentID) {
-		return s, invalid("shipment id %q must be 1-64 of [A-Za-z0-9._-], starting with a letter or digit", s.ShipmentID)
+		return s, invalid("shipment id %s must be 1-64 of [A-Za-z0-9._-], starting with a letter or digit", wire.Quote(s.ShipmentID))
 	}
 	gtin, err := NormalizeGTIN(s.GTIN)
 	if err != nil {
@@ -318,7 +318,7 @@ func (r SensorReading) Celsius() (float64, error) {
 	case "":
 		return 0, invalid("reading at %s has no unit of measure (want %s, %s or %s)", r.Time.Format(time.RFC3339), UOMCelsius, UOMFahrenheit, UOMKelvin)
 	default:
-		return 0, invalid("reading unit of measure %q is not %s, %s or %s", r.UOM, UOMCelsius, UOMFahrenheit, UOMKelvin)
+		return 0, invalid("reading unit of measure %s is not %s, %s or %s", wire.Quote(r.UOM), UOMCelsius, UOMFahrenheit, UOMKelvin)
 	}
 }
 
@@ -349,7 +349,7 @@ func (r ReadingsSpec) Normalized() (ReadingsSpec, error) {
 			return r, err
 		}
 		if rd.SensorID != "" && !pointID.MatchString(rd.SensorID) {
-			return r, invalid("sensor id %q is malformed", rd.SensorID)
+			return r, invalid("sensor id %s is malformed", wire.Quote(rd.SensorID))
 		}
 	}
 	return r, r.EventContext.Validate()

@@ -40,6 +40,7 @@ unit: ## unit tests only
 integration: ## integration tests only
 	test-network-scripts/test.sh integration
 
+fuzz: ; test-network-scripts/fuzz.sh ## every chaincode fuzz target, FUZZTIME each (default 60s): make fuzz FUZZTIME=5m
 bench: ## the benchmark matrix on a fresh network (ports +20000), into docs/benchmarks.md
 	test-network-scripts/bench.sh
 

@@ -26,6 +26,7 @@ if [ "$what" != integration ]; then
   go mod tidy -diff || { echo "go.mod and go.sum are not tidy: run go mod tidy"; exit 1; }
   step "unit tests"
   go test -race -count=1 -timeout 5m ./...
+  step "fuzz targets, 5 s each"; FUZZTIME=5s "$HERE/fuzz.sh"
 fi
 # integration LOG: runs the integration suite, keeping its whole output in LOG and showing the
 # test lines; fails when the suite does.

@@ -2,7 +2,7 @@
 SHELL := /usr/bin/env bash
 NET := test-network-scripts/network.sh
 
-.PHONY: help fabric network-up network-down network-purge network-status deploy logs demo test unit integration lint bench
+.PHONY: help fabric network-up network-down network-purge network-status deploy logs demo test unit integration faults lint bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -41,6 +41,10 @@ integration: ## integration tests only
 	test-network-scripts/test.sh integration
 
 fuzz: ; test-network-scripts/fuzz.sh ## every chaincode fuzz target, FUZZTIME each (default 60s): make fuzz FUZZTIME=5m
+
+faults: ## the fault suite (nodes killed under load, a CA down, a power loss, WAL replay) on its own network; HL_FAULTS_BUDGET=ci for the short one
+	test-network-scripts/faults.sh
+
 bench: ## the benchmark matrix on a fresh network (ports +20000), into docs/benchmarks.md
 	test-network-scripts/bench.sh
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,11 +26,12 @@ import (
 // sends on WALSyncC. On a hang the test takes that dump (SIGQUIT), reports it, and goes on with the
 // next restart, so that one run counts the hangs.
 //
-// Environment: HL_FAULTS_RESTARTS (default 20), HL_FAULTS_WAL_MB (MB written before the restarts,
-// default 8), HL_FAULTS_REJOIN_TIMEOUT (how long a restarted orderer may take to rejoin, default 120s),
-// HL_FAULTS_VICTIM (the orderer to restart, default the last one).
+// Environment: HL_FAULTS_RESTARTS (default: the budget's, 20, or 5 with HL_FAULTS_BUDGET=ci),
+// HL_FAULTS_WAL_MB (MB written before the restarts, default 8), HL_FAULTS_REJOIN_TIMEOUT (how long a
+// restarted orderer may take to rejoin, default 120s), HL_FAULTS_VICTIM (the orderer to restart,
+// default the last one).
 func TestOrdererRejoinsAfterWALReplay(t *testing.T) {
-	restarts := envInt(t, "HL_FAULTS_RESTARTS", 20)
+	restarts := loadBudget(t).restarts
 	walMB := envInt(t, "HL_FAULTS_WAL_MB", 8)
 	rejoinTimeout := envDuration(t, "HL_FAULTS_REJOIN_TIMEOUT", 120*time.Second)
 
@@ -121,6 +123,14 @@ func TestOrdererRejoinsAfterWALReplay(t *testing.T) {
 		slowest = max(slowest, d)
 	}
 	t.Logf("%d restarts: %d rejoined (slowest %s), %d hung %v", restarts, len(rejoinTimes), slowest.Round(100*time.Millisecond), len(hangs), hangs)
+	f := &figures{scenario: fmt.Sprintf("WAL replay: %s SIGKILL, start, %d times (%d MB, no snapshot)", victim.name, restarts, walMB), back: slowest}
+	f.note("%d of %d rejoined, kill to rejoined %s", len(rejoinTimes), restarts, spread(rejoinTimes))
+	if len(hangs) > 0 {
+		f.note("%d hung (restarts %v)", len(hangs), hangs)
+	} else {
+		f.note("none hung")
+	}
+	report(t, f)
 	if len(hangs) > 0 {
 		t.Errorf("%d of %d WAL replays of %s hung (restarts %v): the etcdraft WAL deadlock (fabric#4199); is network/fabric/bin built with network/fabric/patches?", len(hangs), restarts, victim.name, hangs)
 	}
@@ -182,6 +192,16 @@ func (c *cluster) waitEqualHeights(ctx context.Context, within time.Duration, vi
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// spread describes durations as "min-max s (median m s)".
+func spread(ds []time.Duration) string {
+	if len(ds) == 0 {
+		return "none"
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return fmt.Sprintf("%.1f-%.1f s (median %.1f s)", s[0].Seconds(), s[len(s)-1].Seconds(), s[len(s)/2].Seconds())
 }
 
 func nameOf(o *orderer) string {

@@ -100,3 +100,24 @@ func TestAnUnknownFunctionIsAnInvalidArgument(t *testing.T) {
 	require.Equal(t, `unknown function "WriteEverything"`, ce.Message)
 	l.RequireUnchanged(t, before)
 }
+
+func TestFrameworkRefusalsAreInvalidArgument(t *testing.T) {
+	for _, tc := range []struct {
+		name, fn string
+		args     []string
+		want     string
+	}{
+		{"a wrong argument count", "Write", []string{"k1"}, "Write takes 2 arguments, got 1"},
+		{"a size that is not an integer", "WriteSized", []string{"k1", "big"}, "argument 2 of WriteSized must be an integer"},
+		{"an unknown function", "Erase", []string{"k1"}, `unknown function "Erase"`},
+		{"a value over 1 MiB", "Write", []string{"k1", strings.Repeat("v", baseline.MaxValueSize+1)}, "argument 2 of Write is 1048577 bytes, more than its limit of 1048576"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, who := setup(t)
+			before := l.Snapshot()
+			ce := cctest.RequireCode(t, l.Invoke("baseline", who, tc.fn, tc.args), codes.InvalidArgument)
+			require.Equal(t, tc.want, ce.Message)
+			l.RequireUnchanged(t, before)
+		})
+	}
+}

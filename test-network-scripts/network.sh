@@ -128,6 +128,13 @@ cmd_up() {
     wait_node_healthy "$n"
   done
   log "nodes: $((${#ORGS[@]} + 1)) CAs, ${#O_NAMES[@]} orderers and ${#ORGS[@]} peers healthy"
+  # Chaincode servers that ran before and stopped since (a crash, a power loss): the same package
+  # again, as early as possible, so that the peers do not endorse without them while the rest catches up.
+  for n in $(cc_server_names); do
+    alive "$n" && continue
+    node_kind "$n"
+    start_node "$n"
+  done
 
   # A restarted orderer can take a while to be reached again by the leader (tens of seconds after a
   # long outage: the leader's connection to it backs off), so a resume waits as long as a catch-up.
@@ -138,19 +145,14 @@ cmd_up() {
   log "peers: at height $TOP with the orderers"
   enroll_identities
   write_profiles
-  # Chaincode servers that were running before and stopped since: the same package again.
-  for n in $(cc_server_names); do
-    alive "$n" && continue
-    node_kind "$n"
-    start_node "$n"
-  done
   if [ "$deploy" = 1 ]; then
     load_target "$NETDIR/profiles"
     local name kept=()
     for name in $(chaincode_names); do
-      # A resume restores what ran: a deployed chaincode keeps its package (its servers were started
-      # again above), even if its source changed since; 'network.sh deploy' upgrades it.
-      if [ "$resume" = 1 ] && cc_server_names | grep -q "^cc-$name-"; then kept+=("$name"); continue; fi
+      # Up restores what ran, after a partial stop or a power loss alike: a chaincode whose servers
+      # ran keeps its package (they were started again above), even if its source changed since;
+      # 'network.sh deploy' upgrades it.
+      if cc_server_names | grep -q "^cc-$name-"; then kept+=("$name"); continue; fi
       deploy_cc "$name"
     done
     [ "${#kept[@]}" -eq 0 ] ||

@@ -296,7 +296,11 @@ func (c *CAClient) newPost(ctx context.Context, endpoint string, body []byte) (*
 func (c *CAClient) do(req *http.Request, op string, out any) error {
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("ca %s: %w", op, err)
+		if req.Context().Err() != nil {
+			return fmt.Errorf("ca %s: %w", op, err) // the caller's deadline or cancellation
+		}
+		// The CA could not be reached (refused, reset, timed out): worth retrying later.
+		return fmt.Errorf("ca %s: %w (%w)", op, ErrUnavailable, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))

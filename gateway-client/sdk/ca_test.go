@@ -128,3 +128,21 @@ func mustCAPEM(t *testing.T) []byte {
 	require.NoError(t, err)
 	return ca.CertPEM
 }
+
+func TestACAThatCannotBeReachedIsUnavailable(t *testing.T) {
+	f := newFakeCA(t)
+	url, pem := f.URL(), f.CA.CertPEM
+	f.Close() // the port now refuses connections
+	ca, err := NewCAClientPEM(url, "ca-hospital", pem)
+	require.NoError(t, err)
+
+	_, err = ca.Enroll(context.Background(), EnrollRequest{Name: "patient9", Secret: "s"})
+	require.ErrorIs(t, err, ErrUnavailable, "a refused connection is worth retrying")
+	require.Contains(t, err.Error(), "ca enroll")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = ca.Enroll(ctx, EnrollRequest{Name: "patient9", Secret: "s"})
+	require.ErrorIs(t, err, context.Canceled)
+	require.NotErrorIs(t, err, ErrUnavailable, "the caller's own cancellation is not the CA's fault")
+}

@@ -349,3 +349,45 @@ func TestAnEndorsementMismatchIsToldFromOtherFailures(t *testing.T) {
 		})
 	}
 }
+
+// chaincodeUnreachable is what a peer's gateway answers when its chaincode server is down.
+func chaincodeUnreachable(c codes.Code) error {
+	st, err := status.New(c, "failed to endorse transaction, see attached details for more info").
+		WithDetails(&gateway.ErrorDetail{Address: "peer0.hospital.test:7051", MspId: "HospitalMSP",
+			Message: "error in simulation: failed to execute transaction: could not launch chaincode baseline_1:ab: connection to baseline_1:ab failed: connection refused"})
+	if err != nil {
+		panic(err)
+	}
+	return st.Err()
+}
+
+func TestAChaincodeServerThatIsDownIsUnavailableAndAskedAgain(t *testing.T) {
+	t.Run("an endorsement is asked again once the server is back", func(t *testing.T) {
+		var endorsements atomic.Int32
+		f := &fakeGateway{EndorseFn: func(gwCall) ([]byte, error) {
+			if endorsements.Add(1) < 3 {
+				return nil, chaincodeUnreachable(codes.Aborted)
+			}
+			return []byte("ok"), nil
+		}}
+		c := connectFixture(t, newNetFixture(t, f), fastRetry())
+		tx, err := c.Contract("baseline").SubmitTx(context.Background(), "Write", []string{"k", "v"})
+		require.NoError(t, err)
+		require.Equal(t, 3, tx.Attempts)
+		calls := f.Recorded()
+		require.Equal(t, calls[2].TxID, tx.TransactionID, "only the last proposal was submitted")
+	})
+	t.Run("a server that stays down ends as ErrUnavailable", func(t *testing.T) {
+		f := &fakeGateway{EndorseFn: func(gwCall) ([]byte, error) { return nil, chaincodeUnreachable(codes.Aborted) }}
+		c := connectFixture(t, newNetFixture(t, f), fastRetry())
+		_, err := c.Contract("baseline").Submit(context.Background(), "Write", []string{"k", "v"})
+		require.ErrorIs(t, err, ErrUnavailable)
+		require.True(t, Retryable(err))
+	})
+	t.Run("an evaluation reports it the same way", func(t *testing.T) {
+		f := &fakeGateway{EvaluateFn: func(gwCall) ([]byte, error) { return nil, chaincodeUnreachable(codes.Unknown) }}
+		c := connectFixture(t, newNetFixture(t, f), fastRetry())
+		_, err := c.Contract("baseline").Evaluate(context.Background(), "Read", []string{"k"})
+		require.ErrorIs(t, err, ErrUnavailable)
+	})
+}

@@ -285,10 +285,21 @@ func isReadConflict(err error) bool {
 // match", gRPC Aborted): typically a read-modify-write endorsed by peers at different block heights.
 // Nothing reached the ledger, so endorsing again is safe.
 func isEndorsementMismatch(err error) bool {
-	if grpcCode(err) != codes.Aborted {
-		return false
-	}
-	const text = "ProposalResponsePayloads do not match"
+	return grpcCode(err) == codes.Aborted && saysAnywhere(err, "ProposalResponsePayloads do not match")
+}
+
+// isChaincodeUnreachable reports a peer that could not reach its chaincode server ("could not launch
+// chaincode ...: connection refused", gRPC Aborted on an endorsement, Unknown on an evaluation): the
+// server is down or restarting. Nothing ran, so asking again is safe, and it is unavailability, not
+// a chaincode failure.
+func isChaincodeUnreachable(err error) bool {
+	c := grpcCode(err)
+	return (c == codes.Aborted || c == codes.Unknown) && saysAnywhere(err, "could not launch chaincode")
+}
+
+// saysAnywhere reports whether text stands in err's gRPC status message, in one of its per-peer
+// details, or in its text.
+func saysAnywhere(err error, text string) bool {
 	if st, ok := status.FromError(err); ok && strings.Contains(st.Message(), text) {
 		return true
 	}
@@ -301,7 +312,8 @@ func isEndorsementMismatch(err error) bool {
 }
 
 // Retryable reports whether the SDK retries a call that failed with err: a peer unavailable or
-// overloaded (gRPC Unavailable or ResourceExhausted), endorsing peers whose results differ
+// overloaded (gRPC Unavailable or ResourceExhausted), a peer that could not reach its chaincode
+// server ("could not launch chaincode"), endorsing peers whose results differ
 // ("ProposalResponsePayloads do not match"), or a commit that failed with MVCC_READ_CONFLICT or
 // PHANTOM_READ_CONFLICT. Chaincode failures (stable codes) are never retried.
 func Retryable(err error) bool {
@@ -311,13 +323,14 @@ func Retryable(err error) bool {
 	if _, ok := parseCode(err); ok {
 		return false
 	}
-	return isUnavailable(err) || isReadConflict(err) || isEndorsementMismatch(err)
+	return transientFailure(err) || isReadConflict(err) || isEndorsementMismatch(err)
 }
 
-// transientFailure reports a peer unavailable or overloaded, as opposed to a chaincode failure.
+// transientFailure reports a peer unavailable or overloaded, or its chaincode server unreachable, as
+// opposed to a chaincode failure.
 func transientFailure(err error) bool {
 	if _, ok := parseCode(err); ok {
 		return false
 	}
-	return isUnavailable(err)
+	return isUnavailable(err) || isChaincodeUnreachable(err)
 }

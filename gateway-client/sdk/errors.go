@@ -193,7 +193,7 @@ func mapError(chaincode, fn, txID string, attempts int, err error) error {
 		}
 	case isEndorsementMismatch(err):
 		e.sentinel = ErrConflict
-	case isUnavailable(err):
+	case isUnavailable(err), isChaincodeUnreachable(err):
 		e.sentinel = ErrUnavailable
 	case isPermissionDenied(err):
 		e.sentinel = ErrForbidden

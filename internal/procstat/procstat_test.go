@@ -160,14 +160,23 @@ func (f *fakeProc) set(t *testing.T, pid int, ticks, start, rssKB uint64) {
 	t.Helper()
 	dir := filepath.Join(f.root, fmt.Sprint(pid))
 	require.NoError(t, os.MkdirAll(dir, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "stat"), []byte(statLine("x", ticks, 0, start)), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "status"), []byte(statusText(rssKB)), 0o644))
+	writeAtomic(t, filepath.Join(dir, "stat"), statLine("x", ticks, 0, start))
+	writeAtomic(t, filepath.Join(dir, "status"), statusText(rssKB))
+}
+
+// writeAtomic replaces a file as the kernel's /proc does: a sampler reading at the same moment
+// sees the old text or the new one, never an empty or half-written file.
+func writeAtomic(t *testing.T, path, text string) {
+	t.Helper()
+	tmp := path + ".tmp"
+	require.NoError(t, os.WriteFile(tmp, []byte(text), 0o644))
+	require.NoError(t, os.Rename(tmp, path))
 }
 
 func (f *fakeProc) host(t *testing.T, busy, idle uint64) {
 	t.Helper()
 	line := fmt.Sprintf("cpu  %d 0 0 %d 0 0 0 0 0 0\n", busy, idle)
-	require.NoError(t, os.WriteFile(filepath.Join(f.root, "stat"), []byte(line), 0o644))
+	writeAtomic(t, filepath.Join(f.root, "stat"), line)
 }
 
 func TestSampler(t *testing.T) {

@@ -19,14 +19,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/healthledger/healthledger/gateway-client/sdk"
+	"github.com/healthledger/healthledger/internal/netproc"
 )
 
 // suite is what TestMain sets up once for every test: the network under test.
@@ -45,7 +43,7 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	root, err := repoRoot()
+	root, err := netproc.RepoRoot()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "harness:", err)
 		return 1
@@ -57,7 +55,7 @@ func run(m *testing.M) int {
 	} else {
 		// Processes the network script starts outlive it; becoming their subreaper lets this process
 		// reap them when they end, so none is left behind as a zombie either.
-		if err := becomeSubreaper(); err != nil {
+		if err := netproc.BecomeSubreaper(); err != nil {
 			fmt.Fprintln(os.Stderr, "harness:", err)
 			return 1
 		}
@@ -122,79 +120,19 @@ func (s *suite) networkOutputEnv(extra []string, args ...string) (string, error)
 	return string(out), err
 }
 
-// pids reads the processes the network script recorded.
-func (s *suite) pids() map[string]int {
-	out := map[string]int{}
-	files, _ := filepath.Glob(filepath.Join(s.netdir, "pids", "*.pid"))
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(raw))); err == nil {
-			out[strings.TrimSuffix(filepath.Base(f), ".pid")] = pid
-		}
-	}
-	return out
-}
-
 // teardown stops the network, reaps its processes and reports any that still exist.
 func (s *suite) teardown() string {
-	started := s.pids()
+	started := netproc.PIDs(s.netdir)
 	if err := s.network("down", "--purge"); err != nil {
 		fmt.Fprintln(os.Stderr, "harness:", err)
 	}
 	var left []string
 	for name, pid := range started {
-		if !gone(pid) {
+		if !netproc.Gone(pid, 5*time.Second) {
 			left = append(left, fmt.Sprintf("%s (pid %d)", name, pid))
 		}
 	}
 	return strings.Join(left, ", ")
-}
-
-// gone reaps pid if it is a finished child of ours and reports whether it no longer exists.
-func gone(pid int) bool {
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		var ws syscall.WaitStatus
-		_, _ = syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); os.IsNotExist(err) {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func becomeSubreaper() error {
-	if runtime.GOOS != "linux" {
-		return nil
-	}
-	const prSetChildSubreaper = 36
-	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); errno != 0 {
-		return fmt.Errorf("becoming a child subreaper: %w", errno)
-	}
-	return nil
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("finding the repository: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "test-network-scripts", "network.sh")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no test-network-scripts/network.sh above the working directory")
-		}
-		dir = parent
-	}
 }
 
 // ctx is a test's context, bounded so that a hung call fails the test instead of the suite.

@@ -50,12 +50,13 @@ import (
 	"time"
 
 	"github.com/healthledger/healthledger/gateway-client/sdk"
+	"github.com/healthledger/healthledger/internal/netproc"
 )
 
 func TestMain(m *testing.M) {
 	// Processes that network.sh starts are re-parented to this process when the script exits, so
 	// that this process can reap the ones it kills, and no zombie is left behind.
-	if err := becomeSubreaper(); err != nil {
+	if err := netproc.BecomeSubreaper(); err != nil {
 		fmt.Fprintln(os.Stderr, "faults:", err)
 		os.Exit(1)
 	}
@@ -78,7 +79,7 @@ type cluster struct {
 // suite, with extra environment variables for network.sh, and stops it when the test ends.
 func startCluster(t *testing.T, extra ...string) *cluster {
 	t.Helper()
-	root, err := repoRoot()
+	root, err := netproc.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,25 +235,9 @@ func (c *cluster) waitHealthy(within time.Duration) (string, error) {
 	}
 }
 
-// pids reads the processes that network.sh recorded: name to pid.
-func (c *cluster) pids() map[string]int {
-	out := map[string]int{}
-	files, _ := filepath.Glob(filepath.Join(c.netdir, "pids", "*.pid"))
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(raw))); err == nil {
-			out[strings.TrimSuffix(filepath.Base(f), ".pid")] = pid
-		}
-	}
-	return out
-}
-
 // recordPids remembers every process the network runs now, to check at the end that none is left.
 func (c *cluster) recordPids() {
-	for name, pid := range c.pids() {
+	for name, pid := range netproc.PIDs(c.netdir) {
 		c.started[pid] = name
 	}
 }
@@ -291,7 +276,7 @@ func (c *cluster) signal(name string, sig syscall.Signal, wait time.Duration) er
 	if err := syscall.Kill(pid, sig); err != nil {
 		return fmt.Errorf("signal %v to %s (pid %d): %w", sig, name, pid, err)
 	}
-	if !gone(pid, wait) {
+	if !netproc.Gone(pid, wait) {
 		return fmt.Errorf("%s (pid %d) still exists %s after signal %v", name, pid, wait, sig)
 	}
 	return nil
@@ -301,7 +286,7 @@ func (c *cluster) signal(name string, sig syscall.Signal, wait time.Duration) er
 // it), then waits until all have ended and reaps them. It returns the names it killed, sorted.
 func (c *cluster) killAll(wait time.Duration) ([]string, error) {
 	victims := map[string]int{}
-	for name := range c.pids() {
+	for name := range netproc.PIDs(c.netdir) {
 		if pid := c.pidOf(name); pid != 0 {
 			victims[name] = pid
 		}
@@ -317,7 +302,7 @@ func (c *cluster) killAll(wait time.Duration) ([]string, error) {
 	names := make([]string, 0, len(victims))
 	for name, pid := range victims {
 		names = append(names, name)
-		if !gone(pid, wait) {
+		if !netproc.Gone(pid, wait) {
 			errs = append(errs, fmt.Errorf("%s (pid %d) still exists %s after SIGKILL", name, pid, wait))
 		}
 	}
@@ -333,7 +318,7 @@ func (c *cluster) teardown(t *testing.T) {
 	}
 	var left []string
 	for pid, name := range c.started {
-		if !gone(pid, 5*time.Second) {
+		if !netproc.Gone(pid, 5*time.Second) {
 			left = append(left, fmt.Sprintf("%s (pid %d)", name, pid))
 		}
 	}

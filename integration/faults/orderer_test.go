@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/healthledger/healthledger/internal/netproc"
 )
 
 // orderer is one orderer node, as the process that network.sh started was configured.
@@ -31,7 +33,7 @@ type orderer struct {
 // orderers only through environment variables.
 func (c *cluster) loadOrderers() error {
 	var names []string
-	for name := range c.pids() {
+	for name := range netproc.PIDs(c.netdir) {
 		if strings.HasPrefix(name, "orderer") {
 			names = append(names, name)
 		}

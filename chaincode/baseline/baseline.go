@@ -4,6 +4,7 @@
 package baseline
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,7 +92,9 @@ func (c *Contract) Size(ctx txstate.Context, key string) (int, error) {
 }
 
 // Add reads the integer under key (0 when absent), adds delta and stores the sum, which it returns.
-// Concurrent Adds of one key conflict (MVCC_READ_CONFLICT) and must be retried by the client.
+// A sum outside int's range (64 bits on the peers) is refused as INVALID_ARGUMENT (that delta cannot be added to that
+// value) and stores nothing. Concurrent Adds of one key conflict (MVCC_READ_CONFLICT) and must be
+// retried by the client.
 func (c *Contract) Add(ctx txstate.Context, key string, delta int) (int, error) {
 	k, err := stateKey(key)
 	if err != nil {
@@ -106,6 +109,9 @@ func (c *Contract) Add(ctx txstate.Context, key string, delta int) (int, error) 
 		if n, err = strconv.Atoi(string(raw)); err != nil {
 			return 0, codes.New(codes.PreconditionFailed, "key %s does not hold an integer", key)
 		}
+	}
+	if (delta > 0 && n > math.MaxInt-delta) || (delta < 0 && n < math.MinInt-delta) {
+		return 0, codes.New(codes.InvalidArgument, "adding %d to the %d under key %s overflows the integer range", delta, n, key)
 	}
 	n += delta
 	ctx.State().Put(k, []byte(strconv.Itoa(n)))

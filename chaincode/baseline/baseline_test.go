@@ -121,3 +121,43 @@ func TestFrameworkRefusalsAreInvalidArgument(t *testing.T) {
 		})
 	}
 }
+
+func TestAddRefusesOverflowAndChangesNothing(t *testing.T) {
+	const max, min = "9223372036854775807", "-9223372036854775808"
+	for _, tc := range []struct {
+		name, start, delta, want string
+	}{
+		{"past the largest integer", max, "1", "adding 1 to the " + max + " under key n overflows the integer range"},
+		{"a large delta past the largest", "2", max, "adding " + max + " to the 2 under key n overflows the integer range"},
+		{"past the smallest integer", min, "-1", "adding -1 to the " + min + " under key n overflows the integer range"},
+		{"a large negative delta past the smallest", "-2", min, "adding " + min + " to the -2 under key n overflows the integer range"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, who := setup(t)
+			cctest.RequireOK(t, l.Invoke("baseline", who, "Write", []string{"n", tc.start}))
+			before := l.Snapshot()
+			ce := cctest.RequireCode(t, l.Invoke("baseline", who, "Add", []string{"n", tc.delta}), codes.InvalidArgument)
+			require.Equal(t, tc.want, ce.Message)
+			l.RequireUnchanged(t, before)
+		})
+	}
+}
+
+func TestAddReachesTheBoundsExactly(t *testing.T) {
+	l, who := setup(t)
+	cctest.RequireOK(t, l.Invoke("baseline", who, "Write", []string{"n", "9223372036854775806"}))
+	res := l.Invoke("baseline", who, "Add", []string{"n", "1"})
+	cctest.RequireOK(t, res)
+	require.Equal(t, "9223372036854775807", string(res.Payload))
+	cctest.RequireOK(t, l.Invoke("baseline", who, "Write", []string{"m", "-9223372036854775807"}))
+	res = l.Invoke("baseline", who, "Add", []string{"m", "-1"})
+	cctest.RequireOK(t, res)
+	require.Equal(t, "-9223372036854775808", string(res.Payload))
+}
+
+func TestAddOfADeltaBeyondTheIntegerRangeIsRefused(t *testing.T) {
+	l, who := setup(t)
+	before := l.Snapshot()
+	cctest.RequireCode(t, l.Invoke("baseline", who, "Add", []string{"n", "9223372036854775808"}), codes.InvalidArgument)
+	l.RequireUnchanged(t, before)
+}

@@ -57,7 +57,10 @@ func TestThroughNewChaincode(t *testing.T) {
 	require.False(t, dr.Accepted)
 	require.Equal(t, string(codes.PreconditionFailed), dr.Code)
 	require.Equal(t, provenancetypes.EventDispenseRejected, again.Event.Name)
-	require.True(t, cctest.Decode[provenancetypes.Batch](t, l.Evaluate("provenance", dist, "GetBatch", []string{"00614141000418", "L1"})).Suspect)
+	require.True(t, dr.Unit.Suspect)
+	bt := cctest.Decode[provenancetypes.Batch](t, l.Evaluate("provenance", dist, "GetBatch", []string{"00614141000418", "L1"}))
+	require.False(t, bt.Suspect, "one organisation's report does not flag the batch")
+	require.Len(t, bt.SuspectReports, 1)
 
 	cctest.RequireCode(t, l.Invoke("provenance", pharm, "NoSuchFunction", nil), codes.InvalidArgument)
 }
@@ -88,7 +91,8 @@ func TestReadFunctionsAreEvaluateOnly(t *testing.T) {
 		require.Contains(t, tags[fn], "EVALUATE", fn)
 	}
 	for _, fn := range []string{"RegisterProduct", "RegisterParty", "CommissionBatch", "AddSerials", "Ship", "Receive",
-		"Dispense", "Decommission", "Destroy", "Recall", "Quarantine", "ReleaseQuarantine", "RecordReadings", "ClearExcursion"} {
+		"Dispense", "Decommission", "Destroy", "Recall", "Quarantine", "ReleaseQuarantine", "RecordReadings", "ClearExcursion",
+		"FlagSuspect", "ClearSuspect"} {
 		require.Contains(t, tags[fn], "SUBMIT", fn)
 		require.False(t, slices.Contains(evaluate, fn))
 	}
@@ -101,8 +105,8 @@ func TestReadFunctionsAreEvaluateOnly(t *testing.T) {
 	evaluateTxs, submitTxs := w.l.Transactions(cc, w.patient)
 	require.Equal(t, []string{"BatchCustody", "GetBatch", "GetParty", "GetProduct", "GetShipment", "GetUnit",
 		"ListBatchesByOwner", "ListBatchesByStatus", "UnitCustody", "Verify"}, evaluateTxs)
-	require.Equal(t, []string{"AddSerials", "ClearExcursion", "CommissionBatch", "Decommission", "Destroy", "Dispense",
-		"Quarantine", "Recall", "Receive", "RecordReadings", "RegisterParty", "RegisterProduct", "ReleaseQuarantine", "Ship"}, submitTxs)
+	require.Equal(t, []string{"AddSerials", "ClearExcursion", "ClearSuspect", "CommissionBatch", "Decommission", "Destroy", "Dispense",
+		"FlagSuspect", "Quarantine", "Recall", "Receive", "RecordReadings", "RegisterParty", "RegisterProduct", "ReleaseQuarantine", "Ship"}, submitTxs)
 }
 
 func TestAnUnknownFunctionIsAnInvalidArgument(t *testing.T) {

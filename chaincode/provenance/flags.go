@@ -2,6 +2,7 @@ package provenance
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -239,6 +240,79 @@ func (c *Contract) RecordReadings(ctx txstate.Context, readingsJSON string) (*pr
 		}
 	}
 	if err := t.record(ev, indexBatch); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// FlagSuspect flags a whole batch suspect by an auditor's decision, with a reason: the DSCSA
+// "suspect product" under investigation. (Without an auditor a batch becomes suspect only on
+// double-dispense reports from SuspectQuorum distinct organisations: see Dispense.) A suspect batch
+// stays sellable: to stop sales, quarantine it. Flagging a suspect batch is DUPLICATE.
+func (c *Contract) FlagSuspect(ctx txstate.Context, gtin, lot, reason string) (*provenancetypes.Event, error) {
+	caller, t, b, err := openFlag(ctx, "FlagSuspect", gtin, lot, "reason", reason, wire.RoleAuditor)
+	if err != nil {
+		return nil, err
+	}
+	if b.Suspect {
+		return nil, codes.New(codes.Duplicate, "batch %s lot %s is already suspect", b.GTIN, b.Lot)
+	}
+	return t.setFlag(b, caller, provenancetypes.EventSuspectFlagged, reason, provenancetypes.BizStepInspecting, provenancetypes.DispositionNonSellableOther, func(b *provenancetypes.Batch, f *provenancetypes.Flag) {
+		b.Suspect, b.SuspectInfo = true, f
+	})
+}
+
+// ClearSuspect clears a suspect flag after review; only an auditor clears, with a note. With a serial
+// it clears that unit's own flag (a double dispense found benign) and withdraws the unit's report
+// against its batch; the unit's key keeps who cleared it, when and why (suspectCleared), and the
+// SuspectCleared event is in the unit's custody. Without a serial ("") it clears the batch's flag and
+// every report against it; the event is in the custody of every unit of the batch. What is not
+// suspect (a unit without its own flag; a batch neither suspect nor reported) is PRECONDITION_FAILED.
+func (c *Contract) ClearSuspect(ctx txstate.Context, gtin, lot, serial, note string) (*provenancetypes.Event, error) {
+	caller, t, b, err := openFlag(ctx, "ClearSuspect", gtin, lot, "note", note, wire.RoleAuditor)
+	if err != nil {
+		return nil, err
+	}
+	if serial == "" {
+		if !b.Suspect && len(b.SuspectReports) == 0 {
+			return nil, codes.New(codes.PreconditionFailed, "batch %s lot %s is not suspect", b.GTIN, b.Lot)
+		}
+		return t.setFlag(b, caller, provenancetypes.EventSuspectCleared, note, provenancetypes.BizStepInspecting, provenancetypes.DispositionConformant, func(b *provenancetypes.Batch, f *provenancetypes.Flag) {
+			b.Suspect, b.SuspectInfo, b.SuspectReports, b.SuspectCleared = false, nil, nil, f
+		})
+	}
+	if err := provenancetypes.CheckSerial(serial); err != nil {
+		return nil, invalidArg(err)
+	}
+	u, k, err := t.mustUnit(b.GTIN, b.Lot, serial)
+	if err != nil {
+		return nil, err
+	}
+	if u.Suspect == nil {
+		return nil, codes.New(codes.PreconditionFailed, "unit %s serial %s is not flagged suspect on its own", b.GTIN, serial)
+	}
+	ev, err := t.newEvent(provenancetypes.EventSuspectCleared, provenancetypes.EventContext{}, actorOf(caller), b.GTIN, b.Lot)
+	if err != nil {
+		return nil, err
+	}
+	u.Suspect, u.SuspectCleared = nil, &provenancetypes.Flag{Reason: note, At: t.now, By: actorOf(caller)}
+	if err := t.PutJSON(k, u); err != nil {
+		return nil, err
+	}
+	reports := slices.DeleteFunc(slices.Clone(b.SuspectReports), func(r provenancetypes.SuspectReport) bool { return r.Serial == serial })
+	if len(reports) != len(b.SuspectReports) {
+		prev := b.StatusTags()
+		b.SuspectReports = reports
+		if len(reports) == 0 {
+			b.SuspectReports = nil
+		}
+		if err := t.putBatch(b, prev); err != nil {
+			return nil, err
+		}
+	}
+	ev.Action, ev.BizStep, ev.Disposition = provenancetypes.ActionObserve, provenancetypes.BizStepInspecting, provenancetypes.DispositionConformant
+	ev.Scope, ev.Serials, ev.Quantity, ev.Reason = provenancetypes.ScopeUnits, []string{serial}, 1, note
+	if err := t.record(ev, indexUnits); err != nil {
 		return nil, err
 	}
 	return ev, nil

@@ -14,7 +14,7 @@ import (
 // fuzzWorld is the ledger every fuzz input starts from: the supply chain of supplyChain (lot with
 // S000000..S000009, S000000..S000002 at pharmacist1), S000009 shipped on to pharmacist2 and not yet
 // received (sh-4), lot2 still with its manufacturer (two serials, quarantined), and lot3 with a
-// temperature excursion.
+// temperature excursion, which an auditor flagged suspect.
 func fuzzWorld(tb testing.TB) *world {
 	tb.Helper()
 	w := newWorld(tb)
@@ -24,6 +24,7 @@ func fuzzWorld(tb testing.TB) *world {
 	cctest.RequireOK(tb, w.invoke(w.auditor, "Quarantine", gtin, lot2, "inspection"))
 	w.commission("LOT-C3", 5, serials("U", 0, 5))
 	cctest.RequireOK(tb, w.invoke(w.mfr, "RecordReadings", mustJSON(tb, oneReading("LOT-C3", "U000000", 20))))
+	cctest.RequireOK(tb, w.invoke(w.auditor, "FlagSuspect", gtin, "LOT-C3", "under review"))
 	return w
 }
 
@@ -82,6 +83,8 @@ func fuzzSeeds(tb testing.TB) (accepted, refused []cctest.Seed) {
 		{Who: fzPharm, Fn: "Destroy", Args: []string{action("S000002", "expired")}},
 		{Who: fzPharm, Fn: "Verify", Args: []string{gtin, "S000000", lot, expiry}},
 		{Who: fzPatient, Fn: "GetUnit", Args: []string{gtin, "S000000"}},
+		{Who: fzAuditor, Fn: "FlagSuspect", Args: []string{gtin, lot, "counterfeit report"}},
+		{Who: fzAuditor, Fn: "ClearSuspect", Args: []string{gtin, "LOT-C3", "", "reviewed"}},
 	}
 	refused = []cctest.Seed{
 		{Who: fzMfr, Fn: "CommissionBatch"},
@@ -96,6 +99,9 @@ func fuzzSeeds(tb testing.TB) (accepted, refused []cctest.Seed) {
 		{Who: fzPharm, Fn: "RecordReadings", Args: []string{`{"gtin":"` + gtin + `","lot":"` + lot + `","serials":["S000000"],"readings":[{"time":"2025-01-01T08:00:00Z","value":1,"uom":"XYZ"}]}`}},
 		{Who: fzPharm, Fn: "Dispense", Args: []string{gtin, "S000009", ""}},
 		{Who: fzAuditor, Fn: "ListBatchesByStatus", Args: []string{"active", "0", "\x00batch\x00"}},
+		{Who: fzPharm2, Fn: "Dispense", Args: []string{gtin, "S000000", ""}},
+		{Who: fzPharm, Fn: "ClearSuspect", Args: []string{gtin, "LOT-C3", "", "mine"}},
+		{Who: fzAuditor, Fn: "ClearSuspect", Args: []string{gtin, lot, "S000000", "not flagged"}},
 	}
 	return accepted, refused
 }

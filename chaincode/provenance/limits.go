@@ -35,6 +35,8 @@ func Limits() ccguard.Limits {
 		"Quarantine":        text,
 		"ReleaseQuarantine": text,
 		"ClearExcursion":    text,
+		"FlagSuspect":       text,
+		"ClearSuspect":      text,
 
 		"BatchCustody":        text,
 		"UnitCustody":         text,

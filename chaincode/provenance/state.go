@@ -50,6 +50,9 @@ type unitRecord struct {
 	DispensedAt     *time.Time             `json:"dispensedAt,omitempty"`
 	DispenseEventID string                 `json:"dispenseEventId,omitempty"`
 	Suspect         *provenancetypes.Flag  `json:"suspect,omitempty"`
+	// SuspectCleared is the auditor's last clearing of the unit's suspect flag (who, when, why), so
+	// that the key's history shows it.
+	SuspectCleared *provenancetypes.Flag `json:"suspectCleared,omitempty"`
 }
 
 // effective is a unit's holder, status, shipment and receiver, from itself or from its batch.
@@ -218,6 +221,9 @@ const (
 	indexBatch              // concerns every unit of the batch
 	indexStock              // concerns the main stock
 	indexUnits              // concerns the units in Serials
+	// indexUnitsAndBatch names the units in Serials and also changed a flag of the whole batch (a
+	// double dispense that made the batch suspect): it is in the custody of every unit.
+	indexUnitsAndBatch
 )
 
 // record stores ev in its batch's chain of custody and the given index, and sets it as the
@@ -237,12 +243,15 @@ func (t *txn) record(ev *provenancetypes.Event, idx index) error {
 		if idx == indexStock {
 			obj = objEvtStock
 		}
-		k, err := t.Key(obj, attrs...)
-		if err != nil {
+		if err := t.mark(obj, attrs); err != nil {
 			return err
 		}
-		t.PutMarker(k)
-	case indexUnits:
+	case indexUnits, indexUnitsAndBatch:
+		if idx == indexUnitsAndBatch {
+			if err := t.mark(objEvtBatch, attrs); err != nil {
+				return err
+			}
+		}
 		for _, s := range ev.Serials {
 			k, err := t.Key(objEvtUnit, append([]string{ev.GTIN, s}, splitPos(t.pos())...)...)
 			if err != nil {
@@ -252,6 +261,16 @@ func (t *txn) record(ev *provenancetypes.Event, idx index) error {
 		}
 	}
 	return ccutil.Emit(t.ctx, ev.Type, ev)
+}
+
+// mark writes an index marker under obj and attrs.
+func (t *txn) mark(obj string, attrs []string) error {
+	k, err := t.Key(obj, attrs...)
+	if err != nil {
+		return err
+	}
+	t.PutMarker(k)
+	return nil
 }
 
 // getBatch reads a batch, NOT_FOUND when absent.
@@ -509,7 +528,18 @@ func unitView(gtin, serial string, u *unitRecord, b *provenancetypes.Batch) *pro
 		GTIN: gtin, Serial: serial, Lot: u.Lot, Expiry: b.Expiry,
 		Status: status, Holder: holder, ShipmentID: shipment, Receiver: receiver,
 		Recalled: b.Recalled, Quarantined: b.Quarantined, Excursion: b.Excursion,
-		Suspect:     u.Suspect != nil || b.Suspect,
+		Suspect: u.Suspect != nil || b.Suspect, SuspectInfo: suspectInfo(u, b), SuspectCleared: u.SuspectCleared,
 		DispensedBy: u.DispensedBy, DispensedAt: u.DispensedAt, DispenseEventID: u.DispenseEventID,
 	}
+}
+
+// suspectInfo is why a unit reads suspect: its own flag, else its batch's; nil when it is not.
+func suspectInfo(u *unitRecord, b *provenancetypes.Batch) *provenancetypes.Flag {
+	if u.Suspect != nil {
+		return u.Suspect
+	}
+	if b.Suspect {
+		return b.SuspectInfo
+	}
+	return nil
 }

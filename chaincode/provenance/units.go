@@ -1,6 +1,9 @@
 package provenance
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
@@ -13,10 +16,15 @@ import (
 // EventContext ("" for none); its eventId makes a retry safe: the same pharmacist dispensing the same
 // unit under the same eventId again gets DUPLICATE.
 //
-// A unit is dispensed once. Any other dispense of a dispensed unit is a double dispense: the
-// transaction commits, flags the unit and its batch suspect and records a DispenseRejected event, and
-// answers Accepted false with Code PRECONDITION_FAILED (the SDK turns that answer into an error). A
-// failed transaction could not have kept the flags.
+// Only the unit's holder dispenses it: anyone else is FORBIDDEN and changes nothing, whether the unit
+// is dispensed or not. A dispensed unit stays with the party that dispensed it (its last holder), so
+// only that party can dispense it again. When it does (a second pack with the same serial at its
+// counter, or two of its terminals racing on one unit), that is a double dispense: the transaction
+// commits, flags the unit suspect, records a DispenseRejected event and the organisation's report
+// against the batch, and answers Accepted false with Code PRECONDITION_FAILED (the SDK turns that
+// answer into an error). A failed transaction could not have kept the flag. The batch as a whole
+// becomes suspect only once organisations of SuspectQuorum distinct MSPs have reported a double
+// dispense in it (or an auditor flags it: FlagSuspect).
 func (c *Contract) Dispense(ctx txstate.Context, gtin, serial, eventJSON string) (*provenancetypes.DispenseResult, error) {
 	_, me, err := requireParty(ctx, "Dispense", wire.RolePharmacist)
 	if err != nil {
@@ -37,20 +45,20 @@ func (c *Contract) Dispense(ctx txstate.Context, gtin, serial, eventJSON string)
 	if err != nil {
 		return nil, err
 	}
+	holder, status, _, _ := u.effective(b)
+	if holder != me {
+		return nil, codes.New(codes.Forbidden, "unit %s serial %s is held by %s, not %s", gtin, serial, holder, me)
+	}
 	ev, err := t.newEvent(provenancetypes.EventDispensed, ec, me, gtin, u.Lot)
 	if err != nil {
 		return nil, err
 	}
 	ev.Action, ev.BizStep, ev.Scope, ev.Serials, ev.Quantity = provenancetypes.ActionObserve, provenancetypes.BizStepDispensing, provenancetypes.ScopeUnits, []string{serial}, 1
-	holder, status, _, _ := u.effective(b)
 	if status == provenancetypes.UnitDispensed {
 		if ec.EventID != "" && u.DispenseEventID == ec.EventID && u.DispensedBy != nil && *u.DispensedBy == me {
 			return nil, codes.New(codes.Duplicate, "dispense %s of unit %s serial %s is already recorded", ec.EventID, gtin, serial)
 		}
 		return t.rejectDispense(me, serial, u, k, b, ev)
-	}
-	if holder != me {
-		return nil, codes.New(codes.Forbidden, "unit %s serial %s is held by %s, not %s", gtin, serial, holder, me)
 	}
 	if err := sellable(b, status, t.now); err != nil {
 		return nil, err
@@ -105,39 +113,61 @@ func expired(expiry string, now time.Time) bool {
 	return now.UTC().Format(provenancetypes.DateLayout) > d.Format(provenancetypes.DateLayout)
 }
 
-// rejectDispense commits a double dispense: the unit and its batch become suspect.
+// rejectDispense commits a double dispense by the unit's holder: the unit becomes suspect, and the
+// holder's organisation reports it against the batch (reportSuspect).
 func (t *txn) rejectDispense(me provenancetypes.Party, serial string, u *unitRecord, k string, b *provenancetypes.Batch, ev *provenancetypes.Event) (*provenancetypes.DispenseResult, error) {
-	first := "an unknown party"
 	when := ""
-	if u.DispensedBy != nil {
-		first = u.DispensedBy.String()
-	}
 	if u.DispensedAt != nil {
 		when = " at " + u.DispensedAt.Format(time.RFC3339)
 	}
-	reason := "unit " + b.GTIN + " serial " + serial + " was already dispensed by " + first + when
-	flag := provenancetypes.Flag{Reason: "double dispense: " + reason + "; attempted again by " + me.String(), At: t.now, By: me}
+	reason := "unit " + b.GTIN + " serial " + serial + " was already dispensed by " + me.String() + when
+	flag := provenancetypes.Flag{Reason: "double dispense: " + reason + "; dispensed again by its holder", At: t.now, By: me}
 	if u.Suspect == nil {
-		u.Suspect = &flag
+		u.Suspect, u.SuspectCleared = &flag, nil
 	}
 	if err := t.PutJSON(k, u); err != nil {
 		return nil, err
 	}
-	if !b.Suspect {
-		prev := b.StatusTags()
-		b.Suspect, b.SuspectInfo = true, &flag
-		if err := t.putBatch(b, prev); err != nil {
-			return nil, err
-		}
+	flagged, err := t.reportSuspect(b, me, serial)
+	if err != nil {
+		return nil, err
+	}
+	idx := indexUnits
+	if flagged {
+		idx = indexUnitsAndBatch
 	}
 	ev.Type, ev.Disposition, ev.Reason = provenancetypes.EventDispenseRejected, provenancetypes.DispositionNonSellableOther, flag.Reason
-	if err := t.record(ev, indexUnits); err != nil {
+	if flagged {
+		ev.Reason += "; " + b.SuspectInfo.Reason
+	}
+	if err := t.record(ev, idx); err != nil {
 		return nil, err
 	}
 	return &provenancetypes.DispenseResult{
 		Accepted: false, Code: string(codes.PreconditionFailed), Reason: reason,
 		Unit: *unitView(b.GTIN, serial, u, b), Event: *ev,
 	}, nil
+}
+
+// reportSuspect records the report of by's organisation against batch b (its first standing report
+// only: one organisation is one party, whatever number of GLNs its CA issues) and flags the batch
+// suspect once SuspectQuorum distinct organisations report. It reports whether it flagged the batch.
+func (t *txn) reportSuspect(b *provenancetypes.Batch, by provenancetypes.Party, serial string) (bool, error) {
+	if slices.ContainsFunc(b.SuspectReports, func(r provenancetypes.SuspectReport) bool { return r.By.MSPID == by.MSPID }) {
+		return false, nil
+	}
+	prev := b.StatusTags()
+	b.SuspectReports = append(b.SuspectReports, provenancetypes.SuspectReport{By: by, Serial: serial, At: t.now, TxID: t.txID})
+	flagged := false
+	if !b.Suspect && len(b.SuspectReports) >= provenancetypes.SuspectQuorum {
+		names := make([]string, len(b.SuspectReports))
+		for i, r := range b.SuspectReports {
+			names[i] = r.By.String() + " (serial " + r.Serial + ")"
+		}
+		reason := fmt.Sprintf("double dispenses reported by %d organisations: %s", len(names), strings.Join(names, ", "))
+		b.Suspect, b.SuspectInfo, flagged = true, &provenancetypes.Flag{Reason: reason, At: t.now, By: by}, true
+	}
+	return flagged, t.putBatch(b, prev)
 }
 
 // terminal describes Decommission and Destroy.

@@ -94,7 +94,13 @@ const (
 	EventReadingsRecorded    = "ReadingsRecorded"
 	EventExcursionDetected   = "ExcursionDetected"
 	EventExcursionCleared    = "ExcursionCleared"
+	EventSuspectFlagged      = "SuspectFlagged"
+	EventSuspectCleared      = "SuspectCleared"
 )
+
+// SuspectQuorum is how many distinct organisations must report a double dispense in a batch before
+// the batch as a whole is flagged suspect (an auditor may flag it alone).
+const SuspectQuorum = 2
 
 // EPCIS actions.
 const (

@@ -101,6 +101,15 @@ type Flag struct {
 	By     Party     `json:"by"`
 }
 
+// SuspectReport is one organisation's evidence that a batch may hold counterfeit or diverted units:
+// By, the holder of unit Serial, dispensed it a second time (a duplicate serial at its counter).
+type SuspectReport struct {
+	By     Party     `json:"by"`
+	Serial string    `json:"serial"`
+	At     time.Time `json:"at"`
+	TxID   string    `json:"txId"`
+}
+
 // Excursion is the first reading that left the product's storage range.
 type Excursion struct {
 	ReadingTime  time.Time `json:"readingTime"`
@@ -127,17 +136,23 @@ type Batch struct {
 	// Custody is the holder and state of the main stock.
 	Custody Custody `json:"custody"`
 	// Status is the most severe status tag (see StatusTags).
-	Status         string     `json:"status"`
-	Recalled       bool       `json:"recalled"`
-	Recall         *Flag      `json:"recall,omitempty" metadata:",optional"`
-	Quarantined    bool       `json:"quarantined"`
-	Quarantine     *Flag      `json:"quarantine,omitempty" metadata:",optional"`
-	Excursion      bool       `json:"excursion"`
-	ExcursionInfo  *Excursion `json:"excursionInfo,omitempty" metadata:",optional"`
-	Suspect        bool       `json:"suspect"`
-	SuspectInfo    *Flag      `json:"suspectInfo,omitempty" metadata:",optional"`
-	CommissionedAt time.Time  `json:"commissionedAt"`
-	UpdatedAt      time.Time  `json:"updatedAt"`
+	Status        string     `json:"status"`
+	Recalled      bool       `json:"recalled"`
+	Recall        *Flag      `json:"recall,omitempty" metadata:",optional"`
+	Quarantined   bool       `json:"quarantined"`
+	Quarantine    *Flag      `json:"quarantine,omitempty" metadata:",optional"`
+	Excursion     bool       `json:"excursion"`
+	ExcursionInfo *Excursion `json:"excursionInfo,omitempty" metadata:",optional"`
+	Suspect       bool       `json:"suspect"`
+	SuspectInfo   *Flag      `json:"suspectInfo,omitempty" metadata:",optional"`
+	// SuspectReports is the evidence towards flagging the batch suspect: at most one standing report
+	// per organisation (the first), each a double dispense seen by that organisation's pharmacy. The
+	// batch becomes suspect when reports from SuspectQuorum distinct organisations stand.
+	SuspectReports []SuspectReport `json:"suspectReports,omitempty" metadata:",optional"`
+	// SuspectCleared is the auditor's last clearing of the batch's suspect flag: who, when and why.
+	SuspectCleared *Flag     `json:"suspectCleared,omitempty" metadata:",optional"`
+	CommissionedAt time.Time `json:"commissionedAt"`
+	UpdatedAt      time.Time `json:"updatedAt"`
 }
 
 // StatusTags are the batch statuses that ListBatchesByStatus finds the batch under: every flag that is
@@ -179,6 +194,8 @@ type Unit struct {
 	Quarantined     bool       `json:"quarantined"`
 	Excursion       bool       `json:"excursion"`
 	Suspect         bool       `json:"suspect"`
+	SuspectInfo     *Flag      `json:"suspectInfo,omitempty" metadata:",optional"`
+	SuspectCleared  *Flag      `json:"suspectCleared,omitempty" metadata:",optional"`
 	DispensedBy     *Party     `json:"dispensedBy,omitempty" metadata:",optional"`
 	DispensedAt     *time.Time `json:"dispensedAt,omitempty" metadata:",optional"`
 	DispenseEventID string     `json:"dispenseEventId,omitempty" metadata:",optional"`
@@ -276,8 +293,9 @@ type Event struct {
 	TxID        string            `json:"txId"`
 }
 
-// DispenseResult is the answer of Dispense. A repeated dispense of a unit is committed (it flags the
-// unit and its batch suspect) but not accepted: Accepted is false and Code is PRECONDITION_FAILED.
+// DispenseResult is the answer of Dispense. A repeated dispense of a unit by its holder is committed (it
+// flags the unit suspect, and reports it as evidence against the batch) but not accepted: Accepted is
+// false and Code is PRECONDITION_FAILED.
 type DispenseResult struct {
 	Accepted bool   `json:"accepted"`
 	Code     string `json:"code,omitempty" metadata:",optional"`

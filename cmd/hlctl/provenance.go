@@ -112,6 +112,15 @@ func provenanceGroup(env *Env) *cobra.Command {
 		provCommand(env, "clear-excursion", "<gtin> <lot> <note>", "clear a batch's temperature excursion (auditors)", 3, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
 			return pc.ClearExcursion(ctx, a[0], a[1], a[2])
 		}),
+		provCommand(env, "flag-suspect", "<gtin> <lot> <reason>", "flag a whole batch suspect (auditors)", 3, func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
+			return pc.FlagSuspect(ctx, a[0], a[1], a[2])
+		}),
+		command("clear-suspect <gtin> <lot> <note>", "clear a batch's suspect flag, or with --serial a unit's (auditors)", func(fs *pflag.FlagSet) Runner {
+			serial := fs.String("serial", "", "a unit's `serial`: clear its own flag instead of the batch's")
+			return provRun(env, 3, "provenance clear-suspect <gtin> <lot> <note> [--serial <serial>]", func(ctx context.Context, pc *provenance.Client, a []string) (any, error) {
+				return pc.ClearSuspect(ctx, a[0], a[1], *serial, a[2])
+			})
+		}),
 		command("custody <gtin> (<lot> | --serial <serial>)", "show the chain of custody of a batch or a unit", func(fs *pflag.FlagSet) Runner {
 			serial := fs.String("serial", "", "a unit's `serial`: show its custody instead of the batch's")
 			size, bookmark := provPageFlags(fs)

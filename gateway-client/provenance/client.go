@@ -5,9 +5,11 @@
 // obviously bad request fails with an error matching sdk.ErrInvalidArgument without a round
 // trip; the chaincode stays the authority. Queries are evaluated, state changes submitted.
 //
-// A repeated dispense of a unit is committed by the chaincode (it flags the unit and its batch
-// suspect) and answered with Accepted false; [Client.Dispense] returns that answer together with a
-// [*DispenseRejectedError], which matches sdk.ErrPreconditionFailed.
+// A repeated dispense of a unit by its holder is committed by the chaincode (it flags the unit suspect
+// and files the holder's organisation's report against the batch) and answered with Accepted false;
+// [Client.Dispense] returns that answer together with a [*DispenseRejectedError], which matches
+// sdk.ErrPreconditionFailed. A dispense by a party that does not hold the unit is refused
+// (sdk.ErrForbidden) and changes nothing.
 //
 //	c, err := net.Connect(ctx, "pharmacist1")
 //	prov := provenance.New(c)
@@ -41,8 +43,9 @@ func New(c *sdk.Client) *Client {
 	return &Client{c: c, k: c.Contract(Chaincode)}
 }
 
-// DispenseRejectedError reports a dispense of a unit that was already dispensed. The transaction
-// committed: the unit and its batch are now flagged suspect. errors.Is matches
+// DispenseRejectedError reports a dispense, by its holder, of a unit that was already dispensed. The
+// transaction committed: the unit is now flagged suspect, and so is its batch when organisations of
+// provenancetypes.SuspectQuorum distinct MSPs have reported one. errors.Is matches
 // sdk.ErrPreconditionFailed.
 type DispenseRejectedError struct {
 	// Result is the chaincode's answer: the unit as it now stands and the DispenseRejected event.
@@ -262,6 +265,26 @@ func (c *Client) ReleaseQuarantine(ctx context.Context, gtin, lot, note string) 
 // ClearExcursion clears a batch's temperature excursion (the caller is an auditor).
 func (c *Client) ClearExcursion(ctx context.Context, gtin, lot, note string) (*provenancetypes.Event, error) {
 	return c.flag(ctx, "ClearExcursion", gtin, lot, "note", note)
+}
+
+// FlagSuspect flags a whole batch suspect by an auditor's decision (the caller is an auditor).
+func (c *Client) FlagSuspect(ctx context.Context, gtin, lot, reason string) (*provenancetypes.Event, error) {
+	return c.flag(ctx, "FlagSuspect", gtin, lot, "reason", reason)
+}
+
+// ClearSuspect clears a suspect flag after review, with a note (the caller is an auditor): with a
+// serial that unit's own flag, with serial "" the batch's flag and the reports against it. The
+// answer is the SuspectCleared event, which the unit's (or every unit's) custody shows.
+func (c *Client) ClearSuspect(ctx context.Context, gtin, lot, serial, note string) (*provenancetypes.Event, error) {
+	g, err := batchArgs(gtin, lot)
+	var serr error
+	if serial != "" {
+		serr = provenancetypes.CheckSerial(serial)
+	}
+	if err := local("ClearSuspect", err, serr, provenancetypes.CheckText("note", note)); err != nil {
+		return nil, err
+	}
+	return sdk.SubmitJSON[provenancetypes.Event](ctx, c.k, "ClearSuspect", []string{g, lot, serial, note})
 }
 
 func (c *Client) flag(ctx context.Context, fn, gtin, lot, what, text string) (*provenancetypes.Event, error) {

@@ -109,7 +109,13 @@ func TestBadInputFailsLocallyWithoutACall(t *testing.T) {
 			_, err := c.RecordReadings(ctx, provenancetypes.ReadingsSpec{GTIN: gtin, Lot: lot, Readings: []provenancetypes.SensorReading{{Value: &v, UOM: "CEL"}}})
 			return err
 		},
-		"a recall without a reason": func() error { _, err := c.Recall(ctx, gtin, lot, ""); return err },
+		"a recall without a reason":       func() error { _, err := c.Recall(ctx, gtin, lot, ""); return err },
+		"a suspect flag without a reason": func() error { _, err := c.FlagSuspect(ctx, gtin, lot, " "); return err },
+		"a clearing without a note":       func() error { _, err := c.ClearSuspect(ctx, gtin, lot, "S1", ""); return err },
+		"a clearing of a malformed serial": func() error {
+			_, err := c.ClearSuspect(ctx, gtin, lot, "bad serial", "benign")
+			return err
+		},
 		"a product without storage": func() error {
 			_, err := c.RegisterProduct(ctx, provenancetypes.ProductSpec{GTIN: gtin, Name: "x", Strength: "1", DosageForm: "tablet"})
 			return err
@@ -222,4 +228,38 @@ func TestListsNeverReturnNilItems(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, e.Items)
 	require.False(t, errors.Is(err, sdk.ErrNotFound))
+}
+
+func TestFlagAndClearSuspectAreSubmittedWithTheNormalisedGTIN(t *testing.T) {
+	flagged := provenancetypes.Event{Type: provenancetypes.EventSuspectFlagged, GTIN: gtin, Lot: lot, Reason: "counterfeit report"}
+	cleared := provenancetypes.Event{Type: provenancetypes.EventSuspectCleared, GTIN: gtin, Lot: lot, Serials: []string{"S1"}, Reason: "benign"}
+	c, r := newClient(t, map[string]func(sdktest.Call) ([]byte, error){"FlagSuspect": answer(flagged), "ClearSuspect": answer(cleared)})
+	ctx := context.Background()
+
+	ev, err := c.FlagSuspect(ctx, gtin13, lot, "counterfeit report")
+	require.NoError(t, err)
+	require.Equal(t, flagged, *ev)
+	call := r.last(t)
+	require.True(t, call.Submit)
+	require.Equal(t, "FlagSuspect", call.Function)
+	require.Equal(t, []string{gtin, lot, "counterfeit report"}, call.Args)
+
+	ev, err = c.ClearSuspect(ctx, gtin13, lot, "S1", "benign")
+	require.NoError(t, err)
+	require.Equal(t, cleared, *ev)
+	call = r.last(t)
+	require.True(t, call.Submit)
+	require.Equal(t, []string{gtin, lot, "S1", "benign"}, call.Args)
+
+	_, err = c.ClearSuspect(ctx, gtin, lot, "", "batch reviewed")
+	require.NoError(t, err)
+	require.Equal(t, []string{gtin, lot, "", "batch reviewed"}, r.last(t).Args, "an empty serial clears the batch")
+}
+
+func TestClearSuspectRelaysTheChaincodesRefusal(t *testing.T) {
+	c, _ := newClient(t, map[string]func(sdktest.Call) ([]byte, error){"ClearSuspect": func(sdktest.Call) ([]byte, error) {
+		return nil, codes.New(codes.Forbidden, "ClearSuspect needs role auditor")
+	}})
+	_, err := c.ClearSuspect(context.Background(), gtin, lot, "S1", "mine")
+	require.ErrorIs(t, err, sdk.ErrForbidden)
 }

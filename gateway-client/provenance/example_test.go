@@ -78,3 +78,33 @@ func ExampleClient_Verify() {
 	// 00614141000418 S3 lot_mismatch
 	// true
 }
+
+// An auditor reviews a unit that its pharmacy dispensed twice (the scanner read one pack twice) and
+// clears its suspect flag with a note; the clearing is a SuspectCleared event in the unit's custody.
+func ExampleClient_ClearSuspect() {
+	auditorChaincode := func(_ context.Context, call sdktest.Call) ([]byte, error) {
+		if call.Function != "ClearSuspect" {
+			return nil, codes.New(codes.InvalidArgument, "unknown function %s", call.Function)
+		}
+		gtin, lot, serial, note := call.Args[0], call.Args[1], call.Args[2], call.Args[3]
+		return json.Marshal(provenancetypes.Event{
+			Type: provenancetypes.EventSuspectCleared, GTIN: gtin, Lot: lot, Serials: []string{serial}, Reason: note,
+			Actor: provenancetypes.Party{MSPID: "InsurerMSP", GLN: "AUD-0001"},
+		})
+	}
+	c, err := sdktest.NewClient(auditorChaincode,
+		sdk.IdentityInfo{Name: "auditor1", MSPID: "InsurerMSP", Role: "auditor", Subject: "AUD-0001"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	auditor := provenance.New(c)
+
+	ev, err := auditor.ClearSuspect(context.Background(), "0614141000418", "LOT-A1", "S1", "the scanner read one pack twice")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ev.Type, ev.Serials, ev.Actor, ev.Reason)
+	// Output:
+	// SuspectCleared [S1] AUD-0001@InsurerMSP the scanner read one pack twice
+}

@@ -6,6 +6,7 @@ import (
 	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
 	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
@@ -49,6 +50,25 @@ func canReadCoverage(c ccutil.Caller, h *claimstypes.CoverageHeader) bool {
 func canReadCoverageTerms(c ccutil.Caller, h *claimstypes.CoverageHeader) bool {
 	return isCoverageInsurer(c, h) || (c.Is(wire.RoleAuditor) && c.MSPID == h.InsurerMSP) ||
 		(c.Is(wire.RolePatient) && c.Subject == h.Member)
+}
+
+// requireBoundPatient applies consent's patient binding to a caller that reads as a patient: the
+// consent chaincode's CheckPatient, called on this channel with this transaction's signed proposal,
+// succeeds only for a certificate that carries the key the patient registered. A certificate with the
+// patient's id and another key, or of a patient who never registered, gets consent's FORBIDDEN.
+// Callers in another role pass unchecked.
+func requireBoundPatient(ctx txstate.Context, c ccutil.Caller, patient, action string) error {
+	if !c.Is(wire.RolePatient) {
+		return nil
+	}
+	if err := ccutil.InvokeJSON(ctx, ConsentChaincode, "CheckPatient", []string{patient}, nil); err != nil {
+		code := codes.Of(err)
+		if code != codes.Forbidden && code != codes.InvalidArgument {
+			code = codes.Unavailable
+		}
+		return relay(err, code, "%s: checking the binding of patient %s", action, patient)
+	}
+	return nil
 }
 
 func who(c ccutil.Caller) string {

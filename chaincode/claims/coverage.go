@@ -153,6 +153,9 @@ func (c *Contract) GetCoverage(ctx txstate.Context, coverageID string) (*claimst
 	if !canReadCoverage(caller, h) {
 		return nil, codes.New(codes.Forbidden, "GetCoverage: %s may not read coverage %s", who(caller), coverageID)
 	}
+	if err := requireBoundPatient(ctx, caller, h.Member, "GetCoverage"); err != nil {
+		return nil, err
+	}
 	return h, nil
 }
 
@@ -173,6 +176,9 @@ func (c *Contract) GetCoverageTerms(ctx txstate.Context, coverageID string) (*cl
 	}
 	if !canReadCoverageTerms(caller, h) {
 		return nil, codes.New(codes.Forbidden, "GetCoverageTerms: %s may not read the terms of coverage %s", who(caller), coverageID)
+	}
+	if err := requireBoundPatient(ctx, caller, h.Member, "GetCoverageTerms"); err != nil {
+		return nil, err
 	}
 	return st.loadCoverageRecord(coverageID)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
+	"github.com/healthledger/healthledger/chaincode/internal/orgroles"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
@@ -36,7 +37,8 @@ const (
 
 // fakeConsent stands in for the consent chaincode: CheckAccess permits exactly the requests seeded
 // with permit, and denies every other one, so a test also proves which arguments the claims contract
-// sent.
+// sent. CheckPatient accepts the patients seeded with bindPatient (any key: the real consent chaincode's
+// key check is tested in TestPatientReadsUseConsentsBinding).
 type fakeConsent struct{}
 
 func consentKey(args []string) string { return "permit|" + strings.Join(args, "|") }
@@ -45,6 +47,16 @@ func (fakeConsent) Init(shim.ChaincodeStubInterface) *peer.Response { return shi
 
 func (fakeConsent) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
 	fn, args := stub.GetFunctionAndParameters()
+	if fn == "CheckPatient" && len(args) == 1 {
+		v, err := stub.GetState("bound|" + args[0])
+		if err != nil {
+			return shim.Error("INTERNAL: " + err.Error())
+		}
+		if v == nil {
+			return shim.Error("FORBIDDEN: CheckPatient: patient " + args[0] + " is not registered")
+		}
+		return shim.Success([]byte(`{}`))
+	}
 	if fn != "CheckAccess" || len(args) != 5 {
 		return shim.Error("INVALID_ARGUMENT: fake consent knows CheckAccess with 5 arguments only")
 	}
@@ -102,7 +114,7 @@ func newFixture(t testing.TB) *fixture {
 // newFixtureLayout builds the fixture with the hospital's and the insurer's MSP ids.
 func newFixtureLayout(t testing.TB, hospital, insurer string) *fixture {
 	t.Helper()
-	l := cctest.New(t)
+	l := cctest.New(t, cctest.WithConsortium(layoutConsortium(hospital, insurer)))
 	chaincode, err := NewChaincode()
 	require.NoError(t, err)
 	l.Register(cc, chaincode)
@@ -125,7 +137,25 @@ func newFixtureLayout(t testing.TB, hospital, insurer string) *fixture {
 	add("manufacturer1", pharmaMSP, "manufacturer", "0614141000005")
 	add("rivalInsurer", "RivalMSP", "insurer", payer1)
 	f.id["noRole"] = l.Identity(hospital, "noRole", nil)
+	for _, p := range []string{pat1, pat2} {
+		l.SetState(ConsentChaincode, "bound|"+p, []byte("1"))
+	}
 	return f
+}
+
+// layoutConsortium is the consortium map of the fixture's layout: the hospital holds the patient,
+// provider and pharmacist roles, the insurer (and RivalMSP, a second payer organisation) the insurer
+// role, PharmaMSP the manufacturer role, and auditors sit at the insurer and at PharmaMSP, so that the
+// claims tests can tell an auditor of a claim's party from one of another organisation. Which org may
+// hold which role is the orgroles tests' subject.
+func layoutConsortium(hospital, insurer string) *orgroles.Map {
+	m := cctest.DefaultConsortium()
+	m.Roles = map[string][]string{
+		"patient": {hospital}, "provider": {hospital}, "pharmacist": {hospital},
+		"insurer": {insurer, "RivalMSP"}, "auditor": {insurer, pharmaMSP},
+		"manufacturer": {pharmaMSP}, "distributor": {pharmaMSP},
+	}
+	return m
 }
 
 func (f *fixture) who(name string) *cctest.Identity {

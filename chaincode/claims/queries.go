@@ -27,6 +27,9 @@ func (c *Contract) GetClaim(ctx txstate.Context, claimID string) (*claimstypes.C
 	if !canReadClaim(caller, h) {
 		return nil, codes.New(codes.Forbidden, "GetClaim: %s may not read claim %s", who(caller), claimID)
 	}
+	if err := requireBoundPatient(ctx, caller, h.Patient, "GetClaim"); err != nil {
+		return nil, err
+	}
 	return h, nil
 }
 

@@ -2,6 +2,7 @@ package claims
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"testing"
 
@@ -150,9 +151,12 @@ func TestTheContractHardCodesNoMSPID(t *testing.T) {
 
 func TestWithTheRealConsentChaincode(t *testing.T) {
 	f := newFixture(t)
-	real, err := consent.NewChaincode()
+	real, err := consent.NewChaincodeLogging(io.Discard)
 	require.NoError(t, err)
 	f.l.Register(ConsentChaincode, real)
+	for _, p := range []string{"patient1", "patient2"} {
+		cctest.RequireOK(t, f.l.Invoke(ConsentChaincode, f.who(p), "RegisterPatient", nil))
+	}
 	cctest.RequireOK(t, f.registerCoverageAs("insurer1", covID, f.terms(nil)))
 	before := f.l.Snapshot()
 
@@ -174,6 +178,41 @@ func TestWithTheRealConsentChaincode(t *testing.T) {
 		before := f.l.Snapshot()
 		f.requireFails(t, f.submitAs("provider1", sub, f.details(nil)), codes.Forbidden, before)
 	})
+}
+
+// TestPatientReadsUseConsentsBinding: a patient reads their claim and coverage only with the key they
+// registered in the consent chaincode; a second certificate of the same CA for the same patient id,
+// with another key, and a certificate of a patient who never registered are FORBIDDEN.
+func TestPatientReadsUseConsentsBinding(t *testing.T) {
+	f := newFixture(t)
+	real, err := consent.NewChaincodeLogging(io.Discard)
+	require.NoError(t, err)
+	f.l.Register(ConsentChaincode, real)
+	cctest.RequireOK(t, f.l.Invoke(ConsentChaincode, f.who("patient1"), "RegisterPatient", nil))
+	grant := fmt.Sprintf(`{"id":"c-pay","patient":%q,"grantee":%q,"decision":"permit","actions":["disclose"],"purposes":["HPAYMT"],"dataClasses":["Claim"]}`, pat1, insurerMSP)
+	cctest.RequireOK(t, f.l.Invoke(ConsentChaincode, f.who("patient1"), "Grant", []string{grant}))
+	f.setup()
+	f.submit("clm-1")
+	cctest.RequireOK(t, f.registerCoverageAs("insurer1", "cov-2", f.terms(func(c *claimstypes.CoverageTerms) { c.Member = pat2 })))
+	forged := f.l.Identity(hospitalMSP, "patient1-forged", cctest.RoleAttrs("patient", pat1))
+	read := func(id *cctest.Identity, fn, arg string) *cctest.Result {
+		return f.l.Evaluate(cc, id, fn, []string{arg})
+	}
+	for _, fn := range []string{"GetCoverage", "GetCoverageTerms"} {
+		t.Run(fn+" by a patient who never registered is forbidden", func(t *testing.T) {
+			ce := cctest.RequireCode(t, read(f.who("patient2"), fn, "cov-2"), codes.Forbidden)
+			assert.Contains(t, ce.Message, "RegisterPatient")
+		})
+	}
+	for _, q := range [][2]string{{"GetClaim", "clm-1"}, {"ClaimHistory", "clm-1"}, {"GetCoverage", covID}, {"GetCoverageTerms", covID}} {
+		t.Run(q[0]+" by the registered key is allowed", func(t *testing.T) {
+			cctest.RequireOK(t, read(f.who("patient1"), q[0], q[1]))
+		})
+		t.Run(q[0]+" by another key for the same patient id is forbidden", func(t *testing.T) {
+			ce := cctest.RequireCode(t, read(forged, q[0], q[1]), codes.Forbidden)
+			assert.Contains(t, ce.Message, "registered key")
+		})
+	}
 }
 
 func TestAPeerWithoutThePrivateData(t *testing.T) {

@@ -79,7 +79,7 @@ func (s *Contract) ListAccessLog(ctx txstate.Context, patient string, pageSize i
 	if err := wire.CheckID("patient", patient); err != nil {
 		return nil, err
 	}
-	if err := requireOwnerOrAuditor(ctx, caller, patient, "ListAccessLog"); err != nil {
+	if err := s.requireOwnerOrAuditor(ctx, caller, patient, "ListAccessLog"); err != nil {
 		return nil, err
 	}
 	page, err := listPage(ctx, objAccess, []string{patient}, pageSize, bookmark, ccutil.DecodeJSON[consenttypes.AccessEntry])
@@ -94,7 +94,7 @@ func (s *Contract) ListAccessLog(ctx txstate.Context, patient string, pageSize i
 // the patient's consents, read them and the access log, and request or perform the erasure of the
 // patient's records. Emits DelegateAdded.
 func (s *Contract) AddDelegate(ctx txstate.Context, subject, mspID string) (*consenttypes.Delegate, error) {
-	caller, rel, err := patientSelf(ctx, "AddDelegate")
+	caller, err := s.patientSelf(ctx, "AddDelegate")
 	if err != nil {
 		return nil, err
 	}
@@ -127,9 +127,6 @@ func (s *Contract) AddDelegate(ctx txstate.Context, subject, mspID string) (*con
 	if err := ctx.State().PutJSON(key, d); err != nil {
 		return nil, err
 	}
-	if err := bind(ctx, caller, rel, now); err != nil {
-		return nil, err
-	}
 	if err := ccutil.Emit(ctx, consenttypes.EventDelegateAdded, consenttypes.DelegateEvent{Patient: d.Patient, MSPID: mspID, Subject: subject, At: now}); err != nil {
 		return nil, err
 	}
@@ -139,7 +136,7 @@ func (s *Contract) AddDelegate(ctx txstate.Context, subject, mspID string) (*con
 // RemoveDelegate lets the calling patient remove a delegate; from the next transaction on it may no
 // longer act for the patient. Emits DelegateRemoved.
 func (s *Contract) RemoveDelegate(ctx txstate.Context, subject, mspID string) error {
-	caller, rel, err := patientSelf(ctx, "RemoveDelegate")
+	caller, err := s.patientSelf(ctx, "RemoveDelegate")
 	if err != nil {
 		return err
 	}
@@ -165,9 +162,6 @@ func (s *Contract) RemoveDelegate(ctx txstate.Context, subject, mspID string) er
 	if err != nil {
 		return err
 	}
-	if err := bind(ctx, caller, rel, now); err != nil {
-		return err
-	}
 	return ccutil.Emit(ctx, consenttypes.EventDelegateRemoved, consenttypes.DelegateEvent{Patient: caller.Subject, MSPID: mspID, Subject: subject, At: now})
 }
 
@@ -180,7 +174,7 @@ func (s *Contract) ListDelegates(ctx txstate.Context, patient string, pageSize i
 	if err := wire.CheckID("patient", patient); err != nil {
 		return nil, err
 	}
-	if err := requireOwnerOrAuditor(ctx, caller, patient, "ListDelegates"); err != nil {
+	if err := s.requireOwnerOrAuditor(ctx, caller, patient, "ListDelegates"); err != nil {
 		return nil, err
 	}
 	page, err := listPage(ctx, objDelegate, []string{patient}, pageSize, bookmark, ccutil.DecodeJSON[consenttypes.Delegate])
@@ -190,22 +184,22 @@ func (s *Contract) ListDelegates(ctx txstate.Context, patient string, pageSize i
 	return &consenttypes.DelegatePage{Items: page.Items, Bookmark: page.Bookmark}, nil
 }
 
-// patientSelf returns the caller when it is a patient acting for itself (with a certificate of its
-// bound MSP), or FORBIDDEN.
-func patientSelf(ctx txstate.Context, action string) (ccutil.Caller, relation, error) {
-	caller, err := callerOf(ctx, action)
+// patientSelf returns the caller when it is the registered patient acting for itself, with a
+// certificate that carries the registered key, or FORBIDDEN.
+func (s *Contract) patientSelf(ctx txstate.Context, action string) (ccutil.Caller, error) {
+	caller, err := patientCaller(ctx, action)
 	if err != nil {
-		return ccutil.Caller{}, relNone, err
+		return ccutil.Caller{}, err
 	}
-	if caller.Role != wire.RolePatient {
-		return ccutil.Caller{}, relNone, codes.New(codes.Forbidden, "%s: only a patient may do this; caller is %s", action, partyOf(caller))
+	if err := wire.CheckID("patient", caller.Subject); err != nil {
+		return ccutil.Caller{}, err
 	}
-	b, found, err := bindingOf(ctx, caller.Subject)
+	why, err := s.checkSelf(ctx, caller, caller.Subject, action)
 	if err != nil {
-		return ccutil.Caller{}, relNone, err
+		return ccutil.Caller{}, err
 	}
-	if found && b.MSPID != caller.MSPID {
-		return ccutil.Caller{}, relNone, codes.New(codes.Forbidden, "%s: patient %s belongs to %s, not %s", action, caller.Subject, b.MSPID, caller.MSPID)
+	if why != "" {
+		return ccutil.Caller{}, codes.New(codes.Forbidden, "%s: %s", action, why)
 	}
-	return caller, relSelf, nil
+	return caller, nil
 }

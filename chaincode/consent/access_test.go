@@ -24,7 +24,9 @@ func TestRecordAccess(t *testing.T) {
 		require.Equal(t, e.ID, ev.AccessID)
 		require.Equal(t, []string{"c-1"}, ev.ConsentIDs)
 		log := cctest.Decode[consenttypes.AccessLogPage](t, f.eval("patient1", "ListAccessLog", pat1, "0", ""))
-		require.Equal(t, []consenttypes.AccessEntry{e}, log.Items)
+		require.Len(t, log.Items, 2) // the read, then the registration
+		require.Equal(t, e, log.Items[0])
+		require.Equal(t, consenttypes.ActionPatientRegistered, log.Items[1].Action)
 	})
 
 	forbidden := []struct {
@@ -111,12 +113,13 @@ func TestListAccessLog(t *testing.T) {
 				break
 			}
 		}
-		require.Equal(t, []string{txs[4], txs[3], txs[2], txs[1], txs[0]}, got)
+		require.Len(t, got, 6)
+		require.Equal(t, []string{txs[4], txs[3], txs[2], txs[1], txs[0]}, got[:5], "the reads, newest first, then the registration")
 	})
 
 	t.Run("a bookmark from another patient's log is refused", func(t *testing.T) {
 		page := cctest.Decode[consenttypes.AccessLogPage](t, f.eval("patient2", "ListAccessLog", pat2, "0", ""))
-		require.Len(t, page.Items, 1)
+		require.Len(t, page.Items, 2) // the read and the registration
 		forged := f.l.Key("access", pat1, "0")
 		cctest.RequireCode(t, f.eval("patient2", "ListAccessLog", pat2, "1", forged), codes.InvalidArgument)
 	})
@@ -135,7 +138,7 @@ func TestListAccessLog(t *testing.T) {
 		t.Run(tc.caller+" "+verb+" list patient1's access log", func(t *testing.T) {
 			res := f.eval(tc.caller, "ListAccessLog", pat1, "0", "")
 			if tc.code == "" {
-				require.Len(t, cctest.Decode[consenttypes.AccessLogPage](t, res).Items, 5)
+				require.Len(t, cctest.Decode[consenttypes.AccessLogPage](t, res).Items, 6) // 5 reads and the registration
 				return
 			}
 			cctest.RequireCode(t, res, tc.code)

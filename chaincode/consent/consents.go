@@ -30,7 +30,9 @@ func (s *Contract) Grant(ctx txstate.Context, consentJSON string) (*consenttypes
 	if err := checkNotEnded(c, now); err != nil {
 		return nil, err
 	}
-	rel, err := requireManager(ctx, caller, c.Patient, "Grant")
+	if _, err := s.requireManager(ctx, caller, c.Patient, "Grant"); err != nil {
+		return nil, err
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -58,9 +60,6 @@ func (s *Contract) Grant(ctx txstate.Context, consentJSON string) (*consenttypes
 	if err := putConsent(ctx, c, nil); err != nil {
 		return nil, err
 	}
-	if err := bind(ctx, caller, rel, now); err != nil {
-		return nil, err
-	}
 	if err := ccutil.Emit(ctx, consenttypes.EventConsentGranted, consentEvent(c, party, now)); err != nil {
 		return nil, err
 	}
@@ -83,7 +82,9 @@ func (s *Contract) Update(ctx txstate.Context, consentJSON string) (*consenttype
 	if err != nil {
 		return nil, err
 	}
-	rel, err := requireManager(ctx, caller, c.Patient, "Update")
+	if _, err := s.requireManager(ctx, caller, c.Patient, "Update"); err != nil {
+		return nil, err
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -124,9 +125,6 @@ func (s *Contract) Update(ctx txstate.Context, consentJSON string) (*consenttype
 	if err := putConsent(ctx, c, old); err != nil {
 		return nil, err
 	}
-	if err := bind(ctx, caller, rel, now); err != nil {
-		return nil, err
-	}
 	if err := ccutil.Emit(ctx, consenttypes.EventConsentUpdated, consentEvent(c, party, now)); err != nil {
 		return nil, err
 	}
@@ -158,7 +156,9 @@ func (s *Contract) Revoke(ctx txstate.Context, consentID string, reason string) 
 	if !found {
 		return nil, codes.New(codes.NotFound, "consent %s", consentID)
 	}
-	rel, err := requireManager(ctx, caller, old.Patient, "Revoke")
+	if _, err := s.requireManager(ctx, caller, old.Patient, "Revoke"); err != nil {
+		return nil, err
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -174,9 +174,6 @@ func (s *Contract) Revoke(ctx txstate.Context, consentID string, reason string) 
 	if err := putConsent(ctx, &c, old); err != nil {
 		return nil, err
 	}
-	if err := bind(ctx, caller, rel, now); err != nil {
-		return nil, err
-	}
 	if err := ccutil.Emit(ctx, consenttypes.EventConsentRevoked, consentEvent(&c, party, now)); err != nil {
 		return nil, err
 	}
@@ -190,7 +187,7 @@ func (s *Contract) GetConsent(ctx txstate.Context, consentID string) (*consentty
 	if err != nil {
 		return nil, err
 	}
-	c, err := readableConsent(ctx, caller, consentID, "GetConsent")
+	c, err := s.readableConsent(ctx, caller, consentID, "GetConsent")
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +200,7 @@ func (s *Contract) ConsentHistory(ctx txstate.Context, consentID string) ([]cons
 	if err != nil {
 		return nil, err
 	}
-	if _, err := readableConsent(ctx, caller, consentID, "ConsentHistory"); err != nil {
+	if _, err := s.readableConsent(ctx, caller, consentID, "ConsentHistory"); err != nil {
 		return nil, err
 	}
 	key, err := ctx.State().Key(objConsent, consentID)
@@ -231,7 +228,7 @@ func (s *Contract) ListConsentsByPatient(ctx txstate.Context, patient string, pa
 	if err := wire.CheckID("patient", patient); err != nil {
 		return nil, err
 	}
-	if err := requireOwnerOrAuditor(ctx, caller, patient, "ListConsentsByPatient"); err != nil {
+	if err := s.requireOwnerOrAuditor(ctx, caller, patient, "ListConsentsByPatient"); err != nil {
 		return nil, err
 	}
 	page, err := listPage(ctx, objConsentByPatient, []string{patient}, pageSize, bookmark, consentFromIndex(ctx))
@@ -383,7 +380,7 @@ func putConsent(ctx txstate.Context, c, old *consenttypes.Consent) error {
 
 // readableConsent returns a consent when the caller may read it: the patient, a delegate, an auditor,
 // or a caller that the consent's grantee covers (a patient only when named individually).
-func readableConsent(ctx txstate.Context, caller ccutil.Caller, id, action string) (*consenttypes.Consent, error) {
+func (s *Contract) readableConsent(ctx txstate.Context, caller ccutil.Caller, id, action string) (*consenttypes.Consent, error) {
 	if err := wire.CheckID("consent id", id); err != nil {
 		return nil, err
 	}
@@ -401,7 +398,7 @@ func readableConsent(ctx txstate.Context, caller ccutil.Caller, id, action strin
 		(caller.Role != wire.RolePatient || g.Subject == caller.Subject) {
 		return c, nil
 	}
-	rel, err := relationTo(ctx, caller, c.Patient)
+	rel, _, err := s.relationTo(ctx, caller, c.Patient, action)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ package consent
 
 import (
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/healthledger/healthledger/chaincode/internal/ccguard"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
@@ -20,13 +22,21 @@ import (
 // bare names (Grant, CheckAccess ...).
 type Contract struct {
 	ccutil.Contract
+	log io.Writer // where refusals of a patient certificate are logged; nil: standard error
+}
+
+func (s *Contract) logOut() io.Writer {
+	if s.log == nil {
+		return os.Stderr
+	}
+	return s.log
 }
 
 // GetEvaluateTransactions names the functions that only read: clients evaluate them.
 func (s *Contract) GetEvaluateTransactions() []string {
 	return []string{
 		"GetConsent", "ListConsentsByPatient", "ListConsentsByGrantee", "ConsentHistory", "CheckAccess",
-		"ListAccessLog", "ListDelegates", "VerifyRecord", "GetRecord", "GetRecordDetails", "RecordHistory",
+		"ListAccessLog", "ListDelegates", "GetPatient", "CheckPatient", "VerifyRecord", "GetRecord", "GetRecordDetails", "RecordHistory",
 		"ListRecordsByPatient",
 	}
 }
@@ -34,7 +44,13 @@ func (s *Contract) GetEvaluateTransactions() []string {
 // NewChaincode builds the consent chaincode: contractapi's, behind the guard (package ccguard) with
 // the bounds of [Limits].
 func NewChaincode() (*ccguard.Chaincode, error) {
-	cc, err := ccguard.New(&Contract{}, Limits())
+	return NewChaincodeLogging(os.Stderr)
+}
+
+// NewChaincodeLogging is NewChaincode with the refusals of patient certificates (one JSON line each:
+// tx id, MSP, patient id, function, reason) written to log.
+func NewChaincodeLogging(log io.Writer) (*ccguard.Chaincode, error) {
+	cc, err := ccguard.New(&Contract{log: log}, Limits())
 	if err != nil {
 		return nil, fmt.Errorf("building the consent chaincode: %w", err)
 	}

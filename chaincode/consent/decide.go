@@ -27,7 +27,7 @@ func (s *Contract) CheckAccess(ctx txstate.Context, patient, grantee, action, pu
 	if err != nil {
 		return nil, err
 	}
-	if err := authorizeCheck(ctx, caller, req); err != nil {
+	if err := s.authorizeCheck(ctx, caller, req); err != nil {
 		return nil, err
 	}
 	now, err := ccutil.TxTime(ctx)
@@ -65,14 +65,14 @@ func parseRequest(patient, grantee, action, purpose, dataClass string) (consentt
 	return consenttypes.Request{Patient: patient, Grantee: g, Action: a, Purpose: p, Class: k}, nil
 }
 
-func authorizeCheck(ctx txstate.Context, caller ccutil.Caller, req consenttypes.Request) error {
+func (s *Contract) authorizeCheck(ctx txstate.Context, caller ccutil.Caller, req consenttypes.Request) error {
 	switch {
 	case caller.Is(wire.RoleAuditor, wire.RoleProvider, wire.RolePharmacist):
 		return nil
 	case caller.Role != wire.RolePatient && caller.MSPID == req.Grantee.MSPID:
 		return nil
 	}
-	rel, err := relationTo(ctx, caller, req.Patient)
+	rel, _, err := s.relationTo(ctx, caller, req.Patient, "CheckAccess")
 	if err != nil {
 		return err
 	}

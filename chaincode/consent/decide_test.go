@@ -253,7 +253,7 @@ func TestDecisionCostDoesNotDependOnOtherPatients(t *testing.T) {
 	}
 	check10, access10 := measure(t, 10)
 	check100k, access100k := measure(t, 100_000)
-	require.Equal(t, int64(3), check10, "a decision reads the patient's three consents for the organisation")
+	require.Equal(t, int64(4), check10, "a decision reads the consortium map (the caller's role) and the patient's three consents for the organisation")
 	require.Equal(t, check10, check100k, "a decision costs the same with 10 or 100,000 consents of others")
 	require.Equal(t, access10, access100k, "a logged access costs the same with 10 or 100,000 consents of others")
 }

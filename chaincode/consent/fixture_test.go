@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"strconv"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/consent"
 	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/internal/ccguard"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/stretchr/testify/require"
@@ -25,6 +27,13 @@ const (
 	pat1 = "pat-7f3a9c21"
 	pat2 = "pat-2b8e4d10"
 	pat3 = "pat-c91d05e7"
+	pat4 = "pat-4e61aa09" // never registered in the fixtures
+
+	// rotateKeyPEM, rotateSig and rotateKeyHash are a fixed new key for patient1 and its signature over
+	// consenttypes.RotationMessage(pat1, 0, rotateKeyHash): a valid rotation proof at epoch 0.
+	rotateKeyPEM  = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEgb/4q8s/ICCdZJ/4pdkGANk/s2QF\nqCUpy5p6ZIyK1tIfIylg5+m/2eZQolD3mBVkI+2GiHbZ3LpuB6W4kQztgg==\n-----END PUBLIC KEY-----\n"
+	rotateSig     = "MEQCIE5vqKlEntBu0zr4nF5TWfWi5sJnUCxSpniR4WWbM+WpAiAltpQbsU1XvFlVFxiteK5iL/uCWOVdw9fBRuXQINHHDQ=="
+	rotateKeyHash = "084bd54ac1dbe692c7bd7fac00103ea606d32e5eb7777dc690cc0f15cfa2f2a7"
 
 	npi1 = "1003000126"
 	npi2 = "1003000134"
@@ -35,7 +44,7 @@ const (
 // builtChaincode builds the chaincode once per test binary: contractapi.NewChaincode compiles a JSON
 // schema per function, which costs a quarter of a second under the race detector. The chaincode keeps
 // no state between calls, so the ledgers of all tests can share it.
-var builtChaincode = sync.OnceValues(consent.NewChaincode)
+var builtChaincode = sync.OnceValues(func() (*ccguard.Chaincode, error) { return consent.NewChaincodeLogging(io.Discard) })
 
 // fixture is a ledger with the consent chaincode deployed through contractapi.NewChaincode and the
 // demo identities.
@@ -50,12 +59,30 @@ func newFixture(t testing.TB) *fixture {
 	return newFixtureWith(t, nil)
 }
 
-// newFixtureWith wraps the chaincode with wrap (when not nil) before registering it.
+// newUnregisteredFixture is newFixture without the patients' registrations.
+func newUnregisteredFixture(t testing.TB) *fixture {
+	t.Helper()
+	return newFixtureFrom(t, nil, false)
+}
+
+// newFixtureWith wraps the chaincode with wrap (when not nil) before registering it; patient1, 2 and 3
+// are registered (RegisterPatient) with their certificates' keys.
 func newFixtureWith(t testing.TB, wrap func(shim.Chaincode) shim.Chaincode) *fixture {
 	t.Helper()
-	l := cctest.New(t)
+	return newFixtureFrom(t, wrap, true)
+}
+
+func newFixtureFrom(t testing.TB, wrap func(shim.Chaincode) shim.Chaincode, registered bool) *fixture {
+	t.Helper()
 	chaincode, err := builtChaincode()
 	require.NoError(t, err)
+	return newFixtureOf(t, chaincode, wrap, registered)
+}
+
+// newFixtureOf is the fixture with the given consent chaincode.
+func newFixtureOf(t testing.TB, chaincode shim.Chaincode, wrap func(shim.Chaincode) shim.Chaincode, registered bool) *fixture {
+	t.Helper()
+	l := cctest.New(t)
 	var c shim.Chaincode = chaincode
 	if wrap != nil {
 		c = wrap(c)
@@ -78,7 +105,18 @@ func newFixtureWith(t testing.TB, wrap func(shim.Chaincode) shim.Chaincode) *fix
 	add("auditor1", insurer, "auditor", "AUD-0001")
 	// A certificate from another CA that claims to be patient1.
 	add("impostor1", insurer, "patient", pat1)
+	// A second certificate of patient1's own CA for patient1's id, with another key.
+	add("patient1b", hospital, "patient", pat1)
+	// A patient who never registered.
+	add("patient4", hospital, "patient", pat4)
+	f.id["hospitalAdmin"] = l.AdminIdentity(hospital, "hospitalAdmin")
+	f.id["insurerAdmin"] = l.AdminIdentity(insurer, "insurerAdmin")
 	f.id["noattrs"] = l.Identity(hospital, "noattrs", nil)
+	if registered {
+		for _, p := range []string{"patient1", "patient2", "patient3"} {
+			cctest.Decode[consenttypes.PatientBinding](t, f.invoke(p, "RegisterPatient"))
+		}
+	}
 	return f
 }
 
@@ -94,6 +132,12 @@ func (f *fixture) who(name string) *cctest.Identity {
 func (f *fixture) invoke(name, fn string, args ...string) *cctest.Result {
 	f.t.Helper()
 	return f.l.Invoke(cc, f.who(name), fn, args)
+}
+
+// invoke2 invokes as an identity that is not among the fixture's names.
+func (f *fixture) invoke2(id *cctest.Identity, fn string, args ...string) *cctest.Result {
+	f.t.Helper()
+	return f.l.Invoke(cc, id, fn, args)
 }
 
 func (f *fixture) invokeWith(name, fn string, opts []cctest.CallOption, args ...string) *cctest.Result {

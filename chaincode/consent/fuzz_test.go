@@ -16,7 +16,8 @@ const phiMarker = "PHIMARK"
 
 // fuzzFixture is the ledger every fuzz input starts from: consent c-1 of patient1 for InsurerMSP,
 // c-collect letting HospitalMSP access and collect Observations for treatment, patient3 as
-// patient1's delegate, record r-1 of patient1 whose private details hold phiMarker, and one access.
+// patient1's delegate, record r-1 of patient1 whose private details hold phiMarker, one access, and
+// two organisations' approvals of a recovery of patient1 to patient1b's key.
 func fuzzFixture(tb testing.TB) *fixture {
 	tb.Helper()
 	f := newFixture(tb)
@@ -27,6 +28,10 @@ func fuzzFixture(tb testing.TB) *fixture {
 	cctest.RequireOK(tb, f.invokeWith("provider1", "RegisterRecord", recordOpt(tb, "https://ehr.invalid/"+phiMarker+"/r-1", phiMarker+" lab report"),
 		"r-1", pat1, "Observation", sum("document")))
 	cctest.RequireOK(tb, f.invoke("provider1", "RecordAccess", pat1, "Observation", "TREAT", "r-1"))
+	// patient1b's key is approved by two organisations: it may complete a recovery.
+	k := consenttypes.KeyHash(f.who("patient1b").Cert.RawSubjectPublicKeyInfo)
+	cctest.RequireOK(tb, f.invoke("hospitalAdmin", "ApproveRecovery", pat1, k))
+	cctest.RequireOK(tb, f.invoke("insurerAdmin", "ApproveRecovery", pat1, k))
 	return f
 }
 
@@ -69,6 +74,12 @@ func fuzzSeeds() (accepted, refused []cctest.Seed) {
 		{Who: aud, Fn: "ListRecordsByPatient", Args: []string{pat1, "0", ""}},
 		{Who: p1, Fn: "RequestErasure", Args: []string{"r-1", ""}},
 		{Who: p3, Fn: "EraseRecord", Args: []string{"r-1", "patient request"}},
+		{Who: caller("patient4"), Fn: "RegisterPatient"},
+		{Who: aud, Fn: "GetPatient", Args: []string{pat1}},
+		{Who: p1, Fn: "CheckPatient", Args: []string{pat1}},
+		{Who: p1, Fn: "RotatePatientKey", Args: []string{rotateKeyPEM, rotateSig}},
+		{Who: caller("insurerAdmin"), Fn: "ApproveRecovery", Args: []string{pat1, rotateKeyHash}},
+		{Who: caller("patient1b"), Fn: "CompleteRecovery"},
 	}
 	refused = []cctest.Seed{
 		// The guard's refusals, then the contract's.
@@ -85,6 +96,10 @@ func fuzzSeeds() (accepted, refused []cctest.Seed) {
 		{Who: prov, Fn: "RegisterRecord", Args: []string{"r-3", pat1, "Observation", sum("r-3")},
 			Transient: recordTransient(`{"uri":"` + phiMarker + `"}`)},
 		{Who: caller("noattrs"), Fn: "GetRecordDetails", Args: []string{"r-1"}},
+		{Who: caller("patient1b"), Fn: "Grant", Args: []string{grant}},
+		{Who: caller("patient4"), Fn: "AddDelegate", Args: []string{"guardian-1", hospital}},
+		{Who: p1, Fn: "RotatePatientKey", Args: []string{rotateKeyPEM, "MEUCIQ=="}},
+		{Who: caller("patient1b"), Fn: "RotatePatientKey", Args: []string{rotateKeyPEM, rotateSig}},
 	}
 	return accepted, refused
 }

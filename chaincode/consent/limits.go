@@ -45,6 +45,12 @@ func Limits() ccguard.Limits {
 		"GetRecord":        ids,
 		"RecordHistory":    ids,
 		"GetRecordDetails": ids,
+		"RegisterPatient":  ids,
+		"CompleteRecovery": ids,
+		"GetPatient":       ids,
+		"CheckPatient":     ids,
+		"ApproveRecovery":  ids,
+		"RotatePatientKey": {MaxArg: maxPEMArg},
 		"RegisterRecord": {MaxArg: maxIDArg, Transient: map[string]int{
 			consenttypes.TransientRecord: consenttypes.MaxRecordDetailsBytes,
 		}},

@@ -15,6 +15,7 @@ import (
 // that claims patient1's subject id; provider1/pharmacist1 belong to the custodian organisation.
 var matrixCallers = []string{
 	"patient1", "patient3", "patient2", "provider1", "pharmacist1", "insurer1", "auditor1", "manufacturer1", "impostor1", "noattrs",
+	"patient1b", "patient4", "hospitalAdmin", "insurerAdmin",
 }
 
 // TestAccessMatrix runs every transaction as every caller on a fresh ledger holding: consent c-1 of
@@ -58,6 +59,14 @@ func TestAccessMatrix(t *testing.T) {
 		{fn: "RequestErasure", args: []string{"r-1", ""}, allowed: self},
 		{fn: "EraseRecord", args: []string{"r-1", ""}, allowed: append(slices.Clone(self), custodian...),
 			expect: map[string]codes.Code{"provider1": codes.PreconditionFailed, "pharmacist1": codes.PreconditionFailed}},
+		{fn: "RegisterPatient", allowed: []string{"patient1", "patient2", "patient3", "patient4"},
+			expect: map[string]codes.Code{"patient1": codes.Duplicate, "patient2": codes.Duplicate, "patient3": codes.Duplicate}},
+		{fn: "GetPatient", args: []string{pat1}, evalOnly: true, allowed: append(slices.Clone(owners), "hospitalAdmin", "insurerAdmin")},
+		{fn: "CheckPatient", args: []string{pat1}, evalOnly: true, allowed: []string{"patient1"}},
+		{fn: "RotatePatientKey", args: []string{rotateKeyPEM, rotateSig}, allowed: []string{"patient1"}},
+		{fn: "ApproveRecovery", args: []string{pat1, rotateKeyHash}, allowed: []string{"hospitalAdmin", "insurerAdmin"}},
+		{fn: "CompleteRecovery", allowed: []string{"patient1", "patient2", "patient3"},
+			expect: map[string]codes.Code{"patient1": codes.Duplicate, "patient2": codes.Duplicate, "patient3": codes.Duplicate}},
 	}
 	for _, row := range rows {
 		for _, caller := range matrixCallers {
@@ -97,10 +106,10 @@ func TestAccessMatrix(t *testing.T) {
 func TestEvaluateTransactionsAreDeclared(t *testing.T) {
 	f := newFixture(t)
 	evaluate, submit := f.l.Transactions(cc, f.who("auditor1"))
-	require.Equal(t, []string{"CheckAccess", "ConsentHistory", "GetConsent", "GetRecord", "GetRecordDetails", "ListAccessLog",
+	require.Equal(t, []string{"CheckAccess", "CheckPatient", "ConsentHistory", "GetConsent", "GetPatient", "GetRecord", "GetRecordDetails", "ListAccessLog",
 		"ListConsentsByGrantee", "ListConsentsByPatient", "ListDelegates", "ListRecordsByPatient", "RecordHistory", "VerifyRecord"}, evaluate)
-	require.Equal(t, []string{"AddDelegate", "EraseRecord", "Grant", "RecordAccess", "RegisterRecord", "RemoveDelegate",
-		"RequestErasure", "Revoke", "Update"}, submit)
+	require.Equal(t, []string{"AddDelegate", "ApproveRecovery", "CompleteRecovery", "EraseRecord", "Grant", "RecordAccess", "RegisterPatient",
+		"RegisterRecord", "RemoveDelegate", "RequestErasure", "Revoke", "RotatePatientKey", "Update"}, submit)
 }
 
 func TestAnUnknownFunctionIsAnInvalidArgument(t *testing.T) {

@@ -121,7 +121,7 @@ func (s *Contract) GetRecord(ctx txstate.Context, recordID string) (*consenttype
 	if err != nil {
 		return nil, err
 	}
-	return readableRecord(ctx, caller, recordID, "GetRecord")
+	return s.readableRecord(ctx, caller, recordID, "GetRecord")
 }
 
 // RecordHistory returns every version of a record's anchor, oldest first (registration, erasure
@@ -131,7 +131,7 @@ func (s *Contract) RecordHistory(ctx txstate.Context, recordID string) ([]consen
 	if err != nil {
 		return nil, err
 	}
-	if _, err := readableRecord(ctx, caller, recordID, "RecordHistory"); err != nil {
+	if _, err := s.readableRecord(ctx, caller, recordID, "RecordHistory"); err != nil {
 		return nil, err
 	}
 	key, err := ctx.State().Key(objRecord, recordID)
@@ -163,7 +163,7 @@ func (s *Contract) GetRecordDetails(ctx txstate.Context, recordID string) (*cons
 		return nil, err
 	}
 	if !isCustodian(caller, rec) {
-		rel, err := relationTo(ctx, caller, rec.Patient)
+		rel, _, err := s.relationTo(ctx, caller, rec.Patient, "GetRecordDetails")
 		if err != nil {
 			return nil, err
 		}
@@ -213,8 +213,7 @@ func (s *Contract) RequestErasure(ctx txstate.Context, recordID, reason string) 
 	if err != nil {
 		return nil, err
 	}
-	rel, err := requireManager(ctx, caller, rec.Patient, "RequestErasure")
-	if err != nil {
+	if _, err := s.requireManager(ctx, caller, rec.Patient, "RequestErasure"); err != nil {
 		return nil, err
 	}
 	switch {
@@ -229,7 +228,7 @@ func (s *Contract) RequestErasure(ctx txstate.Context, recordID, reason string) 
 	}
 	party := partyOf(caller)
 	rec.ErasureRequested, rec.ErasureRequestedAt, rec.ErasureRequestedBy = true, now, party
-	return saveErasureStep(ctx, rec, reason, caller, rel, now, consenttypes.EventErasureRequested)
+	return saveErasureStep(ctx, rec, reason, caller, now, consenttypes.EventErasureRequested)
 }
 
 // EraseRecord purges a record's private details with Fabric's private data purge and marks the public
@@ -249,9 +248,12 @@ func (s *Contract) EraseRecord(ctx txstate.Context, recordID, reason string) (*c
 	if err != nil {
 		return nil, err
 	}
-	rel, err := relationTo(ctx, caller, rec.Patient)
+	rel, why, err := s.relationTo(ctx, caller, rec.Patient, "EraseRecord")
 	if err != nil {
 		return nil, err
+	}
+	if why != "" {
+		return nil, codes.New(codes.Forbidden, "EraseRecord: %s", why)
 	}
 	custodian := isCustodian(caller, rec)
 	if rel == relNone && !custodian {
@@ -270,19 +272,16 @@ func (s *Contract) EraseRecord(ctx txstate.Context, recordID, reason string) (*c
 	}
 	ctx.State().PurgePrivate(rec.Collection, recordID)
 	rec.Erased, rec.ErasedAt, rec.ErasedBy = true, now, partyOf(caller)
-	return saveErasureStep(ctx, rec, reason, caller, rel, now, consenttypes.EventRecordErased)
+	return saveErasureStep(ctx, rec, reason, caller, now, consenttypes.EventRecordErased)
 }
 
 // saveErasureStep finishes RequestErasure and EraseRecord alike: it keeps the reason, stores the
 // anchor, binds the caller's patient identity and emits event.
-func saveErasureStep(ctx txstate.Context, rec *consenttypes.Record, reason string, caller ccutil.Caller, rel relation, now time.Time, event string) (*consenttypes.Record, error) {
+func saveErasureStep(ctx txstate.Context, rec *consenttypes.Record, reason string, caller ccutil.Caller, now time.Time, event string) (*consenttypes.Record, error) {
 	if reason != "" {
 		rec.EraseReason = reason
 	}
 	if err := putRecord(ctx, rec); err != nil {
-		return nil, err
-	}
-	if err := bind(ctx, caller, rel, now); err != nil {
 		return nil, err
 	}
 	if err := ccutil.Emit(ctx, event, recordEvent(rec, partyOf(caller), now)); err != nil {
@@ -301,7 +300,7 @@ func (s *Contract) ListRecordsByPatient(ctx txstate.Context, patient string, pag
 	if err := wire.CheckID("patient", patient); err != nil {
 		return nil, err
 	}
-	if err := requireOwnerOrAuditor(ctx, caller, patient, "ListRecordsByPatient"); err != nil {
+	if err := s.requireOwnerOrAuditor(ctx, caller, patient, "ListRecordsByPatient"); err != nil {
 		return nil, err
 	}
 	page, err := listPage(ctx, objRecordByPatient, []string{patient}, pageSize, bookmark, func(key string, _ []byte) (consenttypes.Record, error) {
@@ -330,7 +329,7 @@ func isCustodian(c ccutil.Caller, rec *consenttypes.Record) bool {
 }
 
 // readableRecord returns a record's anchor when the caller may read it.
-func readableRecord(ctx txstate.Context, caller ccutil.Caller, recordID, action string) (*consenttypes.Record, error) {
+func (s *Contract) readableRecord(ctx txstate.Context, caller ccutil.Caller, recordID, action string) (*consenttypes.Record, error) {
 	rec, err := mustRecord(ctx, recordID)
 	if err != nil {
 		return nil, err
@@ -338,7 +337,7 @@ func readableRecord(ctx txstate.Context, caller ccutil.Caller, recordID, action 
 	if caller.Role == wire.RoleAuditor || isCustodian(caller, rec) {
 		return rec, nil
 	}
-	rel, err := relationTo(ctx, caller, rec.Patient)
+	rel, _, err := s.relationTo(ctx, caller, rec.Patient, action)
 	if err != nil {
 		return nil, err
 	}

@@ -26,15 +26,6 @@ const (
 	objRecordByPatient   = "record~p"   // (patient, record id) -> marker
 )
 
-// patientBinding ties a patient id to the MSP whose CA issued the patient's certificate, on the
-// patient's first write (trust on first use): a certificate with the same subject from another MSP is
-// not that patient.
-type patientBinding struct {
-	Patient string    `json:"patient"`
-	MSPID   string    `json:"mspId"`
-	BoundAt time.Time `json:"boundAt"`
-}
-
 // relation is how the caller stands to a patient.
 type relation int
 
@@ -66,38 +57,45 @@ func granteeOf(c ccutil.Caller) consenttypes.Grantee {
 	return consenttypes.Grantee{MSPID: c.MSPID, Role: c.Role, Subject: c.Subject}
 }
 
-// relationTo tells whether the caller is the patient (with a certificate of the patient's bound MSP),
-// one of the patient's delegates, or neither.
-func relationTo(ctx txstate.Context, c ccutil.Caller, patient string) (relation, error) {
+// relationTo tells whether the caller is the patient (a patient certificate with the patient's id
+// whose public key is the one the patient registered), one of the patient's delegates, or neither.
+// A caller that presents the patient's id but is not accepted as the patient (unregistered, or
+// another key) gets relNone and a reason for the refusal, which is also written to the chaincode
+// server's log.
+func (s *Contract) relationTo(ctx txstate.Context, c ccutil.Caller, patient, action string) (relation, string, error) {
 	if c.Role == wire.RolePatient && c.Subject == patient {
-		b, found, err := bindingOf(ctx, patient)
+		why, err := s.checkSelf(ctx, c, patient, action)
 		if err != nil {
-			return relNone, err
+			return relNone, "", err
 		}
-		if !found || b.MSPID == c.MSPID {
-			return relSelf, nil
+		if why == "" {
+			return relSelf, "", nil
 		}
+		return relNone, why, nil
 	}
 	key, err := ctx.State().Key(objDelegate, patient, c.MSPID, c.Subject)
 	if err != nil {
-		return relNone, err
+		return relNone, "", err
 	}
 	raw, err := ctx.State().Get(key)
 	if err != nil {
-		return relNone, err
+		return relNone, "", err
 	}
 	if raw != nil {
-		return relDelegate, nil
+		return relDelegate, "", nil
 	}
-	return relNone, nil
+	return relNone, "", nil
 }
 
 // requireManager returns how the caller may manage patient's consents, or FORBIDDEN unless it is the
-// patient or a recorded delegate.
-func requireManager(ctx txstate.Context, c ccutil.Caller, patient, action string) (relation, error) {
-	rel, err := relationTo(ctx, c, patient)
+// registered patient (with the pinned key) or a recorded delegate.
+func (s *Contract) requireManager(ctx txstate.Context, c ccutil.Caller, patient, action string) (relation, error) {
+	rel, why, err := s.relationTo(ctx, c, patient, action)
 	if err != nil {
 		return relNone, err
+	}
+	if why != "" {
+		return relNone, codes.New(codes.Forbidden, "%s: %s", action, why)
 	}
 	if rel == relNone {
 		return relNone, codes.New(codes.Forbidden, "%s: %s is neither patient %s nor a delegate of that patient", action, partyOf(c), patient)
@@ -106,44 +104,21 @@ func requireManager(ctx txstate.Context, c ccutil.Caller, patient, action string
 }
 
 // requireOwnerOrAuditor returns FORBIDDEN unless the caller is the patient, a delegate or an auditor.
-func requireOwnerOrAuditor(ctx txstate.Context, c ccutil.Caller, patient, action string) error {
+func (s *Contract) requireOwnerOrAuditor(ctx txstate.Context, c ccutil.Caller, patient, action string) error {
 	if c.Role == wire.RoleAuditor {
 		return nil
 	}
-	rel, err := relationTo(ctx, c, patient)
+	rel, why, err := s.relationTo(ctx, c, patient, action)
 	if err != nil {
 		return err
+	}
+	if why != "" {
+		return codes.New(codes.Forbidden, "%s: %s", action, why)
 	}
 	if rel == relNone {
 		return codes.New(codes.Forbidden, "%s: only patient %s, a delegate of that patient or an auditor may do this; caller is %s", action, patient, partyOf(c))
 	}
 	return nil
-}
-
-func bindingOf(ctx txstate.Context, patient string) (patientBinding, bool, error) {
-	key, err := ctx.State().Key(objPatient, patient)
-	if err != nil {
-		return patientBinding{}, false, err
-	}
-	var b patientBinding
-	found, err := ctx.State().GetJSON(key, &b)
-	return b, found, err
-}
-
-// bind records the patient's MSP on the patient's first write.
-func bind(ctx txstate.Context, c ccutil.Caller, rel relation, now time.Time) error {
-	if rel != relSelf {
-		return nil
-	}
-	_, found, err := bindingOf(ctx, c.Subject)
-	if err != nil || found {
-		return err
-	}
-	key, err := ctx.State().Key(objPatient, c.Subject)
-	if err != nil {
-		return err
-	}
-	return ctx.State().PutJSON(key, patientBinding{Patient: c.Subject, MSPID: c.MSPID, BoundAt: now})
 }
 
 // putMarker writes an index entry.

@@ -33,6 +33,9 @@ type AccessEntry struct {
 	ConsentIDs []string  `json:"consentIds"`
 	At         time.Time `json:"at"`
 	TxID       string    `json:"txId"`
+	// Detail says more about an identity entry (patient-registered, key-rotated, recovery-*): the key
+	// hash set or approved, never PHI. Empty for a read.
+	Detail string `json:"detail,omitempty"`
 }
 
 // Delegate is someone a patient allows to manage their consents (a guardian), identified by the MSP id

@@ -26,7 +26,9 @@ type fixture struct {
 
 func setup(t *testing.T) fixture {
 	t.Helper()
-	l := cctest.New(t)
+	m := cctest.DefaultConsortium()
+	m.Roles[wire.RolePatient] = append(m.Roles[wire.RolePatient], "Org2MSP")
+	l := cctest.New(t, cctest.WithConsortium(m))
 	l.Deploy(itemsCC, &ItemsContract{})
 	l.Deploy(counterCC, &CounterContract{})
 	l.DefineCollections(itemsCC, secrets)

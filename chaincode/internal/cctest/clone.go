@@ -30,6 +30,15 @@ func (l *Ledger) Clone(tb testing.TB) *Ledger {
 		history:     make(map[string]map[string][]HistoryEntry, len(l.history)),
 		events:      make([]Event, len(l.events)),
 		cas:         maps.Clone(l.cas),
+		consortium:  l.consortium,
+		vparams:     make(map[string]map[string][]byte, len(l.vparams)),
+		pvtVparams:  make(map[collectionID]map[string][]byte, len(l.pvtVparams)),
+	}
+	for ns, kv := range l.vparams {
+		c.vparams[ns] = cloneMap(kv)
+	}
+	for id, kv := range l.pvtVparams {
+		c.pvtVparams[id] = cloneMap(kv)
 	}
 	for ns, kv := range l.state {
 		c.state[ns] = cloneMap(kv)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/healthledger/healthledger/chaincode/internal/ccguard"
+	"github.com/healthledger/healthledger/chaincode/internal/orgroles"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 )
@@ -63,6 +64,12 @@ type Ledger struct {
 	history     map[string]map[string][]HistoryEntry
 	events      []Event
 	cas         map[string]*certAuthority
+
+	// consortium is the map Register installs in each namespace (DefaultConsortium unless
+	// WithConsortium); vparams and pvtVparams are the committed key-level endorsement policies.
+	consortium *orgroles.Map
+	vparams    map[string]map[string][]byte
+	pvtVparams map[collectionID]map[string][]byte
 }
 
 type collectionID struct {
@@ -99,6 +106,9 @@ func New(tb testing.TB, opts ...Option) *Ledger {
 		history:     map[string]map[string][]HistoryEntry{},
 		events:      []Event{},
 		cas:         map[string]*certAuthority{},
+		consortium:  DefaultConsortium(),
+		vparams:     map[string]map[string][]byte{},
+		pvtVparams:  map[collectionID]map[string][]byte{},
 	}
 	for _, o := range opts {
 		o(l)
@@ -109,8 +119,9 @@ func New(tb testing.TB, opts ...Option) *Ledger {
 // Channel returns the channel name.
 func (l *Ledger) Channel() string { return l.channel }
 
-// Register installs cc under name (the namespace of its state and the target of InvokeChaincode).
-// A *contractapi.ContractChaincode is a shim.Chaincode.
+// Register installs cc under name (the namespace of its state and the target of InvokeChaincode)
+// and writes the Ledger's consortium map (DefaultConsortium unless WithConsortium) into the
+// namespace, unless it holds one already. A *contractapi.ContractChaincode is a shim.Chaincode.
 func (l *Ledger) Register(name string, cc shim.Chaincode) {
 	l.tb.Helper()
 	if name == "" || cc == nil {
@@ -120,6 +131,9 @@ func (l *Ledger) Register(name string, cc shim.Chaincode) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.chaincodes[name] = cc
+	if _, ok := l.state[name][orgroles.Key()]; !ok && l.consortium != nil {
+		l.installConsortium(name, l.consortium)
+	}
 }
 
 // Deploy builds a chaincode from contract as the healthledger chaincodes are built, with
@@ -239,18 +253,23 @@ func (l *Ledger) PrivateDataHash(ns, coll, key string) []byte {
 }
 
 // Keys returns the public keys of namespace ns in key order (composite keys, which start with 0x00,
-// come first).
+// come first), the consortium map's key (orgroles.Key) left out: every namespace has it.
 func (l *Ledger) Keys(ns string) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return sortedKeys(l.state[ns])
+	keys := sortedKeys(l.state[ns])
+	return slices.DeleteFunc(keys, func(k string) bool { return k == orgroles.Key() })
 }
 
-// KeyCount returns how many public keys namespace ns holds.
+// KeyCount returns how many public keys namespace ns holds, the consortium map's key left out.
 func (l *Ledger) KeyCount(ns string) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.state[ns])
+	n := len(l.state[ns])
+	if _, ok := l.state[ns][orgroles.Key()]; ok {
+		n--
+	}
+	return n
 }
 
 // PrivateKeys returns the keys of a private data collection in key order.
@@ -387,6 +406,22 @@ func (l *Ledger) commit(c *tx, ev *Event) {
 			} else {
 				l.private[id][key] = w.value
 			}
+		}
+	}
+	for ns, params := range c.vparams {
+		if l.vparams[ns] == nil {
+			l.vparams[ns] = map[string][]byte{}
+		}
+		for key, p := range params {
+			l.vparams[ns][key] = clone(p)
+		}
+	}
+	for id, params := range c.pvtVparams {
+		if l.pvtVparams[id] == nil {
+			l.pvtVparams[id] = map[string][]byte{}
+		}
+		for key, p := range params {
+			l.pvtVparams[id][key] = clone(p)
 		}
 	}
 	if ev != nil {

@@ -32,6 +32,10 @@ type tx struct {
 	public  map[string]map[string][]byte // namespace -> key -> value; empty value = delete
 	private map[collectionID]map[string]pvtWrite
 
+	// Key-level endorsement policies set by the transaction.
+	vparams    map[string]map[string][]byte
+	pvtVparams map[collectionID]map[string][]byte
+
 	// The peer's simulator rules: a transaction that wrote may not run a paginated or private data
 	// query, and one that ran such a query may not write.
 	wrote, paginated, pvtQueried bool
@@ -50,6 +54,9 @@ func newTx(id string, at time.Time, creator []byte, transient map[string][]byte)
 		transient: map[string][]byte{},
 		public:    map[string]map[string][]byte{},
 		private:   map[collectionID]map[string]pvtWrite{},
+
+		vparams:    map[string]map[string][]byte{},
+		pvtVparams: map[collectionID]map[string][]byte{},
 	}
 	for k, v := range transient {
 		t.transient[k] = clone(v)
@@ -191,16 +198,22 @@ func (s *stub) GetMultipleStates(keys ...string) ([][]byte, error) {
 
 // PutState buffers a write; an empty value deletes the key, as in Fabric's write sets.
 func (s *stub) PutState(key string, value []byte) error {
+	return bufferWrite(s.tx, s.tx.public, s.ns, key, value)
+}
+
+// bufferWrite records value under (where, key) in one of the transaction's write buffers, once the
+// peer's simulator rules allow a write.
+func bufferWrite[W comparable](t *tx, buf map[W]map[string][]byte, where W, key string, value []byte) error {
 	if key == "" {
 		return errors.New("key must not be an empty string")
 	}
-	if err := s.tx.checkWrite(); err != nil {
+	if err := t.checkWrite(); err != nil {
 		return err
 	}
-	if s.tx.public[s.ns] == nil {
-		s.tx.public[s.ns] = map[string][]byte{}
+	if buf[where] == nil {
+		buf[where] = map[string][]byte{}
 	}
-	s.tx.public[s.ns][key] = clone(value)
+	buf[where][key] = clone(value)
 	return nil
 }
 
@@ -209,14 +222,19 @@ func (s *stub) DelState(key string) error {
 	return s.PutState(key, nil)
 }
 
-// SetStateValidationParameter is not supported.
-func (s *stub) SetStateValidationParameter(string, []byte) error {
-	return notSupported("SetStateValidationParameter")
+// SetStateValidationParameter buffers a key-level endorsement policy for key; it is committed with
+// the transaction (Ledger.ValidationParameter reads it). cctest records the policy but does not
+// enforce it: no endorsements are simulated.
+func (s *stub) SetStateValidationParameter(key string, ep []byte) error {
+	return bufferWrite(s.tx, s.tx.vparams, s.ns, key, ep)
 }
 
-// GetStateValidationParameter is not supported.
-func (s *stub) GetStateValidationParameter(string) ([]byte, error) {
-	return nil, notSupported("GetStateValidationParameter")
+// GetStateValidationParameter returns the committed key-level endorsement policy of key (nil when it
+// has none), as a peer does: not this transaction's own.
+func (s *stub) GetStateValidationParameter(key string) ([]byte, error) {
+	s.l.mu.Lock()
+	defer s.l.mu.Unlock()
+	return clone(s.l.vparams[s.ns][key]), nil
 }
 
 func (s *stub) publicSource() func() map[string][]byte {
@@ -414,14 +432,26 @@ func (s *stub) PurgePrivateData(coll, key string) error {
 	return s.putPrivate(coll, key, pvtWrite{purge: true})
 }
 
-// SetPrivateDataValidationParameter is not supported.
-func (s *stub) SetPrivateDataValidationParameter(string, string, []byte) error {
-	return notSupported("SetPrivateDataValidationParameter")
+// SetPrivateDataValidationParameter buffers a key-level endorsement policy for a private key; it is
+// committed with the transaction (Ledger.PrivateValidationParameter reads it), not enforced.
+func (s *stub) SetPrivateDataValidationParameter(coll, key string, ep []byte) error {
+	id, err := s.collection(coll)
+	if err != nil {
+		return err
+	}
+	return bufferWrite(s.tx, s.tx.pvtVparams, id, key, ep)
 }
 
-// GetPrivateDataValidationParameter is not supported.
-func (s *stub) GetPrivateDataValidationParameter(string, string) ([]byte, error) {
-	return nil, notSupported("GetPrivateDataValidationParameter")
+// GetPrivateDataValidationParameter returns the committed key-level endorsement policy of a private
+// key (nil when it has none).
+func (s *stub) GetPrivateDataValidationParameter(coll, key string) ([]byte, error) {
+	id, err := s.collection(coll)
+	if err != nil {
+		return nil, err
+	}
+	s.l.mu.Lock()
+	defer s.l.mu.Unlock()
+	return clone(s.l.pvtVparams[id][key]), nil
 }
 
 // GetPrivateDataByRange iterates committed private keys with startKey <= key < endKey.

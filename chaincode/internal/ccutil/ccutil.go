@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/internal/orgroles"
+	"github.com/healthledger/healthledger/chaincode/internal/txstate"
 	"github.com/healthledger/healthledger/chaincode/wire"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -41,7 +43,11 @@ func (c Caller) Is(roles ...string) bool {
 	return false
 }
 
-// CallerOf reads the caller from the transaction context.
+// CallerOf reads the caller from the transaction context. A certificate whose role attribute names a
+// role that the consortium map (package orgroles) does not grant to the certificate's organisation is
+// refused with FORBIDDEN, whoever's CA issued it; so is every role when this chaincode holds no map
+// (PRECONDITION_FAILED, fail closed). A certificate without a role attribute passes this check: the
+// contract's own role checks refuse it where a role is needed.
 func CallerOf(ctx contractapi.TransactionContextInterface) (Caller, error) {
 	id := ctx.GetClientIdentity()
 	msp, err := id.GetMSPID()
@@ -60,7 +66,27 @@ func CallerOf(ctx contractapi.TransactionContextInterface) (Caller, error) {
 	if err != nil {
 		return Caller{}, codes.New(codes.Internal, "reading the caller's subject id: %v", err)
 	}
-	return Caller{MSPID: msp, ID: uid, Role: role, Subject: subject}, nil
+	c := Caller{MSPID: msp, ID: uid, Role: role, Subject: subject}
+	if role == "" {
+		return c, nil
+	}
+	m, err := consortium(ctx)
+	if err != nil {
+		return Caller{}, err
+	}
+	if !m.Allows(role, msp) {
+		return Caller{}, codes.New(codes.Forbidden, "role %s is not granted to %s by the consortium map (version %d): it grants it to %v",
+			wire.Quote(role), msp, m.Version, m.OrgsFor(role))
+	}
+	return c, nil
+}
+
+// consortium loads the map, from the transaction's cache when ctx is a txstate.Context.
+func consortium(ctx contractapi.TransactionContextInterface) (*orgroles.Map, error) {
+	if tc, ok := ctx.(txstate.Context); ok {
+		return orgroles.Load(tc)
+	}
+	return orgroles.LoadStub(ctx.GetStub())
 }
 
 // RequireRole returns the caller when it holds one of roles, and FORBIDDEN otherwise.

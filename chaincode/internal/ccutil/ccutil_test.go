@@ -135,3 +135,34 @@ func TestEventsCarryThePayload(t *testing.T) {
 	ev := cctest.RequireEvent[item](t, l.Invoke("util", who, "Put", []string{"a", "x1"}), "ItemPut")
 	require.Equal(t, "x1", ev.ID)
 }
+
+func TestCallerOfRefusesARoleTheConsortiumDoesNotGrantTheOrg(t *testing.T) {
+	l, provider := setup(t)
+	cctest.RequireOK(t, l.Evaluate("util", provider, "Who", nil))
+	for _, who := range []*cctest.Identity{
+		l.Identity("PharmaMSP", "rogue-provider", cctest.RoleAttrs(wire.RoleProvider, "1003000126")),
+		l.Identity("InsurerMSP", "rogue-auditor", cctest.RoleAttrs(wire.RoleAuditor+"x", "a-1")),
+		l.Identity("OutsiderMSP", "outsider", cctest.RoleAttrs(wire.RoleProvider, "1003000126")),
+	} {
+		before := l.Snapshot()
+		ce := cctest.RequireCode(t, l.Invoke("util", who, "Who", nil), codes.Forbidden)
+		require.Contains(t, ce.Message, "consortium map", who.Name)
+		l.RequireUnchanged(t, before)
+	}
+	t.Run("an auditor of the entitled org passes", func(t *testing.T) {
+		cctest.RequireOK(t, l.Evaluate("util", l.Identity("InsurerMSP", "auditor", cctest.RoleAttrs(wire.RoleAuditor, "a-1")), "Who", nil))
+	})
+	t.Run("a certificate without a role is not refused by the map", func(t *testing.T) {
+		plain := l.Identity("PharmaMSP", "plain", nil)
+		cctest.RequireOK(t, l.Invoke("util", plain, "Put", []string{"g", "i-1"}))
+	})
+}
+
+func TestCallerOfFailsClosedWithoutAMap(t *testing.T) {
+	l := cctest.New(t, cctest.WithConsortium(nil))
+	l.Deploy("util", &testContract{})
+	provider := l.Identity("HospitalMSP", "provider1", cctest.RoleAttrs(wire.RoleProvider, "1003000126"))
+	cctest.RequireCode(t, l.Evaluate("util", provider, "Who", nil), codes.PreconditionFailed)
+	l.InstallConsortium("util", cctest.DefaultConsortium())
+	cctest.RequireOK(t, l.Evaluate("util", provider, "Who", nil))
+}

@@ -100,6 +100,7 @@ func claimsNotVetoed(d *consenttypes.Decision) bool {
 // permit: the claims chaincode asks the consent chaincode on each endorsing peer.
 func claimsGrantPayment(t *testing.T, patient *claimsParty, insurerMSP string, peers ...*claimsParty) string {
 	t.Helper()
+	consentRegistered(t, patient.consent)
 	id := unique("claims-consent")
 	granted, err := patient.consent.Grant(ctx(t), consenttypes.Consent{
 		ID:       id,

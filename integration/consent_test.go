@@ -507,10 +507,28 @@ func consentOutsider(pat sdk.IdentityInfo) (sdk.IdentityInfo, bool) {
 	return sdk.IdentityInfo{}, false
 }
 
-// consentClient connects id and returns its typed consent client.
+// consentClient connects id and returns its typed consent client; a patient is registered first
+// (consentRegistered).
 func consentClient(t *testing.T, id sdk.IdentityInfo) *consent.Client {
 	t.Helper()
-	return consent.New(connect(t, id.Name))
+	c := consent.New(connect(t, id.Name))
+	if id.Role == "patient" {
+		consentRegistered(t, c)
+	}
+	return c
+}
+
+// consentRegistered registers the patient of client pc (RegisterPatient), unless the patient is
+// already registered with this key: every patient must register before writing. Suites running in
+// parallel may register the same patient at once; the loser's conflict is retried.
+func consentRegistered(t *testing.T, pc *consent.Client) {
+	t.Helper()
+	eventually(t, "registering the patient", func() error {
+		if _, err := pc.RegisterPatient(ctx(t)); err != nil && !errors.Is(err, sdk.ErrDuplicate) {
+			return err
+		}
+		return nil
+	})
 }
 
 // consentParty is id as the chaincode names a caller: "<MSP>/<role>/<subject>".

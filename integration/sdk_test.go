@@ -221,6 +221,7 @@ func TestSDKEventListenerKilledMidStreamRepeatsOnlyWhatItDidNotCheckpoint(t *tes
 	patient := patients[len(patients)-1]
 	listenAs := identity(t, "auditor", 0)
 	consents := consent.New(connect(t, patient.Name))
+	consentRegistered(t, consents)
 	grantee := env.net.MSPForRole("provider") + "/provider"
 	checkpoint := filepath.Join(t.TempDir(), "consent-checkpoint.json")
 	prefix := unique("sdk-ev")
@@ -602,6 +603,7 @@ func TestSDKRegisterAndEnrollThroughTheFabricCA(t *testing.T) {
 	// The contract reads the role and subject from the new certificate: it lets the patient grant for
 	// itself, records the caller as <MSP>/patient/<subject>, and refuses a grant for anyone else.
 	consents := consent.New(c)
+	consentRegistered(t, consents)
 	grantee := env.net.MSPForRole("provider") + "/provider"
 	id := unique("sdk-ca")
 	granted, err := consents.Grant(ctx(t), sdkConsent(id, subject, grantee))

@@ -18,6 +18,26 @@ func consentGroup(env *Env) *cobra.Command {
 	return group("consent", "patient consents, access decisions and log, record anchors", chaincodeGroupID,
 		consentTermsCommand(env, "grant", "grant a consent (from a JSON file, - for stdin, or flags)"),
 		consentTermsCommand(env, "update", "replace a consent's terms (from a JSON file, - for stdin, or flags)"),
+		command("register-patient", "bind the calling patient's id to this identity's key (before any other write)", func(*pflag.FlagSet) Runner {
+			return consentRun(env, 0, "consent register-patient", func(ctx context.Context, cc *consent.Client, _ []string) (any, error) {
+				return cc.RegisterPatient(ctx)
+			})
+		}),
+		command("patient <patient-id>", "show a patient's binding (MSP, key hash, epoch)", func(*pflag.FlagSet) Runner {
+			return consentRun(env, 1, "consent patient <patient-id>", func(ctx context.Context, cc *consent.Client, args []string) (any, error) {
+				return cc.GetPatient(ctx, args[0])
+			})
+		}),
+		command("approve-recovery <patient-id> <new-key-hash>", "approve, as an org admin, a patient's recovery to a new key", func(*pflag.FlagSet) Runner {
+			return consentRun(env, 2, "consent approve-recovery <patient-id> <new-key-hash>", func(ctx context.Context, cc *consent.Client, args []string) (any, error) {
+				return cc.ApproveRecovery(ctx, args[0], args[1])
+			})
+		}),
+		command("complete-recovery", "bind the calling patient to this identity's key, once organisations approved it", func(*pflag.FlagSet) Runner {
+			return consentRun(env, 0, "consent complete-recovery", func(ctx context.Context, cc *consent.Client, _ []string) (any, error) {
+				return cc.CompleteRecovery(ctx)
+			})
+		}),
 		command("revoke <consent-id>", "revoke a consent", func(fs *pflag.FlagSet) Runner {
 			reason := fs.String("reason", "", "public `reason` (never PHI)")
 			return consentRun(env, 1, "consent revoke <consent-id>", func(ctx context.Context, cc *consent.Client, args []string) (any, error) {

@@ -359,3 +359,60 @@ func nonNil[T any](s []T) []T {
 	}
 	return s
 }
+
+// RegisterPatient binds the calling patient's id to the key of this client's certificate. Until a
+// patient registers, every write in their name fails with ErrForbidden; from then on only a certificate
+// with this key acts as the patient. Registering again with the same key fails with ErrDuplicate, with
+// another key with ErrForbidden.
+func (c *Client) RegisterPatient(ctx context.Context) (*consenttypes.PatientBinding, error) {
+	return sdk.SubmitJSON[consenttypes.PatientBinding](ctx, c.k, "RegisterPatient", nil)
+}
+
+// GetPatient returns a patient's binding (MSP, key hash, epoch) to the patient, a delegate, an auditor
+// or an organisation admin.
+func (c *Client) GetPatient(ctx context.Context, patient string) (*consenttypes.PatientBinding, error) {
+	if err := local("GetPatient", consenttypes.CheckID("patient", patient)); err != nil {
+		return nil, err
+	}
+	return sdk.EvaluateJSON[consenttypes.PatientBinding](ctx, c.k, "GetPatient", []string{patient})
+}
+
+// RotatePatientKey moves the calling patient's binding to the key of newKeyPEM (a certificate or a
+// public key, PEM). This client must hold the current key. sign is the new key's holder agreeing: it
+// signs (ECDSA, ASN.1) the SHA-256 digest it is given, which names the patient, the binding's epoch and
+// the new key.
+func (c *Client) RotatePatientKey(ctx context.Context, newKeyPEM []byte, sign func(digest []byte) ([]byte, error)) (*consenttypes.PatientBinding, error) {
+	spki, _, err := consenttypes.ParsePublicKeyPEM(newKeyPEM)
+	if err := local("RotatePatientKey", err); err != nil {
+		return nil, err
+	}
+	patient := c.c.Identity().Subject
+	if err := local("RotatePatientKey", consenttypes.CheckID("patient (this identity's subject)", patient)); err != nil {
+		return nil, err
+	}
+	b, err := c.GetPatient(ctx, patient)
+	if err != nil {
+		return nil, fmt.Errorf("consent.RotatePatientKey: reading the binding: %w", err)
+	}
+	digest := sha256.Sum256(consenttypes.RotationMessage(patient, b.Epoch, consenttypes.KeyHash(spki)))
+	sig, err := sign(digest[:])
+	if err != nil {
+		return nil, fmt.Errorf("consent.RotatePatientKey: signing with the new key: %w", err)
+	}
+	return sdk.SubmitJSON[consenttypes.PatientBinding](ctx, c.k, "RotatePatientKey", []string{string(newKeyPEM), base64.StdEncoding.EncodeToString(sig)})
+}
+
+// ApproveRecovery records, as an organisation admin, that patient's key may be replaced by the key
+// whose hash (consenttypes.KeyHash of its SubjectPublicKeyInfo) is newKeyHash.
+func (c *Client) ApproveRecovery(ctx context.Context, patient, newKeyHash string) (*consenttypes.RecoveryApproval, error) {
+	if err := local("ApproveRecovery", consenttypes.CheckID("patient", patient), consenttypes.CheckKeyHash(newKeyHash)); err != nil {
+		return nil, err
+	}
+	return sdk.SubmitJSON[consenttypes.RecoveryApproval](ctx, c.k, "ApproveRecovery", []string{patient, newKeyHash})
+}
+
+// CompleteRecovery binds the calling patient to this client's key, once admins of
+// consenttypes.MinRecoveryOrgs organisations approved it (ErrForbidden before).
+func (c *Client) CompleteRecovery(ctx context.Context) (*consenttypes.PatientBinding, error) {
+	return sdk.SubmitJSON[consenttypes.PatientBinding](ctx, c.k, "CompleteRecovery", nil)
+}

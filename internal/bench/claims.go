@@ -91,6 +91,9 @@ func loadClaimsFixture(ctx context.Context, env *Env, coverages int) (*claimsFix
 		if err != nil {
 			return nil, err
 		}
+		if err := registerPatient(ctx, consent.New(pc)); err != nil {
+			return nil, err
+		}
 		_, err = consent.New(pc).Grant(ctx, consenttypes.Consent{
 			ID: "hlb-" + env.RunID + "-pay", Patient: f.patient.Subject,
 			Grantee: consenttypes.Grantee{MSPID: f.insurer.MSPID}.String(), Decision: consenttypes.Permit,

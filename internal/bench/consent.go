@@ -80,6 +80,9 @@ func loadConsentFixture(ctx context.Context, env *Env) (consentFixture, error) {
 		if err != nil {
 			return f, err
 		}
+		if err := registerPatient(ctx, consent.New(c)); err != nil {
+			return f, err
+		}
 		_, err = consent.New(c).Grant(ctx, consenttypes.Consent{
 			// One fixture consent per patient, whatever the run: separate hlbench runs on one
 			// network then list and check the same consents, and stay comparable.
@@ -111,6 +114,15 @@ func grantees(env *Env) []consenttypes.Grantee {
 		out = append(out, g)
 	}
 	return out
+}
+
+// registerPatient registers the client's patient (RegisterPatient: the patient's id bound to its key),
+// which every patient needs before writing; a patient already registered with this key is fine.
+func registerPatient(ctx context.Context, k *consent.Client) error {
+	if _, err := k.RegisterPatient(ctx); err != nil && !errors.Is(err, sdk.ErrDuplicate) {
+		return fmt.Errorf("registering the patient: %w", err)
+	}
+	return nil
 }
 
 // grantConsent grants consent id of patient to g.
@@ -148,10 +160,13 @@ func prepareConsentGrant(ctx context.Context, env *Env, cfg Config) (Op, error) 
 		}
 		clients[i], loaders[i] = consent.New(c), consent.New(l)
 	}
-	// A patient's first write binds the patient to its MSP; do it now, so that the measured grants
-	// are all alike.
+	// Register every patient (their key pinned) and grant one consent each before measuring, so that
+	// the measured grants are all alike.
 	prefix := "hlb-" + env.RunID + "-g"
 	if err := Parallel(ctx, len(pats), 16, func(ctx context.Context, i int) error {
+		if err := registerPatient(ctx, loaders[i]); err != nil {
+			return err
+		}
 		return grantConsent(ctx, loaders[i], prefix+"b"+strconv.Itoa(i), pats[i].Subject, gs[0])
 	}); err != nil {
 		return nil, fmt.Errorf("binding the patients: %w", err)
@@ -288,6 +303,9 @@ func growConsentsOfOthers(ctx context.Context, env *Env, workload string) error 
 				return err
 			}
 			k := consent.New(c)
+			if err := registerPatient(ctx, k); err != nil {
+				return err
+			}
 			for range queue[pair] {
 				done.Lock()
 				id := fmt.Sprintf("hlb-%s-o%d-%d", env.RunID, pair, pop.held[pair])

@@ -20,6 +20,15 @@ const MaxValueSize = 1 << 20
 
 const keyPrefix = "baseline~"
 
+// EventAdded is the event Add emits, with an [AddedEvent] payload.
+const EventAdded = "Added"
+
+// AddedEvent is the payload of [EventAdded]: the key and its new value.
+type AddedEvent struct {
+	Key   string `json:"key"`
+	Value int    `json:"value"`
+}
+
 // Contract is the baseline contract. Like the domain contracts it works on the transaction's
 // txstate.State (one map and one sorted flush more than raw stub calls, nothing a benchmark can see),
 // so that the ratios compare the contracts' logic, not two ways to write.
@@ -94,7 +103,8 @@ func (c *Contract) Size(ctx txstate.Context, key string) (int, error) {
 // Add reads the integer under key (0 when absent), adds delta and stores the sum, which it returns.
 // A sum outside int's range (64 bits on the peers) is refused as INVALID_ARGUMENT (that delta cannot be added to that
 // value) and stores nothing. Concurrent Adds of one key conflict (MVCC_READ_CONFLICT) and must be
-// retried by the client.
+// retried by the client. It emits [EventAdded], the chaincode event that integration tests read
+// through the gateway's chaincode events.
 func (c *Contract) Add(ctx txstate.Context, key string, delta int) (int, error) {
 	k, err := stateKey(key)
 	if err != nil {
@@ -115,6 +125,9 @@ func (c *Contract) Add(ctx txstate.Context, key string, delta int) (int, error) 
 	}
 	n += delta
 	ctx.State().Put(k, []byte(strconv.Itoa(n)))
+	if err := ccutil.Emit(ctx, EventAdded, AddedEvent{Key: key, Value: n}); err != nil {
+		return 0, err
+	}
 	return n, nil
 }
 

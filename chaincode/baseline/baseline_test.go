@@ -45,6 +45,8 @@ func TestAddAccumulates(t *testing.T) {
 	res := l.Invoke("baseline", who, "Add", []string{"n", "-2"})
 	cctest.RequireOK(t, res)
 	require.Equal(t, "3", string(res.Payload))
+	require.Equal(t, baseline.EventAdded, res.Event.Name)
+	require.JSONEq(t, `{"key":"n","value":3}`, string(res.Event.Payload))
 }
 
 func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {

@@ -46,6 +46,10 @@ type Client struct {
 	draining []*session // replaced sessions still used by calls in flight
 	closed   bool
 
+	// events is the client that event streams are opened through, when an events identity was chosen
+	// ([WithEventIdentity]); nil when they use this client's own identity.
+	events *Client
+
 	// life ends when the client is closed; event streams end with it.
 	life      context.Context
 	endLife   context.CancelFunc
@@ -79,6 +83,30 @@ func Connect(ctx context.Context, profilePath string, opts ...Option) (*Client, 
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
+	events, err := cfg.eventsIdentity(prof)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	c, err := connect(ctx, cfg, prof)
+	if err != nil || events == "" {
+		return c, err
+	}
+	// The event streams' own client: the same profile, peers, timeouts and retries, as the events
+	// identity, from the same wallet.
+	ecfg := *cfg
+	ecfg.identityName, ecfg.creds, ecfg.mspDir = events, nil, ""
+	ecfg.eventIdentity, ecfg.profileEventIdentity = "", false
+	ec, err := connect(ctx, &ecfg, prof)
+	if err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("connect the events identity: %w", err)
+	}
+	c.events = ec
+	return c, nil
+}
+
+// connect connects the identity cfg chose to a peer of prof.
+func connect(ctx context.Context, cfg *config, prof *Profile) (*Client, error) {
 	creds, err := cfg.credentials(prof)
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
@@ -99,6 +127,22 @@ func Connect(ctx context.Context, profilePath string, opts ...Option) (*Client, 
 	c := newSessionClient(s, cfg, creds.Info, prof, prof.Channel)
 	c.dial, c.peers = d.open, peers
 	return c, nil
+}
+
+// eventsIdentity returns the wallet entry the event streams connect as: [WithEventIdentity]'s, else
+// the profile's EventsIdentity when [WithProfileEventIdentity] asked for it, else "" (the client's own
+// identity).
+func (c *config) eventsIdentity(prof *Profile) (string, error) {
+	switch {
+	case c.eventIdentity != "":
+		return c.eventIdentity, nil
+	case !c.profileEventIdentity:
+		return "", nil
+	case prof.EventsIdentity == "":
+		return "", fmt.Errorf("events identity: the profile of %s names none", prof.Name)
+	default:
+		return prof.EventsIdentity, nil
+	}
 }
 
 // credentials finds the identity the options chose.
@@ -262,6 +306,11 @@ func (c *Client) Close() error {
 		c.closeErr = cur.close()
 		for _, s := range draining {
 			_ = s.close()
+		}
+		if c.events != nil {
+			if err := c.events.Close(); err != nil && c.closeErr == nil {
+				c.closeErr = err
+			}
 		}
 	})
 	return c.closeErr

@@ -18,8 +18,9 @@ import (
 var (
 	// ErrNotFound: the chaincode reported NOT_FOUND.
 	ErrNotFound = errors.New("not found")
-	// ErrForbidden: the chaincode reported FORBIDDEN, or the gateway refused the identity (gRPC
-	// PermissionDenied).
+	// ErrForbidden: the chaincode reported FORBIDDEN, the gateway refused the identity (gRPC
+	// PermissionDenied), a system chaincode refused it by the channel's ACLs ("access denied for
+	// [GetBlockByNumber]..."), or a block or event stream was refused (status FORBIDDEN).
 	ErrForbidden = errors.New("forbidden")
 	// ErrInvalidArgument: the chaincode reported INVALID_ARGUMENT.
 	ErrInvalidArgument = errors.New("invalid argument")
@@ -195,7 +196,7 @@ func mapError(chaincode, fn, txID string, attempts int, err error) error {
 		e.sentinel = ErrConflict
 	case isUnavailable(err), isChaincodeUnreachable(err):
 		e.sentinel = ErrUnavailable
-	case isPermissionDenied(err):
+	case isPermissionDenied(err), isACLDenied(err):
 		e.sentinel = ErrForbidden
 	}
 	return e

@@ -7,7 +7,10 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/stretchr/testify/require"
+	grpccodes "google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 func TestChaincodeFailuresMapToSentinelsAndKeepTheGatewayError(t *testing.T) {
@@ -52,4 +55,28 @@ func TestChaincodeFailuresMapToSentinelsAndKeepTheGatewayError(t *testing.T) {
 			require.Equal(t, int32(1), endorsements.Load(), "chaincode failures are never retried")
 		})
 	}
+}
+
+func TestASystemChaincodeRefusalByTheChannelACLsIsErrForbidden(t *testing.T) {
+	f := &fakeGateway{EvaluateFn: func(gwCall) ([]byte, error) {
+		return nil, endorseFailure("access denied for [GetBlockByNumber][healthchannel]: [failed evaluating policy on signed data during check policy [/Channel/Application/Readers]]")
+	}}
+	c := connectFixture(t, newNetFixture(t, f), fastRetry())
+	_, err := c.Contract("qscc").Evaluate(context.Background(), "GetBlockByNumber", []string{"healthchannel", "0"})
+	require.ErrorIs(t, err, ErrForbidden)
+	require.Empty(t, CodeOf(err), "no chaincode code: the refusal is the peer's")
+}
+
+func TestAForbiddenDeliverStatusIsErrForbidden(t *testing.T) {
+	require.ErrorIs(t, &deliverStatusError{status: common.Status_FORBIDDEN}, ErrForbidden)
+	require.NotErrorIs(t, &deliverStatusError{status: common.Status_SERVICE_UNAVAILABLE}, ErrForbidden)
+}
+
+func TestAStreamRefusedByTheGatewayIsErrForbidden(t *testing.T) {
+	denied := status.Error(grpccodes.PermissionDenied, "failed evaluating policy on signed data during check policy [/Channel/Application/Readers]")
+	require.ErrorIs(t, &StreamError{Stream: "chaincode:consent", Err: denied}, ErrForbidden)
+	require.ErrorIs(t, openError("chaincode events of consent", denied), ErrForbidden)
+	gone := status.Error(grpccodes.Unavailable, "peer gone")
+	require.NotErrorIs(t, &StreamError{Stream: "blocks", Err: gone}, ErrForbidden)
+	require.NotErrorIs(t, openError("block events", gone), ErrForbidden)
 }

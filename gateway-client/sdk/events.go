@@ -173,10 +173,15 @@ type BlockEventStream struct {
 
 // ChaincodeEvents subscribes to the events of a chaincode. The stream lives until ctx ends, Close is
 // called, or an error it cannot recover from; it reconnects by itself when the peer goes away, through
-// the profile's next peer when the client fails over.
+// the profile's next peer when the client fails over. It reads as the events identity when one was
+// chosen ([WithEventIdentity]): the channel's ACLs refuse chaincode events to ordinary client
+// certificates, and such a stream ends with [ErrForbidden].
 func (c *Client) ChaincodeEvents(ctx context.Context, chaincode string, opts ...EventOption) (*ChaincodeEventStream, error) {
 	if chaincode == "" {
 		return nil, errors.New("chaincode events: empty chaincode name")
+	}
+	if c.events != nil {
+		return c.events.ChaincodeEvents(ctx, chaincode, opts...)
 	}
 	open := func(ctx context.Context, from position) (func() ([]ChaincodeEvent, error), error) {
 		s := c.current()
@@ -212,13 +217,18 @@ func (c *Client) ChaincodeEvents(ctx context.Context, chaincode string, opts ...
 		e.seq, e.stream = seq, s
 	}, opts)
 	if err != nil {
-		return nil, fmt.Errorf("chaincode events of %s: %w", chaincode, err)
+		return nil, openError("chaincode events of "+chaincode, err)
 	}
 	return &ChaincodeEventStream{p: p}, nil
 }
 
-// BlockEvents subscribes to the channel's committed blocks.
+// BlockEvents subscribes to the channel's committed blocks (filtered: transaction ids, validation
+// codes and event names). Like [Client.ChaincodeEvents] it reads as the events identity when one was
+// chosen.
 func (c *Client) BlockEvents(ctx context.Context, opts ...EventOption) (*BlockEventStream, error) {
+	if c.events != nil {
+		return c.events.BlockEvents(ctx, opts...)
+	}
 	open := func(ctx context.Context, from position) (func() ([]Block, error), error) {
 		s := c.current()
 		r, err := s.b.blocks(ctx, from)
@@ -240,7 +250,7 @@ func (c *Client) BlockEvents(ctx context.Context, opts ...EventOption) (*BlockEv
 		b.seq, b.stream = seq, s
 	}, opts)
 	if err != nil {
-		return nil, fmt.Errorf("block events: %w", err)
+		return nil, openError("block events", err)
 	}
 	return &BlockEventStream{p: p}, nil
 }
@@ -306,3 +316,19 @@ func (e *StreamError) Error() string {
 
 // Unwrap returns the failure.
 func (e *StreamError) Unwrap() error { return e.Err }
+
+// Is matches [ErrForbidden] when the gateway refused the stream's identity (gRPC PermissionDenied:
+// the channel's ACLs admit no ordinary client certificate to chaincode events; see
+// [WithEventIdentity]).
+func (e *StreamError) Is(target error) bool {
+	return target == ErrForbidden && isPermissionDenied(e.Err)
+}
+
+// openError is the error of a stream that could not start: [ErrForbidden] joins a refusal by the
+// channel's ACLs.
+func openError(what string, err error) error {
+	if isPermissionDenied(err) {
+		return fmt.Errorf("%s: %w: %w", what, ErrForbidden, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -1,6 +1,8 @@
 package sdk
 
 import (
+	"strings"
+
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -31,3 +33,24 @@ func isDeadlineExceeded(err error) bool { return grpcCode(err) == codes.Deadline
 func isCanceled(err error) bool { return grpcCode(err) == codes.Canceled }
 
 func isPermissionDenied(err error) bool { return grpcCode(err) == codes.PermissionDenied }
+
+// aclDenied is how Fabric's system chaincodes (qscc, cscc) refuse a caller that the channel's ACLs
+// do not admit: "access denied for [GetBlockByNumber][healthchannel]: ...". It reaches the client as a
+// chaincode response 500 in the status message or in a peer's error details.
+const aclDenied = "access denied for ["
+
+// isACLDenied: a system chaincode refused the caller by the channel's ACLs.
+func isACLDenied(err error) bool {
+	if err == nil {
+		return false
+	}
+	if strings.Contains(err.Error(), aclDenied) {
+		return true
+	}
+	for _, d := range detailsOf(err) {
+		if strings.Contains(d.GetMessage(), aclDenied) {
+			return true
+		}
+	}
+	return false
+}

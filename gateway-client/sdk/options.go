@@ -119,6 +119,11 @@ type config struct {
 	network        *Network
 	fallbackOrgs   []string
 
+	// eventIdentity is the wallet entry event streams connect as ([WithEventIdentity]);
+	// profileEventIdentity asks for the profile's ([WithProfileEventIdentity]).
+	eventIdentity        string
+	profileEventIdentity bool
+
 	// sleep waits between retries; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
 }
@@ -152,6 +157,32 @@ func WithIdentity(name string) Option {
 			return fmt.Errorf("identity: %w", err)
 		}
 		c.identityName = name
+		return nil
+	}
+}
+
+// WithEventIdentity opens the client's event streams ([Client.ChaincodeEvents], [Client.BlockEvents])
+// as the named wallet entry instead of the client's own identity, through a second connection to the
+// same peers. The channel's ACLs refuse blocks and chaincode events to ordinary client certificates
+// (patients, providers, insurers ...); an org's events service identity (the profile's
+// EventsIdentity, see docs/operators.md) may read them. Transactions still go as the client's own
+// identity. The entry is read from the client's wallet ([WithWallet] or the profile's), whatever
+// identity source the client itself uses.
+func WithEventIdentity(name string) Option {
+	return func(c *config) error {
+		if err := checkName(name); err != nil {
+			return fmt.Errorf("event identity: %w", err)
+		}
+		c.eventIdentity = name
+		return nil
+	}
+}
+
+// WithProfileEventIdentity is [WithEventIdentity] with the events identity that the profile names
+// (its EventsIdentity); connecting fails when it names none.
+func WithProfileEventIdentity() Option {
+	return func(c *config) error {
+		c.profileEventIdentity = true
 		return nil
 	}
 }

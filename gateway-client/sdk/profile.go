@@ -38,6 +38,11 @@ type Profile struct {
 	AdminMSP string `json:"adminMsp,omitempty"`
 	// Wallet is the folder of the org's identities.
 	Wallet string `json:"wallet,omitempty"`
+	// EventsIdentity is the wallet entry of the org's events service identity: a client certificate
+	// with the OU "events", which the channel's ACLs let read blocks and chaincode events while they
+	// refuse ordinary client certificates (see docs/operators.md). [WithEventIdentity] and
+	// [WithProfileEventIdentity] open a client's event streams as it. Optional.
+	EventsIdentity string `json:"eventsIdentity,omitempty"`
 	// ChaincodeServers is where the org's chaincode servers (chaincode as a service) listen, when
 	// network.sh runs them. Optional.
 	ChaincodeServers *ChaincodeServers `json:"chaincodeServers,omitempty"`
@@ -156,6 +161,11 @@ func (p *Profile) Check() error {
 		}
 		if p.CA.TLSCACert == "" {
 			errs = append(errs, errors.New("ca: tlsCACert is missing"))
+		}
+	}
+	if p.EventsIdentity != "" {
+		if err := checkName(p.EventsIdentity); err != nil {
+			errs = append(errs, fmt.Errorf("eventsIdentity: %w", err))
 		}
 	}
 	if s := p.ChaincodeServers; s != nil && (s.Host == "" || s.PortBase <= 0 || s.PortBase > 65535) {

@@ -145,6 +145,11 @@ func (e *deliverStatusError) Error() string {
 	return fmt.Sprintf("deliver service ended the stream with status %d (%s)", int32(e.status), e.status.String())
 }
 
+// Is matches [ErrForbidden] for a FORBIDDEN status: the channel's ACLs refused the identity.
+func (e *deliverStatusError) Is(target error) bool {
+	return target == ErrForbidden && e.status == common.Status_FORBIDDEN
+}
+
 func (r deliverReceiver) recv() (Block, error) {
 	for {
 		resp, err := r.stream.Recv()

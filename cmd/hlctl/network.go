@@ -18,6 +18,7 @@ import (
 func networkGroup(env *Env) *cobra.Command {
 	return group("network", "write the files that describe a network (connection profiles, network.json)", coreGroupID,
 		profilesCommand(env),
+		readersOUCommand(env),
 	)
 }
 
@@ -38,7 +39,7 @@ const profilesExample = `  hlctl network profiles --dir .network/profiles --layo
     --ca-name hospital=ca-hospital --ca-url hospital=https://127.0.0.1:7054 \
     --ca-tls-ca hospital=.network/crypto/.../ca.crt --registrar hospital=registrar.hospital \
     --admin-msp hospital=.network/crypto/.../users/Admin@hospital.healthledger.test/msp \
-    --chaincode-servers hospital=127.0.0.1:11000 \
+    --chaincode-servers hospital=127.0.0.1:11000 --events-identity hospital=events.hospital \
     --user patient1=hospital:patient:pat-7f3a9c21 --chaincodes baseline,consent`
 
 // profilesFlags are the facts `network profiles` writes.
@@ -65,6 +66,7 @@ func profilesOrgFlags() [][2]string {
 		{"registrar", "`org=name` of the wallet entry that registers users with its CA"},
 		{"admin-msp", "`org=folder` of an admin's MSP (for network.sh deploy and hlprobe)"},
 		{"chaincode-servers", "`org=host:port` where its chaincode servers listen: the address of port index 0"},
+		{"events-identity", "`org=name` of the wallet entry of its events service identity (the one its event streams read blocks as)"},
 	}
 }
 
@@ -194,6 +196,9 @@ func (f *profilesFlags) build() (*sdk.NetworkDescription, []*sdk.Profile, error)
 				return nil, nil, err
 			}
 			p.CA = &sdk.CAEndpoint{Name: fact("ca-name"), URL: fact("ca-url"), TLSCACert: tls, Registrar: fact("registrar")}
+		}
+		if name := fact("events-identity"); name != "" {
+			p.EventsIdentity = name
 		}
 		if p.AdminMSP, err = rel(fact("admin-msp")); err != nil {
 			return nil, nil, err

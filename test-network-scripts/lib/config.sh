@@ -89,7 +89,8 @@ YAML
     ID: $m
     MSPDir: $NETDIR/crypto/peerOrganizations/$(org_domain "$org")/msp
     Policies:
-      Readers: {Type: Signature, Rule: "OR('$m.admin', '$m.peer', '$m.client')"}
+      Readers: {Type: Signature, Rule: "OR('$m.admin', '$m.peer')"}
+      Members: {Type: Signature, Rule: "OR('$m.admin', '$m.peer', '$m.client')"}
       Writers: {Type: Signature, Rule: "OR('$m.admin', '$m.client')"}
       Admins: {Type: Signature, Rule: "OR('$m.admin')"}
       Endorsement: {Type: Signature, Rule: "OR('$m.peer')"}
@@ -107,11 +108,31 @@ Application: &ApplicationDefaults
   Organizations:
   Policies:
     Readers: {Type: ImplicitMeta, Rule: "ANY Readers"}
+    Members: {Type: ImplicitMeta, Rule: "ANY Members"}
     Writers: {Type: ImplicitMeta, Rule: "ANY Writers"}
     Admins: {Type: ImplicitMeta, Rule: "MAJORITY Admins"}
     LifecycleEndorsement: {Type: ImplicitMeta, Rule: "MAJORITY Endorsement"}
     Endorsement: {Type: ImplicitMeta, Rule: "MAJORITY Endorsement"}
   Capabilities: *ApplicationCapabilities
+  # Who reads what (docs/operators.md, Channel ACLs). Readers are admins, peers and each org's
+  # events service identities (OU=events, added to the genesis block by hlctl network readers-ou):
+  # blocks, transactions, block events and chaincode events. Members (every certificate of a member
+  # org, clients included) get only what a client needs besides submitting (Writers): its
+  # transactions' commit status and the chain's height. Resources not listed keep Fabric's defaults.
+  ACLs:
+    qscc/GetBlockByNumber: /Channel/Application/Readers
+    qscc/GetBlockByHash: /Channel/Application/Readers
+    qscc/GetBlockByTxID: /Channel/Application/Readers
+    qscc/GetTransactionByID: /Channel/Application/Readers
+    qscc/GetChainInfo: /Channel/Application/Members
+    cscc/GetConfigBlock: /Channel/Application/Readers
+    cscc/GetChannelConfig: /Channel/Application/Readers
+    event/Block: /Channel/Application/Readers
+    event/FilteredBlock: /Channel/Application/Readers
+    gateway/ChaincodeEvents: /Channel/Application/Readers
+    gateway/CommitStatus: /Channel/Application/Members
+    peer/Propose: /Channel/Application/Writers
+    peer/ChaincodeToChaincode: /Channel/Application/Writers
 Orderer: &OrdererDefaults
   OrdererType: etcdraft
   BatchTimeout: ${HL_BATCH_TIMEOUT:-100ms}
@@ -165,13 +186,35 @@ YAML
   } >"$f"
 }
 
+# EVENTS_OU is the organisational unit of the orgs' events service identities (identities.sh
+# enrolls them with that affiliation); the channel's Readers admit it.
+EVENTS_OU=events
+
+# org_ca_cert ORG: the org's root CA certificate (its Fabric CA issues with that key pair).
+org_ca_cert() {
+  local f
+  f=$(ls "$NETDIR/crypto/peerOrganizations/$(org_domain "$1")/msp/cacerts/"*.pem 2>/dev/null | head -n1)
+  [ -n "$f" ] || die "no CA certificate in the MSP of $1"
+  echo "$f"
+}
+
 gen_genesis() {
   mkdir -p "$NETDIR/channel"
   local block="$NETDIR/channel/$CHANNEL.block"
   if [ -f "$block" ]; then return; fi
   gen_configtx
+  local tmp="$block.partial" org hlctl args=()
   FABRIC_CFG_PATH="$NETDIR/config" "$BIN/configtxgen" -configPath "$NETDIR/config" -profile AppChannel \
-    -outputBlock "$block" -channelID "$CHANNEL" >"$(log_file configtxgen)" 2>&1 ||
+    -outputBlock "$tmp" -channelID "$CHANNEL" >"$(log_file configtxgen)" 2>&1 ||
     die "configtxgen failed; read $(log_file configtxgen)"
-  log "channel: genesis block for $CHANNEL written"
+  # Each org's events service identities (client certificates with OU=events from the org's CA)
+  # join its Readers: configtxgen's policy language has no OU principal.
+  for org in "${ORGS[@]}"; do
+    args+=(--org "${MSP[$org]}=$(org_ca_cert "$org")")
+  done
+  hlctl=$(hlctl_bin)
+  "$hlctl" network readers-ou --block "$tmp" --ou "$EVENTS_OU" "${args[@]}" >>"$(log_file hlctl)" 2>&1 ||
+    die "adding the events OU to the Readers policies failed; read $(log_file hlctl)"
+  mv "$tmp" "$block"
+  log "channel: genesis block for $CHANNEL written (blocks readable by admins, peers and OU=$EVENTS_OU)"
 }

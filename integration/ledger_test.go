@@ -16,27 +16,57 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// chainHeight asks c's peer, through the query system chaincode, how many blocks the channel has.
+// blockReader connects, to the peer c uses, an identity that the channel's ACLs let read blocks: the
+// events service identity that the profile of c's org names, else the org's admin. Ordinary client
+// certificates (patients, providers ...) may not read blocks (docs/operators.md, Channel ACLs).
+func blockReader(t *testing.T, c *sdk.Client) *sdk.Client {
+	t.Helper()
+	prof := c.Profile()
+	require.NotNil(t, prof, "the client has no profile to find a block reader in")
+	var opt sdk.Option
+	switch {
+	case prof.EventsIdentity != "":
+		opt = sdk.WithIdentity(prof.EventsIdentity)
+	case prof.AdminMSP != "":
+		opt = sdk.WithMSPDir(prof.AdminMSP)
+	default:
+		t.Fatalf("the profile of %s names neither an events identity nor an admin MSP: no one to read blocks as", prof.Name)
+	}
+	r, err := sdk.Connect(ctx(t), prof.Path(), opt, sdk.WithWallet(env.net.WalletDir()))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = r.Close() })
+	return r
+}
+
+// chainHeight asks the peer of c's org, through the query system chaincode, how many blocks the
+// channel has (as a block reader of that org: see blockReader).
 func chainHeight(t *testing.T, c *sdk.Client) uint64 {
 	t.Helper()
-	raw, err := c.Contract("qscc").Evaluate(ctx(t), "GetChainInfo", []string{env.net.Channel()})
+	return readerHeight(t, blockReader(t, c))
+}
+
+func readerHeight(t *testing.T, r *sdk.Client) uint64 {
+	t.Helper()
+	raw, err := r.Contract("qscc").Evaluate(ctx(t), "GetChainInfo", []string{env.net.Channel()})
 	require.NoError(t, err)
 	var info common.BlockchainInfo
 	require.NoError(t, proto.Unmarshal(raw, &info))
 	return info.GetHeight()
 }
 
-// blocksContaining fetches every block of the channel from c's peer and returns the numbers of those
-// whose bytes contain marker. It also checks that something was scanned, so an empty answer means
-// the marker is absent, not that nothing was looked at.
+// blocksContaining fetches every block of the channel from the peer of c's org (as a block reader of
+// that org: see blockReader) and returns the numbers of those whose bytes contain marker. It also
+// checks that something was scanned, so an empty answer means the marker is absent, not that nothing
+// was looked at.
 func blocksContaining(t *testing.T, c *sdk.Client, marker []byte) []uint64 {
 	t.Helper()
-	height := chainHeight(t, c)
+	r := blockReader(t, c)
+	height := readerHeight(t, r)
 	require.Greater(t, height, uint64(1), "the channel has no blocks to scan")
 	var found []uint64
 	total := 0
 	for n := uint64(0); n < height; n++ {
-		raw, err := c.Contract("qscc").Evaluate(ctx(t), "GetBlockByNumber", []string{env.net.Channel(), strconv.FormatUint(n, 10)})
+		raw, err := r.Contract("qscc").Evaluate(ctx(t), "GetBlockByNumber", []string{env.net.Channel(), strconv.FormatUint(n, 10)})
 		require.NoError(t, err)
 		var b common.Block
 		require.NoError(t, proto.Unmarshal(raw, &b), "block %d does not decode", n)

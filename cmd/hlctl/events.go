@@ -39,6 +39,7 @@ func eventsGroup(env *Env) *cobra.Command {
 }
 
 type tailOptions struct {
+	ownIdentity  *bool
 	checkpoint   *string
 	noCheckpoint *bool
 	fromBlock    *int64
@@ -47,6 +48,7 @@ type tailOptions struct {
 
 func tailFlags(fs *pflag.FlagSet) tailOptions {
 	return tailOptions{
+		ownIdentity:  fs.Bool("own-identity", false, "read as --identity itself, not as the org's events service identity that the profile names"),
 		checkpoint:   fs.String("checkpoint", "", "checkpoint `file` (default: <state dir>/<channel>-<stream>-<identity>.json; state dir $HLCTL_STATE_DIR or ~/.local/state/hlctl)"),
 		noCheckpoint: fs.Bool("no-checkpoint", false, "keep no checkpoint: start at --from-block or at the next block"),
 		fromBlock:    fs.Int64("from-block", -1, "start at block `n` when the checkpoint is empty"),
@@ -92,18 +94,53 @@ func (o tailOptions) eventOptions(env *Env, c *sdk.Client, stream string) ([]sdk
 	return append(opts, sdk.WithCheckpoint(cp)), path, nil
 }
 
+// streamClient returns the client that a tail reads through: c itself with --own-identity, when the
+// profile names no events service identity, or when c is that identity; otherwise a second client
+// of c's profile connected as the org's events service identity, because the channel's ACLs let no
+// ordinary client certificate read blocks or chaincode events (docs/operators.md). The checkpoint
+// keeps the name of --identity.
+func streamClient(ctx context.Context, env *Env, c *sdk.Client, o tailOptions) (*sdk.Client, func(), error) {
+	prof := c.Profile()
+	if *o.ownIdentity || prof == nil || prof.EventsIdentity == "" || prof.EventsIdentity == c.Identity().Name {
+		return c, func() {}, nil
+	}
+	opts := []sdk.Option{sdk.WithIdentity(prof.EventsIdentity)}
+	if n := c.Network(); n != nil {
+		opts = append(opts, sdk.WithWallet(n.WalletDir()), sdk.WithNetwork(n))
+	}
+	ec, err := sdk.Connect(ctx, prof.Path(), opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connecting the events service identity %s of %s: %w", prof.EventsIdentity, prof.Name, err)
+	}
+	env.Notef("reading as %s, the events service identity of %s", prof.EventsIdentity, prof.Name)
+	return ec, func() { _ = ec.Close() }, nil
+}
+
+// forbiddenHint adds what to do to a refusal by the channel's ACLs.
+func forbiddenHint(err error) error {
+	if errors.Is(err, sdk.ErrForbidden) {
+		return fmt.Errorf("%w (the channel's ACLs let only admins, peers and an org's events service identity read events; drop --own-identity or pass --identity events.<org>)", err)
+	}
+	return err
+}
+
 func tailChaincode(ctx context.Context, env *Env, chaincode string, o tailOptions) error {
-	c, err := env.Client(ctx)
+	own, err := env.Client(ctx)
 	if err != nil {
 		return err
 	}
-	opts, path, err := o.eventOptions(env, c, chaincode)
+	c, done, err := streamClient(ctx, env, own, o)
+	if err != nil {
+		return err
+	}
+	defer done()
+	opts, path, err := o.eventOptions(env, own, chaincode)
 	if err != nil {
 		return err
 	}
 	s, err := c.ChaincodeEvents(ctx, chaincode, opts...)
 	if err != nil {
-		return err
+		return forbiddenHint(err)
 	}
 	defer s.Close()
 	if path != "" {
@@ -113,7 +150,7 @@ func tailChaincode(ctx context.Context, env *Env, chaincode string, o tailOption
 	for n := 0; *o.count == 0 || n < *o.count; n++ {
 		e, err := s.Next(ctx)
 		if err != nil {
-			return streamEnd(ctx, err)
+			return forbiddenHint(streamEnd(ctx, err))
 		}
 		// Print, then checkpoint: at-least-once. A process killed (SIGKILL, crash) between the two
 		// prints this one event again when it restarts; an interrupt (Ctrl-C, SIGTERM) only ends
@@ -162,17 +199,22 @@ func printEvent(env *Env, e sdk.ChaincodeEvent) error {
 }
 
 func tailBlocks(ctx context.Context, env *Env, o tailOptions) error {
-	c, err := env.Client(ctx)
+	own, err := env.Client(ctx)
 	if err != nil {
 		return err
 	}
-	opts, path, err := o.eventOptions(env, c, "blocks")
+	c, done, err := streamClient(ctx, env, own, o)
+	if err != nil {
+		return err
+	}
+	defer done()
+	opts, path, err := o.eventOptions(env, own, "blocks")
 	if err != nil {
 		return err
 	}
 	s, err := c.BlockEvents(ctx, opts...)
 	if err != nil {
-		return err
+		return forbiddenHint(err)
 	}
 	defer s.Close()
 	if path != "" {
@@ -181,7 +223,7 @@ func tailBlocks(ctx context.Context, env *Env, o tailOptions) error {
 	for n := 0; *o.count == 0 || n < *o.count; n++ {
 		b, err := s.Next(ctx)
 		if err != nil {
-			return streamEnd(ctx, err)
+			return forbiddenHint(streamEnd(ctx, err))
 		}
 		if env.JSON() {
 			line, err := json.Marshal(b)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
+	"github.com/healthledger/healthledger/chaincode/internal/orgroles"
 	"github.com/healthledger/healthledger/chaincode/provenance"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/stretchr/testify/require"
@@ -19,6 +20,8 @@ func TestThroughNewChaincode(t *testing.T) {
 	chaincode, err := provenance.NewChaincode()
 	require.NoError(t, err)
 	l.Register("provenance", chaincode)
+	installMap(t, l, orgroles.Map{Version: 1, Roles: map[string][]string{"manufacturer": {"Org2MSP"}, "distributor": {"Org2MSP"}, "pharmacist": {"Org1MSP"}},
+		GS1Prefixes: map[string][]string{"Org2MSP": {"0614141"}}})
 	mfr := l.Identity("Org2MSP", "manufacturer1", cctest.RoleAttrs("manufacturer", glnMfr))
 	dist := l.Identity("Org2MSP", "distributor1", cctest.RoleAttrs("distributor", glnDist))
 	pharm := l.Identity("Org1MSP", "pharmacist1", cctest.RoleAttrs("pharmacist", glnPharm))
@@ -103,10 +106,11 @@ func TestReadFunctionsAreEvaluateOnly(t *testing.T) {
 
 	// The whole surface, pinned: no helper leaks out as a transaction.
 	evaluateTxs, submitTxs := w.l.Transactions(cc, w.patient)
-	require.Equal(t, []string{"BatchCustody", "GetBatch", "GetParty", "GetProduct", "GetShipment", "GetUnit",
+	require.Equal(t, []string{"BatchCustody", "GetBatch", "GetConsortium", "GetParty", "GetProduct", "GetShipment", "GetUnit",
 		"ListBatchesByOwner", "ListBatchesByStatus", "UnitCustody", "Verify"}, evaluateTxs)
 	require.Equal(t, []string{"AddSerials", "ClearExcursion", "ClearSuspect", "CommissionBatch", "Decommission", "Destroy", "Dispense",
-		"FlagSuspect", "Quarantine", "Recall", "Receive", "RecordReadings", "RegisterParty", "RegisterProduct", "ReleaseQuarantine", "Ship"}, submitTxs)
+		"FlagSuspect", "Quarantine", "Recall", "Receive", "RecordReadings", "RegisterParty", "RegisterProduct", "ReleaseQuarantine",
+		"SetConsortium", "Ship"}, submitTxs)
 }
 
 func TestAnUnknownFunctionIsAnInvalidArgument(t *testing.T) {

@@ -30,7 +30,7 @@ type Contract struct {
 func (c *Contract) GetEvaluateTransactions() []string {
 	return []string{
 		"GetProduct", "GetParty", "GetBatch", "GetShipment", "GetUnit", "Verify",
-		"BatchCustody", "UnitCustody", "ListBatchesByOwner", "ListBatchesByStatus",
+		"BatchCustody", "UnitCustody", "ListBatchesByOwner", "ListBatchesByStatus", "GetConsortium",
 	}
 }
 

@@ -35,7 +35,7 @@ func oneReading(lotNo, serial string, celsius float64) provenancetypes.ReadingsS
 
 // fuzzCallers are the identities a fuzz input picks from by index.
 func (w *world) fuzzCallers() []*cctest.Identity {
-	return []*cctest.Identity{w.mfr, w.mfr2, w.dist, w.pharm, w.pharm2, w.auditor, w.patient}
+	return []*cctest.Identity{w.mfr, w.mfr2, w.dist, w.pharm, w.pharm2, w.auditor, w.patient, w.l.AdminIdentity(pharmaMSP, "pharma-admin")}
 }
 
 // The indexes of fuzzCallers.
@@ -47,6 +47,7 @@ const (
 	fzPharm2
 	fzAuditor
 	fzPatient
+	fzAdmin
 )
 
 // fuzzSeeds reach every transaction with a call that the fuzz world accepts, and add refusals of the
@@ -55,6 +56,8 @@ func fuzzSeeds(tb testing.TB) (accepted, refused []cctest.Seed) {
 	js := func(v any) string { return mustJSON(tb, v) }
 	batch := provenancetypes.BatchSpec{GTIN: gtin, Lot: "LOT-D4", ManufacturedOn: made, Expiry: expiry, Quantity: 3, Serials: []string{"V000000"}}
 	ship := provenancetypes.ShipmentSpec{ShipmentID: "sh-5", GTIN: gtin, Lot: lot, Serials: []string{"S000005"}, Receiver: pPh2}
+	nextMap := testMap()
+	nextMap.Version = 2
 	action := func(serial, reason string) string {
 		return js(provenancetypes.UnitAction{GTIN: gtin, Lot: lot, Serials: []string{serial}, Reason: reason})
 	}
@@ -85,6 +88,8 @@ func fuzzSeeds(tb testing.TB) (accepted, refused []cctest.Seed) {
 		{Who: fzPatient, Fn: "GetUnit", Args: []string{gtin, "S000000"}},
 		{Who: fzAuditor, Fn: "FlagSuspect", Args: []string{gtin, lot, "counterfeit report"}},
 		{Who: fzAuditor, Fn: "ClearSuspect", Args: []string{gtin, "LOT-C3", "", "reviewed"}},
+		{Who: fzPatient, Fn: "GetConsortium"},
+		{Who: fzAdmin, Fn: "SetConsortium", Args: []string{js(nextMap)}},
 	}
 	refused = []cctest.Seed{
 		{Who: fzMfr, Fn: "CommissionBatch"},
@@ -102,6 +107,8 @@ func fuzzSeeds(tb testing.TB) (accepted, refused []cctest.Seed) {
 		{Who: fzPharm2, Fn: "Dispense", Args: []string{gtin, "S000000", ""}},
 		{Who: fzPharm, Fn: "ClearSuspect", Args: []string{gtin, "LOT-C3", "", "mine"}},
 		{Who: fzAuditor, Fn: "ClearSuspect", Args: []string{gtin, lot, "S000000", "not flagged"}},
+		{Who: fzMfr, Fn: "SetConsortium", Args: []string{js(nextMap)}},
+		{Who: fzMfr2, Fn: "RegisterProduct", Args: []string{js(productSpec("00312345000011"))}},
 	}
 	return accepted, refused
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
+	"github.com/healthledger/healthledger/chaincode/internal/orgroles"
 	"github.com/healthledger/healthledger/chaincode/provenance"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/stretchr/testify/require"
@@ -30,6 +31,7 @@ const (
 	pharmaMSP   = "PharmaMSP"
 	hospitalMSP = "HospitalMSP"
 	insurerMSP  = "InsurerMSP"
+	genericsMSP = "GenericsMSP"
 )
 
 // world is a ledger with the provenance chaincode and the demo identities.
@@ -59,12 +61,40 @@ var (
 // TestThroughNewChaincode builds its own.
 var sharedChaincode = sync.OnceValues(provenance.NewChaincode)
 
+// testMap is the consortium map of the test world: PharmaMSP makes and distributes, under GS1
+// company prefix 0614141; GenericsMSP makes under 0312345; HospitalMSP and ClinicMSP (a second
+// pharmacy organisation) dispense; InsurerMSP audits.
+func testMap() orgroles.Map {
+	return orgroles.Map{
+		Version: 1,
+		Roles: map[string][]string{
+			"manufacturer": {pharmaMSP, genericsMSP},
+			"distributor":  {pharmaMSP},
+			"pharmacist":   {hospitalMSP, clinicMSP},
+			"auditor":      {insurerMSP},
+			"patient":      {hospitalMSP},
+			"provider":     {hospitalMSP},
+			"insurer":      {insurerMSP},
+		},
+		GS1Prefixes: map[string][]string{pharmaMSP: {"0614141"}, genericsMSP: {"0312345"}},
+	}
+}
+
+// installMap installs m as the provenance chaincode's consortium map, in place of the default
+// layout's that the ledger installs, as deploy would.
+func installMap(tb testing.TB, l *cctest.Ledger, m orgroles.Map) {
+	tb.Helper()
+	require.NoError(tb, m.Validate())
+	l.InstallConsortium(cc, &m)
+}
+
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	l := cctest.New(t)
 	chaincode, err := sharedChaincode()
 	require.NoError(t, err)
 	l.Register(cc, chaincode)
+	installMap(t, l, testMap())
 	return &world{
 		t:       t,
 		l:       l,

@@ -3,14 +3,17 @@ package provenance
 import (
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
+	"github.com/healthledger/healthledger/chaincode/internal/orgroles"
 	"github.com/healthledger/healthledger/chaincode/internal/txstate"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
 // RegisterProduct registers a trade item. Only a manufacturer registers, and it becomes the product's
-// manufacturer. Registering the same GTIN again with the same content is DUPLICATE, with other content
-// CONFLICT.
+// manufacturer. The GTIN's GS1 company prefix must belong to the caller's organisation in the
+// consortium map (package orgroles): another's is FORBIDDEN, so no member can register, first, a
+// product that another member makes. Registering the same GTIN again with the same content is
+// DUPLICATE, with other content CONFLICT.
 func (c *Contract) RegisterProduct(ctx txstate.Context, productJSON string) (*provenancetypes.Product, error) {
 	_, me, err := requireParty(ctx, "RegisterProduct", wire.RoleManufacturer)
 	if err != nil {
@@ -19,6 +22,13 @@ func (c *Contract) RegisterProduct(ctx txstate.Context, productJSON string) (*pr
 	spec, err := decodeSpec[provenancetypes.ProductSpec]("product", productJSON)
 	if err != nil {
 		return nil, err
+	}
+	roles, err := orgroles.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !roles.OwnsGTIN(me.MSPID, spec.GTIN) {
+		return nil, codes.New(codes.Forbidden, "GTIN %s: its GS1 company prefix is not one of %s's in the consortium map", spec.GTIN, me.MSPID)
 	}
 	t, err := begin(ctx)
 	if err != nil {

@@ -98,8 +98,8 @@ func TestRegisterParty(t *testing.T) {
 	})
 	t.Run("the same GLN with another role is a conflict", func(t *testing.T) {
 		w := newWorld(t)
-		cctest.RequireOK(t, w.invoke(w.pharm, "RegisterParty"))
-		other := w.l.Identity(hospitalMSP, "pharmacy-as-distributor", cctest.RoleAttrs("distributor", glnPharm))
+		cctest.RequireOK(t, w.invoke(w.dist, "RegisterParty"))
+		other := w.l.Identity(pharmaMSP, "distributor-as-manufacturer", cctest.RoleAttrs("manufacturer", glnDist))
 		w.fails(codes.Conflict, other, "RegisterParty")
 	})
 	t.Run("an auditor or a patient may not register as a party", func(t *testing.T) {

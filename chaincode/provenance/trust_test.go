@@ -174,3 +174,62 @@ func TestClearingAUnitWithdrawsItsReport(t *testing.T) {
 	require.Len(t, b.SuspectReports, 1)
 	require.Equal(t, pOther, b.SuspectReports[0].By)
 }
+
+// A GTIN of GenericsMSP's GS1 company prefix 0312345 (item reference 00001).
+const gtinGenerics = "00312345000011"
+
+func TestRegisterProductNeedsTheCallersGS1Prefix(t *testing.T) {
+	t.Run("a manufacturer registers GTINs of its organisation's prefix, whatever the indicator digit", func(t *testing.T) {
+		w := newWorld(t)
+		cctest.RequireOK(t, w.invoke(w.mfr, "RegisterProduct", mustJSON(t, productSpec(gtin))))
+		cctest.RequireOK(t, w.invoke(w.mfr, "RegisterProduct", mustJSON(t, productSpec("10614141000415"))))
+		generics := w.l.Identity(genericsMSP, "manufacturer7", cctest.RoleAttrs("manufacturer", glnRogue))
+		cctest.RequireOK(t, w.invoke(generics, "RegisterProduct", mustJSON(t, productSpec(gtinGenerics))))
+	})
+	t.Run("a manufacturer of another organisation may not register a GTIN of PharmaMSP's prefix", func(t *testing.T) {
+		w := newWorld(t)
+		generics := w.l.Identity(genericsMSP, "manufacturer7", cctest.RoleAttrs("manufacturer", glnRogue))
+		ce := w.fails(codes.Forbidden, generics, "RegisterProduct", mustJSON(t, productSpec(gtin)))
+		require.Contains(t, ce.Message, "GS1 company prefix")
+		cctest.RequireCode(t, w.evaluate(w.patient, "GetProduct", gtin), codes.NotFound)
+		// The rightful owner registers it afterwards.
+		cctest.RequireOK(t, w.invoke(w.mfr, "RegisterProduct", mustJSON(t, productSpec(gtin))))
+	})
+	t.Run("a manufacturer may not register a GTIN of another organisation's prefix, nor of no organisation's", func(t *testing.T) {
+		w := newWorld(t)
+		w.fails(codes.Forbidden, w.mfr, "RegisterProduct", mustJSON(t, productSpec(gtinGenerics)))
+		w.fails(codes.Forbidden, w.mfr, "RegisterProduct", mustJSON(t, productSpec("00999999000019")))
+		// 061414 is a shorter start of PharmaMSP's prefix, not the prefix.
+		w.fails(codes.Forbidden, w.mfr, "RegisterProduct", mustJSON(t, productSpec("00614140000013")))
+	})
+	t.Run("an organisation not entitled to the manufacturer role may not register, even under its own GLN", func(t *testing.T) {
+		w := newWorld(t)
+		for _, msp := range []string{hospitalMSP, insurerMSP, rogueMSP} {
+			id := w.l.Identity(msp, "fake-manufacturer", cctest.RoleAttrs("manufacturer", glnMfr))
+			w.fails(codes.Forbidden, id, "RegisterProduct", mustJSON(t, productSpec(gtin)))
+		}
+	})
+	t.Run("without a consortium map nothing is registered", func(t *testing.T) {
+		w := newWorld(t)
+		w.l.InstallConsortium(cc, nil)
+		before := w.l.Snapshot()
+		res := w.invoke(w.mfr, "RegisterProduct", mustJSON(t, productSpec(gtin)))
+		require.False(t, res.OK())
+		require.NotEqual(t, codes.Internal, codes.Of(res.Err()))
+		w.l.RequireUnchanged(t, before)
+	})
+}
+
+// TestBatchesOfAProductOnlyByItsManufacturer: the product's registering party commissions its
+// batches and adds their serials; another manufacturer, of its organisation or another, may not.
+func TestBatchesOfAProductOnlyByItsManufacturer(t *testing.T) {
+	w := newWorld(t)
+	w.setupProduct()
+	w.commission(lot, 10, serials("S", 0, 2))
+	generics := w.l.Identity(genericsMSP, "manufacturer7", cctest.RoleAttrs("manufacturer", glnRogue))
+	spec := provenancetypes.BatchSpec{GTIN: gtin, Lot: lot2, ManufacturedOn: made, Expiry: expiry, Quantity: 1, Serials: []string{"X1"}}
+	for _, id := range []*cctest.Identity{generics, w.mfr2} {
+		w.fails(codes.Forbidden, id, "CommissionBatch", mustJSON(t, spec))
+		w.fails(codes.Forbidden, id, "AddSerials", gtin, lot, `["X2"]`)
+	}
+}

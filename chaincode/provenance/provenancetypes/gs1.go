@@ -29,8 +29,12 @@ func invalid(format string, args ...any) error {
 
 // checkDigitOK reports whether the last digit of the all-digit string s is its GS1 mod-10 check digit.
 func checkDigitOK(s string) bool {
+	return checkDigit(s[:len(s)-1]) == s[len(s)-1]
+}
+
+// checkDigit is the GS1 mod-10 check digit of the all-digit string body.
+func checkDigit(body string) byte {
 	sum := 0
-	body := s[:len(s)-1]
 	for i := 0; i < len(body); i++ {
 		d := int(body[len(body)-1-i] - '0')
 		if i%2 == 0 {
@@ -38,7 +42,16 @@ func checkDigitOK(s string) bool {
 		}
 		sum += d
 	}
-	return (10-sum%10)%10 == int(s[len(s)-1]-'0')
+	return byte('0' + (10-sum%10)%10)
+}
+
+// WithCheckDigit appends its GS1 mod-10 check digit to body, the digits of a GTIN or a GLN without
+// it (for example an indicator digit, a company prefix and an item reference).
+func WithCheckDigit(body string) (string, error) {
+	if !allDigits(body) {
+		return "", invalid("%s must be digits only", wire.Quote(body))
+	}
+	return body + string(checkDigit(body)), nil
 }
 
 func allDigits(s string) bool {

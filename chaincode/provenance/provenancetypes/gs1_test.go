@@ -125,3 +125,23 @@ func TestBatchStatusTags(t *testing.T) {
 	require.Equal(t, []string{provenancetypes.BatchRecalled, provenancetypes.BatchExcursion}, b.StatusTags())
 	require.Equal(t, provenancetypes.BatchRecalled, b.HeadlineStatus())
 }
+
+func TestWithCheckDigit(t *testing.T) {
+	for body, want := range map[string]string{
+		"0061414100041": "00614141000418", // GS1's own example GTIN
+		"061414100000":  "0614141000005",  // a GLN
+		"1061414100041": "10614141000415",
+	} {
+		got, err := provenancetypes.WithCheckDigit(body)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+		_, err = provenancetypes.NormalizeGTIN(got)
+		if len(got) == 14 {
+			require.NoError(t, err)
+		}
+	}
+	for _, bad := range []string{"", "06141410000x", "-1"} {
+		_, err := provenancetypes.WithCheckDigit(bad)
+		require.ErrorIs(t, err, provenancetypes.ErrInvalid, bad)
+	}
+}

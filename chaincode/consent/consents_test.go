@@ -388,12 +388,12 @@ func TestTrailingDataIsRefusedAndChangesNothing(t *testing.T) {
 		f := newFixture(t)
 		f.grant("patient1", consentDoc("c-collect", pat1, hospital, classes(consenttypes.ClassObservation)))
 		details := asJSON(t, consenttypes.RecordDetails{URI: "https://ehr.example/r/1", Description: "d", Salt: "c2FsdA"})
-		args := []string{"r-1", pat1, string(consenttypes.ClassObservation), sum("document")}
+		cctest.RequireOK(t, f.invoke("provider1", "RegisterRecord", "r-1", pat1, string(consenttypes.ClassObservation), sum("document"), sum(details)))
 		before := f.l.Snapshot()
-		res := f.invokeWith("provider1", "RegisterRecord", []cctest.CallOption{cctest.WithTransient(map[string][]byte{consenttypes.TransientRecord: []byte(details + "}")})}, args...)
+		res := f.invokeWith("provider1", "PutRecordDetails", []cctest.CallOption{cctest.WithTransient(map[string][]byte{consenttypes.TransientRecord: []byte(details + "}")})}, "r-1")
 		ce := cctest.RequireCode(t, res, codes.InvalidArgument)
 		require.NotContains(t, ce.Message, "ehr.example", "the message does not quote the private input")
 		f.l.RequireUnchanged(t, before)
-		cctest.RequireOK(t, f.invokeWith("provider1", "RegisterRecord", []cctest.CallOption{cctest.WithTransient(map[string][]byte{consenttypes.TransientRecord: []byte(details)})}, args...))
+		cctest.RequireOK(t, f.invokeWith("provider1", "PutRecordDetails", []cctest.CallOption{cctest.WithTransient(map[string][]byte{consenttypes.TransientRecord: []byte(details)})}, "r-1"))
 	})
 }

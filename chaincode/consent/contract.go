@@ -36,7 +36,7 @@ func (s *Contract) logOut() io.Writer {
 func (s *Contract) GetEvaluateTransactions() []string {
 	return []string{
 		"GetConsent", "ListConsentsByPatient", "ListConsentsByGrantee", "ConsentHistory", "CheckAccess",
-		"ListAccessLog", "ListDelegates", "GetPatient", "CheckPatient", "VerifyRecord", "GetRecord", "GetRecordDetails", "RecordHistory",
+		"ListAccessLog", "ListDelegates", "GetPatient", "CheckPatient", "GetConsortium", "VerifyRecord", "GetRecord", "GetRecordDetails", "RecordHistory",
 		"ListRecordsByPatient",
 	}
 }

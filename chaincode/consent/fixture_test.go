@@ -205,6 +205,29 @@ func sum(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
+// recordDetails is the transient JSON of a record's private details, with a fixed salt.
+func recordDetails(t testing.TB, uri, description string) []byte {
+	t.Helper()
+	return []byte(asJSON(t, consenttypes.RecordDetails{URI: uri, Description: description, Salt: "c2FsdA"}))
+}
+
+// registerRecord registers a record as who in the two transactions a client makes: RegisterRecord
+// (args: record id, patient, class, document hash; the details' hash is appended) and, when it
+// succeeds, PutRecordDetails with details as transient data. It answers RegisterRecord's result, or
+// PutRecordDetails' when that one fails.
+func (f *fixture) registerRecord(who string, details []byte, args ...string) *cctest.Result {
+	f.t.Helper()
+	res := f.invoke(who, "RegisterRecord", append(args, sum(string(details)))...)
+	if !res.OK() {
+		return res
+	}
+	put := f.invokeWith(who, "PutRecordDetails", []cctest.CallOption{cctest.WithTransient(map[string][]byte{consenttypes.TransientRecord: details})}, args[0])
+	if !put.OK() {
+		return put
+	}
+	return res
+}
+
 // recordOpt passes the private details of a record as transient data.
 func recordOpt(t testing.TB, uri, description string) []cctest.CallOption {
 	t.Helper()
@@ -220,7 +243,7 @@ func (f *fixture) register(recordID, content, uri string) consenttypes.Record {
 	if f.l.State(cc, f.l.Key("consent", "c-collect")) == nil {
 		f.grant("patient1", consentDoc("c-collect", pat1, hospital, classes(consenttypes.ClassObservation)))
 	}
-	res := f.invokeWith("provider1", "RegisterRecord", recordOpt(f.t, uri, "private description"), recordID, pat1, string(consenttypes.ClassObservation), sum(content))
+	res := f.registerRecord("provider1", recordDetails(f.t, uri, "private description"), recordID, pat1, string(consenttypes.ClassObservation), sum(content))
 	return cctest.Decode[consenttypes.Record](f.t, res)
 }
 

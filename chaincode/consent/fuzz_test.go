@@ -25,8 +25,10 @@ func fuzzFixture(tb testing.TB) *fixture {
 		purposes(consenttypes.PurposePayment), classes(consenttypes.ClassClaim)))
 	f.grant("patient1", consentDoc("c-collect", pat1, hospital, classes(consenttypes.ClassObservation)))
 	cctest.RequireOK(tb, f.invoke("patient1", "AddDelegate", pat3, hospital))
-	cctest.RequireOK(tb, f.invokeWith("provider1", "RegisterRecord", recordOpt(tb, "https://ehr.invalid/"+phiMarker+"/r-1", phiMarker+" lab report"),
+	cctest.RequireOK(tb, f.registerRecord("provider1", recordDetails(tb, "https://ehr.invalid/"+phiMarker+"/r-1", phiMarker+" lab report"),
 		"r-1", pat1, "Observation", sum("document")))
+	// r-3 is anchored, its details (fuzzDetailsR3) not yet stored.
+	cctest.RequireOK(tb, f.invoke("provider1", "RegisterRecord", "r-3", pat1, "Observation", sum("r-3"), sum(fuzzDetailsR3)))
 	cctest.RequireOK(tb, f.invoke("provider1", "RecordAccess", pat1, "Observation", "TREAT", "r-1"))
 	// patient1b's key is approved by two organisations: it may complete a recovery.
 	k := consenttypes.KeyHash(f.who("patient1b").Cert.RawSubjectPublicKeyInfo)
@@ -37,6 +39,9 @@ func fuzzFixture(tb testing.TB) *fixture {
 
 // caller indexes the identities of a fuzz input: matrixCallers, in order.
 func caller(name string) uint8 { return uint8(slices.Index(matrixCallers, name)) }
+
+// fuzzDetailsR3 are the private details record r-3 of the fuzz fixture is anchored with.
+const fuzzDetailsR3 = `{"uri":"https://ehr.invalid/` + phiMarker + `/r-3","description":"` + phiMarker + ` scan","salt":"c2FsdA"}`
 
 func recordTransient(details string) map[string][]byte {
 	return map[string][]byte{consenttypes.TransientRecord: []byte(details)}
@@ -66,7 +71,8 @@ func fuzzSeeds() (accepted, refused []cctest.Seed) {
 		{Who: p1, Fn: "AddDelegate", Args: []string{"guardian-1", hospital}},
 		{Who: p1, Fn: "RemoveDelegate", Args: []string{pat3, hospital}},
 		{Who: p3, Fn: "ListDelegates", Args: []string{pat1, "0", ""}},
-		{Who: prov, Fn: "RegisterRecord", Args: []string{"r-2", pat1, "Observation", sum("r-2")}, Transient: recordTransient(details)},
+		{Who: prov, Fn: "RegisterRecord", Args: []string{"r-2", pat1, "Observation", sum("r-2"), sum(details)}},
+		{Who: prov, Fn: "PutRecordDetails", Args: []string{"r-3"}, Transient: recordTransient(fuzzDetailsR3)},
 		{Who: mfr, Fn: "VerifyRecord", Args: []string{"r-1", sum("document")}},
 		{Who: p1, Fn: "GetRecord", Args: []string{"r-1"}},
 		{Who: aud, Fn: "RecordHistory", Args: []string{"r-1"}},
@@ -91,10 +97,11 @@ func fuzzSeeds() (accepted, refused []cctest.Seed) {
 		{Who: p1, Fn: "Contract:Grant", Args: []string{grant}},
 		{Who: p1, Fn: ""},
 		{Who: p1, Fn: "Grant", Args: []string{junk}},
-		{Who: prov, Fn: "RegisterRecord", Args: []string{"r-3", pat1, "Observation", sum("r-3")},
+		{Who: prov, Fn: "PutRecordDetails", Args: []string{"r-3"},
 			Transient: recordTransient(`{"uri":"no uri ` + phiMarker + `","` + phiMarker + `":1}`)},
-		{Who: prov, Fn: "RegisterRecord", Args: []string{"r-3", pat1, "Observation", sum("r-3")},
+		{Who: prov, Fn: "PutRecordDetails", Args: []string{"r-3"},
 			Transient: recordTransient(`{"uri":"` + phiMarker + `"}`)},
+		{Who: prov, Fn: "PutRecordDetails", Args: []string{"r-3"}, Transient: recordTransient(details)},
 		{Who: caller("noattrs"), Fn: "GetRecordDetails", Args: []string{"r-1"}},
 		{Who: caller("patient1b"), Fn: "Grant", Args: []string{grant}},
 		{Who: caller("patient4"), Fn: "AddDelegate", Args: []string{"guardian-1", hospital}},

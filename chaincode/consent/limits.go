@@ -51,7 +51,8 @@ func Limits() ccguard.Limits {
 		"CheckPatient":     ids,
 		"ApproveRecovery":  ids,
 		"RotatePatientKey": {MaxArg: maxPEMArg},
-		"RegisterRecord": {MaxArg: maxIDArg, Transient: map[string]int{
+		"RegisterRecord":   ids,
+		"PutRecordDetails": {MaxArg: maxIDArg, Transient: map[string]int{
 			consenttypes.TransientRecord: consenttypes.MaxRecordDetailsBytes,
 		}},
 	}

@@ -27,9 +27,9 @@ func TestFrameworkRefusalsAreInvalidArgument(t *testing.T) {
 		{"a consent that is not JSON", "Grant", []string{`{"id":`}, nil, "the consent is not valid JSON of the expected shape"},
 		{"an unknown function", "GrantAll", []string{grant}, nil, `unknown function "GrantAll"`},
 		{"a consent over 16 KiB", "Grant", []string{grant + strings.Repeat(" ", consenttypes.MaxConsentBytes)}, nil, "argument 1 of Grant is"},
-		{"record details over 16 KiB", "RegisterRecord", []string{"r-9", pat1, "Observation", sum("r-9")},
+		{"record details over 16 KiB", "PutRecordDetails", []string{"r-9"},
 			[]cctest.CallOption{cctest.WithTransient(recordTransient(strings.Repeat(" ", consenttypes.MaxRecordDetailsBytes+1)))},
-			`transient field "record" of RegisterRecord is 16385 bytes, more than its limit of 16384`},
+			`transient field "record" of PutRecordDetails is 16385 bytes, more than its limit of 16384`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -50,7 +50,9 @@ func TestAccessMatrix(t *testing.T) {
 		{fn: "RemoveDelegate", args: []string{pat3, hospital}, allowed: []string{"patient1", "patient2", "patient3"},
 			expect: map[string]codes.Code{"patient2": codes.NotFound, "patient3": codes.NotFound}},
 		{fn: "ListDelegates", args: []string{pat1, "0", ""}, evalOnly: true, allowed: owners},
-		{fn: "RegisterRecord", args: []string{"r-2", pat1, "Observation", sum("r-2")}, opts: recordOpt(t, "https://ehr.example/r/2", "d"), allowed: custodian},
+		{fn: "RegisterRecord", args: []string{"r-2", pat1, "Observation", sum("r-2"), sum("details")}, allowed: custodian},
+		{fn: "PutRecordDetails", args: []string{"r-1"}, opts: recordOpt(t, "https://ehr.example/r/1", "private description"), allowed: custodian,
+			expect: map[string]codes.Code{"provider1": codes.Duplicate, "pharmacist1": codes.Duplicate}},
 		{fn: "VerifyRecord", args: []string{"r-1", sum("document")}, evalOnly: true, allowed: everyone},
 		{fn: "GetRecord", args: []string{"r-1"}, evalOnly: true, allowed: append(slices.Clone(owners), custodian...)},
 		{fn: "RecordHistory", args: []string{"r-1"}, evalOnly: true, allowed: append(slices.Clone(owners), custodian...)},
@@ -108,7 +110,7 @@ func TestEvaluateTransactionsAreDeclared(t *testing.T) {
 	evaluate, submit := f.l.Transactions(cc, f.who("auditor1"))
 	require.Equal(t, []string{"CheckAccess", "CheckPatient", "ConsentHistory", "GetConsent", "GetPatient", "GetRecord", "GetRecordDetails", "ListAccessLog",
 		"ListConsentsByGrantee", "ListConsentsByPatient", "ListDelegates", "ListRecordsByPatient", "RecordHistory", "VerifyRecord"}, evaluate)
-	require.Equal(t, []string{"AddDelegate", "ApproveRecovery", "CompleteRecovery", "EraseRecord", "Grant", "RecordAccess", "RegisterPatient",
+	require.Equal(t, []string{"AddDelegate", "ApproveRecovery", "CompleteRecovery", "EraseRecord", "Grant", "PutRecordDetails", "RecordAccess", "RegisterPatient",
 		"RegisterRecord", "RemoveDelegate", "RequestErasure", "Revoke", "RotatePatientKey", "Update"}, submit)
 }
 

@@ -24,14 +24,14 @@ func TestPrivateDetailsNeverReachPublicData(t *testing.T) {
 		submitted = append(submitted, res)
 		args = append(args, a)
 	}
-	details := []cctest.CallOption{cctest.WithTransient(map[string][]byte{
-		consenttypes.TransientRecord: []byte(asJSON(t, consenttypes.RecordDetails{
-			URI:         "https://ehr.example/patients/" + marker + "/lab.pdf",
-			Description: "Lipid panel of Jane " + marker,
-		})),
-	})}
+	raw := asJSON(t, consenttypes.RecordDetails{
+		URI:         "https://ehr.example/patients/" + marker + "/lab.pdf",
+		Description: "Lipid panel of Jane " + marker,
+	})
+	details := []cctest.CallOption{cctest.WithTransient(map[string][]byte{consenttypes.TransientRecord: []byte(raw)})}
 	submit("patient1", "Grant", nil, asJSON(t, consentDoc("c-1", pat1, hospital)))
-	submit("provider1", "RegisterRecord", details, "r-1", pat1, "Observation", sum("document"))
+	submit("provider1", "RegisterRecord", nil, "r-1", pat1, "Observation", sum("document"), sum(raw))
+	submit("provider1", "PutRecordDetails", details, "r-1")
 	submit("provider1", "RecordAccess", nil, pat1, "Observation", "TREAT", "r-1")
 
 	// Reading the details back works, and only through an evaluation.

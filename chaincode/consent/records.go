@@ -1,6 +1,8 @@
 package consent
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"time"
 
@@ -11,13 +13,14 @@ import (
 	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
-// RegisterRecord anchors an off-chain health record: its SHA-256, class and patient go in public state;
-// its location and description, passed as the transient field "record" ({"uri","description","salt"}),
-// go in the private data collection of the caller's organisation (consentRecords<MSPID>). The caller
-// must be a provider or pharmacist that some consent permits to collect that class for some purpose
-// (deny overrides permit per purpose). Re-registering an id with the same anchor fails with DUPLICATE,
-// with another with CONFLICT. Emits RecordRegistered.
-func (s *Contract) RegisterRecord(ctx txstate.Context, recordID, patient, dataClass, sha256hex string) (*consenttypes.Record, error) {
+// RegisterRecord anchors an off-chain health record in public state: its SHA-256, class, patient and
+// detailsHash, the hex SHA-256 of its private details ({"uri","description","salt"}: the bytes that
+// PutRecordDetails will store in the collection of the caller's organisation, consentRecords<MSPID>).
+// It carries no private data, so every organisation's peers may endorse it. The caller must be a
+// provider or pharmacist that some consent permits to collect that class for some purpose (deny
+// overrides permit per purpose). Re-registering an id with the same anchor fails with DUPLICATE, with
+// another with CONFLICT. Emits RecordRegistered.
+func (s *Contract) RegisterRecord(ctx txstate.Context, recordID, patient, dataClass, sha256hex, detailsHash string) (*consenttypes.Record, error) {
 	caller, err := callerOf(ctx, "RegisterRecord")
 	if err != nil {
 		return nil, err
@@ -39,12 +42,9 @@ func (s *Contract) RegisterRecord(ctx txstate.Context, recordID, patient, dataCl
 	if err != nil {
 		return nil, err
 	}
-	var details consenttypes.RecordDetails
-	if err := ccutil.TransientJSON(ctx, consenttypes.TransientRecord, `transient field "`+consenttypes.TransientRecord+`" ({"uri","description","salt"})`, &details); err != nil {
-		return nil, err
-	}
-	if err := details.Validate(); err != nil {
-		return nil, err
+	commitment, herr := consenttypes.CheckSHA256(detailsHash)
+	if herr != nil {
+		return nil, codes.New(codes.InvalidArgument, "the details hash must be a hex SHA-256 (64 hex digits)")
 	}
 	now, err := ccutil.TxTime(ctx)
 	if err != nil {
@@ -55,7 +55,8 @@ func (s *Contract) RegisterRecord(ctx txstate.Context, recordID, patient, dataCl
 		return nil, err
 	}
 	if found {
-		if existing.Patient == patient && existing.DataClass == class && existing.SHA256 == sum && existing.RegisteredByMSP == caller.MSPID {
+		if existing.Patient == patient && existing.DataClass == class && existing.SHA256 == sum && existing.RegisteredByMSP == caller.MSPID &&
+			existing.DetailsHash == commitment {
 			return nil, codes.New(codes.Duplicate, "record %s is already registered with this hash", recordID)
 		}
 		return nil, codes.New(codes.Conflict, "record %s is already registered with another anchor", recordID)
@@ -71,13 +72,8 @@ func (s *Contract) RegisterRecord(ctx txstate.Context, recordID, patient, dataCl
 	rec := &consenttypes.Record{
 		ID: recordID, Patient: patient, DataClass: class, SHA256: sum, RegisteredBy: partyOf(caller),
 		RegisteredByMSP: caller.MSPID, RegisteredAt: now, Collection: consenttypes.CollectionFor(caller.MSPID),
-		Purpose: purpose, ConsentIDs: d.ConsentIDs,
+		DetailsHash: commitment, Purpose: purpose, ConsentIDs: d.ConsentIDs,
 	}
-	private, err := json.Marshal(details)
-	if err != nil {
-		return nil, codes.New(codes.Internal, "encoding the details of record %s: %v", recordID, err)
-	}
-	ctx.State().PutPrivate(rec.Collection, recordID, private)
 	if err := putRecord(ctx, rec); err != nil {
 		return nil, err
 	}
@@ -87,6 +83,54 @@ func (s *Contract) RegisterRecord(ctx txstate.Context, recordID, patient, dataCl
 	if err := ccutil.Emit(ctx, consenttypes.EventRecordRegistered, recordEvent(rec, rec.RegisteredBy, now)); err != nil {
 		return nil, err
 	}
+	return rec, nil
+}
+
+// PutRecordDetails stores a registered record's private details, passed as the transient field
+// "record", in the record's collection. It writes nothing else, so the collection's own endorsement
+// policy (its member org's peer) decides its validity, and the details reach only that org's peers.
+// The caller must be a provider or pharmacist of the registering organisation; the details' SHA-256
+// must be the anchor's detailsHash (INVALID_ARGUMENT otherwise). Storing the same details again
+// fails with DUPLICATE; an erased record takes none (PRECONDITION_FAILED). It answers the public anchor.
+func (s *Contract) PutRecordDetails(ctx txstate.Context, recordID string) (*consenttypes.Record, error) {
+	caller, err := callerOf(ctx, "PutRecordDetails")
+	if err != nil {
+		return nil, err
+	}
+	rec, err := mustRecord(ctx, recordID)
+	if err != nil {
+		return nil, err
+	}
+	if !isCustodian(caller, rec) {
+		return nil, codes.New(codes.Forbidden, "PutRecordDetails: only a provider or pharmacist of %s may store the details of record %s; caller is %s",
+			rec.RegisteredByMSP, recordID, partyOf(caller))
+	}
+	if rec.Erased {
+		return nil, codes.New(codes.PreconditionFailed, "record %s is erased: it takes no details", recordID)
+	}
+	raw, err := ccutil.Transient(ctx, consenttypes.TransientRecord)
+	if err != nil {
+		return nil, err
+	}
+	var details consenttypes.RecordDetails
+	if err := ccutil.TransientJSON(ctx, consenttypes.TransientRecord, `transient field "`+consenttypes.TransientRecord+`" ({"uri","description","salt"})`, &details); err != nil {
+		return nil, err
+	}
+	if err := details.Validate(); err != nil {
+		return nil, err
+	}
+	h := sha256.Sum256(raw)
+	if hex.EncodeToString(h[:]) != rec.DetailsHash {
+		return nil, codes.New(codes.InvalidArgument, "the details' SHA-256 is not the detailsHash that record %s was registered with", recordID)
+	}
+	held, err := ctx.State().GetPrivateHash(rec.Collection, recordID)
+	if err != nil {
+		return nil, err
+	}
+	if len(held) > 0 && hex.EncodeToString(held) == rec.DetailsHash {
+		return nil, codes.New(codes.Duplicate, "the details of record %s are already stored", recordID)
+	}
+	ctx.State().PutPrivate(rec.Collection, recordID, raw)
 	return rec, nil
 }
 

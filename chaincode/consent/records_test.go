@@ -1,6 +1,7 @@
 package consent_test
 
 import (
+	"encoding/hex"
 	"testing"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
@@ -13,14 +14,16 @@ func TestRegisterRecord(t *testing.T) {
 	t.Run("a provider with a collect permit anchors the hash and keeps the details private", func(t *testing.T) {
 		f := newFixture(t)
 		f.grant("patient1", consentDoc("c-1", pat1, hospital, actions(consenttypes.ActionCollect), purposes(consenttypes.PurposeResearch), classes(consenttypes.ClassObservation)))
-		res := f.invokeWith("provider1", "RegisterRecord", recordOpt(t, "https://ehr.example/r/1", "lipid panel"),
-			"r-1", pat1, "Observation", sum("document"))
+		details := recordDetails(t, "https://ehr.example/r/1", "lipid panel")
+		res := f.registerRecord("provider1", details, "r-1", pat1, "Observation", sum("document"))
 		rec := cctest.Decode[consenttypes.Record](t, res)
 		require.Equal(t, consenttypes.Record{
 			ID: "r-1", Patient: pat1, DataClass: consenttypes.ClassObservation, SHA256: sum("document"),
 			RegisteredBy: hospital + "/provider/" + npi1, RegisteredByMSP: hospital, RegisteredAt: res.Time,
-			Collection: "consentRecordsHospitalMSP", Purpose: consenttypes.PurposeResearch, ConsentIDs: []string{"c-1"},
+			Collection: "consentRecordsHospitalMSP", DetailsHash: sum(string(details)), Purpose: consenttypes.PurposeResearch, ConsentIDs: []string{"c-1"},
 		}, rec)
+		require.Equal(t, sum(string(details)), hexOf(f.l.PrivateDataHash(cc, "consentRecordsHospitalMSP", "r-1")),
+			"every peer can match the private write's hash with the anchor's commitment")
 		require.Equal(t, rec, cctest.StateJSON[consenttypes.Record](t, f.l, cc, f.l.Key("record", "r-1")))
 		private := f.l.PrivateData(cc, "consentRecordsHospitalMSP", "r-1")
 		require.Contains(t, string(private), "https://ehr.example/r/1")
@@ -34,17 +37,18 @@ func TestRegisterRecord(t *testing.T) {
 		f := newFixture(t)
 		f.register("r-1", "document", "https://ehr.example/r/1")
 		before := f.l.Snapshot()
-		opts := recordOpt(t, "https://ehr.example/r/1", "d")
-		cctest.RequireCode(t, f.invokeWith("provider1", "RegisterRecord", opts, "r-1", pat1, "Observation", sum("document")), codes.Duplicate)
-		cctest.RequireCode(t, f.invokeWith("provider2", "RegisterRecord", opts, "r-1", pat1, "Observation", sum("other")), codes.Conflict)
+		dh := sum(string(recordDetails(t, "https://ehr.example/r/1", "private description")))
+		cctest.RequireCode(t, f.invoke("provider1", "RegisterRecord", "r-1", pat1, "Observation", sum("document"), dh), codes.Duplicate)
+		cctest.RequireCode(t, f.invoke("provider2", "RegisterRecord", "r-1", pat1, "Observation", sum("other"), dh), codes.Conflict)
+		cctest.RequireCode(t, f.invoke("provider1", "RegisterRecord", "r-1", pat1, "Observation", sum("document"), sum("other details")), codes.Conflict)
 		f.l.RequireUnchanged(t, before)
 	})
 
-	good := recordOpt(t, "https://ehr.example/r/1", "d")
+	good := sum("details")
 	tests := []struct {
 		name   string
 		caller string
-		opts   []cctest.CallOption
+		dh     string
 		args   []string
 		code   codes.Code
 	}{
@@ -52,13 +56,7 @@ func TestRegisterRecord(t *testing.T) {
 		{"a non-hex hash is an invalid argument", "provider1", good, []string{"r-1", pat1, "Observation", "zz" + sum("x")[2:]}, codes.InvalidArgument},
 		{"a malformed record id is an invalid argument", "provider1", good, []string{"r/1", pat1, "Observation", sum("x")}, codes.InvalidArgument},
 		{"an unknown class is an invalid argument", "provider1", good, []string{"r-1", pat1, "Genome", sum("x")}, codes.InvalidArgument},
-		{"missing transient data is an invalid argument", "provider1", nil, []string{"r-1", pat1, "Observation", sum("x")}, codes.InvalidArgument},
-		{"transient details without a uri are an invalid argument", "provider1",
-			[]cctest.CallOption{cctest.WithTransient(map[string][]byte{"record": []byte(`{"description":"d"}`)})},
-			[]string{"r-1", pat1, "Observation", sum("x")}, codes.InvalidArgument},
-		{"transient details that are not JSON are an invalid argument", "provider1",
-			[]cctest.CallOption{cctest.WithTransient(map[string][]byte{"record": []byte(`https://ehr.example/r/1`)})},
-			[]string{"r-1", pat1, "Observation", sum("x")}, codes.InvalidArgument},
+		{"a details hash that is no SHA-256 is an invalid argument", "provider1", "details", []string{"r-1", pat1, "Observation", sum("x")}, codes.InvalidArgument},
 		{"a provider without a collect permit for the class is forbidden", "provider1", good, []string{"r-1", pat1, "Condition", sum("x")}, codes.Forbidden},
 		{"a provider of another patient is forbidden", "provider1", good, []string{"r-1", pat2, "Observation", sum("x")}, codes.Forbidden},
 		{"a provider the patient denied is forbidden", "provider2", good, []string{"r-1", pat1, "Observation", sum("x")}, codes.Forbidden},
@@ -73,12 +71,74 @@ func TestRegisterRecord(t *testing.T) {
 			f.grant("patient1", consentDoc("c-2", pat1, hospital+"/provider/"+npi2, deny, actions(consenttypes.ActionCollect), classes(consenttypes.AllClasses),
 				purposes(consenttypes.Purposes()...)))
 			before := f.l.Snapshot()
-			res := f.invokeWith(tc.caller, "RegisterRecord", tc.opts, tc.args...)
+			res := f.invoke(tc.caller, "RegisterRecord", append(tc.args, tc.dh)...)
 			ce := cctest.RequireCode(t, res, tc.code)
 			require.NotContains(t, ce.Message, "ehr.example", "errors do not echo private details")
 			f.l.RequireUnchanged(t, before)
 		})
 	}
+}
+
+// TestPutRecordDetails: the private details go in their own transaction, which writes only the
+// collection, by the custodian, and only the details the anchor committed to.
+func TestPutRecordDetails(t *testing.T) {
+	details := recordDetails(t, "https://ehr.example/r/1", "lipid panel")
+	anchored := func(t *testing.T) *fixture {
+		f := newFixture(t)
+		f.grant("patient1", consentDoc("c-1", pat1, hospital, classes(consenttypes.ClassObservation)))
+		cctest.RequireOK(t, f.invoke("provider1", "RegisterRecord", "r-1", pat1, "Observation", sum("document"), sum(string(details))))
+		return f
+	}
+	put := func(b []byte) []cctest.CallOption {
+		return []cctest.CallOption{cctest.WithTransient(map[string][]byte{consenttypes.TransientRecord: b})}
+	}
+	t.Run("the custodian stores the committed details, and only them, in its collection", func(t *testing.T) {
+		f := anchored(t)
+		keys := f.l.Keys(cc)
+		anchor := f.l.State(cc, f.l.Key("record", "r-1"))
+		res := f.invokeWith("pharmacist1", "PutRecordDetails", put(details), "r-1")
+		cctest.RequireOK(t, res)
+		require.Equal(t, details, f.l.PrivateData(cc, "consentRecordsHospitalMSP", "r-1"))
+		require.NotContains(t, string(res.Payload), "ehr.example", "the answer, which a block carries, is the public anchor")
+		require.Equal(t, 1, res.Writes, "one write, the private one: the collection's endorsement policy alone applies")
+		require.Equal(t, keys, f.l.Keys(cc))
+		require.Equal(t, anchor, f.l.State(cc, f.l.Key("record", "r-1")))
+		cctest.RequireCode(t, f.invokeWith("provider1", "PutRecordDetails", put(details), "r-1"), codes.Duplicate)
+	})
+	refusals := []struct {
+		name   string
+		caller string
+		opts   []cctest.CallOption
+		code   codes.Code
+	}{
+		{"details the anchor did not commit to", "provider1", put(recordDetails(t, "https://ehr.example/r/2", "other")), codes.InvalidArgument},
+		{"missing transient data", "provider1", nil, codes.InvalidArgument},
+		{"details without a uri", "provider1", put([]byte(`{"description":"d"}`)), codes.InvalidArgument},
+		{"details that are not JSON", "provider1", put([]byte(`https://ehr.example/r/1`)), codes.InvalidArgument},
+		{"a patient", "patient1", put(details), codes.Forbidden},
+		{"an insurer", "insurer1", put(details), codes.Forbidden},
+		{"the forged patient certificate", "patient1b", put(details), codes.Forbidden},
+	}
+	for _, tc := range refusals {
+		t.Run(tc.name+" is refused and nothing is stored", func(t *testing.T) {
+			f := anchored(t)
+			before := f.l.Snapshot()
+			ce := cctest.RequireCode(t, f.invokeWith(tc.caller, "PutRecordDetails", tc.opts, "r-1"), tc.code)
+			require.NotContains(t, ce.Message, "ehr.example", "errors do not echo private details")
+			f.l.RequireUnchanged(t, before)
+		})
+	}
+	t.Run("an erased record takes no details", func(t *testing.T) {
+		f := anchored(t)
+		cctest.RequireOK(t, f.invoke("patient1", "EraseRecord", "r-1", ""))
+		before := f.l.Snapshot()
+		cctest.RequireCode(t, f.invokeWith("provider1", "PutRecordDetails", put(details), "r-1"), codes.PreconditionFailed)
+		f.l.RequireUnchanged(t, before)
+	})
+	t.Run("an unknown record is not found", func(t *testing.T) {
+		f := anchored(t)
+		cctest.RequireCode(t, f.invokeWith("provider1", "PutRecordDetails", put(details), "r-9"), codes.NotFound)
+	})
 }
 
 func TestVerifyRecord(t *testing.T) {
@@ -281,3 +341,5 @@ func TestGetRecordDetailsOfAnErasedRecordChecksThePurge(t *testing.T) {
 	cctest.RequireOK(t, g.invoke("patient1", "EraseRecord", "r-1", "patient request"))
 	cctest.RequireCode(t, g.eval("provider1", "GetRecordDetails", "r-1"), codes.NotFound)
 }
+
+func hexOf(b []byte) string { return hex.EncodeToString(b) }

@@ -4,8 +4,9 @@
 // It checks its input locally where that is cheap (the same validation the chaincode runs), so an
 // obviously bad request fails with an error matching sdk.ErrInvalidArgument without a round
 // trip; the chaincode stays the authority. Queries are evaluated, state changes submitted.
-// RegisterRecord passes the record's private details as transient data and asks the caller's own
-// organisation to endorse, so the details reach no peer outside its private data collection.
+// RegisterRecord anchors the record (endorsed as the chaincode's policy asks, with only a hash of the
+// details), then passes the private details as transient data to PutRecordDetails, endorsed by the
+// caller's own organisation only, so the details reach no peer outside its private data collection.
 //
 //	c, err := net.Connect(ctx, "patient1")
 //	consents := consent.New(c)
@@ -199,9 +200,13 @@ type RegisterRequest struct {
 	Details consenttypes.RecordDetails
 }
 
-// RegisterRecord anchors a record. When Details.Salt is empty it adds a random one, so that the hash of
-// the private value, which the block carries, cannot confirm a guessed URI. It asks the caller's own
-// organisation to endorse.
+// RegisterRecord registers a record in two transactions. First RegisterRecord anchors its hash, class,
+// patient and the SHA-256 of its encoded details in public state, endorsed as the chaincode's policy
+// asks (organisations that do not hold the details see only that hash). Then PutRecordDetails stores
+// the details in the caller's organisation's collection, endorsed by that organisation alone, so the
+// details reach no peer outside the collection. When Details.Salt is empty it adds a random one, so
+// that the hash cannot confirm a guessed URI. When the second step fails the record stays anchored;
+// the error says so, and PutRecordDetails with the same details (salt included) completes it.
 func (c *Client) RegisterRecord(ctx context.Context, req RegisterRequest) (*consenttypes.Record, error) {
 	_, kerr := consenttypes.CheckDataClass(string(req.DataClass))
 	sum, herr := consenttypes.CheckSHA256(req.SHA256)
@@ -220,11 +225,39 @@ func (c *Client) RegisterRecord(ctx context.Context, req RegisterRequest) (*cons
 	if err != nil {
 		return nil, fmt.Errorf("consent.RegisterRecord: encode the details: %w", err)
 	}
+	h := sha256.Sum256(raw)
+	rec, err := sdk.SubmitJSON[consenttypes.Record](ctx, c.k, "RegisterRecord", []string{req.RecordID, req.Patient, string(req.DataClass), sum, hex.EncodeToString(h[:])})
+	if err != nil {
+		return nil, err
+	}
+	if err := c.putDetails(ctx, req.RecordID, raw); err != nil {
+		return rec, fmt.Errorf("consent.RegisterRecord: record %s is anchored but its details are not stored (call PutRecordDetails with the same details and salt): %w", req.RecordID, err)
+	}
+	return rec, nil
+}
+
+// PutRecordDetails stores the private details of a record already anchored by this organisation
+// (RegisterRecord); they must be the details it was anchored with, salt included.
+func (c *Client) PutRecordDetails(ctx context.Context, recordID string, details consenttypes.RecordDetails) error {
+	if err := local("PutRecordDetails", consenttypes.CheckID("record id", recordID), details.Validate()); err != nil {
+		return err
+	}
+	raw, err := json.Marshal(details)
+	if err != nil {
+		return fmt.Errorf("consent.PutRecordDetails: encode the details: %w", err)
+	}
+	return c.putDetails(ctx, recordID, raw)
+}
+
+// putDetails submits PutRecordDetails with the encoded details as transient data, endorsed by the
+// caller's own organisation only: the collection's member.
+func (c *Client) putDetails(ctx context.Context, recordID string, raw []byte) error {
 	opts := []sdk.CallOption{sdk.WithTransient(map[string][]byte{consenttypes.TransientRecord: raw})}
 	if msp := c.c.Identity().MSPID; msp != "" {
 		opts = append(opts, sdk.WithEndorsingOrgs(msp))
 	}
-	return sdk.SubmitJSON[consenttypes.Record](ctx, c.k, "RegisterRecord", []string{req.RecordID, req.Patient, string(req.DataClass), sum}, opts...)
+	_, err := sdk.SubmitJSON[consenttypes.Record](ctx, c.k, "PutRecordDetails", []string{recordID}, opts...)
+	return err
 }
 
 // VerifyRecord tells whether a document with the given hex SHA-256 matches record recordID.

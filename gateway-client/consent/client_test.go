@@ -2,6 +2,8 @@ package consent_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -216,18 +218,26 @@ func TestRegisterRecordKeepsDetailsPrivate(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "consentRecordsHospitalMSP", rec.Collection)
 
-	call := r.last(t)
-	require.True(t, call.Submit)
-	require.Equal(t, "RegisterRecord", call.Function)
-	require.Equal(t, []string{"r-1", "pat-7f3a9c21", "Observation", consent.Digest([]byte("doc"))}, call.Args)
-	require.Equal(t, []string{"HospitalMSP"}, call.EndorsingOrgs, "the registering caller's own organisation endorses")
-	require.NotContains(t, strings.Join(call.Args, " "), "secret")
+	require.Len(t, r.calls, 2, "the anchor, then the details")
+	anchor, put := r.calls[0], r.calls[1]
+	require.True(t, anchor.Submit)
+	require.Equal(t, "RegisterRecord", anchor.Function)
+	require.Empty(t, anchor.Transient, "the anchor carries no private data: every endorsing org sees it")
+	require.Empty(t, anchor.EndorsingOrgs, "the anchor is endorsed as the chaincode's policy asks")
+	require.NotContains(t, strings.Join(anchor.Args, " "), "secret")
 
+	require.True(t, put.Submit)
+	require.Equal(t, "PutRecordDetails", put.Function)
+	require.Equal(t, []string{"r-1"}, put.Args)
+	require.Equal(t, []string{"HospitalMSP"}, put.EndorsingOrgs, "only the collection's member org endorses the details")
 	var details consenttypes.RecordDetails
-	require.NoError(t, json.Unmarshal(call.Transient[consenttypes.TransientRecord], &details))
+	require.NoError(t, json.Unmarshal(put.Transient[consenttypes.TransientRecord], &details))
 	require.Equal(t, "https://ehr.example/secret-uri", details.URI)
 	require.Equal(t, "secret description", details.Description)
 	require.NotEmpty(t, details.Salt, "a random salt is added")
+	sum := sha256.Sum256(put.Transient[consenttypes.TransientRecord])
+	require.Equal(t, []string{"r-1", "pat-7f3a9c21", "Observation", consent.Digest([]byte("doc")), hex.EncodeToString(sum[:])}, anchor.Args,
+		"the anchor commits to the exact bytes the details transaction stores")
 
 	_, err = c.RegisterRecord(ctx, consent.RegisterRequest{
 		RecordID: "r-2", Patient: "pat-7f3a9c21", DataClass: consenttypes.ClassObservation, SHA256: consent.Digest([]byte("doc")),

@@ -18,6 +18,7 @@ import (
 	"io"
 	"math/big"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -454,4 +455,55 @@ func TestSDKEventStreamsReadAsTheEventsIdentity(t *testing.T) {
 		_, err = refusedBlocks.Next(ctx(t))
 	}
 	require.ErrorIs(t, err, sdk.ErrForbidden, "a provider's own block events stream")
+}
+
+// aclScript runs test-network-scripts/acl.sh against the suite's network, with extra environment.
+func aclScript(t *testing.T, extra []string, args ...string) (string, error) {
+	t.Helper()
+	dir := env.netdir
+	if dir == "" {
+		dir = os.Getenv("HL_NETWORK_DIR")
+	}
+	if dir == "" {
+		t.Skip("changing the channel's ACLs needs a network this suite started (or HL_NETWORK_DIR)")
+	}
+	cmd := exec.CommandContext(ctx(t), filepath.Join(env.root, "test-network-scripts", "acl.sh"),
+		append(args, "--target", env.profiles)...)
+	cmd.Env = append(append(os.Environ(), "HL_NETWORK_DIR="+dir), extra...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// TestACLsChangeOnlyByAMajorityOfAdmins: one org's admin alone cannot change an ACL (the update is
+// refused, the ACL unchanged); a majority can, and the peers apply it at once. Shown on filtered
+// blocks, opened to members and closed again.
+func TestACLsChangeOnlyByAMajorityOfAdmins(t *testing.T) {
+	const res = "event/FilteredBlock"
+	open, closed := res+"=/Channel/Application/Members", res+"=/Channel/Application/Readers"
+	_, err := aclScript(t, nil, "set", closed)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		out, err := aclScript(t, nil, "set", closed)
+		require.NoError(t, err, out)
+	})
+	patient := rawClientOf(t, identity(t, "patient", 0).Name)
+	filtered := func() deliverStatus { return patient.peerDeliver(t)["DeliverFiltered"] }
+	require.Equal(t, deliverStatus{status: common.Status_FORBIDDEN}, filtered())
+
+	out, err := aclScript(t, []string{"HL_ACL_SIGNERS=1"}, "set", open)
+	require.Error(t, err, "one admin changed an ACL: %s", out)
+	require.Contains(t, out, "Admins' sub-policies to be satisfied")
+	show, err := aclScript(t, nil, "show")
+	require.NoError(t, err)
+	require.Contains(t, show, res+" /Channel/Application/Readers")
+	require.Equal(t, deliverStatus{status: common.Status_FORBIDDEN}, filtered(), "the refused update changed nothing")
+
+	out, err = aclScript(t, nil, "set", open)
+	require.NoError(t, err, out)
+	require.True(t, filtered().block, "members read filtered blocks once a majority opened them")
+	require.Equal(t, deliverStatus{status: common.Status_FORBIDDEN}, patient.peerDeliver(t)["Deliver"], "full blocks stay closed")
+
+	out, err = aclScript(t, nil, "set", closed)
+	require.NoError(t, err, out)
+	require.Equal(t, deliverStatus{status: common.Status_FORBIDDEN}, filtered())
 }

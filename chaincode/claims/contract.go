@@ -39,7 +39,7 @@ type Contract struct {
 func (c *Contract) GetEvaluateTransactions() []string {
 	return []string{
 		"GetCoverage", "GetCoverageTerms", "GetClaim", "GetClaimDetails",
-		"ListClaimsByProvider", "ListClaimsByInsurer", "ListClaimsByStatus", "ClaimHistory",
+		"ListClaimsByProvider", "ListClaimsByInsurer", "ListClaimsByStatus", "ClaimHistory", "GetConsortium",
 	}
 }
 

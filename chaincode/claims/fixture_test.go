@@ -137,6 +137,7 @@ func newFixtureLayout(t testing.TB, hospital, insurer string) *fixture {
 	add("manufacturer1", pharmaMSP, "manufacturer", "0614141000005")
 	add("rivalInsurer", "RivalMSP", "insurer", payer1)
 	f.id["noRole"] = l.Identity(hospital, "noRole", nil)
+	f.id["hospitalAdmin"] = l.AdminIdentity(hospital, "hospitalAdmin")
 	for _, p := range []string{pat1, pat2} {
 		l.SetState(ConsentChaincode, "bound|"+p, []byte("1"))
 	}

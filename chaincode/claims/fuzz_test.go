@@ -15,7 +15,7 @@ import (
 const phiMarker = "PHIMARK"
 
 // fuzzCallerNames are the identities a fuzz input picks from by index.
-var fuzzCallerNames = []string{"provider1", "provider2", "pharmacist1", "insurer1", "insurer2", "auditor1", "patient1", "noRole", "rivalInsurer"}
+var fuzzCallerNames = []string{"provider1", "provider2", "pharmacist1", "insurer1", "insurer2", "auditor1", "patient1", "noRole", "rivalInsurer", "hospitalAdmin"}
 
 func fuzzCaller(name string) uint8 { return uint8(slices.Index(fuzzCallerNames, name)) }
 
@@ -91,6 +91,8 @@ func fuzzSeeds(fx *fixture) (accepted, refused []cctest.Seed) {
 		{Who: prov, Fn: "ListClaimsByProvider", Args: []string{hospitalMSP, npi1, "0", ""}},
 		{Who: insr, Fn: "ListClaimsByInsurer", Args: []string{insurerMSP, "2", ""}},
 		{Who: aud, Fn: "ListClaimsByStatus", Args: []string{"submitted", "0", ""}},
+		{Who: aud, Fn: "GetConsortium"},
+		{Who: fuzzCaller("hospitalAdmin"), Fn: "SetConsortium", Args: []string{nextConsortium(fx)}},
 	}
 	refused = []cctest.Seed{
 		{Who: prov, Fn: "SubmitClaim"},
@@ -108,6 +110,13 @@ func fuzzSeeds(fx *fixture) (accepted, refused []cctest.Seed) {
 		{Who: insr, Fn: "Pay", Args: []string{"c-adj"}, Transient: jsonTransient(tb, claimstypes.TransientPayment, claimstypes.PaymentInput{AmountCents: paid + 1, PaymentRef: "EFT-" + phiMarker})},
 	}
 	return accepted, refused
+}
+
+// nextConsortium is the fixture's consortium map at its next version: what SetConsortium accepts.
+func nextConsortium(fx *fixture) string {
+	m := layoutConsortium(fx.hospital, fx.insurer)
+	m.Version++
+	return toJSON(fx.t, m)
 }
 
 // TestTheFuzzSeedsReachEveryTransaction keeps testdata/fuzz/FuzzClaims in step with fuzzSeeds

@@ -14,10 +14,10 @@ import (
 func TestTransactionsAreDeclared(t *testing.T) {
 	f := newFixture(t)
 	evaluate, submit := f.l.Transactions(cc, f.who("auditor1"))
-	require.Equal(t, []string{"ClaimHistory", "GetClaim", "GetClaimDetails", "GetCoverage", "GetCoverageTerms",
+	require.Equal(t, []string{"ClaimHistory", "GetClaim", "GetClaimDetails", "GetConsortium", "GetCoverage", "GetCoverageTerms",
 		"ListClaimsByInsurer", "ListClaimsByProvider", "ListClaimsByStatus"}, evaluate)
-	require.Equal(t, []string{"Adjudicate", "Appeal", "Close", "Pay", "Pend", "RegisterCoverage", "Resubmit", "SubmitClaim",
-		"UpdateCoverage", "Void"}, submit)
+	require.Equal(t, []string{"Adjudicate", "Appeal", "Close", "Pay", "Pend", "RegisterCoverage", "Resubmit",
+		"SetConsortium", "SubmitClaim", "UpdateCoverage", "Void"}, submit)
 }
 
 func TestAnUnknownFunctionIsAnInvalidArgument(t *testing.T) {

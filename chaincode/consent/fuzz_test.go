@@ -40,6 +40,13 @@ func fuzzFixture(tb testing.TB) *fixture {
 // caller indexes the identities of a fuzz input: matrixCallers, in order.
 func caller(name string) uint8 { return uint8(slices.Index(matrixCallers, name)) }
 
+// nextConsortium is the default consortium map at version 2: what SetConsortium accepts next.
+func nextConsortium(tb testing.TB) string {
+	m := cctest.DefaultConsortium()
+	m.Version = 2
+	return asJSON(tb, m)
+}
+
 // fuzzDetailsR3 are the private details record r-3 of the fuzz fixture is anchored with.
 const fuzzDetailsR3 = `{"uri":"https://ehr.invalid/` + phiMarker + `/r-3","description":"` + phiMarker + ` scan","salt":"c2FsdA"}`
 
@@ -49,7 +56,7 @@ func recordTransient(details string) map[string][]byte {
 
 // fuzzSeeds reach every transaction with a call that the fuzz fixture accepts, and add refusals of
 // the guard and of the contract.
-func fuzzSeeds() (accepted, refused []cctest.Seed) {
+func fuzzSeeds(tb testing.TB) (accepted, refused []cctest.Seed) {
 	grant := `{"id":"c-new","patient":"pat-7f3a9c21","grantee":"PharmaMSP","decision":"permit","actions":["use"],"purposes":["HRESCH"],"dataClasses":["*"]}`
 	update := `{"id":"c-1","patient":"pat-7f3a9c21","grantee":"InsurerMSP","decision":"permit","actions":["disclose","use"],"purposes":["HPAYMT"],"dataClasses":["Claim"],"version":1}`
 	details := `{"uri":"https://ehr.invalid/` + phiMarker + `/r-2","description":"` + phiMarker + ` x-ray","salt":"c2FsdA"}`
@@ -86,6 +93,8 @@ func fuzzSeeds() (accepted, refused []cctest.Seed) {
 		{Who: p1, Fn: "RotatePatientKey", Args: []string{rotateKeyPEM, rotateSig}},
 		{Who: caller("insurerAdmin"), Fn: "ApproveRecovery", Args: []string{pat1, rotateKeyHash}},
 		{Who: caller("patient1b"), Fn: "CompleteRecovery"},
+		{Who: aud, Fn: "GetConsortium"},
+		{Who: caller("hospitalAdmin"), Fn: "SetConsortium", Args: []string{nextConsortium(tb)}},
 	}
 	refused = []cctest.Seed{
 		// The guard's refusals, then the contract's.
@@ -115,7 +124,7 @@ func fuzzSeeds() (accepted, refused []cctest.Seed) {
 // (HL_UPDATE_CORPUS=1 rewrites it) and checks that the accepted seeds call every transaction, and
 // succeed, and that the refused ones are refused.
 func TestTheFuzzSeedsReachEveryTransaction(t *testing.T) {
-	accepted, refused := fuzzSeeds()
+	accepted, refused := fuzzSeeds(t)
 	cctest.SyncCorpus(t, "testdata/fuzz/FuzzConsent", append(slices.Clone(accepted), refused...))
 	fx := fuzzFixture(t)
 	evaluate, submit := fx.l.Transactions(cc, fx.who("auditor1"))

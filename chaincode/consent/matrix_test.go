@@ -108,10 +108,10 @@ func TestAccessMatrix(t *testing.T) {
 func TestEvaluateTransactionsAreDeclared(t *testing.T) {
 	f := newFixture(t)
 	evaluate, submit := f.l.Transactions(cc, f.who("auditor1"))
-	require.Equal(t, []string{"CheckAccess", "CheckPatient", "ConsentHistory", "GetConsent", "GetPatient", "GetRecord", "GetRecordDetails", "ListAccessLog",
+	require.Equal(t, []string{"CheckAccess", "CheckPatient", "ConsentHistory", "GetConsent", "GetConsortium", "GetPatient", "GetRecord", "GetRecordDetails", "ListAccessLog",
 		"ListConsentsByGrantee", "ListConsentsByPatient", "ListDelegates", "ListRecordsByPatient", "RecordHistory", "VerifyRecord"}, evaluate)
 	require.Equal(t, []string{"AddDelegate", "ApproveRecovery", "CompleteRecovery", "EraseRecord", "Grant", "PutRecordDetails", "RecordAccess", "RegisterPatient",
-		"RegisterRecord", "RemoveDelegate", "RequestErasure", "Revoke", "RotatePatientKey", "Update"}, submit)
+		"RegisterRecord", "RemoveDelegate", "RequestErasure", "Revoke", "RotatePatientKey", "SetConsortium", "Update"}, submit)
 }
 
 func TestAnUnknownFunctionIsAnInvalidArgument(t *testing.T) {

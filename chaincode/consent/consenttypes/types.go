@@ -62,9 +62,9 @@ type Record struct {
 	// DetailsHash is the hex SHA-256 of the private details as PutRecordDetails stores them (the
 	// collection's value, salted): the commitment that the anchor's endorsers sign without seeing the
 	// details, and that every peer can check against the private write's hash in the block.
-	DetailsHash string `json:"detailsHash"`
-	Purpose         Purpose   `json:"purpose"`    // the purpose under which collect was permitted
-	ConsentIDs      []string  `json:"consentIds"` // the consents that permitted it
+	DetailsHash string   `json:"detailsHash"`
+	Purpose     Purpose  `json:"purpose"`    // the purpose under which collect was permitted
+	ConsentIDs  []string `json:"consentIds"` // the consents that permitted it
 
 	ErasureRequested   bool      `json:"erasureRequested,omitempty" metadata:",optional"`
 	ErasureRequestedAt time.Time `json:"erasureRequestedAt,omitzero" metadata:",optional"`

@@ -92,7 +92,7 @@ func TestTransactionsAreDeclared(t *testing.T) {
 	l, who := setup(t)
 	evaluate, submit := l.Transactions("baseline", who)
 	require.Equal(t, []string{"Read", "Size"}, evaluate)
-	require.Equal(t, []string{"Add", "Delete", "Write", "WriteSized"}, submit)
+	require.Equal(t, []string{"Add", "Delete", "GetConsortium", "SetConsortium", "Write", "WriteSized"}, submit)
 }
 
 func TestAnUnknownFunctionIsAnInvalidArgument(t *testing.T) {

@@ -100,6 +100,7 @@ func New(contract contractapi.ContractInterface, limits Limits, opts ...Option) 
 	if err != nil {
 		return nil, err
 	}
+	limits = withShared(sigs, limits)
 	if err := checkLimits(sigs, limits); err != nil {
 		return nil, err
 	}

@@ -114,7 +114,7 @@ func TestCallsWithinTheBoundsGoThrough(t *testing.T) {
 	t.Run("the metadata function answers", func(t *testing.T) {
 		evaluate, submit := l.Transactions("g", who)
 		require.Equal(t, []string{"List", "Secret"}, evaluate)
-		require.Equal(t, []string{"Crash", "Echo", "Uncoded"}, submit)
+		require.Equal(t, []string{"Crash", "Echo", "GetConsortium", "SetConsortium", "Uncoded"}, submit)
 	})
 }
 
@@ -160,7 +160,10 @@ func TestNewWantsABoundForEveryTransactionAndNoOther(t *testing.T) {
 func TestTheGuardSeesTheTransactionsContractapiMakes(t *testing.T) {
 	cc, err := ccguard.New(&guardedContract{}, limits())
 	require.NoError(t, err)
-	require.Equal(t, []string{"Crash", "Echo", "List", "Secret", "Uncoded"}, cc.Transactions())
+	require.Equal(t, []string{"Crash", "Echo", "GetConsortium", "List", "Secret", "SetConsortium", "Uncoded"}, cc.Transactions())
+	shared, ok := cc.Limits("SetConsortium")
+	require.True(t, ok, "the transactions inherited from ccutil.Contract are bounded by ccutil.SharedLimits")
+	require.Equal(t, ccutil.SharedLimits()["SetConsortium"], shared.MaxArg)
 	f, ok := cc.Limits("Secret")
 	require.True(t, ok)
 	require.Equal(t, 8, f.Transient["secret"])
@@ -169,7 +172,7 @@ func TestTheGuardSeesTheTransactionsContractapiMakes(t *testing.T) {
 
 	uniform, err := ccguard.Uniform(&guardedContract{}, ccguard.Func{MaxArg: 3})
 	require.NoError(t, err)
-	require.Len(t, uniform, 5)
+	require.Len(t, uniform, 7, "the contract's 5 and the 2 it inherits from ccutil.Contract")
 }
 
 func TestALimitsTableMustMatchTheCode(t *testing.T) {

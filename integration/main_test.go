@@ -71,7 +71,9 @@ func run(m *testing.M) int {
 			return 1
 		}
 		start := time.Now()
-		if err := s.network("up"); err != nil {
+		// The foundation and bench smoke tests write through the baseline chaincode, which network.sh
+		// deploys only on benchmark networks, when asked.
+		if err := s.network("up", "--with-baseline"); err != nil {
 			fmt.Fprintln(os.Stderr, "harness: network up failed:", err)
 			s.teardown()
 			return 1

@@ -3,7 +3,8 @@
 #
 #   test-network-scripts/bench.sh
 #
-# Steps: build hlbench; start a fresh network (every chaincode) in its own state folder and ports; run
+# Steps: build hlbench; start a fresh network (every chaincode, the baseline benchmark chaincode included:
+# network.sh deploys it only when asked) in its own state folder and ports; run
 # `hlbench matrix` and `hlbench tune` on it; purge it; start a second fresh network that differs only in
 # BatchTimeout (baseline chaincode only) and run `hlbench tune` again; purge it; render the page with
 # `hlbench report`. Whatever happens, the networks this script started are stopped and purged.
@@ -73,9 +74,9 @@ step "building hlbench"
 go build -o "$HLBENCH" ./cmd/hlbench
 
 common=(-profiles "$(rel "$NETDIR")/profiles" -netdir "$(rel "$NETDIR")")
-step "network 1 (BatchTimeout $BT_MAIN, every chaincode) in $NETDIR, port offset $OFFSET"
+step "network 1 (BatchTimeout $BT_MAIN, every chaincode, baseline included) in $NETDIR, port offset $OFFSET"
 net down --purge >/dev/null
-HL_BATCH_TIMEOUT="$BT_MAIN" net up | sed 's/^/       /'
+HL_BATCH_TIMEOUT="$BT_MAIN" net up --with-baseline | sed 's/^/       /'
 
 step "hlbench matrix: $DURATION per workload after $WARMUP, records of others $RECORDS"
 "$HLBENCH" matrix "${common[@]}" -d "$DURATION" -warmup "$WARMUP" -records "$RECORDS" \

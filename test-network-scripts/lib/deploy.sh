@@ -2,7 +2,16 @@
 # real lifecycle (install, approve per org, commit). Sourced by network.sh.
 # shellcheck shell=bash
 
-# chaincode_names: every chaincode under chaincode/ that has a deployment config, in port-index order.
+# BENCH_ONLY: the chaincodes that only benchmark networks get. baseline lets any client write 1 MiB
+# under any key, so it is never deployed by default nor onto a target: only when asked for, by
+# 'network.sh up --with-baseline' (HL_WITH_BASELINE=1), by HL_CHAINCODES naming it, or by
+# 'network.sh deploy baseline' on this script's own network.
+BENCH_ONLY=(baseline)
+
+is_bench_only() { case " ${BENCH_ONLY[*]} " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# chaincode_names: every chaincode under chaincode/ that has a deployment config, in port-index order;
+# the benchmark-only ones only when asked for.
 chaincode_names() {
   local d
   for d in "$ROOT"/network/config/*/chaincode.conf; do
@@ -10,7 +19,11 @@ chaincode_names() {
     local n; n=$(basename "$(dirname "$d")")
     [ -d "$ROOT/chaincode/$n/cmd/$n-cc" ] || continue
     # HL_CHAINCODES (comma-separated) limits the set, e.g. HL_CHAINCODES=baseline.
-    if [ -n "${HL_CHAINCODES:-}" ]; then case ",$HL_CHAINCODES," in *",$n,"*) ;; *) continue ;; esac; fi
+    if [ -n "${HL_CHAINCODES:-}" ]; then
+      case ",$HL_CHAINCODES," in *",$n,"*) ;; *) continue ;; esac
+    elif is_bench_only "$n" && [ "${HL_WITH_BASELINE:-0}" != 1 ]; then
+      continue
+    fi
     # shellcheck disable=SC1090
     echo "$(source "$d"; echo "$CC_PORT_INDEX") $n"
   done | sort -n | awk '{print $2}'
@@ -113,14 +126,19 @@ msps_of_roles() {
   done | sort -u
 }
 
-# policy_expr: the --signature-policy for CC_POLICY, or empty for the channel's MAJORITY Endorsement.
-#   majority                 the channel default (MAJORITY of the orgs' peers)
+# policy_expr: the --signature-policy for CC_POLICY.
+#   majority                 OutOf(N/2+1, 'A.peer', 'B.peer', ...) over the target's N peer orgs: an
+#                            explicit signature policy, cheaper to validate than the channel's implicit
+#                            MAJORITY Endorsement reference, and at least two orgs whenever N >= 2
 #   any-of-roles:R1,R2       OR of the peers of the orgs holding R1 or R2
 #   all-of-roles:R1,R2       AND over roles of (OR of the peers of the orgs holding that role)
 policy_expr() {
   local kind=${CC_POLICY%%:*} arg=${CC_POLICY#*:} groups=() r m g
   case "$kind" in
-    majority) echo "" ;;
+    majority)
+      g=$(for org in "${T_ORGS[@]}"; do echo "${T_MSP[$org]}"; done | sort -u | sed "s/.*/'&.peer'/" | paste -sd, -)
+      local n; n=$(tr ',' '\n' <<<"$g" | grep -c .)
+      echo "OutOf($((n / 2 + 1)),$g)" ;;
     any-of-roles)
       g=$(msps_of_roles "$arg" | sed "s/.*/'&.peer'/" | paste -sd, -)
       [ -n "$g" ] || die "policy $CC_POLICY matches no org of the target"
@@ -137,6 +155,110 @@ policy_expr() {
     *) die "unknown CC_POLICY '$CC_POLICY'" ;;
   esac
   : "${m:=}"
+}
+
+# --- the consortium map ----------------------------------------------------------------------
+# Every chaincode keeps the consortium's map of which org may hold which role and which GS1 company
+# prefixes belong to which org (package chaincode/internal/orgroles) in its own namespace. deploy
+# writes it once, from the target's roles and the layout's GS1 prefixes, with SetConsortium as the
+# first org's admin, endorsed by every org's peer. From then on only a transaction endorsed by a
+# majority of the orgs' peers can change it (the key's own endorsement policy), so deploy never
+# overwrites it: it says when the ledger's map differs from the layout's.
+
+# gs1_prefixes MSP: the GS1 company prefixes of MSP, comma-separated, from HL_GS1_PREFIXES
+# ("MSP=P1,P2;MSP=P3") when set, else from the layout whose peer orgs are exactly the target's MSP ids
+# (network/config/layouts/*.sh, GS1_PREFIXES).
+gs1_prefixes() {
+  local want=$1 entry f
+  if [ -n "${HL_GS1_PREFIXES+x}" ]; then
+    for entry in ${HL_GS1_PREFIXES//;/ }; do
+      [ "${entry%%=*}" = "$want" ] && echo "${entry#*=}"
+    done
+    return 0
+  fi
+  local target_msps; target_msps=$(for org in "${T_ORGS[@]}"; do echo "${T_MSP[$org]}"; done | sort -u | paste -sd' ' -)
+  for f in "$ROOT"/network/config/layouts/*.sh; do
+    (
+      PEER_ORGS=(); GS1_PREFIXES=()
+      # shellcheck disable=SC1090
+      source "$f"
+      msps=$(for l in "${PEER_ORGS[@]}"; do read -r _ m _ <<<"$l"; echo "$m"; done | sort -u | paste -sd' ' -)
+      [ "$msps" = "$target_msps" ] || exit 0
+      for l in "${GS1_PREFIXES[@]}"; do read -r m p <<<"$l"; [ "$m" = "$want" ] && echo "$p"; done
+      exit 0
+    )
+  done | head -n1
+}
+
+# consortium_json VERSION: the map the target's roles and prefixes make, compact, lists sorted.
+consortium_json() {
+  local version=$1 org r p roles="{}" prefixes="{}" msp
+  for org in "${T_ORGS[@]}"; do
+    msp=${T_MSP[$org]}
+    for r in ${T_ROLES[$org]//,/ }; do
+      roles=$(jq -c --arg r "$r" --arg m "$msp" '.[$r] = ((.[$r] // []) + [$m] | unique)' <<<"$roles")
+    done
+    p=$(gs1_prefixes "$msp")
+    [ -z "$p" ] || prefixes=$(jq -c --arg m "$msp" --arg p "$p" '.[$m] = ($p | split(",") | map(select(length > 0)) | unique)' <<<"$prefixes")
+  done
+  jq -cn --argjson roles "$roles" --argjson prefixes "$prefixes" --argjson v "$version" \
+    '{roles: $roles, gs1Prefixes: $prefixes, version: $v}'
+}
+
+# normal_map: a map's JSON on stdin, with every list sorted and the version left out, to compare two.
+normal_map() { jq -cS '{roles: (.roles // {} | map_values(sort)), gs1Prefixes: (.gs1Prefixes // {} | map_values(sort))}'; }
+
+# query_consortium ORG NAME: the map NAME holds, as ORG's peer answers it; prints nothing and fails
+# when the chaincode holds none (PRECONDITION_FAILED) and exits 2 on any other failure.
+query_consortium() {
+  local out
+  if out=$(target_env "$1"; "$BIN/peer" chaincode query -C "$T_CHANNEL" -n "$2" -c '{"Args":["GetConsortium"]}' 2>&1); then
+    echo "$out"; return 0
+  fi
+  case "$out" in *PRECONDITION_FAILED*) return 1 ;; esac
+  echo "$out" >>"$(log_file peer-cli)"
+  return 2
+}
+
+# consortium_version_is ORG NAME VERSION: ORG's peer answers NAME's map at VERSION.
+consortium_version_is() {
+  local got
+  got=$(query_consortium "$1" "$2" 2>/dev/null) || return 1
+  [ "$(jq -r '.version' <<<"$got" 2>/dev/null)" = "$3" ]
+}
+
+# ensure_consortium NAME: writes the consortium map in NAME's namespace unless it holds one. Equal:
+# nothing to do. Different: said, and left alone (a change needs a majority of the orgs).
+ensure_consortium() {
+  local name=$1 want have rc=0 org
+  want=$(consortium_json 1)
+  have=$(query_consortium "${T_ORGS[0]}" "$name") || rc=$?
+  if [ "$rc" = 2 ]; then
+    die "reading the consortium map of $name failed; read $(log_file peer-cli)"
+  fi
+  if [ "$rc" = 0 ]; then
+    if [ "$(normal_map <<<"$have")" = "$(normal_map <<<"$want")" ]; then
+      log "chaincode $name: consortium map version $(jq -r .version <<<"$have") in place, as the layout says"
+    else
+      log "warning: chaincode $name: the ledger's consortium map (version $(jq -r .version <<<"$have")) differs from the layout's; left as it is. It changes only by a SetConsortium endorsed by a majority of the orgs."
+      log "warning:   ledger: $(normal_map <<<"$have")"
+      log "warning:   layout: $(normal_map <<<"$want")"
+    fi
+    return 0
+  fi
+  local oargs peers=()
+  mapfile -t oargs < <(target_orderer_args)
+  for org in "${T_ORGS[@]}"; do
+    peers+=(--peerAddresses "${T_PEER_ADDR[$org]}" --tlsRootCertFiles "${T_PEER_TLSCA[$org]}")
+  done
+  local args; args=$(jq -cn --arg m "$want" '{Args: ["SetConsortium", $m]}')
+  (target_env "${T_ORGS[0]}"; "$BIN/peer" chaincode invoke "${oargs[@]}" -C "$T_CHANNEL" -n "$name" -c "$args" \
+    "${peers[@]}" --waitForEvent --waitForEventTimeout 60s >>"$(log_file peer-cli)" 2>&1) ||
+    die "writing the consortium map of $name failed; read $(log_file peer-cli)"
+  for org in "${T_ORGS[@]}"; do
+    wait_for "the peer of $org to hold the consortium map of $name" 60 "$(log_file peer-cli)" consortium_version_is "$org" "$name" 1
+  done
+  log "chaincode $name: consortium map version 1 written ($(jq -c '.roles | to_entries | map("\(.key)=\(.value | join("+"))") | join(" ")' <<<"$want"); GS1 $(jq -c .gs1Prefixes <<<"$want"))"
 }
 
 # collections_json: the collection config for CC_COLLECTIONS, or empty when it has none.
@@ -360,4 +482,5 @@ deploy_cc() {
   for org in "${T_ORGS[@]}"; do
     wait_for "chaincode $name to answer on the peer of $org" 60 "$(log_file "cc-$name-$org")" cc_answers "$org" "$name"
   done
+  ensure_consortium "$name"
 }

@@ -23,6 +23,12 @@ PEER_ORGS=(
   "insurer  InsurerMSP  9051 9052 9448 9054 11200 insurer,auditor"
 )
 
+# msp-id GS1-company-prefixes (comma-separated, 6-12 digits each): written with the roles into every
+# chaincode's consortium map at deploy (RegisterProduct refuses a GTIN whose prefix is not the caller's).
+GS1_PREFIXES=(
+  "PharmaMSP 0614141"
+)
+
 # wallet-name org role subject
 IDENTITIES=(
   "patient1      hospital patient      pat-7f3a9c21"

@@ -18,6 +18,11 @@ PEER_ORGS=(
   "org2 Org2MSP 9051 9052 9445 8054 11100 manufacturer,distributor"
 )
 
+# msp-id GS1-company-prefixes (comma-separated, 6-12 digits each), for the consortium map.
+GS1_PREFIXES=(
+  "Org2MSP 0614141"
+)
+
 IDENTITIES=(
   "patient1      org1 patient      pat-7f3a9c21"
   "patient2      org1 patient      pat-2b8e4d10"

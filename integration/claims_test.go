@@ -469,9 +469,10 @@ func TestClaimsDuplicateIsRefusedNamingTheFirstClaim(t *testing.T) {
 	})
 }
 
-// claimsGTIN returns a fresh GTIN-14 with a valid GS1 check digit.
+// claimsGTIN returns a fresh GTIN-14 with a valid GS1 check digit, under GS1 company prefix 0614141:
+// the prefix the consortium map gives the manufacturer org, as RegisterProduct requires.
 func claimsGTIN() string {
-	body := fmt.Sprintf("0%012d", mrand.Int64N(1_000_000_000_000))
+	body := fmt.Sprintf("00614141%05d", mrand.Int64N(100_000))
 	sum := 0
 	for i := 0; i < len(body); i++ {
 		d := int(body[len(body)-1-i] - '0')

@@ -248,7 +248,7 @@ func aBlockAndTx(t *testing.T, reader *rawClient) (blockHash []byte, txID string
 
 // TestBlocksAreClosedToClients: a patient's, a provider's and an insurer's certificates read no block
 // and no transaction, by qscc or by block delivery from a peer or an orderer; the channel's height
-// and config block neither (the height stays open).
+// (the height and the config block stay open: no transaction content).
 func TestBlocksAreClosedToClients(t *testing.T) {
 	admin := rawAdminOf(t, identity(t, "patient", 0).Org)
 	hash, txID := aBlockAndTx(t, admin)
@@ -273,8 +273,10 @@ func TestBlocksAreClosedToClients(t *testing.T) {
 			var info common.BlockchainInfo
 			require.NoError(t, proto.Unmarshal(raw, &info))
 			require.Positive(t, info.GetHeight())
-			_, err = c.net.GetContract("cscc").EvaluateTransaction("GetConfigBlock", env.net.Channel())
-			require.Error(t, err, "%s read the config block", id.Name)
+			// The config block (the channel config, no transaction) stays open to members.
+			raw, err = c.net.GetContract("cscc").EvaluateTransaction("GetConfigBlock", env.net.Channel())
+			require.NoError(t, err, "%s: cscc GetConfigBlock", id.Name)
+			requireOnlyConfig(t, raw)
 			for svc, got := range c.peerDeliver(t) {
 				require.Equal(t, deliverStatus{status: common.Status_FORBIDDEN}, got, "%s: peer %s", id.Name, svc)
 			}
@@ -506,4 +508,19 @@ func TestACLsChangeOnlyByAMajorityOfAdmins(t *testing.T) {
 	out, err = aclScript(t, nil, "set", closed)
 	require.NoError(t, err, out)
 	require.Equal(t, deliverStatus{status: common.Status_FORBIDDEN}, filtered())
+}
+
+// requireOnlyConfig checks that raw is a block holding one CONFIG transaction and nothing else.
+func requireOnlyConfig(t *testing.T, raw []byte) {
+	t.Helper()
+	var b common.Block
+	require.NoError(t, proto.Unmarshal(raw, &b))
+	require.Len(t, b.GetData().GetData(), 1)
+	envl := &common.Envelope{}
+	require.NoError(t, proto.Unmarshal(b.GetData().GetData()[0], envl))
+	payload := &common.Payload{}
+	require.NoError(t, proto.Unmarshal(envl.GetPayload(), payload))
+	ch := &common.ChannelHeader{}
+	require.NoError(t, proto.Unmarshal(payload.GetHeader().GetChannelHeader(), ch))
+	require.Equal(t, int32(common.HeaderType_CONFIG), ch.GetType())
 }

@@ -125,8 +125,8 @@ Application: &ApplicationDefaults
     qscc/GetBlockByTxID: /Channel/Application/Readers
     qscc/GetTransactionByID: /Channel/Application/Readers
     qscc/GetChainInfo: /Channel/Application/Members
-    cscc/GetConfigBlock: /Channel/Application/Readers
-    cscc/GetChannelConfig: /Channel/Application/Readers
+    cscc/GetConfigBlock: /Channel/Application/Members
+    cscc/GetChannelConfig: /Channel/Application/Members
     event/Block: /Channel/Application/Readers
     event/FilteredBlock: /Channel/Application/Readers
     gateway/ChaincodeEvents: /Channel/Application/Readers

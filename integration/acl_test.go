@@ -237,13 +237,20 @@ func aBlockAndTx(t *testing.T, reader *rawClient) (blockHash []byte, txID string
 	require.NoError(t, err, "%s reading block 1", reader.name)
 	var b common.Block
 	require.NoError(t, proto.Unmarshal(raw, &b))
+	return blockHeaderHash(t, b.GetHeader()), firstChannelHeader(t, &b).GetTxId()
+}
+
+// firstChannelHeader decodes the channel header of the first transaction of b.
+func firstChannelHeader(t *testing.T, b *common.Block) *common.ChannelHeader {
+	t.Helper()
+	require.NotEmpty(t, b.GetData().GetData())
 	envl := &common.Envelope{}
 	require.NoError(t, proto.Unmarshal(b.GetData().GetData()[0], envl))
 	payload := &common.Payload{}
 	require.NoError(t, proto.Unmarshal(envl.GetPayload(), payload))
 	ch := &common.ChannelHeader{}
 	require.NoError(t, proto.Unmarshal(payload.GetHeader().GetChannelHeader(), ch))
-	return blockHeaderHash(t, b.GetHeader()), ch.GetTxId()
+	return ch
 }
 
 // TestBlocksAreClosedToClients: a patient's, a provider's and an insurer's certificates read no block
@@ -516,11 +523,5 @@ func requireOnlyConfig(t *testing.T, raw []byte) {
 	var b common.Block
 	require.NoError(t, proto.Unmarshal(raw, &b))
 	require.Len(t, b.GetData().GetData(), 1)
-	envl := &common.Envelope{}
-	require.NoError(t, proto.Unmarshal(b.GetData().GetData()[0], envl))
-	payload := &common.Payload{}
-	require.NoError(t, proto.Unmarshal(envl.GetPayload(), payload))
-	ch := &common.ChannelHeader{}
-	require.NoError(t, proto.Unmarshal(payload.GetHeader().GetChannelHeader(), ch))
-	require.Equal(t, int32(common.HeaderType_CONFIG), ch.GetType())
+	require.Equal(t, int32(common.HeaderType_CONFIG), firstChannelHeader(t, &b).GetType())
 }

@@ -437,7 +437,7 @@ func TestProvenanceRecallReachesUnitsHeldByTwoOwners(t *testing.T) {
 	// The pharmacy listens to the chaincode's events from the current block on, as its application would.
 	from, err := provHeight(ctx(t), w.pharm.c)
 	require.NoError(t, err)
-	stream, err := w.pharm.c.ChaincodeEvents(ctx(t), provenance.Chaincode, sdk.WithStartBlock(from))
+	stream, err := blockReader(t, w.pharm.c).ChaincodeEvents(ctx(t), provenance.Chaincode, sdk.WithStartBlock(from))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = stream.Close() })
 

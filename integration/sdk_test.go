@@ -47,7 +47,7 @@ func TestSDKSubmitThenEvaluateReadsTheValueBack(t *testing.T) {
 	require.GreaterOrEqual(t, tx.Attempts, 1)
 	require.Positive(t, tx.BlockNumber)
 	require.Less(t, tx.BlockNumber, chainHeight(t, c), "the transaction committed in a block the peer has")
-	sdkRequireBlockHolds(t, c, tx.BlockNumber, tx.TransactionID)
+	sdkRequireBlockHolds(t, blockReader(t, c), tx.BlockNumber, tx.TransactionID)
 
 	got, err := k.Evaluate(ctx(t), "Read", []string{key})
 	require.NoError(t, err)

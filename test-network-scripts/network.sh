@@ -44,6 +44,8 @@ source "$HERE/lib/nodes.sh"
 source "$HERE/lib/identities.sh"
 # shellcheck source=lib/deploy.sh
 source "$HERE/lib/deploy.sh"
+# shellcheck source=lib/patients.sh
+source "$HERE/lib/patients.sh"
 
 O_NAMES=(); ORGS=()
 
@@ -165,6 +167,9 @@ cmd_up() {
       log "chaincodes: ${kept[*]} kept as deployed (a changed one is deployed by 'network.sh deploy NAME')"
     # A deploy cut short (a power loss) may have committed a chaincode before its consortium map.
     for name in "${kept[@]}"; do ensure_consortium "$name"; done
+    # The layout's patients bind their ids to their keys (consent writes nothing for an unregistered
+    # patient); one already registered is left as it is.
+    if cc_server_names | grep -q '^cc-consent-'; then register_patients; fi
     if cc_server_names | grep -q '^cc-baseline-'; then
       wait_for "every org's gateway to commit a transaction endorsed by every org (gossip)" 90 "$(log_file probe)" probe
     else
@@ -362,6 +367,7 @@ cmd_deploy() {
   if [ "$what" = all ]; then names=$(chaincode_names); else names=$what; fi
   if [ "$T_MODE" = target ]; then names=$(for name in $names; do is_bench_only "$name" || echo "$name"; done); fi
   for name in $names; do deploy_cc "$name"; done
+  if [ "$T_MODE" = own ] && grep -qx consent <<<"$names"; then register_patients; fi
   if [ "$T_MODE" = own ]; then
     # Keep network.json's list of deployed chaincodes true.
     local nj="$dir/network.json"

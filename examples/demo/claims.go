@@ -166,6 +166,9 @@ func claimsDemoConsent(ctx context.Context, consents *consent.Client, patient, i
 		Purposes: []consenttypes.Purpose{consenttypes.PurposePayment},
 		Classes:  []consenttypes.DataClass{consenttypes.ClassClaim},
 	}
+	if _, err := consents.RegisterPatient(ctx); err != nil && !errors.Is(err, sdk.ErrDuplicate) {
+		return "", false, fmt.Errorf("registering patient %s: %w", patient, err)
+	}
 	_, err := consents.Grant(ctx, c)
 	switch {
 	case err == nil:

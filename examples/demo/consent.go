@@ -41,6 +41,10 @@ func consentStory(ctx context.Context, net *sdk.Network, out io.Writer) error {
 	consentID, recordID := fmt.Sprintf("demo-consent-%d", stamp), fmt.Sprintf("demo-obs-%d", stamp)
 	grantee := consenttypes.Grantee{MSPID: provider.MSPID, Role: provider.Role, Subject: provider.Subject}
 
+	// A patient binds their id to their key once (network.sh up did it for the layout's patients).
+	if _, err := patients.RegisterPatient(ctx); err != nil && !errors.Is(err, sdk.ErrDuplicate) {
+		return fmt.Errorf("registering patient %s: %w", patient.Name, err)
+	}
 	granted, err := patients.Grant(ctx, consenttypes.Consent{
 		ID: consentID, Patient: patient.Subject, Grantee: grantee.String(), Decision: consenttypes.Permit,
 		Actions: []consenttypes.Action{consenttypes.ActionAccess}, Purposes: []consenttypes.Purpose{purpose}, Classes: []consenttypes.DataClass{class},

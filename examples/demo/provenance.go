@@ -289,20 +289,20 @@ func provDemoHeight(ctx context.Context, c *sdk.Client, channel string) (uint64,
 	return info.GetHeight(), nil
 }
 
-// provDemoGTIN draws a new GTIN-14: twelve random digits after a zero indicator, then the check digit.
+// provDemoGS1Prefix is the GS1 company prefix that the default layout gives the manufacturer's org
+// (GS1_PREFIXES in network/config/layouts/default.sh): RegisterProduct refuses a GTIN of another.
+const provDemoGS1Prefix = "0614141"
+
+// provDemoGTIN draws a new GTIN-14 of the demo manufacturer: a zero indicator, its company prefix, a
+// random item reference, then the check digit.
 func provDemoGTIN() (string, error) {
-	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000_000_000))
+	refs := int64(1)
+	for i := 0; i < 12-len(provDemoGS1Prefix); i++ {
+		refs *= 10
+	}
+	n, err := rand.Int(rand.Reader, big.NewInt(refs))
 	if err != nil {
 		return "", fmt.Errorf("drawing a GTIN: %w", err)
 	}
-	body := fmt.Sprintf("0%012d", n.Int64())
-	sum := 0
-	for i := 0; i < len(body); i++ {
-		d := int(body[len(body)-1-i] - '0')
-		if i%2 == 0 {
-			d *= 3
-		}
-		sum += d
-	}
-	return provenancetypes.NormalizeGTIN(fmt.Sprintf("%s%d", body, (10-sum%10)%10))
+	return provenancetypes.WithCheckDigit(fmt.Sprintf("0%s%0*d", provDemoGS1Prefix, 12-len(provDemoGS1Prefix), n.Int64()))
 }

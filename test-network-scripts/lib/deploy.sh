@@ -274,8 +274,10 @@ collections_json() {
     per-org)
       local prefix=${rest%%:*} role=${rest#*:}
       while read -r msp; do
-        out=$(jq --arg n "$prefix$msp" --arg p "OR('$msp.member')" \
-          '. + [{name:$n, policy:$p, requiredPeerCount:0, maxPeerCount:0, blockToLive:0, memberOnlyRead:true, memberOnlyWrite:false}]' <<<"$out")
+        # The collection's own endorsement policy: a write of the details (PutRecordDetails) is
+        # endorsed by the custodian org's peer alone, so the details never reach another org's peer.
+        out=$(jq --arg n "$prefix$msp" --arg p "OR('$msp.member')" --arg e "OR('$msp.peer')" \
+          '. + [{name:$n, policy:$p, requiredPeerCount:0, maxPeerCount:0, blockToLive:0, memberOnlyRead:true, memberOnlyWrite:false, endorsementPolicy:{signaturePolicy:$e}}]' <<<"$out")
       done < <(msps_of_roles "$role") ;;
     shared)
       local name=${rest%%:*} roles=${rest#*:} members

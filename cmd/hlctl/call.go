@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -19,15 +20,19 @@ func callCommand(env *Env, submit bool) *cobra.Command {
 		name, summary = "submit", "submit a chaincode transaction, wait for its commit, and print its result"
 	}
 	cmd := command(name+" <chaincode> <function> [args...]", summary, func(fs *pflag.FlagSet) Runner {
-		transient := fs.StringArray("transient", nil, "transient data `key=value`; key=@file reads the value from a file (repeatable)")
+		transient := fs.StringArray("transient", nil, "transient data `key=@file` (the value is the file's content) or key=- (standard input), repeatable; never a literal value")
 		orgs := fs.StringSlice("endorsing-orgs", nil, "MSP `ids` that must endorse, comma separated")
+		var allowEvaluateOnly *bool
+		if submit {
+			allowEvaluateOnly = fs.Bool("allow-evaluate-only", false, "submit even a function that the chaincode declares evaluate-only (its answer then goes into a block)")
+		}
 		return func(ctx context.Context, args []string) error {
 			if len(args) < 2 {
 				return Usagef("%s <chaincode> <function> [args...]", name)
 			}
 			var opts []sdk.CallOption
 			if len(*transient) > 0 {
-				data, err := parseTransient(*transient)
+				data, err := parseTransient(*transient, env.Stdin)
 				if err != nil {
 					return err
 				}
@@ -47,6 +52,15 @@ func callCommand(env *Env, submit bool) *cobra.Command {
 					return err
 				}
 				return env.PrintRaw(res)
+			}
+			if !*allowEvaluateOnly {
+				only, err := evaluateOnly(ctx, k, args[1])
+				if err != nil {
+					return err
+				}
+				if only {
+					return Usagef("%s.%s is declared evaluate-only: submitting it would write its answer, private data included, into a block that every org keeps; use evaluate, or pass --allow-evaluate-only", args[0], args[1])
+				}
 			}
 			tx, err := k.SubmitTx(ctx, args[1], args[2:], opts...)
 			if err != nil {
@@ -96,22 +110,89 @@ func completeChaincodes(env *Env) cobra.CompletionFunc {
 	}
 }
 
-func parseTransient(values []string) (map[string][]byte, error) {
+// evaluateOnly reports whether the chaincode's contract metadata declares fn evaluate-only. fn may
+// name its contract ("Contract:Function"). A function the metadata does not list is not: the
+// chaincode refuses it anyway. A chaincode whose metadata cannot be read is an error, so that a
+// private read is never submitted by mistake.
+func evaluateOnly(ctx context.Context, k *sdk.Contract, fn string) (bool, error) {
+	raw, err := k.Evaluate(ctx, "org.hyperledger.fabric:GetMetadata", nil)
+	if err != nil {
+		return false, fmt.Errorf("reading the contract metadata, to tell whether %s is evaluate-only (--allow-evaluate-only skips this): %w", fn, err)
+	}
+	var md struct {
+		Contracts map[string]struct {
+			Transactions []struct {
+				Name string   `json:"name"`
+				Tag  []string `json:"tag"`
+			} `json:"transactions"`
+		} `json:"contracts"`
+	}
+	if err := json.Unmarshal(raw, &md); err != nil {
+		return false, fmt.Errorf("the contract metadata is not JSON, so whether %s is evaluate-only is unknown (--allow-evaluate-only skips this): %w", fn, err)
+	}
+	contract, name, qualified := strings.Cut(fn, ":")
+	if !qualified {
+		contract, name = "", fn
+	}
+	for cname, c := range md.Contracts {
+		if qualified && cname != contract {
+			continue
+		}
+		for _, tx := range c.Transactions {
+			if tx.Name != name {
+				continue
+			}
+			for _, tag := range tx.Tag {
+				if strings.EqualFold(tag, "evaluate") {
+					return true, nil
+				}
+			}
+		}
+	}
+	return false, nil
+}
+
+// parseTransient reads --transient values: key=@file takes the file's content, key=- standard input
+// (once). A literal value is refused: transient data is often private, and a command line ends up
+// in shell history and in every process listing.
+func parseTransient(values []string, stdin io.Reader) (map[string][]byte, error) {
 	out := make(map[string][]byte, len(values))
+	usedStdin := false
 	for _, kv := range values {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
-			return nil, Usagef("--transient %q is not key=value", kv)
+			return nil, Usagef("--transient %q is not key=@file or key=-", kv)
 		}
-		if file, isFile := strings.CutPrefix(v, "@"); isFile {
+		if _, dup := out[k]; dup {
+			return nil, Usagef("--transient %s is given twice", k)
+		}
+		switch file, isFile := strings.CutPrefix(v, "@"); {
+		case isFile && file != "":
 			data, err := os.ReadFile(file)
 			if err != nil {
 				return nil, fmt.Errorf("transient %s: %w", k, err)
 			}
 			out[k] = data
-			continue
+		case v == "-":
+			if usedStdin {
+				return nil, Usagef("--transient %s=-: standard input is already the value of another key", k)
+			}
+			usedStdin = true
+			data, err := io.ReadAll(io.LimitReader(stdin, maxTransientBytes+1))
+			if err != nil {
+				return nil, fmt.Errorf("transient %s: reading standard input: %w", k, err)
+			}
+			if len(data) > maxTransientBytes {
+				return nil, Usagef("--transient %s=-: standard input holds more than %d bytes", k, maxTransientBytes)
+			}
+			out[k] = data
+		default:
+			return nil, Usagef("--transient %s takes its value from a file (%s=@FILE) or standard input (%s=-), never from the command line, where shell history and process listings would keep it", k, k, k)
 		}
-		out[k] = []byte(v)
 	}
 	return out, nil
 }
+
+// maxTransientBytes bounds a transient value read from standard input (the peers' gRPC limit is
+// 100 MB; no healthledger transaction takes anything near 4 MiB).
+const maxTransientBytes = 4 << 20

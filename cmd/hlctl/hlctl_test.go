@@ -25,13 +25,19 @@ import (
 // environment variables hlctl sees. Chaincode group tests use it too.
 func runHlctl(t *testing.T, c testConn, env map[string]string, args ...string) (string, string, int) {
 	t.Helper()
+	return runHlctlIn(t, c, env, "", args...)
+}
+
+// runHlctlIn is runHlctl with stdin as the standard input.
+func runHlctlIn(t *testing.T, c testConn, env map[string]string, stdin string, args ...string) (string, string, int) {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	var connect connector
 	if c != nil {
 		connect = func(ctx context.Context, _ *Env) (*sdk.Client, error) { return c(ctx) }
 	}
 	getenv := func(k string) string { return env[k] }
-	code := run(context.Background(), args, stdio{in: strings.NewReader(""), out: &out, err: &errOut}, getenv, connect)
+	code := run(context.Background(), args, stdio{in: strings.NewReader(stdin), out: &out, err: &errOut}, getenv, connect)
 	return out.String(), errOut.String(), code
 }
 
@@ -135,21 +141,44 @@ func TestAFailureIsOneLineOnStderrWithExitCode1(t *testing.T) {
 	require.Equal(t, "consent.Get: NOT_FOUND: consent c-9", e.Error)
 }
 
+// metadataWith answers the contract metadata query with one contract whose evaluate-only
+// functions are evaluate, and passes every other call to h.
+func metadataWith(evaluate []string, h sdktest.Handler) sdktest.Handler {
+	return func(ctx context.Context, call sdktest.Call) ([]byte, error) {
+		if call.Function != "org.hyperledger.fabric:GetMetadata" {
+			return h(ctx, call)
+		}
+		type tx struct {
+			Name string   `json:"name"`
+			Tag  []string `json:"tag"`
+		}
+		txs := []tx{{Name: "Submit", Tag: []string{"SUBMIT", "submit"}}}
+		for _, e := range evaluate {
+			txs = append(txs, tx{Name: e, Tag: []string{"EVALUATE", "evaluate"}})
+		}
+		return json.Marshal(map[string]any{"contracts": map[string]any{"Claims": map[string]any{"name": "Claims", "transactions": txs}}})
+	}
+}
+
 func TestSubmitPassesTransientDataAndEndorsingOrgs(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "claim.json")
 	require.NoError(t, os.WriteFile(file, []byte(`{"lines":[1]}`), 0o600))
 	var got sdktest.Call
-	c := testClient(t, func(_ context.Context, call sdktest.Call) ([]byte, error) {
+	submits := 0
+	c := testClient(t, metadataWith([]string{"GetClaimDetails"}, func(_ context.Context, call sdktest.Call) ([]byte, error) {
 		got = call
+		if call.Submit {
+			submits++
+		}
 		return []byte(`{"id":"cl-1","status":"submitted"}`), nil
-	})
-	out, errOut, code := runHlctl(t, c, nil, "submit", "claims", "Submit", "cl-1",
-		"--transient", "claim=@"+file, "--transient", "note=hello", "--endorsing-orgs", "HospitalMSP,InsurerMSP", "--json")
+	}))
+	out, errOut, code := runHlctlIn(t, c, nil, "hello", "submit", "claims", "Submit", "cl-1",
+		"--transient", "claim=@"+file, "--transient", "note=-", "--endorsing-orgs", "HospitalMSP,InsurerMSP", "--json")
 	require.Equal(t, 0, code, errOut)
 	require.True(t, got.Submit)
 	require.Equal(t, []string{"cl-1"}, got.Args, "flags after the arguments are flags")
 	require.Equal(t, `{"lines":[1]}`, string(got.Transient["claim"]))
-	require.Equal(t, "hello", string(got.Transient["note"]))
+	require.Equal(t, "hello", string(got.Transient["note"]), "key=- reads standard input")
 	require.Equal(t, []string{"HospitalMSP", "InsurerMSP"}, got.EndorsingOrgs)
 	var res struct {
 		TransactionID string          `json:"transactionId"`
@@ -159,15 +188,64 @@ func TestSubmitPassesTransientDataAndEndorsingOrgs(t *testing.T) {
 	require.Equal(t, got.TransactionID, res.TransactionID)
 	require.JSONEq(t, `{"id":"cl-1","status":"submitted"}`, string(res.Result))
 
-	t.Run("a bad transient flag is a usage error", func(t *testing.T) {
-		_, errOut, code := runHlctl(t, c, nil, "submit", "claims", "Submit", "--transient", "novalue")
+	for _, bad := range []struct{ name, flag, want string }{
+		{"not key=value", "novalue", "not key=@file or key=-"},
+		{"a literal value, which would stay in shell history", "diagnosis=J06.9", "never from the command line"},
+		{"an empty file name", "claim=@", "never from the command line"},
+	} {
+		t.Run("refused: "+bad.name, func(t *testing.T) {
+			before := submits
+			_, errOut, code := runHlctl(t, c, nil, "submit", "claims", "Submit", "--transient", bad.flag)
+			require.Equal(t, 2, code)
+			require.Contains(t, errOut, bad.want)
+			require.NotContains(t, errOut, "J06.9", "the refusal does not repeat the value")
+			require.Equal(t, before, submits, "nothing is submitted")
+		})
+	}
+	t.Run("refused: standard input for two keys", func(t *testing.T) {
+		_, errOut, code := runHlctlIn(t, c, nil, "x", "submit", "claims", "Submit", "--transient", "a=-", "--transient", "b=-")
 		require.Equal(t, 2, code)
-		require.Contains(t, errOut, "not key=value")
+		require.Contains(t, errOut, "already the value of another key")
 	})
 	t.Run("arguments after -- are never flags", func(t *testing.T) {
 		_, errOut, code := runHlctl(t, c, nil, "submit", "claims", "Submit", "--", "--json", "-x")
 		require.Equal(t, 0, code, errOut)
 		require.Equal(t, []string{"--json", "-x"}, got.Args)
+	})
+}
+
+func TestSubmitRefusesAnEvaluateOnlyFunctionUnlessAllowed(t *testing.T) {
+	submits := 0
+	c := testClient(t, metadataWith([]string{"GetClaimDetails"}, func(_ context.Context, call sdktest.Call) ([]byte, error) {
+		if call.Submit {
+			submits++
+		}
+		return []byte(`{}`), nil
+	}))
+	for _, fn := range []string{"GetClaimDetails", "Claims:GetClaimDetails"} {
+		_, errOut, code := runHlctl(t, c, nil, "submit", "claims", fn, "cl-1")
+		require.Equal(t, 2, code, fn)
+		require.Contains(t, errOut, "evaluate-only", fn)
+		require.Equal(t, 0, submits, "%s: nothing is submitted", fn)
+	}
+	_, errOut, code := runHlctl(t, c, nil, "submit", "claims", "GetClaimDetails", "cl-1", "--allow-evaluate-only")
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, 1, submits)
+	_, errOut, code = runHlctl(t, c, nil, "submit", "claims", "Other:GetClaimDetails", "cl-1")
+	require.Equal(t, 0, code, "another contract's function of the same name is not evaluate-only: %s", errOut)
+	_, _, code = runHlctl(t, c, nil, "evaluate", "claims", "GetClaimDetails", "cl-1")
+	require.Equal(t, 0, code, "evaluate needs no flag")
+
+	t.Run("unreadable metadata refuses the submit", func(t *testing.T) {
+		c := testClient(t, func(_ context.Context, call sdktest.Call) ([]byte, error) {
+			if call.Submit {
+				t.Error("submitted although the metadata could not be read")
+			}
+			return []byte(`not json`), nil
+		})
+		_, errOut, code := runHlctl(t, c, nil, "submit", "claims", "GetClaimDetails", "cl-1")
+		require.Equal(t, 1, code)
+		require.Contains(t, errOut, "--allow-evaluate-only")
 	})
 }
 

@@ -129,6 +129,11 @@ func callerGrantee(call sdktest.Call) consenttypes.Grantee {
 func (l *ledger) consent(call sdktest.Call) (any, error) {
 	now := time.Now().UTC()
 	switch call.Function {
+	case "RegisterPatient":
+		if call.Caller.Role != "patient" {
+			return nil, codes.New(codes.Forbidden, "not a patient")
+		}
+		return consenttypes.PatientBinding{Patient: call.Caller.Subject, MSPID: call.Caller.MSPID}, nil
 	case "Grant":
 		var c consenttypes.Consent
 		if err := decode("consent", call.Args[0], &c); err != nil {

@@ -1,11 +1,13 @@
 # Thin wrappers over the scripts; each target says what it runs.
 SHELL := /usr/bin/env bash
 NET := test-network-scripts/network.sh
+# The pinned Go toolchain (export GOTOOLCHAIN=...), for every target.
+include toolchain.env
 
-.PHONY: help fabric network-up network-down network-purge network-status deploy logs demo test unit integration faults lint bench
+.PHONY: vulncheck help fabric network-up network-down network-purge network-status deploy logs demo test unit integration faults lint bench
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z-]+:.*##' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/'
 
 fabric: ## build the pinned Fabric binaries into network/fabric/bin
 	network/fabric/build.sh
@@ -47,6 +49,9 @@ faults: ## the fault suite (nodes killed under load, a CA down, a power loss, WA
 
 bench: ## the benchmark matrix on a fresh network (ports +20000), into docs/benchmarks.md
 	test-network-scripts/bench.sh
+
+vulncheck: ## known vulnerabilities in every binary built or run here, against the list in docs/security.md
+	test-network-scripts/vulncheck.sh
 
 lint: ## gofmt, go vet and go mod tidy -diff
 	test -z "$$(gofmt -l chaincode gateway-client cmd internal integration examples test-network-scripts)"

@@ -4,6 +4,8 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
+# shellcheck source=../toolchain.env
+. "$ROOT/toolchain.env"
 NETDIR=${HL_NETWORK_DIR:-$ROOT/.network}
 command -v go >/dev/null 2>&1 || { echo "demo.sh: Go is not installed or not on PATH" >&2; exit 1; }
 "$HERE/network.sh" up

@@ -16,6 +16,8 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
+# shellcheck source=../toolchain.env
+. "$ROOT/toolchain.env"
 [ $# -eq 0 ] || { echo "faults.sh takes no argument (settings are environment variables; see the top of $0)" >&2; exit 2; }
 cd "$ROOT"
 command -v go >/dev/null 2>&1 || { echo "faults.sh: Go is not installed or not on PATH" >&2; exit 1; }

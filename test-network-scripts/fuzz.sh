@@ -13,6 +13,8 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
+# shellcheck source=../toolchain.env
+. "$ROOT/toolchain.env"
 FUZZTIME=${FUZZTIME:-60s}
 FUZZ_PARALLEL=${FUZZ_PARALLEL:-2}
 command -v go >/dev/null 2>&1 || { echo "fuzz.sh: Go is not installed or not on PATH" >&2; exit 1; }

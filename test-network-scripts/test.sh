@@ -8,6 +8,8 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
+# shellcheck source=../toolchain.env
+. "$ROOT/toolchain.env"
 what=${1:-all}
 case "$what" in unit|integration|all) ;; *) echo "test.sh: unknown suite '$what' (unit, integration or all)" >&2; exit 2 ;; esac
 command -v go >/dev/null 2>&1 || { echo "test.sh: Go is not installed or not on PATH" >&2; exit 1; }

@@ -16,6 +16,8 @@
 #   --prepare   only make the patched copy and download the modules the build needs (no build)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../../toolchain.env
+. "$here/../../toolchain.env"
 bin="$here/bin"
 patches="$here/patches"
 work="$here/.patched"

@@ -1,6 +1,10 @@
 # Shared helpers for network.sh. Sourced, never run.
 # shellcheck shell=bash
 
+# The pinned Go toolchain for every go command the network runs (chaincode servers, hlctl).
+# shellcheck source=../../toolchain.env
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/toolchain.env"
+
 # log prints a progress line with the seconds since the command started.
 log() { printf '[%4ss] %s\n' "$(( $(date +%s) - HL_T0 ))" "$*"; }
 die() { printf 'network.sh: %s\n' "$*" >&2; exit 1; }

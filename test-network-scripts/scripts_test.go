@@ -63,7 +63,8 @@ func TestBadInputGetsAClearErrorAndStartsNothing(t *testing.T) {
 		{"an unknown layout", []string{"up", "--layout", "nope"}, 1, "unknown layout 'nope'"},
 		{"an unknown flag to up", []string{"up", "--fast"}, 1, "unknown argument '--fast'"},
 		{"an unknown flag to down", []string{"down", "--all"}, 1, "unknown argument '--all'"},
-		{"a target folder that does not exist", []string{"deploy", "baseline", "--target", "/nonexistent"}, 1, "is not a folder"},
+		{"a target folder that does not exist", []string{"deploy", "consent", "--target", "/nonexistent"}, 1, "is not a folder"},
+		{"the benchmark chaincode onto a target", []string{"deploy", "baseline", "--target", "/nonexistent"}, 1, "never deployed onto a target"},
 		{"a log that does not exist", []string{"logs", "nope"}, 1, "no log named 'nope'"},
 	}
 	for _, tc := range cases {

@@ -72,6 +72,9 @@ if [ "$what" != unit ]; then
     net "$tn" down --purge >/dev/null; net "$tgt" down --purge >/dev/null
     net "$tn" up --layout test-network --no-deploy
     net "$tgt" deploy all --target "$tn/profiles"
+    # The SDK, foundation and bench smoke tests write through the benchmark chaincode, which is never
+    # deployed onto a target: the test network deploys it itself, as its own.
+    net "$tn" deploy baseline
     HEALTHLEDGER_NETWORK="$tn/profiles" integration "$ROOT/.integration-test-network.log"
     trap - EXIT
     stop_foreign

@@ -135,6 +135,20 @@ func claimsGrantPayment(t *testing.T, patient *claimsParty, insurerMSP string, p
 	return id
 }
 
+// claimsPayingPatient picks a patient whom no deny consent blocks (or skips), and has them grant the
+// cast's insurer disclose of their claims for payment until the test ends.
+func claimsPayingPatient(t *testing.T, cast claimsCast) (sdk.IdentityInfo, *claimsParty) {
+	t.Helper()
+	insurerMSP := cast.insurer.info.MSPID
+	who, ok := claimsPickPatient(t, cast.provider, insurerMSP, claimsNotVetoed)
+	if !ok {
+		t.Skip("every patient holds a deny consent for disclose of Claim to the insurer: no claim can pass")
+	}
+	patient := claimsConnectAs(t, who)
+	claimsGrantPayment(t, patient, insurerMSP, cast.provider, cast.insurer)
+	return who, patient
+}
+
 // claimsRegisterCoverage has the insurer register a coverage under a fresh id and waits until the
 // peer of every reader has it.
 func claimsRegisterCoverage(t *testing.T, insurer *claimsParty, terms claimstypes.CoverageTerms, readers ...*claimsParty) *claimstypes.CoverageHeader {
@@ -250,12 +264,7 @@ func claimsAccumulator(t *testing.T, insurer *claimsParty, coverageID string, ye
 func TestClaimsConsentCoverageSubmitAdjudicatePayClose(t *testing.T) {
 	cast := claimsConnectCast(t)
 	insurerMSP := cast.insurer.info.MSPID
-	who, ok := claimsPickPatient(t, cast.provider, insurerMSP, claimsNotVetoed)
-	if !ok {
-		t.Skip("every patient holds a deny consent for disclose of Claim to the insurer: no claim can pass")
-	}
-	patient := claimsConnectAs(t, who)
-	claimsGrantPayment(t, patient, insurerMSP, cast.provider, cast.insurer)
+	who, patient := claimsPayingPatient(t, cast)
 
 	// Deductible $100.00, coinsurance 20 %, annual limit $70.00; the fee schedule caps every code.
 	v := claimsNewVariant()
@@ -424,12 +433,7 @@ func TestClaimsSubmissionWithoutConsentIsRefusedAndChangesNothing(t *testing.T) 
 // with its lines reordered, other diagnoses and a new nonce, is DUPLICATE and names the first.
 func TestClaimsDuplicateIsRefusedNamingTheFirstClaim(t *testing.T) {
 	cast := claimsConnectCast(t)
-	insurerMSP := cast.insurer.info.MSPID
-	who, ok := claimsPickPatient(t, cast.provider, insurerMSP, claimsNotVetoed)
-	if !ok {
-		t.Skip("every patient holds a deny consent for disclose of Claim to the insurer: no claim can pass")
-	}
-	claimsGrantPayment(t, claimsConnectAs(t, who), insurerMSP, cast.provider, cast.insurer)
+	who, _ := claimsPayingPatient(t, cast)
 	cov := claimsRegisterCoverage(t, cast.insurer, claimstypes.CoverageTerms{
 		Member: who.Subject, PlanID: "PLAN-IT-PPO", PeriodStart: "2000-01-01", PeriodEnd: "2099-12-31",
 		CoveredCodes: []string{"99213", "81002"}, CoinsuranceBP: 2000,
@@ -594,12 +598,7 @@ func TestClaimsPharmacyClaimNeedsADispensedUnit(t *testing.T) {
 // terms, and the claim cannot be appealed again.
 func TestClaimsDeniedClaimIsAppealedOnceAndAdjudicatedAgain(t *testing.T) {
 	cast := claimsConnectCast(t)
-	insurerMSP := cast.insurer.info.MSPID
-	who, ok := claimsPickPatient(t, cast.provider, insurerMSP, claimsNotVetoed)
-	if !ok {
-		t.Skip("every patient holds a deny consent for disclose of Claim to the insurer: no claim can pass")
-	}
-	claimsGrantPayment(t, claimsConnectAs(t, who), insurerMSP, cast.provider, cast.insurer)
+	who, _ := claimsPayingPatient(t, cast)
 	terms := claimstypes.CoverageTerms{
 		Member: who.Subject, PlanID: "PLAN-IT-COPAY", PeriodStart: "2000-01-01", PeriodEnd: "2099-12-31",
 		CoveredCodes: []string{"99213"}, CopayCents: 2500,
@@ -709,12 +708,7 @@ func claimsRareICD10() string {
 // in any block, in what the Pharma organisation can read, in the files of Pharma's peer.
 func TestClaimsPrivateDetailsStayOffTheBlocksAndOutOfPharma(t *testing.T) {
 	cast := claimsConnectCast(t)
-	insurerMSP := cast.insurer.info.MSPID
-	who, ok := claimsPickPatient(t, cast.provider, insurerMSP, claimsNotVetoed)
-	if !ok {
-		t.Skip("every patient holds a deny consent for disclose of Claim to the insurer: no claim can pass")
-	}
-	claimsGrantPayment(t, claimsConnectAs(t, who), insurerMSP, cast.provider, cast.insurer)
+	who, _ := claimsPayingPatient(t, cast)
 	cov := claimsRegisterCoverage(t, cast.insurer, claimstypes.CoverageTerms{
 		Member: who.Subject, PlanID: "PLAN-IT-PPO", PeriodStart: "2000-01-01", PeriodEnd: "2099-12-31",
 		CoveredCodes: []string{"73110"}, CoinsuranceBP: 2000,

@@ -34,6 +34,7 @@ type consentRaw struct {
 	mspID string
 	creds *sdk.Credentials
 	k     *client.Contract
+	peers []*sdk.Client // one client per org, connected on the first submit, for syncPeers
 }
 
 func consentRawOf(t *testing.T, org string, creds *sdk.Credentials) *consentRaw {
@@ -78,9 +79,18 @@ func consentRawAdmin(t *testing.T, org string) *consentRaw {
 	return consentRawOf(t, org, creds)
 }
 
+// submit submits fn and, once it committed, waits until every org's peer has its block: the tests
+// go on with identities of other orgs, whose peers must see it.
 func (c *consentRaw) submit(t *testing.T, fn string, args ...string) ([]byte, error) {
 	t.Helper()
-	return c.k.SubmitWithContext(ctx(t), fn, client.WithArguments(args...))
+	out, err := c.k.SubmitWithContext(ctx(t), fn, client.WithArguments(args...))
+	if err == nil {
+		if c.peers == nil {
+			c.peers = orgClients(t)
+		}
+		syncPeers(t, c.peers)
+	}
+	return out, err
 }
 
 func (c *consentRaw) evaluate(t *testing.T, fn string, args ...string) ([]byte, error) {

@@ -208,3 +208,42 @@ func eventually(t *testing.T, what string, check func() error) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// orgClients connects one identity of every org of the network under test, any role: a client per
+// org's peer, for syncPeers.
+func orgClients(t *testing.T) []*sdk.Client {
+	t.Helper()
+	var out []*sdk.Client
+	for _, o := range env.net.Orgs() {
+		out = append(out, connect(t, identityOfOrg(t, o.Name).Name))
+	}
+	return out
+}
+
+// syncPeers waits until the peer of every client has the blocks of the most advanced one. A submit
+// returns once the gateway's own peer committed it; another org's peer may lag a block, and a
+// transaction endorsed there next would read the state before it (a forbidden or mismatched
+// endorsement that no client caused).
+func syncPeers(t *testing.T, clients []*sdk.Client) {
+	t.Helper()
+	var target uint64
+	for _, c := range clients {
+		h, err := provHeight(ctx(t), c)
+		if err != nil {
+			t.Fatalf("syncing peers: %v", err)
+		}
+		target = max(target, h)
+	}
+	for _, c := range clients {
+		eventually(t, "peer of "+c.Identity().MSPID+" catching up", func() error {
+			h, err := provHeight(ctx(t), c)
+			if err != nil {
+				return err
+			}
+			if h < target {
+				return fmt.Errorf("height %d, want %d", h, target)
+			}
+			return nil
+		})
+	}
+}

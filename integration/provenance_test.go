@@ -134,24 +134,7 @@ func provHeight(ctx context.Context, c *sdk.Client) (uint64, error) {
 // transaction is endorsed on peers that all see what the previous one wrote.
 func provSync(t *testing.T, w *provWorld) {
 	t.Helper()
-	var target uint64
-	for _, c := range w.orgs {
-		h, err := provHeight(ctx(t), c)
-		require.NoError(t, err)
-		target = max(target, h)
-	}
-	for _, c := range w.orgs {
-		eventually(t, "peer of "+c.Identity().MSPID+" catching up", func() error {
-			h, err := provHeight(ctx(t), c)
-			if err != nil {
-				return err
-			}
-			if h < target {
-				return fmt.Errorf("height %d, want %d", h, target)
-			}
-			return nil
-		})
-	}
+	syncPeers(t, w.orgs)
 }
 
 // provSerials returns n serials prefix00001, prefix00002, ...

@@ -27,7 +27,9 @@
 # to every port), HL_BATCH_TIMEOUT (default 100ms), HL_MAX_MESSAGE_COUNT (default 50),
 # HL_SNAPSHOT_INTERVAL_SIZE, HL_CA_ADMIN_SECRET (default adminpw). Read at each start:
 # HL_GATEWAY_CONCURRENCY (default 500), HL_GATEWAY_BROADCAST_TIMEOUT (3s),
-# HL_GATEWAY_ENDORSEMENT_TIMEOUT (10s), HL_HEIGHT_MARGIN (5 blocks), HL_CATCHUP_TIMEOUT (180 s).
+# HL_GATEWAY_ENDORSEMENT_TIMEOUT (10s), HL_HEIGHT_MARGIN (5 blocks), HL_CATCHUP_TIMEOUT (180 s),
+# HL_PEER_LOG_SPEC and HL_ORDERER_LOG_SPEC (Fabric logging specs), HL_LOG_MAX_MB (64: each log's cap),
+# HL_LOG_KEEP (3 older copies) and HL_LOG_CHECK_SECONDS (10), read by up's log keeper.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -88,10 +90,12 @@ cmd_up() {
   done
   resolve_settings "$layout"
   load_layout "$NET_LAYOUT"
+  check_log_settings
   local stopped
   stopped=$(stopped_nodes)
   if [ -z "$stopped" ] && [ -f "$NETDIR/profiles/network.json" ]; then
     log "the $LAYOUT network is already running in $NETDIR; checking that every node is in consensus"
+    start_logkeeper
     wait_consensus "every orderer and peer in consensus" "${HL_CONSENSUS_TIMEOUT:-60}" $(consensus_nodes)
     cmd_status
     return
@@ -122,6 +126,7 @@ cmd_up() {
   trap 'up_exit $?' EXIT
 
   "$ROOT/network/fabric/build.sh" | sed 's/^/       /'
+  start_logkeeper
   gen_crypto
   gen_node_config
   gen_genesis
@@ -413,6 +418,11 @@ cmd_status() {
     else st="running, not listening on $port"; fi
     row "$n" "${port:+127.0.0.1:$port}" "$st"
   done
+  if alive logkeeper; then
+    echo "  logs: kept under ${HL_LOG_MAX_MB:-64} MiB each by the log keeper (pid $(cat "$(pid_file logkeeper)")); $(du -sh "$NETDIR/logs" 2>/dev/null | cut -f1) in $NETDIR/logs"
+  else
+    echo "  logs: the log keeper is not running ('up' starts it); $(du -sh "$NETDIR/logs" 2>/dev/null | cut -f1) in $NETDIR/logs"
+  fi
   echo "  raft leader: $(leader_line)"
   echo "  highest orderer height of $CHANNEL: $TOP (a node more than $(height_margin) blocks below counts as behind)"
   local first=${ORGS[0]}

@@ -66,11 +66,23 @@ func TestBadInputGetsAClearErrorAndStartsNothing(t *testing.T) {
 		{"a target folder that does not exist", []string{"deploy", "consent", "--target", "/nonexistent"}, 1, "is not a folder"},
 		{"the benchmark chaincode onto a target", []string{"deploy", "baseline", "--target", "/nonexistent"}, 1, "never deployed onto a target"},
 		{"a log that does not exist", []string{"logs", "nope"}, 1, "no log named 'nope'"},
+		{"a log cap that is no number", []string{"up"}, 1, "HL_LOG_MAX_MB must be a positive whole number of MiB, not '64M'"},
+		{"a negative count of log copies", []string{"up"}, 1, "HL_LOG_KEEP must be 0 to 100, not '-1'"},
+		{"a log check interval of zero", []string{"up"}, 1, "HL_LOG_CHECK_SECONDS must be a positive whole number, not '0'"},
+	}
+	envOf := map[string]string{
+		"a log cap that is no number":    "HL_LOG_MAX_MB=64M",
+		"a negative count of log copies": "HL_LOG_KEEP=-1",
+		"a log check interval of zero":   "HL_LOG_CHECK_SECONDS=0",
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			netdir := t.TempDir()
-			out, code := run(t, netdir, 30000, tc.args...)
+			env := []string{"HL_NETWORK_DIR=" + netdir, "HL_PORT_OFFSET=30000"}
+			if kv, ok := envOf[tc.name]; ok {
+				env = append(env, kv)
+			}
+			out, code := runEnv(t, env, tc.args...)
 			require.Equal(t, tc.code, code, out)
 			require.Contains(t, out, tc.says)
 			requireNothingStarted(t, netdir)
@@ -429,4 +441,75 @@ func TestLiveCrashRecovery(t *testing.T) {
 	out, code = sh("status")
 	require.Equal(t, 0, code, out)
 	require.Contains(t, out, "all 10 nodes healthy")
+}
+
+// TestLogKeeperCutsALogOverItsCapAndTheWriterGoesOn: a log over the cap is copied to .1 (the older
+// copy moves to .2, the oldest beyond KEEP is dropped) and cut, while a writer that opened it for
+// appending, as network.sh's nodes do, goes on at the new end; a log under the cap is left alone;
+// TERM ends the keeper at once; bad arguments are refused with exit 2 before anything is touched.
+func TestLogKeeperCutsALogOverItsCapAndTheWriterGoesOn(t *testing.T) {
+	dir := t.TempDir()
+	big, small := filepath.Join(dir, "peer0-a.log"), filepath.Join(dir, "orderer1.log")
+	require.NoError(t, os.WriteFile(big+".1", []byte("older copy\n"), 0o644))
+	require.NoError(t, os.WriteFile(big+".2", []byte("oldest copy\n"), 0o644))
+	require.NoError(t, os.WriteFile(small, []byte("small\n"), 0o644))
+	w, err := os.OpenFile(big, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	require.NoError(t, err)
+	defer w.Close()
+	first := strings.Repeat("x", 2000) + "\n"
+	_, err = w.WriteString(first)
+	require.NoError(t, err)
+
+	for _, bad := range [][]string{{dir, "0", "2", "1"}, {dir, "1000", "x", "1"}, {dir, "1000", "2", "0"}, {filepath.Join(dir, "nope"), "1000", "2", "1"}, {dir}} {
+		out, err := exec.Command("bash", append([]string{"lib/logkeeper.sh"}, bad...)...).CombinedOutput()
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee, "%v: %s", bad, out)
+		require.Equal(t, 2, ee.ExitCode(), "%v: %s", bad, out)
+	}
+	before, err := os.ReadFile(big)
+	require.NoError(t, err)
+	require.Equal(t, first, string(before), "a refused keeper touched nothing")
+
+	keeper := exec.Command("bash", "lib/logkeeper.sh", dir, "1000", "2", "1")
+	outFile := filepath.Join(t.TempDir(), "keeper.out") // not in dir: the keeper's own output is no log it keeps
+	of, err := os.Create(outFile)
+	require.NoError(t, err)
+	defer of.Close()
+	keeper.Stdout, keeper.Stderr = of, of
+	require.NoError(t, keeper.Start())
+	output := func() string { raw, _ := os.ReadFile(outFile); return string(raw) }
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if fi, err := os.Stat(big); err == nil && fi.Size() == 0 {
+			break
+		}
+		require.False(t, time.Now().After(deadline), "the log was not cut within 10s: %s", output())
+		time.Sleep(50 * time.Millisecond)
+	}
+	_, err = w.WriteString("after the cut\n")
+	require.NoError(t, err)
+	now, err := os.ReadFile(big)
+	require.NoError(t, err)
+	require.Equal(t, "after the cut\n", string(now), "the writer goes on at the new end, with no hole")
+	copy1, err := os.ReadFile(big + ".1")
+	require.NoError(t, err)
+	require.Equal(t, first, string(copy1))
+	copy2, err := os.ReadFile(big + ".2")
+	require.NoError(t, err)
+	require.Equal(t, "older copy\n", string(copy2), "the oldest copy beyond KEEP is dropped")
+	require.NoFileExists(t, big+".3")
+	kept, err := os.ReadFile(small)
+	require.NoError(t, err)
+	require.Equal(t, "small\n", string(kept))
+
+	require.NoError(t, keeper.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- keeper.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = keeper.Process.Kill()
+		t.Fatalf("the keeper did not end within 5s of TERM: %s", output())
+	}
+	require.Contains(t, output(), "peer0-a.log: 2001 bytes, over 1000; cut, the copy is peer0-a.log.1")
 }

@@ -43,6 +43,7 @@ start_orderer() {
   d=$(orderer_dir "$n")
   mkdir -p "$NETDIR/data/$n"
   FABRIC_CFG_PATH="$NETDIR/config" \
+  FABRIC_LOGGING_SPEC="$(orderer_log_spec)" \
   ORDERER_GENERAL_LISTENADDRESS=127.0.0.1 \
   ORDERER_GENERAL_LISTENPORT="${O_PORT[$i]}" \
   ORDERER_GENERAL_LOCALMSPID="$ORDERER_MSP" \
@@ -119,6 +120,7 @@ start_peer() {
   CORE_OPERATIONS_TLS_KEY_FILE="$d/tls/server.key" \
   CORE_OPERATIONS_TLS_CLIENTROOTCAS_FILES="$d/tls/ca.crt" \
   CORE_METRICS_PROVIDER=prometheus \
+  FABRIC_LOGGING_SPEC="$(peer_log_spec)" \
   CORE_CHAINCODE_EXTERNALBUILDERS="[{name: ccaas, path: $ROOT/network/builders/ccaas, propagateEnvironment: [HL_CCAAS_DIR]}]" \
   HL_CCAAS_DIR="$NETDIR/ccaas/$org" \
   start_proc "$name" "$BIN/peer" node start
@@ -376,6 +378,36 @@ join_peers() {
       die "peer0 of $org could not join $CHANNEL; read $(log_file peer-cli) and $(log_file "peer0-$org")"
   done
   log "peers: ${#ORGS[@]} joined $CHANNEL"
+}
+
+# --- logs: levels and a size cap ------------------------------------------------------------------
+# At INFO a peer writes 3-5 lines per transaction (every gRPC call, every endorsement, every gateway
+# submit) and an orderer 2-3 (a forward to the leader, and a WARN for each broadcast stream that the
+# gateway closes once answered): about 50 kB per second at 150 tx/s. These defaults keep those
+# loggers at WARNING (ERROR for the closed streams), and INFO for the rest: the per-block lines, Raft
+# elections, snapshots, chaincode life cycle. HL_PEER_LOG_SPEC and HL_ORDERER_LOG_SPEC (Fabric's
+# logging spec syntax) replace them at the node's next start; docs/operators.md, "Logs".
+peer_log_spec() {
+  echo "${HL_PEER_LOG_SPEC:-info:comm.grpc.server=warning:gateway=warning:endorser=warning}"
+}
+orderer_log_spec() {
+  echo "${HL_ORDERER_LOG_SPEC:-info:comm.grpc.server=warning:orderer.common.broadcast=error:orderer.consensus.etcdraft=info}"
+}
+
+# check_log_settings: refuses a log cap that is not a whole number, before anything starts.
+check_log_settings() {
+  [[ ${HL_LOG_MAX_MB:-64} =~ ^[1-9][0-9]*$ ]] || die "HL_LOG_MAX_MB must be a positive whole number of MiB, not '${HL_LOG_MAX_MB}'"
+  [[ ${HL_LOG_KEEP:-3} =~ ^[0-9]+$ ]] && [ "${HL_LOG_KEEP:-3}" -le 100 ] || die "HL_LOG_KEEP must be 0 to 100, not '${HL_LOG_KEEP}'"
+  [[ ${HL_LOG_CHECK_SECONDS:-10} =~ ^[1-9][0-9]*$ ]] || die "HL_LOG_CHECK_SECONDS must be a positive whole number, not '${HL_LOG_CHECK_SECONDS}'"
+}
+
+# start_logkeeper: the process that keeps every log of the network under HL_LOG_MAX_MB MiB (default
+# 64), with HL_LOG_KEEP older copies (3), checked every HL_LOG_CHECK_SECONDS (10): lib/logkeeper.sh.
+start_logkeeper() {
+  alive logkeeper && return 0
+  check_log_settings
+  start_proc logkeeper bash "$HERE/lib/logkeeper.sh" "$NETDIR/logs" $((${HL_LOG_MAX_MB:-64} * 1024 * 1024)) \
+    "${HL_LOG_KEEP:-3}" "${HL_LOG_CHECK_SECONDS:-10}"
 }
 
 # --- one node by name: the names of $NETDIR/pids/NAME.pid and of status ------------------------------

@@ -160,7 +160,14 @@ func TestSDKConcurrentReadModifyWritesAllCommitThroughRetries(t *testing.T) {
 	// an endorsement whose peers (MAJORITY policy) were at different heights and answered
 	// "ProposalResponsePayloads do not match" (gRPC Aborted); nothing reached the ledger in either.
 	policy := sdk.RetryPolicy{MaxAttempts: 60, BaseDelay: 50 * time.Millisecond, MaxDelay: time.Second}
-	c := connect(t, identity(t, "provider", 0).Name, sdk.WithRetry(policy))
+	var causesMu sync.Mutex
+	causes := map[string]int{}
+	observe := func(_ context.Context, r sdk.Retry) {
+		causesMu.Lock()
+		defer causesMu.Unlock()
+		causes[r.Cause]++
+	}
+	c := connect(t, identity(t, "provider", 0).Name, sdk.WithRetry(policy), sdk.WithRetryObserver(observe))
 	k := c.Contract("baseline")
 	key := unique("sdk-counter")
 
@@ -207,8 +214,16 @@ func TestSDKConcurrentReadModifyWritesAllCommitThroughRetries(t *testing.T) {
 	got, err := k.Evaluate(ctx(t), "Read", []string{key})
 	require.NoError(t, err)
 	require.Equal(t, strconv.Itoa(writers), string(got), "no update was lost")
-	t.Logf("%d concurrent Adds committed in %s with %d retries (at most %d attempts for one)",
-		writers, elapsed.Round(time.Millisecond), retries, most)
+	causesMu.Lock()
+	defer causesMu.Unlock()
+	observed := 0
+	for cause, n := range causes {
+		require.Contains(t, []string{sdk.RetryEndorsementMismatch, "MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT", sdk.RetryUnavailable}, cause)
+		observed += n
+	}
+	require.Equal(t, retries, observed, "the retry observer saw every retry: %v", causes)
+	t.Logf("%d concurrent Adds committed in %s with %d retries (at most %d attempts for one); by cause %v",
+		writers, elapsed.Round(time.Millisecond), retries, most, causes)
 }
 
 // hlctl's tail prints an event, then checkpoints it (at-least-once): a SIGKILL between the two makes

@@ -17,7 +17,7 @@ func provenanceGroup(env *Env) *cobra.Command {
 	return group("provenance", "drug products, batches, chain of custody, DSCSA verification", chaincodeGroupID,
 		command("verify (<gtin> <serial> <lot> <expiry> | --scan <element-string>)", "verify a product identifier (the DSCSA check at the counter)", func(fs *pflag.FlagSet) Runner {
 			scan := fs.String("scan", "", "GS1 `element string` as scanned, e.g. (01)00614141000418(17)270630(10)LOT1(21)S1")
-			strict := fs.Bool("strict", false, "exit with status 1 unless the answer is verified")
+			strict := fs.Bool("strict", false, "exit with a status per state (docs/hlctl.md) unless the unit is safe to dispense: verified and not suspect")
 			return func(ctx context.Context, args []string) error {
 				var id provenancetypes.ProductIdentifier
 				switch {
@@ -39,11 +39,12 @@ func provenanceGroup(env *Env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if err := env.Print(res); err != nil {
+				safe, state := res.SafeToDispense()
+				if err := env.Print(counterAnswer{VerifyResult: res, SafeToDispense: safe, State: state}); err != nil {
 					return err
 				}
-				if *strict && res.Result != provenancetypes.VerifyVerified {
-					return fmt.Errorf("provenance verify: %s", res.Result)
+				if *strict && !safe {
+					return &exitError{code: strictExitCode(state), err: fmt.Errorf("provenance verify: not safe to dispense: %s", state)}
 				}
 				return nil
 			}
@@ -250,4 +251,52 @@ func provParty(s string) (provenancetypes.Party, error) {
 		return provenancetypes.Party{}, Usagef("party %q: want <msp>:<gln>", s)
 	}
 	return provenancetypes.Party{MSPID: msp, GLN: gln}, nil
+}
+
+// counterAnswer is what `provenance verify` prints: Verify's answer and the counter's verdict on it
+// (provenancetypes.VerifyResult.SafeToDispense).
+type counterAnswer struct {
+	*provenancetypes.VerifyResult
+	SafeToDispense bool   `json:"safeToDispense"`
+	State          string `json:"state"`
+}
+
+// strictExits is the exit status of `provenance verify --strict` for each counter state that is not
+// safe to dispense (0 is safe; 1 and 2 stay a failed call and a usage error). The one table: docs/hlctl.md
+// lists it, and a test checks that it covers provenancetypes.CounterStates with distinct codes.
+func strictExits() []struct {
+	state string
+	code  int
+} {
+	return []struct {
+		state string
+		code  int
+	}{
+		{provenancetypes.VerifyUnknownSerial, 10},
+		{provenancetypes.VerifyLotMismatch, 11},
+		{provenancetypes.VerifyExpiryMismatch, 12},
+		{provenancetypes.VerifyRecalled, 13},
+		{provenancetypes.VerifyDecommissioned, 14},
+		{provenancetypes.VerifyQuarantined, 15},
+		{provenancetypes.VerifyExcursion, 16},
+		{provenancetypes.CounterSuspect, 17},
+		{provenancetypes.VerifyDispensed, 18},
+		{provenancetypes.VerifyExpired, 19},
+		{provenancetypes.CounterUnrecognized, 20},
+	}
+}
+
+// strictExitCode returns the exit status of `provenance verify --strict` for a state that is not safe
+// to dispense; a state missing from the table (none is) gets the code of an unrecognized answer.
+func strictExitCode(state string) int {
+	fallback := 0
+	for _, e := range strictExits() {
+		if e.state == state {
+			return e.code
+		}
+		if e.state == provenancetypes.CounterUnrecognized {
+			fallback = e.code
+		}
+	}
+	return fallback
 }

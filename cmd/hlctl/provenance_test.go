@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -46,4 +47,91 @@ func TestProvenanceSuspectCommands(t *testing.T) {
 	_, errOut, code := runHlctl(t, conn, nil, "provenance", "clear-suspect", "00614141000418", "LOT-A1")
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "clear-suspect <gtin> <lot> <note>")
+}
+
+// TestVerifyStrictExitsWithTheStatesCode checks that `provenance verify --strict` passes only a unit
+// that is verified and not suspect, and gives every other answer its own exit code from the table.
+func TestVerifyStrictExitsWithTheStatesCode(t *testing.T) {
+	codes := map[string]int{}
+	for _, e := range strictExits() {
+		require.NotContains(t, []int{0, 1, 2}, e.code, "state %s", e.state)
+		require.NotContains(t, codes, e.state)
+		for s, c := range codes {
+			require.NotEqual(t, c, e.code, "%s and %s share an exit code", s, e.state)
+		}
+		codes[e.state] = e.code
+	}
+	for _, s := range provenancetypes.CounterStates() {
+		if s != provenancetypes.VerifyVerified {
+			require.Contains(t, codes, s, "the exit code table misses the state %s", s)
+		}
+	}
+
+	var answer provenancetypes.VerifyResult
+	var mu sync.Mutex
+	conn := testClient(t, func(_ context.Context, call sdktest.Call) ([]byte, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if call.Function != "Verify" || call.Submit {
+			return nil, fmt.Errorf("unexpected call %s (submit %v)", call.Function, call.Submit)
+		}
+		return json.Marshal(answer)
+	})
+	args := []string{"provenance", "verify", "--strict", "00614141000418", "S1", "LOT-A1", "2027-06-30"}
+	cases := []struct {
+		result  string
+		suspect bool
+		code    int
+		state   string
+	}{
+		{provenancetypes.VerifyVerified, false, 0, "verified"},
+		{provenancetypes.VerifyVerified, true, 17, "suspect"},
+		{provenancetypes.VerifyDispensed, true, 17, "suspect"},
+		{provenancetypes.VerifyExpired, true, 17, "suspect"},
+		{provenancetypes.VerifyRecalled, true, 13, "recalled"},
+		{provenancetypes.VerifyUnknownSerial, false, 10, "unknown_serial"},
+		{provenancetypes.VerifyLotMismatch, false, 11, "lot_mismatch"},
+		{provenancetypes.VerifyExpiryMismatch, false, 12, "expiry_mismatch"},
+		{provenancetypes.VerifyRecalled, false, 13, "recalled"},
+		{provenancetypes.VerifyDecommissioned, false, 14, "decommissioned"},
+		{provenancetypes.VerifyQuarantined, false, 15, "quarantined"},
+		{provenancetypes.VerifyExcursion, false, 16, "excursion"},
+		{provenancetypes.VerifyDispensed, false, 18, "dispensed"},
+		{provenancetypes.VerifyExpired, false, 19, "expired"},
+		{"stolen", false, 20, "unrecognized"},
+	}
+	for _, tc := range cases {
+		mu.Lock()
+		answer = provenancetypes.VerifyResult{Result: tc.result, Suspect: tc.suspect, GTIN: "00614141000418", Serial: "S1"}
+		mu.Unlock()
+		out, errOut, code := runHlctl(t, conn, nil, args...)
+		require.Equal(t, tc.code, code, "%s suspect=%v: %s", tc.result, tc.suspect, errOut)
+		require.Contains(t, out, "state: "+tc.state)
+		require.Contains(t, out, "result: "+tc.result)
+		if tc.code == 0 {
+			require.Contains(t, out, "safeToDispense: true")
+			require.Empty(t, errOut)
+			continue
+		}
+		require.Contains(t, out, "safeToDispense: false")
+		require.Equal(t, "hlctl: provenance verify: not safe to dispense: "+tc.state+"\n", errOut)
+
+		// Without --strict the answer is printed and the command succeeds.
+		_, errOut, code = runHlctl(t, conn, nil, args[0], args[1], args[3], args[4], args[5], args[6])
+		require.Equal(t, 0, code, errOut)
+
+		// With --json the answer is JSON on stdout, the failure one JSON line on stderr, same code.
+		out, errOut, code = runHlctl(t, conn, nil, append([]string{"--json"}, args...)...)
+		require.Equal(t, tc.code, code)
+		var printed struct {
+			Result         string `json:"result"`
+			SafeToDispense bool   `json:"safeToDispense"`
+			State          string `json:"state"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(out), &printed))
+		require.Equal(t, tc.result, printed.Result)
+		require.Equal(t, tc.state, printed.State)
+		require.False(t, printed.SafeToDispense)
+		require.Contains(t, errOut, `"error":"provenance verify: not safe to dispense: `+tc.state+`"`)
+	}
 }

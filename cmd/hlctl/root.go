@@ -57,8 +57,18 @@ func Usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
 
+// exitError is a failure with its own exit code (for example `provenance verify --strict` on a unit
+// that is not safe to dispense). It is printed like any other failure.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
 // Runner runs a command with its positional arguments. A usage error (see [Usagef]) exits with
-// code 2, any other error with code 1.
+// code 2, an [exitError] with its own code, any other error with code 1.
 type Runner func(ctx context.Context, args []string) error
 
 // command builds a command. use is its name followed by the synopsis of its arguments
@@ -165,7 +175,7 @@ func newRoot(env *Env) *cobra.Command {
 }
 
 // run runs hlctl with args (without the program name) and returns the exit code: 0, 1 for a
-// failure, 2 for a usage error. connect may be nil (connect from the flags).
+// failure, 2 for a usage error, or a command's own code (see exitError). connect may be nil (connect from the flags).
 func run(ctx context.Context, args []string, streams stdio, getenv func(string) string, connect connector) int {
 	if connect == nil {
 		connect = defaultConnect
@@ -202,8 +212,12 @@ func report(env *Env, err error) int {
 	msg := strings.Join(strings.Fields(err.Error()), " ")
 	code := 1
 	var ue *usageError
-	if errors.As(err, &ue) {
+	var ee *exitError
+	switch {
+	case errors.As(err, &ue):
 		code = 2
+	case errors.As(err, &ee):
+		code = ee.code
 	}
 	if env.JSON() {
 		line, _ := json.Marshal(struct {

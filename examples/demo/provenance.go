@@ -101,7 +101,11 @@ func provenanceStory(ctx context.Context, net *sdk.Network, out io.Writer) error
 	if err != nil {
 		return fmt.Errorf("verifying %s: %w", unit, err)
 	}
-	say("%s verified %s at the counter: %s", cast.pharm.name, unit, v.Result)
+	safe, state := v.SafeToDispense()
+	if !safe {
+		return fmt.Errorf("%s is not safe to dispense: %s", unit, state)
+	}
+	say("%s verified %s at the counter: %s, safe to dispense", cast.pharm.name, unit, state)
 
 	d, err := cast.pharm.prov.Dispense(ctx, b.GTIN, unit, provenancetypes.EventContext{EventID: "demo-fill-" + stamp})
 	if err != nil {
@@ -115,7 +119,8 @@ func provenanceStory(ctx context.Context, net *sdk.Network, out io.Writer) error
 	if v, err = cast.mfr.prov.Verify(ctx, b.GTIN, unit, b.Lot, b.Expiry); err != nil {
 		return fmt.Errorf("verifying %s: %w", unit, err)
 	}
-	say("verifying %s again answers: %s", unit, v.Result)
+	_, state = v.SafeToDispense()
+	say("verifying %s again answers: %s", unit, state)
 
 	_, err = cast.pharm.prov.Dispense(ctx, b.GTIN, unit, provenancetypes.EventContext{})
 	var rejected *provenance.DispenseRejectedError
@@ -148,7 +153,8 @@ func provenanceStory(ctx context.Context, net *sdk.Network, out io.Writer) error
 		if err != nil {
 			return fmt.Errorf("verifying %s: %w", s.serial, err)
 		}
-		say("%s verifies %s, which it holds: %s", s.who.name, s.serial, v.Result)
+		_, state := v.SafeToDispense()
+		say("%s verifies %s, which it holds: %s", s.who.name, s.serial, state)
 	}
 	return nil
 }

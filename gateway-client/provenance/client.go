@@ -310,7 +310,9 @@ func (c *Client) RecordReadings(ctx context.Context, spec provenancetypes.Readin
 }
 
 // Verify answers the DSCSA verification question for a product identifier. expiry is YYYY-MM-DD or
-// the GS1 YYMMDD form. The answer's Result is one of the pt.Verify* constants.
+// the GS1 YYMMDD form. The answer's Result is one of the pt.Verify* constants; whether the unit may
+// be handed to a patient is its SafeToDispense method (verified and not suspect), which every caller
+// acting on the answer should use rather than compare Result.
 func (c *Client) Verify(ctx context.Context, gtin, serial, lot, expiry string) (*provenancetypes.VerifyResult, error) {
 	g, err := batchArgs(gtin, lot)
 	_, derr := provenancetypes.ParseDate(expiry)

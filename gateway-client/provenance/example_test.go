@@ -29,7 +29,7 @@ func verifyLikeTheChaincode(_ context.Context, call sdktest.Call) ([]byte, error
 		return nil, codes.New(codes.InvalidArgument, "expiry: %v", err)
 	}
 	switch {
-	case gtin != "00614141000418" || !slices.Contains([]string{"S1", "S2", "S3"}, serial):
+	case gtin != "00614141000418" || !slices.Contains([]string{"S1", "S2", "S3", "S4"}, serial):
 		res.Result = provenancetypes.VerifyUnknownSerial
 	case lot != "LOT-A1":
 		res.Result = provenancetypes.VerifyLotMismatch
@@ -40,11 +40,13 @@ func verifyLikeTheChaincode(_ context.Context, call sdktest.Call) ([]byte, error
 	default:
 		res.Result = provenancetypes.VerifyVerified
 	}
+	res.Suspect = serial == "S4" // its batch is flagged suspect (a suspected counterfeit)
 	return json.Marshal(res)
 }
 
 // A pharmacist verifies the product identifier of each package at the counter (DSCSA): the GTIN as
-// scanned (13 digits here), the serial, the lot and the expiry in the GS1 YYMMDD form.
+// scanned (13 digits here), the serial, the lot and the expiry in the GS1 YYMMDD form, and hands
+// the package over only when SafeToDispense says so: verified, and not suspect.
 func ExampleClient_Verify() {
 	c, err := sdktest.NewClient(verifyLikeTheChaincode,
 		sdk.IdentityInfo{Name: "pharmacist1", MSPID: "HospitalMSP", Role: "pharmacist", Subject: "0614141000029"})
@@ -60,22 +62,25 @@ func ExampleClient_Verify() {
 		{"0614141000418", "S2", "LOT-A1", "270630"},
 		{"0614141000418", "S9", "LOT-A1", "270630"},
 		{"0614141000418", "S3", "LOT-B7", "270630"},
+		{"0614141000418", "S4", "LOT-A1", "270630"},
 	} {
 		v, err := pharmacy.Verify(ctx, scan.gtin, scan.serial, scan.lot, scan.expiry)
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Println(v.GTIN, v.Serial, v.Result)
+		safe, state := v.SafeToDispense()
+		fmt.Println(v.GTIN, v.Serial, v.Result, "safe:", safe, state)
 	}
 
 	// A malformed identifier fails in the client, before any call.
 	_, err = pharmacy.Verify(ctx, "061414100041", "S1", "LOT-A1", "270630")
 	fmt.Println(errors.Is(err, sdk.ErrInvalidArgument))
 	// Output:
-	// 00614141000418 S1 verified
-	// 00614141000418 S2 dispensed
-	// 00614141000418 S9 unknown_serial
-	// 00614141000418 S3 lot_mismatch
+	// 00614141000418 S1 verified safe: true verified
+	// 00614141000418 S2 dispensed safe: false dispensed
+	// 00614141000418 S9 unknown_serial safe: false unknown_serial
+	// 00614141000418 S3 lot_mismatch safe: false lot_mismatch
+	// 00614141000418 S4 verified safe: false suspect
 	// true
 }
 

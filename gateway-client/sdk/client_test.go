@@ -3,6 +3,8 @@ package sdk
 import (
 	"context"
 	"errors"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,10 +17,12 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// fastRetry keeps retry tests quick.
-func fastRetry() Option {
-	return WithRetry(RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond})
+// fastRetryPolicy (and fastRetry, the option) keep retry tests quick.
+func fastRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}
 }
+
+func fastRetry() Option { return WithRetry(fastRetryPolicy()) }
 
 // endorseFailure is what the real gateway returns when a chaincode fails: Aborted with per-peer
 // details carrying the chaincode's message.
@@ -297,6 +301,28 @@ func endorsementMismatch() error {
 	return st.Err()
 }
 
+// retryLog records what a WithRetryObserver function is told, with the context it is told in.
+type retryLog struct {
+	mu      sync.Mutex
+	retries []Retry
+	marks   []any
+}
+
+type retryMark struct{}
+
+func (l *retryLog) observe(ctx context.Context, r Retry) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.retries = append(l.retries, r)
+	l.marks = append(l.marks, ctx.Value(retryMark{}))
+}
+
+func (l *retryLog) seen() ([]Retry, []any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.retries), slices.Clone(l.marks)
+}
+
 func TestEndorsingPeersThatDisagreeAreAskedAgainWithANewTransaction(t *testing.T) {
 	var endorsements atomic.Int32
 	f := &fakeGateway{EndorseFn: func(gwCall) ([]byte, error) {
@@ -305,8 +331,15 @@ func TestEndorsingPeersThatDisagreeAreAskedAgainWithANewTransaction(t *testing.T
 		}
 		return []byte("3"), nil
 	}}
-	c := connectFixture(t, newNetFixture(t, f), fastRetry())
-	tx, err := c.Contract("baseline").SubmitTx(context.Background(), "Add", []string{"k", "1"})
+	var log retryLog
+	c := connectFixture(t, newNetFixture(t, f), fastRetry(), WithRetryObserver(log.observe))
+	var waits []time.Duration
+	c.cfg.sleep = func(_ context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		return nil
+	}
+	ctx := context.WithValue(context.Background(), retryMark{}, "op-7")
+	tx, err := c.Contract("baseline").SubmitTx(ctx, "Add", []string{"k", "1"})
 	require.NoError(t, err)
 	require.Equal(t, "3", string(tx.Result))
 	require.Equal(t, 3, tx.Attempts)
@@ -314,21 +347,78 @@ func TestEndorsingPeersThatDisagreeAreAskedAgainWithANewTransaction(t *testing.T
 	require.Len(t, calls, 3)
 	require.NotEqual(t, calls[0].TxID, calls[1].TxID, "each try is a new proposal")
 	require.Equal(t, calls[2].TxID, tx.TransactionID)
+	require.Len(t, waits, 2, "each retry waits its backoff first, so that the lagging peer catches up")
+	for i, w := range waits {
+		require.Positive(t, w)
+		require.LessOrEqual(t, w, fastRetryPolicy().Backoff(i+1))
+	}
+
+	retries, marks := log.seen()
+	require.Len(t, retries, 2)
+	for i, r := range retries {
+		require.Equal(t, "baseline", r.Chaincode)
+		require.Equal(t, "Add", r.Function)
+		require.Equal(t, i+2, r.Attempt)
+		require.Equal(t, RetryEndorsementMismatch, r.Cause)
+		require.True(t, isEndorsementMismatch(r.Err))
+		require.Equal(t, "op-7", marks[i], "the observer runs with the call's context")
+	}
 }
 
-func TestEndorsingPeersThatKeepDisagreeingEndAsErrConflict(t *testing.T) {
+func TestEndorsingPeersThatKeepDisagreeingEndAsErrEndorsementMismatch(t *testing.T) {
 	f := &fakeGateway{EndorseFn: func(gwCall) ([]byte, error) { return nil, endorsementMismatch() }}
-	c := connectFixture(t, newNetFixture(t, f), fastRetry())
+	var log retryLog
+	c := connectFixture(t, newNetFixture(t, f), fastRetry(), WithRetryObserver(log.observe))
 	_, err := c.Contract("baseline").Submit(context.Background(), "Add", []string{"k", "1"})
-	require.ErrorIs(t, err, ErrConflict)
+	require.ErrorIs(t, err, ErrEndorsementMismatch)
+	require.ErrorIs(t, err, ErrConflict, "a mismatch is a conflict")
 	require.NotErrorIs(t, err, ErrUnavailable)
+	var se *Error
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, 4, se.Attempts)
+	require.Empty(t, f.Submitted(), "nothing was handed to the orderers")
 	require.Empty(t, CodeOf(err), "not a chaincode failure")
 	require.True(t, Retryable(err))
 	var endorseErr *client.EndorseError
-	require.ErrorAs(t, err, &endorseErr)
+	require.ErrorAs(t, err, &endorseErr, "the gateway's error is underneath")
 	require.Equal(t, codes.Aborted, status.Code(err))
-	require.Len(t, f.Recorded(), 4)
-	require.Contains(t, err.Error(), "after 4 attempts")
+	require.Contains(t, err.Error(), "baseline.Add: endorsing peers returned different results (ProposalResponsePayloads do not match), nothing was submitted: ")
+	require.Contains(t, err.Error(), "(after 4 attempts)")
+	require.Len(t, f.Recorded(), 4, "bounded by the policy's MaxAttempts")
+	retries, _ := log.seen()
+	require.Len(t, retries, 3)
+	require.Equal(t, RetryEndorsementMismatch, RetryCauseOf(err))
+}
+
+func TestFailuresThatAreNotAMismatchAreNotRetriedAsOne(t *testing.T) {
+	cases := []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"a chaincode CONFLICT", endorseFailure("CONFLICT: version 3"), ErrConflict},
+		{"a chaincode PRECONDITION_FAILED from one endorser", endorseFailure("PRECONDITION_FAILED: claim c-1 is adjudicated"), ErrPreconditionFailed},
+		{"an Aborted endorsement without a mismatch", status.Error(codes.Aborted, "failed to collect enough transaction endorsements"), nil},
+		{"a refused identity", status.Error(codes.PermissionDenied, "access denied"), ErrForbidden},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeGateway{EndorseFn: func(gwCall) ([]byte, error) { return nil, tc.err }}
+			var log retryLog
+			c := connectFixture(t, newNetFixture(t, f), fastRetry(), WithRetryObserver(log.observe))
+			_, err := c.Contract("baseline").Submit(context.Background(), "Add", []string{"k", "1"})
+			require.Error(t, err)
+			require.NotErrorIs(t, err, ErrEndorsementMismatch)
+			if tc.want != nil {
+				require.ErrorIs(t, err, tc.want)
+			}
+			require.Len(t, f.Recorded(), 1, "tried once")
+			retries, _ := log.seen()
+			require.Empty(t, retries)
+			require.False(t, Retryable(err))
+			require.Empty(t, RetryCauseOf(err))
+		})
+	}
 }
 
 func TestAnEndorsementMismatchIsToldFromOtherFailures(t *testing.T) {

@@ -51,7 +51,7 @@ func (k *Contract) Evaluate(ctx context.Context, fn string, args []string, opts 
 		return nil, err
 	}
 	c := k.c
-	r := c.retrier()
+	r := c.retrier(k.name, fn)
 	for {
 		pn := c.pin()
 		if err := pn.ownOrg(ctx, p); err != nil {
@@ -113,7 +113,7 @@ func (k *Contract) SubmitTx(ctx context.Context, fn string, args []string, opts 
 		return nil, err
 	}
 	c := k.c
-	r := c.retrier()
+	r := c.retrier(k.name, fn)
 	resends := 0
 	fail := func(txID string, err error) (*Committed, error) {
 		return nil, mapError(k.name, fn, txID, r.attempts, err)
@@ -135,7 +135,7 @@ func (k *Contract) SubmitTx(ctx context.Context, fn string, args []string, opts 
 				if again {
 					continue
 				}
-			} else if (isReadConflict(err) || isEndorsementMismatch(err)) && r.again(ctx) {
+			} else if (isReadConflict(err) || isEndorsementMismatch(err)) && r.again(ctx, err) {
 				continue
 			}
 			return fail("", err)
@@ -155,7 +155,7 @@ func (k *Contract) SubmitTx(ctx context.Context, fn string, args []string, opts 
 		cerr := &CommitError{TransactionID: txID, Code: st.code, BlockNumber: st.blockNumber}
 		// The failed commit changed nothing, and its id can never commit now (a later copy would be a
 		// DUPLICATE_TXID): endorsing anew is safe.
-		if isReadConflict(cerr) && r.again(ctx) {
+		if isReadConflict(cerr) && r.again(ctx, cerr) {
 			continue
 		}
 		return fail(txID, cerr)
@@ -223,37 +223,49 @@ func stageContext(ctx context.Context, timeout time.Duration) (context.Context, 
 	return context.WithTimeout(ctx, timeout)
 }
 
-// retrier counts the tries of one call and waits between them.
+// retrier counts the tries of one call, waits between them and tells the client's retry observer.
 type retrier struct {
-	policy   RetryPolicy
-	sleep    func(context.Context, time.Duration) error
-	attempts int
+	policy    RetryPolicy
+	sleep     func(context.Context, time.Duration) error
+	observe   func(context.Context, Retry)
+	chaincode string
+	function  string
+	attempts  int
 }
 
-func (c *Client) retrier() *retrier {
-	return &retrier{policy: c.cfg.retry, sleep: c.cfg.sleep, attempts: 1}
+func (c *Client) retrier(chaincode, fn string) *retrier {
+	return &retrier{policy: c.cfg.retry, sleep: c.cfg.sleep, observe: c.cfg.retryObserver,
+		chaincode: chaincode, function: fn, attempts: 1}
 }
 
-// again reports whether one more try is allowed, after waiting the backoff. It is false when the
-// attempts are used up or ctx ends during the wait.
-func (r *retrier) again(ctx context.Context) bool {
+// again reports whether one more try is allowed after the failure err, after waiting the backoff. It
+// is false when the attempts are used up or ctx ends during the wait.
+func (r *retrier) again(ctx context.Context, err error) bool {
 	if r.attempts >= r.policy.MaxAttempts || ctx.Err() != nil {
 		return false
 	}
 	if err := r.sleep(ctx, r.policy.jittered(r.attempts)); err != nil {
 		return false
 	}
-	r.attempts++
+	r.next(ctx, err)
 	return true
 }
 
-// now reports whether one more try is allowed, without waiting.
-func (r *retrier) now(ctx context.Context) bool {
+// now reports whether one more try is allowed after the failure err, without waiting.
+func (r *retrier) now(ctx context.Context, err error) bool {
 	if r.attempts >= r.policy.MaxAttempts || ctx.Err() != nil {
 		return false
 	}
-	r.attempts++
+	r.next(ctx, err)
 	return true
+}
+
+// next counts the next attempt and reports it to the observer.
+func (r *retrier) next(ctx context.Context, err error) {
+	r.attempts++
+	if r.observe != nil {
+		r.observe(ctx, Retry{Chaincode: r.chaincode, Function: r.function, Attempt: r.attempts, Cause: RetryCauseOf(err), Err: err})
+	}
 }
 
 // retry handles a transient failure of a call on s: when s's peer is gone the client fails over
@@ -263,9 +275,9 @@ func (r *retrier) now(ctx context.Context) bool {
 // after the wait.
 func (r *retrier) retry(ctx context.Context, c *Client, s *session, err error) bool {
 	if c.failover(ctx, s, err) {
-		return r.now(ctx)
+		return r.now(ctx, err)
 	}
-	if !r.again(ctx) {
+	if !r.again(ctx, err) {
 		return false
 	}
 	c.failover(ctx, s, err)
@@ -309,6 +321,48 @@ func saysAnywhere(err error, text string) bool {
 		}
 	}
 	return strings.Contains(err.Error(), text)
+}
+
+// Retry describes one retry the SDK is about to make, as a [WithRetryObserver] function sees it.
+type Retry struct {
+	// Chaincode and Function name the call.
+	Chaincode string
+	Function  string
+	// Attempt is the number of the try about to be made: 2 for the first retry.
+	Attempt int
+	// Cause is why the previous try failed (see [RetryCauseOf]).
+	Cause string
+	// Err is the failure of the previous try.
+	Err error
+}
+
+// The causes of a retry, as [RetryCauseOf] names them; a commit that failed validation is named by its
+// validation code (MVCC_READ_CONFLICT, PHANTOM_READ_CONFLICT).
+const (
+	// RetryUnavailable: the peer or gateway was unavailable or overloaded (gRPC Unavailable,
+	// ResourceExhausted) or could not reach its chaincode server.
+	RetryUnavailable = "UNAVAILABLE"
+	// RetryEndorsementMismatch: the endorsing peers returned different results
+	// ("ProposalResponsePayloads do not match"), typically peers at different block heights.
+	RetryEndorsementMismatch = "ENDORSEMENT_MISMATCH"
+)
+
+// RetryCauseOf names the failure err for retry accounting: [RetryEndorsementMismatch], the validation
+// code of a failed commit (MVCC_READ_CONFLICT ...), [RetryUnavailable], or "" for a failure the SDK
+// does not retry.
+func RetryCauseOf(err error) string {
+	var ce *CommitError
+	switch {
+	case err == nil:
+		return ""
+	case isEndorsementMismatch(err):
+		return RetryEndorsementMismatch
+	case errors.As(err, &ce) && isReadConflict(err):
+		return ce.Code.String()
+	case transientFailure(err):
+		return RetryUnavailable
+	}
+	return ""
 }
 
 // Retryable reports whether the SDK retries a call that failed with err: a peer unavailable or

@@ -59,7 +59,9 @@
 // healthledger request carries a client-chosen id: a repeat can never create a second record. The
 // default, [DefaultRetryPolicy], keeps failing calls short; calls on a key that many clients write at
 // once need more attempts: raise them with [WithRetry] and bound the whole call with the context's
-// deadline. See [RetryPolicy], [WithRetry] and [WithoutRetry].
+// deadline. A mismatch that outlasts the retries is [ErrEndorsementMismatch] (and [ErrConflict]).
+// [WithRetryObserver] tells an application of every retry, with its cause. See [RetryPolicy],
+// [WithRetry] and [WithoutRetry].
 //
 // # Events
 //

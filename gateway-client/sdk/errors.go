@@ -28,6 +28,10 @@ var (
 	// to commit with MVCC_READ_CONFLICT or PHANTOM_READ_CONFLICT, or its endorsing peers still returned
 	// different results ("ProposalResponsePayloads do not match", peers at different heights).
 	ErrConflict = errors.New("conflict")
+	// ErrEndorsementMismatch: after the retries, the endorsing peers still returned different results
+	// ("ProposalResponsePayloads do not match": typically peers at different block heights, one not
+	// yet at the block a read depends on). Nothing was submitted. It matches ErrConflict too.
+	ErrEndorsementMismatch = fmt.Errorf("endorsing peers returned different results: %w", ErrConflict)
 	// ErrDuplicate: the chaincode reported DUPLICATE (the client-chosen id is taken).
 	ErrDuplicate = errors.New("duplicate")
 	// ErrPreconditionFailed: the chaincode reported PRECONDITION_FAILED.
@@ -193,7 +197,8 @@ func mapError(chaincode, fn, txID string, attempts int, err error) error {
 			e.sentinel = ErrConflict
 		}
 	case isEndorsementMismatch(err):
-		e.sentinel = ErrConflict
+		e.sentinel = ErrEndorsementMismatch
+		e.Message = "endorsing peers returned different results (ProposalResponsePayloads do not match), nothing was submitted: " + e.Message
 	case isUnavailable(err), isChaincodeUnreachable(err):
 		e.sentinel = ErrUnavailable
 	case isPermissionDenied(err), isACLDenied(err):

@@ -124,6 +124,9 @@ type config struct {
 	eventIdentity        string
 	profileEventIdentity bool
 
+	// retryObserver is told of every retry ([WithRetryObserver]).
+	retryObserver func(context.Context, Retry)
+
 	// sleep waits between retries; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
 }
@@ -273,6 +276,17 @@ func WithRetry(p RetryPolicy) Option {
 func WithoutRetry() Option {
 	return func(c *config) error {
 		c.retry = RetryPolicy{MaxAttempts: 1}
+		return nil
+	}
+}
+
+// WithRetryObserver has fn told of every retry a call of the client makes, before it is made (after
+// the backoff): which call, which attempt, and why the previous one failed. fn runs on the calling
+// goroutine with the call's context, so a caller can attribute retries to its own operations (hlbench
+// counts them this way); it must be quick and must not call the client. A nil fn removes the observer.
+func WithRetryObserver(fn func(ctx context.Context, r Retry)) Option {
+	return func(c *config) error {
+		c.retryObserver = fn
 		return nil
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"strings"
 	"sync"
@@ -304,7 +305,10 @@ func (d *driver) exec(ctx context.Context, n uint64, due time.Time, measured boo
 		d.lastEnd = end
 	}
 	d.mu.Unlock()
-	retries := int(tally.retries.Load())
+	retries, byCause := tally.counts()
+	for cause, n := range byCause {
+		d.rec.RetryCause(cause, n)
+	}
 	if err != nil {
 		var ge *sdk.Error
 		if errors.As(err, &ge) && ge.Attempts > 1 {
@@ -407,14 +411,41 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 
 type tallyKey struct{}
 
-type attemptTally struct{ retries atomic.Int64 }
+// attemptTally counts the SDK's retries inside one operation, by cause.
+type attemptTally struct {
+	mu      sync.Mutex
+	byCause map[string]int
+}
 
-// NoteAttempts lets an operation report how many attempts a successful call took (a *sdk.Committed
-// says), so the retries the SDK made are counted even when they ended well.
-func NoteAttempts(ctx context.Context, attempts int) {
-	if t, ok := ctx.Value(tallyKey{}).(*attemptTally); ok && attempts > 1 {
-		t.retries.Add(int64(attempts - 1))
+// NoteRetry counts one retry the SDK makes inside the operation that ctx belongs to. It is the
+// measured clients' retry observer (sdk.WithRetryObserver), so every retry is counted, whichever
+// typed client made the call and whether the call ended well or not.
+func NoteRetry(ctx context.Context, r sdk.Retry) {
+	t, ok := ctx.Value(tallyKey{}).(*attemptTally)
+	if !ok {
+		return
 	}
+	cause := r.Cause
+	if cause == "" {
+		cause = "OTHER"
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.byCause == nil {
+		t.byCause = map[string]int{}
+	}
+	t.byCause[cause]++
+}
+
+// counts returns the retries counted and their split by cause.
+func (t *attemptTally) counts() (int, map[string]int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	total := 0
+	for _, n := range t.byCause {
+		total += n
+	}
+	return total, maps.Clone(t.byCause)
 }
 
 // Classify returns the stable code of a failed operation: the chaincode's code (NOT_FOUND ...), the
@@ -442,6 +473,8 @@ func Classify(err error) string {
 		return "CANCELED"
 	case errors.Is(err, sdk.ErrUnavailable):
 		return "UNAVAILABLE"
+	case errors.Is(err, sdk.ErrEndorsementMismatch):
+		return sdk.RetryEndorsementMismatch
 	case errors.Is(err, sdk.ErrConflict):
 		return "CONFLICT"
 	case errors.Is(err, sdk.ErrForbidden):

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/gateway-client/sdk"
 	"github.com/healthledger/healthledger/gateway-client/sdktest"
+	"github.com/healthledger/healthledger/internal/stats"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/stretchr/testify/require"
 )
@@ -246,6 +249,8 @@ func TestClassify(t *testing.T) {
 			return nil, grpcUnavailable("peer down")
 		case "aborted":
 			return nil, grpcAborted("endorsement mismatch")
+		case "mismatch":
+			return nil, grpcAborted("failed to assemble transaction: ProposalResponsePayloads do not match")
 		}
 		return []byte("ok"), nil
 	}
@@ -261,6 +266,7 @@ func TestClassify(t *testing.T) {
 		{"mvcc", "MVCC_READ_CONFLICT"},
 		{"down", "UNAVAILABLE"},
 		{"aborted", "GRPC_ABORTED"},
+		{"mismatch", "ENDORSEMENT_MISMATCH"},
 	}
 	for _, tt := range tests {
 		t.Run("a "+tt.arg+" failure is "+tt.want, func(t *testing.T) {
@@ -287,6 +293,59 @@ func TestClassify(t *testing.T) {
 		require.Equal(t, "OTHER", Classify(errors.New("odd")))
 		require.Empty(t, Classify(nil))
 	})
+}
+
+// TestRunCountsTheSDKsRetriesByCause checks that with retries on, every retry the SDK makes inside a
+// measured operation is counted, by cause, whichever call made it (Submit here, which returns no
+// attempt count), and that a mismatch that outlasts the retries is counted as ENDORSEMENT_MISMATCH.
+func TestRunCountsTheSDKsRetriesByCause(t *testing.T) {
+	var mu sync.Mutex
+	tries := map[string]int{}
+	env := testEnv(t, func(_ context.Context, call sdktest.Call) ([]byte, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		key := call.Args[0]
+		tries[key]++
+		switch {
+		case key == "k-3": // the peers never agree
+			return nil, grpcAborted("failed to assemble transaction: ProposalResponsePayloads do not match")
+		case tries[key] == 1: // a lagging endorser
+			return nil, grpcAborted("failed to assemble transaction: ProposalResponsePayloads do not match")
+		case tries[key] == 2:
+			return nil, &sdk.CommitError{TransactionID: call.TransactionID, Code: peer.TxValidationCode_MVCC_READ_CONFLICT}
+		}
+		return []byte("ok"), nil
+	})
+	env.Retry = &sdk.RetryPolicy{MaxAttempts: 4, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}
+	spec := Spec{
+		Name: "fake", Chaincode: "baseline", Kind: Submit,
+		Prepare: func(ctx context.Context, env *Env, _ Config) (Op, error) {
+			c, err := env.Client(ctx, "patient1")
+			if err != nil {
+				return nil, err
+			}
+			k := c.Contract("baseline")
+			return func(ctx context.Context, n uint64) error {
+				_, err := k.Submit(ctx, "Write", []string{"k-" + strconv.FormatUint(n, 10), "v"})
+				return err
+			}, nil
+		},
+	}
+	res, err := Run(context.Background(), env, spec, Config{Workload: "fake", Concurrency: 2, Count: 5}, RunOptions{})
+	require.NoError(t, err)
+	s := res.Stats
+	require.Equal(t, 4, s.Succeeded)
+	require.Equal(t, 1, s.Failed)
+	require.Equal(t, []stats.ErrorCount{{Code: "ENDORSEMENT_MISMATCH", Count: 1, Example: s.Errors[0].Example}}, s.Errors)
+	require.Contains(t, s.Errors[0].Example, "endorsing peers returned different results")
+	// 4 operations retried twice (a mismatch, then an MVCC conflict), one 3 times (mismatches).
+	require.Equal(t, 11, s.Retries)
+	require.Equal(t, []stats.RetryCount{{Cause: "ENDORSEMENT_MISMATCH", Count: 7}, {Cause: "MVCC_READ_CONFLICT", Count: 4}}, s.RetriesByCause)
+
+	var out strings.Builder
+	require.NoError(t, WriteText(&out, res))
+	require.Contains(t, out.String(), "11 retries")
+	require.Contains(t, out.String(), "ENDORSEMENT_MISMATCH x7, MVCC_READ_CONFLICT x4")
 }
 
 func TestBaselineWorkloads(t *testing.T) {

@@ -281,8 +281,8 @@ func prepareVerify(ctx context.Context, env *Env, _ Config) (Op, error) {
 		if err != nil {
 			return err
 		}
-		if res.Result != provenancetypes.VerifyVerified {
-			return fmt.Errorf("%w: Verify of %s answered %s, want %s", ErrWrongAnswer, serial, res.Result, provenancetypes.VerifyVerified)
+		if safe, state := res.SafeToDispense(); !safe {
+			return fmt.Errorf("%w: Verify of %s answered %s (suspect %v), not safe to dispense: %s", ErrWrongAnswer, serial, res.Result, res.Suspect, state)
 		}
 		return nil
 	}, nil

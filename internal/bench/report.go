@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -30,6 +31,13 @@ func WriteText(w io.Writer, r *Result) error {
 	}
 	fmt.Fprintf(tw, "operations\t%d measured: %d succeeded, %d failed (%.1f%%), %d retries, %d drained\n",
 		s.Ops, s.Succeeded, s.Failed, 100*s.ErrorRate(), s.Retries, r.Drained)
+	if len(s.RetriesByCause) > 0 {
+		causes := make([]string, 0, len(s.RetriesByCause))
+		for _, c := range s.RetriesByCause {
+			causes = append(causes, fmt.Sprintf("%s x%d", c.Cause, c.Count))
+		}
+		fmt.Fprintf(tw, "retries\t%s\n", strings.Join(causes, ", "))
+	}
 	unit := "tx/s committed"
 	if r.Kind == Evaluate {
 		unit = "queries/s"

@@ -199,7 +199,7 @@ func (e *Env) client(ctx context.Context, name string, loader bool) (*sdk.Client
 	case e.Retry == nil:
 		opts = append(opts, sdk.WithoutRetry())
 	default:
-		opts = append(opts, sdk.WithRetry(*e.Retry))
+		opts = append(opts, sdk.WithRetry(*e.Retry), sdk.WithRetryObserver(NoteRetry))
 	}
 	c, err := e.connect(ctx, name, opts...)
 	if err != nil {

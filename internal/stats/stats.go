@@ -20,6 +20,7 @@ type Recorder struct {
 	latencies []time.Duration // of the operations that succeeded
 	failed    int
 	retries   int
+	byCause   map[string]int
 	errors    map[string]*ErrorCount
 }
 
@@ -27,8 +28,21 @@ type Recorder struct {
 func NewRecorder(sizeHint int) *Recorder {
 	return &Recorder{
 		latencies: make([]time.Duration, 0, max(sizeHint, 0)),
+		byCause:   map[string]int{},
 		errors:    map[string]*ErrorCount{},
 	}
+}
+
+// RetryCause records n retries of one measured operation made for cause (ENDORSEMENT_MISMATCH,
+// MVCC_READ_CONFLICT, UNAVAILABLE ...). Success and Failure count the retries themselves; this only
+// splits them by cause.
+func (r *Recorder) RetryCause(cause string, n int) {
+	if n <= 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.byCause[cause] += n
 }
 
 // Success records an operation that succeeded after latency, having been retried retries times.
@@ -68,6 +82,9 @@ func (r *Recorder) Summary(elapsed time.Duration, txPerOp int) Summary {
 		Retries:   r.retries,
 		Errors:    make([]ErrorCount, 0, len(r.errors)),
 	}
+	for cause, n := range r.byCause {
+		s.RetriesByCause = append(s.RetriesByCause, RetryCount{Cause: cause, Count: n})
+	}
 	for _, e := range r.errors {
 		s.Errors = append(s.Errors, *e)
 	}
@@ -81,6 +98,12 @@ func (r *Recorder) Summary(elapsed time.Duration, txPerOp int) Summary {
 		s.TxPerSecond = s.OpsPerSecond * float64(s.TxPerOp)
 	}
 	s.Latency = Summarize(lat)
+	slices.SortFunc(s.RetriesByCause, func(a, b RetryCount) int {
+		if c := cmp.Compare(b.Count, a.Count); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Cause, b.Cause)
+	})
 	slices.SortFunc(s.Errors, func(a, b ErrorCount) int {
 		if c := cmp.Compare(b.Count, a.Count); c != 0 {
 			return c
@@ -98,6 +121,9 @@ type Summary struct {
 	Failed    int `json:"failed"`
 	// Retries counts the retries the SDK made inside the measured operations (0 when retries are off).
 	Retries int `json:"retries"`
+	// RetriesByCause splits Retries by why the SDK retried (ENDORSEMENT_MISMATCH, MVCC_READ_CONFLICT,
+	// UNAVAILABLE ...), most frequent first; empty when there was none.
+	RetriesByCause []RetryCount `json:"retriesByCause,omitempty"`
 	// TxPerOp is how many transactions one successful operation commits (or queries it evaluates).
 	TxPerOp        int     `json:"txPerOp"`
 	ElapsedSeconds float64 `json:"elapsedSeconds"`
@@ -108,6 +134,12 @@ type Summary struct {
 	Latency Latency `json:"latency"`
 	// Errors counts the failed operations by code, most frequent first; their counts sum to Failed.
 	Errors []ErrorCount `json:"errors"`
+}
+
+// RetryCount is how many retries the SDK made for one cause.
+type RetryCount struct {
+	Cause string `json:"cause"`
+	Count int    `json:"count"`
 }
 
 // ErrorRate is the share of measured operations that failed, 0 when none was measured.

@@ -64,6 +64,11 @@ func TestCommandLine(t *testing.T) {
 		require.Contains(t, errOut, "loading the network")
 		require.Contains(t, errOut, dir)
 	})
+	t.Run("a negative number of attempts is refused before connecting", func(t *testing.T) {
+		code, _, errOut := runCLI(t, "run", "-retries", "-2", "-profiles", filepath.Join(t.TempDir(), "nothing"))
+		require.Equal(t, 1, code)
+		require.Contains(t, errOut, "-retries must be -1 (the SDK's default), 0 or 1 (off), or a number of attempts; not -2")
+	})
 	t.Run("an unknown workload lists the known ones", func(t *testing.T) {
 		code, _, errOut := runCLI(t, "run", "-w", "nope", "-profiles", t.TempDir())
 		require.Equal(t, 1, code)

@@ -28,7 +28,7 @@ func (f *netFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.profiles, "profiles", "", "the network's profiles folder (default $HEALTHLEDGER_NETWORK, $HL_NETWORK_DIR/profiles or .network/profiles)")
 	fs.StringVar(&f.netdir, "netdir", "", "the network's state folder, whose pids/ name the processes to measure (default $HL_NETWORK_DIR, or the folder above -profiles)")
 	fs.IntVar(&f.valueSize, "value-size", 100, "bytes per baseline value")
-	fs.IntVar(&f.retries, "retries", 0, "SDK attempts per call (0 or 1: retries off, every failure counted; more: retried, retries counted)")
+	fs.IntVar(&f.retries, "retries", -1, "SDK attempts per call: -1 the SDK's default retry policy; 0 or 1 retries off, every failure counted; more: that many attempts (retries are counted either way)")
 	fs.BoolVar(&f.quiet, "q", false, "no progress lines on stderr")
 }
 
@@ -66,6 +66,9 @@ func (f *netFlags) open(stderr io.Writer) (*bench.Env, string, error) {
 	if f.valueSize < 1 {
 		return nil, "", fmt.Errorf("-value-size must be at least 1")
 	}
+	if f.retries < -1 {
+		return nil, "", fmt.Errorf("-retries must be -1 (the SDK's default), 0 or 1 (off), or a number of attempts; not %d", f.retries)
+	}
 	profiles := f.profilesDir()
 	net, err := sdk.LoadNetwork(profiles)
 	if err != nil {
@@ -73,7 +76,11 @@ func (f *netFlags) open(stderr io.Writer) (*bench.Env, string, error) {
 	}
 	env := bench.NewEnv(net)
 	env.ValueSize = f.valueSize
-	if f.retries > 1 {
+	switch {
+	case f.retries == -1:
+		p := sdk.DefaultRetryPolicy()
+		env.Retry = &p
+	case f.retries > 1:
 		p := sdk.DefaultRetryPolicy()
 		p.MaxAttempts = f.retries
 		env.Retry = &p

@@ -29,6 +29,8 @@
 # HL_GATEWAY_CONCURRENCY (default 500), HL_GATEWAY_BROADCAST_TIMEOUT (3s),
 # HL_GATEWAY_ENDORSEMENT_TIMEOUT (10s), HL_HEIGHT_MARGIN (5 blocks), HL_CATCHUP_TIMEOUT (180 s).
 set -euo pipefail
+# No tracing (bash -x, SHELLOPTS=xtrace): its lines would show the enrolment and CA secrets.
+case $- in *x*) set +x; echo "network.sh: tracing turned off: it would print secrets" >&2 ;; esac
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 NETDIR=${HL_NETWORK_DIR:-$ROOT/.network}

@@ -163,3 +163,21 @@ FABRIC_CA_CLIENT_URL="https://patient2:$s@127.0.0.1:7054" ca_client hospital enr
 		require.Equal(t, 1, strings.Count(string(argv), "enroll -M "+filepath.Join(netdir, "wallet", ".patient2.enrolling")), "enrolled once")
 	})
 }
+
+// TestTracingNeverShowsTheCASecret: bash -x would print every expanded secret; network.sh turns it
+// off before it reads one.
+func TestTracingNeverShowsTheCASecret(t *testing.T) {
+	const secret = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+	netdir := fakeNetwork(t, strings.Replace(storedSettings, "HL_CA_ADMIN_SECRET=adminpw", "HL_CA_ADMIN_SECRET="+secret, 1))
+	cmd := exec.Command("bash", "-x", "./network.sh", "status")
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HL_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "HL_NETWORK_DIR="+netdir)
+	out, _ := cmd.CombinedOutput()
+	require.Contains(t, string(out), "tracing turned off")
+	require.Contains(t, string(out), "0 of 10 nodes healthy", "the command itself still runs")
+	require.NotContains(t, string(out), secret)
+}

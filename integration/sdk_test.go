@@ -587,7 +587,7 @@ func TestSDKRegisterAndEnrollThroughTheFabricCA(t *testing.T) {
 		{Name: "subject", Value: subject, ECert: true},
 	}})
 	require.NoError(t, err)
-	require.NotEmpty(t, secret)
+	require.Regexp(t, `^[0-9a-f]{32}$`, secret, "the SDK chooses 128 random bits")
 
 	_, err = ca.Register(ctx(t), registrarCreds, sdk.RegisterRequest{Name: name})
 	require.ErrorIs(t, err, sdk.ErrDuplicate, "a name registers once")
@@ -596,6 +596,8 @@ func TestSDKRegisterAndEnrollThroughTheFabricCA(t *testing.T) {
 
 	creds, err := ca.Enroll(ctx(t), sdk.EnrollRequest{Name: name, Secret: secret})
 	require.NoError(t, err)
+	_, err = ca.Enroll(ctx(t), sdk.EnrollRequest{Name: name, Secret: secret})
+	require.ErrorIs(t, err, sdk.ErrEnrollmentRefused, "the secret enrolls once")
 	creds.Info.MSPID, creds.Info.Org = prof.MSPID, prof.Name
 	attrs, err := creds.Attributes()
 	require.NoError(t, err)

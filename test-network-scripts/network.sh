@@ -25,12 +25,14 @@
 # Environment: HL_NETWORK_DIR (state folder, default <repo>/.network). Stored with the network on its
 # first up, and refused later with another value (see $HL_NETWORK_DIR/settings): HL_PORT_OFFSET (added
 # to every port), HL_BATCH_TIMEOUT (default 100ms), HL_MAX_MESSAGE_COUNT (default 50),
-# HL_SNAPSHOT_INTERVAL_SIZE, HL_CA_ADMIN_SECRET (default adminpw). Read at each start:
+# HL_SNAPSHOT_INTERVAL_SIZE, HL_CA_ADMIN_SECRET (default: 128 random bits). Read at each start:
 # HL_GATEWAY_CONCURRENCY (default 500), HL_GATEWAY_BROADCAST_TIMEOUT (3s),
 # HL_GATEWAY_ENDORSEMENT_TIMEOUT (10s), HL_HEIGHT_MARGIN (5 blocks), HL_CATCHUP_TIMEOUT (180 s),
 # HL_PEER_LOG_SPEC and HL_ORDERER_LOG_SPEC (Fabric logging specs), HL_LOG_MAX_MB (64: each log's cap),
 # HL_LOG_KEEP (3 older copies) and HL_LOG_CHECK_SECONDS (10), read by up's log keeper.
 set -euo pipefail
+# No tracing (bash -x, SHELLOPTS=xtrace): its lines would show the enrolment and CA secrets.
+case $- in *x*) set +x; echo "network.sh: tracing turned off: it would print secrets" >&2 ;; esac
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 NETDIR=${HL_NETWORK_DIR:-$ROOT/.network}

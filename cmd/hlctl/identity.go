@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -10,7 +12,7 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// The identity commands: whoami, identities, enroll and register.
+// The identity commands: whoami, identities, enroll, reenroll and register.
 
 func whoamiCommand(env *Env) *cobra.Command {
 	return command("whoami", "connect as --identity and show who that is and which peer answered", func(*pflag.FlagSet) Runner {
@@ -193,13 +195,104 @@ func enrollCommand(env *Env) *cobra.Command {
 	})
 }
 
+func reenrollCommand(env *Env) *cobra.Command {
+	return command("reenroll [--name <name>]", "renew a wallet identity with a new key and certificate, authenticated by its current certificate", func(fs *pflag.FlagSet) Runner {
+		name := fs.String("name", "", "wallet entry `name` (default --identity)")
+		org := fs.String("org", "", "`org` whose CA renews (default: the identity's org in the wallet or network.json, or --profile)")
+		attrs := fs.StringSlice("attrs", nil, "certificate `attributes` to request, comma separated; a trailing ? makes one optional (default: those registered for certificates)")
+		keepOld := fs.Bool("keep-old", false, "do not revoke the previous certificate at the CA (by default it is revoked, so that only the new one can renew the identity)")
+		return func(ctx context.Context, args []string) error {
+			if len(args) != 0 {
+				return Usagef("reenroll takes no arguments (use --name)")
+			}
+			if *name == "" {
+				*name = env.Identity()
+			}
+			if *name == "" {
+				return Usagef("reenroll: --name (or --identity) is required")
+			}
+			var w *sdk.Wallet
+			if env.g.wallet != "" || env.g.profile == "" {
+				var err error
+				if w, err = walletFor(env, nil); err != nil {
+					return err
+				}
+			}
+			var current *sdk.Credentials
+			if w != nil {
+				var err error
+				if current, err = w.Get(*name); err != nil {
+					return err
+				}
+				if *org == "" && env.g.profile == "" {
+					*org = current.Info.Org
+				}
+			}
+			if *org == "" && env.g.profile == "" {
+				*org = orgOf(env, *name)
+			}
+			p, err := caProfile(env, *org)
+			if err != nil {
+				return err
+			}
+			if w == nil {
+				if w, err = walletFor(env, p); err != nil {
+					return err
+				}
+				if current, err = w.Get(*name); err != nil {
+					return err
+				}
+			}
+			if current.Info.MSPID == "" {
+				current.Info.MSPID = p.MSPID
+			}
+			if current.Info.Org == "" {
+				current.Info.Org = p.Name
+			}
+			ca, err := p.CAClient()
+			if err != nil {
+				return err
+			}
+			var req sdk.ReenrollRequest
+			for _, a := range listValues(*attrs) {
+				optional := strings.HasSuffix(a, "?")
+				req.AttrReqs = append(req.AttrReqs, sdk.AttributeRequest{Name: strings.TrimSuffix(a, "?"), Optional: optional})
+			}
+			renewed, err := ca.Reenroll(ctx, current, req)
+			if err != nil {
+				return err
+			}
+			// The wallet replaces the entry in one step: a crash leaves the old identity or the new one.
+			if err := w.Put(renewed); err != nil {
+				return err
+			}
+			env.Notef("renewed %s in %s", *name, filepath.Join(w.Dir(), *name))
+			if !*keepOld {
+				if err := ca.RevokeSelf(ctx, current, "superseded"); err != nil {
+					return fmt.Errorf("the new certificate of %s is in the wallet, but revoking the previous one failed (run 'hlctl reenroll' again to renew once more): %w", *name, err)
+				}
+				env.Notef("revoked the previous certificate of %s at the CA", *name)
+			}
+			got, err := w.Get(*name)
+			if err != nil {
+				return err
+			}
+			return env.Print(struct {
+				sdk.IdentityInfo
+				PreviousCertRevoked bool `json:"previousCertRevoked"`
+			}{got.Info, !*keepOld})
+		}
+	})
+}
+
 func registerCommand(env *Env) *cobra.Command {
 	return command("register --name <name> [--attr role=patient --attr subject=pat-1]", "register an identity with the Fabric CA, as the registrar --identity", func(fs *pflag.FlagSet) Runner {
 		name := fs.String("name", "", "`name` to register")
-		secret := fs.String("secret", "", "enrollment `secret` (default: chosen by the CA)")
+		secret := fs.String("secret", "", "enrollment `secret` (default: 128 random bits)")
+		secretFile := fs.String("secret-file", "", "write the secret to this new `file` (mode 0600) instead of printing it")
 		typ := fs.String("type", "client", "identity `type`")
 		aff := fs.String("affiliation", "", "`affiliation` (default: the registrar's; . for the root)")
-		maxEnroll := fs.Int("max-enrollments", 0, "how many times the secret may be used (`n`; 0: the CA's default, -1: unlimited)")
+		maxEnroll := fs.Int("max-enrollments", 0, "how many times the secret may be used (`n`; 0: the CA's default, which is 1 on network.sh's CAs; -1: unlimited, refused by a CA with a limit)")
 		org := fs.String("org", "", "`org` whose CA registers (default: the registrar's org, or --profile)")
 		attrs := fs.StringArray("attr", nil, "attribute `name=value`, put in certificates by default; name=value:noecert to keep it out (repeatable)")
 		return func(ctx context.Context, args []string) error {
@@ -246,9 +339,33 @@ func registerCommand(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var file *os.File
+			if *secretFile != "" {
+				// Created before registering, so that a secret is never registered with nowhere to go.
+				if file, err = os.OpenFile(*secretFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
+					return fmt.Errorf("register: --secret-file: %w", err)
+				}
+				defer file.Close()
+			}
 			got, err := ca.Register(ctx, creds, req)
 			if err != nil {
+				if file != nil {
+					_ = file.Close()
+					_ = os.Remove(*secretFile)
+				}
 				return err
+			}
+			if file != nil {
+				if _, err := file.WriteString(got + "\n"); err != nil {
+					return fmt.Errorf("register: %s is registered, but writing its secret to %s failed: %w", *name, *secretFile, err)
+				}
+				if err := file.Sync(); err != nil {
+					return fmt.Errorf("register: %s is registered, but writing its secret to %s failed: %w", *name, *secretFile, err)
+				}
+				return env.Print(struct {
+					Name       string `json:"name"`
+					SecretFile string `json:"secretFile"`
+				}{*name, *secretFile})
 			}
 			return env.Print(struct {
 				Name   string `json:"name"`

@@ -1,4 +1,4 @@
-// Command hlctl is the healthledger command line: identities (whoami, enroll, register), raw
+// Command hlctl is the healthledger command line: identities (whoami, enroll, reenroll, register), raw
 // evaluate / submit, event tails, the network's profile files, and one command group per chaincode.
 // It is built only on the SDK (package sdk) and on cobra. See docs/hlctl.md for the reference.
 //

@@ -155,7 +155,7 @@ func newRoot(env *Env) *cobra.Command {
 	root.SetHelpCommandGroupID(coreGroupID)
 	root.SetCompletionCommandGroupID(coreGroupID)
 	for _, c := range []*cobra.Command{
-		whoamiCommand(env), identitiesCommand(env), enrollCommand(env), registerCommand(env),
+		whoamiCommand(env), identitiesCommand(env), enrollCommand(env), reenrollCommand(env), registerCommand(env),
 		callCommand(env, false), callCommand(env, true),
 		eventsGroup(env), networkGroup(env),
 	} {

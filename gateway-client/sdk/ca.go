@@ -12,6 +12,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -27,8 +28,8 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 )
 
-// CAClient speaks the Fabric CA REST API (enroll, register) over https. It never runs
-// fabric-ca-client.
+// CAClient speaks the Fabric CA REST API (enroll, reenroll, register, revoke) over https. It never
+// runs fabric-ca-client.
 type CAClient struct {
 	base   *url.URL
 	caName string
@@ -99,9 +100,10 @@ type RegisterRequest struct {
 	Name string `json:"id"`
 	// Type defaults to "client".
 	Type string `json:"type"`
-	// Secret is chosen by the CA when empty.
+	// Secret, when empty, is chosen by [CAClient.Register]: 128 random bits (32 hex characters).
 	Secret string `json:"secret,omitempty"`
-	// MaxEnrollments 0 takes the CA's default; -1 means unlimited.
+	// MaxEnrollments 0 takes the CA's default (1 on network.sh's CAs: one enrolment per identity,
+	// then [CAClient.Reenroll]); -1 means unlimited, which a CA with a limit refuses.
 	MaxEnrollments int `json:"max_enrollments,omitempty"`
 	// Affiliation defaults to the registrar's; "." is the root.
 	Affiliation string      `json:"affiliation"`
@@ -119,14 +121,33 @@ type CAError struct {
 	Message string
 }
 
+// ErrEnrollmentRefused matches a CA's refusal of an enrollment's name and secret (CA code 20,
+// "Authentication failure"). A Fabric CA gives the same answer, on purpose, for a wrong secret, an
+// unknown name, and an identity that has used up its enrollments ("maximum enrollment allowance" in
+// the CA's log; network.sh's CAs allow one): renew an enrolled identity with [CAClient.Reenroll]. It
+// also matches [ErrForbidden].
+var ErrEnrollmentRefused = errors.New("enrollment refused: a wrong secret, or the identity has used its enrollments (renew with reenroll)")
+
+// caAuthFailure is the Fabric CA's code for every authentication failure it reports.
+const caAuthFailure = 20
+
 // Error describes the failure on one line.
 func (e *CAError) Error() string {
-	return fmt.Sprintf("ca %s: %s (http %d, ca code %d)", e.Op, e.Message, e.HTTPStatus, e.Code)
+	msg := fmt.Sprintf("ca %s: %s (http %d, ca code %d)", e.Op, e.Message, e.HTTPStatus, e.Code)
+	switch {
+	case e.Op == "enroll" && e.Code == caAuthFailure:
+		msg += ": " + ErrEnrollmentRefused.Error()
+	case e.Op == "reenroll" && e.Code == caAuthFailure:
+		msg += ": the CA does not accept this certificate (revoked, expired, replaced by a reenroll that revoked it, or not issued by this CA)"
+	}
+	return msg
 }
 
 // Is maps the failure to the SDK sentinels.
 func (e *CAError) Is(target error) bool {
 	switch target {
+	case ErrEnrollmentRefused:
+		return e.Op == "enroll" && e.Code == caAuthFailure
 	case ErrForbidden:
 		return e.HTTPStatus == http.StatusUnauthorized || e.HTTPStatus == http.StatusForbidden
 	case ErrDuplicate:
@@ -175,7 +196,9 @@ type caRegisterBody struct {
 
 // Enroll generates a P-256 key, has the CA sign a certificate for it, and returns the credentials
 // (not yet stored: see [Wallet.Put]). Info.Name is the enrollment name and Role and Subject come
-// from the certificate's attributes; Info.MSPID and Info.Org are left for the caller.
+// from the certificate's attributes; Info.MSPID and Info.Org are left for the caller. A CA with a
+// limit on enrollments (network.sh's allow one) refuses the secret after that: the error then
+// matches [ErrEnrollmentRefused]; renew with [CAClient.Reenroll].
 func (c *CAClient) Enroll(ctx context.Context, req EnrollRequest) (*Credentials, error) {
 	if err := checkName(req.Name); err != nil {
 		return nil, fmt.Errorf("ca enroll: %w", err)
@@ -183,23 +206,7 @@ func (c *CAClient) Enroll(ctx context.Context, req EnrollRequest) (*Credentials,
 	if req.Secret == "" {
 		return nil, errors.New("ca enroll: empty secret")
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("ca enroll: generate key: %w", err)
-	}
-	csrDER, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
-		Subject:            pkix.Name{CommonName: req.Name},
-		SignatureAlgorithm: x509.ECDSAWithSHA256,
-	}, key)
-	if err != nil {
-		return nil, fmt.Errorf("ca enroll: csr: %w", err)
-	}
-	body, err := json.Marshal(caEnrollBody{
-		Hosts:    req.Hosts,
-		Request:  string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csrDER})),
-		CAName:   c.caName,
-		AttrReqs: req.AttrReqs,
-	})
+	key, body, err := c.enrollBody(req.Name, req.Hosts, req.AttrReqs)
 	if err != nil {
 		return nil, fmt.Errorf("ca enroll: %w", err)
 	}
@@ -212,20 +219,155 @@ func (c *CAClient) Enroll(ctx context.Context, req EnrollRequest) (*Credentials,
 	if err := c.do(httpReq, "enroll", &res); err != nil {
 		return nil, err
 	}
+	creds, err := credentialsOf(res, key, IdentityInfo{Name: req.Name})
+	if err != nil {
+		return nil, fmt.Errorf("ca enroll: %w", err)
+	}
+	return creds, nil
+}
+
+// ReenrollRequest renews an enrolled identity. Without AttrReqs the CA includes the attributes
+// registered with ecert=true.
+type ReenrollRequest struct {
+	AttrReqs []AttributeRequest
+	// Hosts are extra subject alternative names (rarely needed for users).
+	Hosts []string
+}
+
+// Reenroll renews an identity with a new key and certificate, authenticated by its current
+// certificate and key (no secret): the Fabric CA's reenroll. The result keeps current's Info (name,
+// org, MSP id), with Role and Subject from the new certificate; it is not yet stored (see
+// [Wallet.Put], which replaces an entry atomically). The old certificate stays valid until it
+// expires, or until revoked ([CAClient.RevokeSelf]).
+func (c *CAClient) Reenroll(ctx context.Context, current *Credentials, req ReenrollRequest) (*Credentials, error) {
+	if current == nil {
+		return nil, errors.New("ca reenroll: no current credentials")
+	}
+	if err := current.Check(); err != nil {
+		return nil, fmt.Errorf("ca reenroll: current credentials: %w", err)
+	}
+	cert, err := identity.CertificateFromPEM(current.Certificate)
+	if err != nil {
+		return nil, fmt.Errorf("ca reenroll: current certificate: %w", err)
+	}
+	name := cert.Subject.CommonName // the CA wants the enrollment id as the CSR's common name
+	if err := checkName(name); err != nil {
+		return nil, fmt.Errorf("ca reenroll: current certificate: %w", err)
+	}
+	key, body, err := c.enrollBody(name, req.Hosts, req.AttrReqs)
+	if err != nil {
+		return nil, fmt.Errorf("ca reenroll: %w", err)
+	}
+	httpReq, err := c.newPost(ctx, "reenroll", body)
+	if err != nil {
+		return nil, fmt.Errorf("ca reenroll: %w", err)
+	}
+	token, err := caToken(current, httpReq.Method, httpReq.URL.RequestURI(), body)
+	if err != nil {
+		return nil, fmt.Errorf("ca reenroll: %w", err)
+	}
+	httpReq.Header.Set("Authorization", token)
+	var res caEnrollResult
+	if err := c.do(httpReq, "reenroll", &res); err != nil {
+		return nil, err
+	}
+	info := current.Info
+	info.Role, info.Subject = "", ""
+	if info.Name == "" {
+		info.Name = name
+	}
+	creds, err := credentialsOf(res, key, info)
+	if err != nil {
+		return nil, fmt.Errorf("ca reenroll: %w", err)
+	}
+	return creds, nil
+}
+
+// RevokeSelf has the CA revoke creds' own certificate, authenticated by that certificate (an
+// identity may revoke its own certificates; no registrar needed). After a [CAClient.Reenroll], it
+// leaves the new certificate the only one the CA accepts for the identity's next reenroll. Peers do
+// not ask the CA: the revoked certificate still signs transactions until it expires or the channel's
+// MSP carries a CRL with it.
+func (c *CAClient) RevokeSelf(ctx context.Context, creds *Credentials, reason string) error {
+	if creds == nil {
+		return errors.New("ca revoke: no credentials")
+	}
+	cert, err := identity.CertificateFromPEM(creds.Certificate)
+	if err != nil {
+		return fmt.Errorf("ca revoke: certificate: %w", err)
+	}
+	if reason == "" {
+		reason = "superseded"
+	}
+	body, err := json.Marshal(struct {
+		Serial string `json:"serial"`
+		AKI    string `json:"aki"`
+		Reason string `json:"reason"`
+		CAName string `json:"caname,omitempty"`
+	}{
+		Serial: cert.SerialNumber.Text(16),
+		AKI:    hex.EncodeToString(cert.AuthorityKeyId),
+		Reason: reason,
+		CAName: c.caName,
+	})
+	if err != nil {
+		return fmt.Errorf("ca revoke: %w", err)
+	}
+	httpReq, err := c.newPost(ctx, "revoke", body)
+	if err != nil {
+		return fmt.Errorf("ca revoke: %w", err)
+	}
+	token, err := caToken(creds, httpReq.Method, httpReq.URL.RequestURI(), body)
+	if err != nil {
+		return fmt.Errorf("ca revoke: %w", err)
+	}
+	httpReq.Header.Set("Authorization", token)
+	var res json.RawMessage
+	return c.do(httpReq, "revoke", &res)
+}
+
+// enrollBody generates a P-256 key and the enroll/reenroll request body with a CSR for name.
+func (c *CAClient) enrollBody(name string, hosts []string, attrReqs []AttributeRequest) (*ecdsa.PrivateKey, []byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, fmt.Errorf("generate key: %w", err)
+	}
+	csrDER, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		Subject:            pkix.Name{CommonName: name},
+		SignatureAlgorithm: x509.ECDSAWithSHA256,
+	}, key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("csr: %w", err)
+	}
+	body, err := json.Marshal(caEnrollBody{
+		Hosts:    hosts,
+		Request:  string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csrDER})),
+		CAName:   c.caName,
+		AttrReqs: attrReqs,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, body, nil
+}
+
+// credentialsOf checks the CA's answer against key and returns the credentials, with info's names and
+// the certificate's role and subject.
+func credentialsOf(res caEnrollResult, key *ecdsa.PrivateKey, info IdentityInfo) (*Credentials, error) {
 	certPEM, err := base64.StdEncoding.DecodeString(res.Cert)
 	if err != nil {
-		return nil, fmt.Errorf("ca enroll: certificate: %w", err)
+		return nil, fmt.Errorf("certificate: %w", err)
 	}
 	cert, err := identity.CertificateFromPEM(certPEM)
 	if err != nil {
-		return nil, fmt.Errorf("ca enroll: certificate: %w", err)
+		return nil, fmt.Errorf("certificate: %w", err)
 	}
 	if !key.PublicKey.Equal(cert.PublicKey) {
-		return nil, errors.New("ca enroll: the certificate is not for the key sent")
+		return nil, errors.New("the certificate is not for the key sent")
 	}
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return nil, fmt.Errorf("ca enroll: %w", err)
+		return nil, err
 	}
 	creds := &Credentials{
 		Certificate: certPEM,
@@ -236,16 +378,26 @@ func (c *CAClient) Enroll(ctx context.Context, req EnrollRequest) (*Credentials,
 			creds.CACerts = chain
 		}
 	}
-	info, err := infoFromCert(IdentityInfo{Name: req.Name}, certPEM)
+	full, err := infoFromCert(info, certPEM)
 	if err != nil {
-		return nil, fmt.Errorf("ca enroll: %w", err)
+		return nil, err
 	}
-	creds.Info = info
+	creds.Info = full
 	return creds, nil
 }
 
+// NewSecret returns a new enrollment secret: 128 bits from crypto/rand as 32 hex characters.
+func NewSecret() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("new secret: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
 // Register registers an identity, authenticated as registrar (whose certificate must carry the
-// hf.Registrar.* rights for the type and attributes asked), and returns the enrollment secret.
+// hf.Registrar.* rights for the type and attributes asked), and returns the enrollment secret: the
+// one asked, or else 128 random bits ([NewSecret]). Keep it where only the enrollee reads it.
 func (c *CAClient) Register(ctx context.Context, registrar *Credentials, req RegisterRequest) (string, error) {
 	if registrar == nil {
 		return "", errors.New("ca register: no registrar")
@@ -260,6 +412,15 @@ func (c *CAClient) Register(ctx context.Context, registrar *Credentials, req Reg
 		if a.Name == "" {
 			return "", errors.New("ca register: attribute with an empty name")
 		}
+	}
+	if req.Secret == "" {
+		// A Fabric CA would choose 12 characters (about 71 bits): too few for a secret that anyone who
+		// reaches the CA's port may try.
+		secret, err := NewSecret()
+		if err != nil {
+			return "", fmt.Errorf("ca register: %w", err)
+		}
+		req.Secret = secret
 	}
 	body, err := json.Marshal(caRegisterBody{RegisterRequest: req, CAName: c.caName})
 	if err != nil {
@@ -279,6 +440,9 @@ func (c *CAClient) Register(ctx context.Context, registrar *Credentials, req Reg
 	}
 	if err := c.do(httpReq, "register", &res); err != nil {
 		return "", err
+	}
+	if res.Secret == "" {
+		return req.Secret, nil
 	}
 	return res.Secret, nil
 }

@@ -41,7 +41,7 @@ func TestRegisterThenEnrollPutsTheECertAttributesInTheCertificate(t *testing.T) 
 		{Name: "note", Value: "kept out"},
 	}})
 	require.NoError(t, err)
-	require.Equal(t, "generated-patient9", secret)
+	require.Regexp(t, `^[0-9a-f]{32}$`, secret, "a secret the SDK chooses is 128 random bits")
 
 	creds, err := ca.Enroll(ctx, EnrollRequest{Name: "patient9", Secret: secret})
 	require.NoError(t, err)
@@ -145,4 +145,75 @@ func TestACAThatCannotBeReachedIsUnavailable(t *testing.T) {
 	_, err = ca.Enroll(ctx, EnrollRequest{Name: "patient9", Secret: "s"})
 	require.ErrorIs(t, err, context.Canceled)
 	require.NotErrorIs(t, err, ErrUnavailable, "the caller's own cancellation is not the CA's fault")
+}
+
+// TestOneEnrollmentThenOnlyReenroll: on a CA that allows one enrollment per identity (as network.sh's
+// do), the secret gives one certificate; a second enrollment is refused with ErrEnrollmentRefused;
+// the identity renews with its certificate (reenroll), and once the old certificate is revoked only
+// the new one can renew it.
+func TestOneEnrollmentThenOnlyReenroll(t *testing.T) {
+	f := newFakeCA(t)
+	f.SetMaxEnrollments(1)
+	ca := fakeCAClient(t, f)
+	ctx := context.Background()
+	admin, err := ca.Enroll(ctx, EnrollRequest{Name: "admin", Secret: "adminpw"})
+	require.NoError(t, err)
+	_, err = ca.Enroll(ctx, EnrollRequest{Name: "admin", Secret: "adminpw"})
+	require.ErrorIs(t, err, ErrEnrollmentRefused, "the registrar too enrolls once")
+
+	secret, err := ca.Register(ctx, admin, RegisterRequest{Name: "patient7", Attributes: []Attribute{
+		{Name: "role", Value: "patient", ECert: true}, {Name: "subject", Value: "pat-00000007", ECert: true}}})
+	require.NoError(t, err)
+	other, err := ca.Register(ctx, admin, RegisterRequest{Name: "patient8"})
+	require.NoError(t, err)
+	require.NotEqual(t, secret, other)
+
+	_, err = ca.Enroll(ctx, EnrollRequest{Name: "patient7", Secret: "patient7-secret"})
+	require.ErrorIs(t, err, ErrEnrollmentRefused, "the old guessable secret")
+	first, err := ca.Enroll(ctx, EnrollRequest{Name: "patient7", Secret: secret})
+	require.NoError(t, err)
+	first.Info.MSPID, first.Info.Org = "HospitalMSP", "hospital"
+
+	_, err = ca.Enroll(ctx, EnrollRequest{Name: "patient7", Secret: secret})
+	require.ErrorIs(t, err, ErrEnrollmentRefused)
+	require.ErrorIs(t, err, ErrForbidden)
+	require.NotErrorIs(t, err, ErrDuplicate)
+	var caErr *CAError
+	require.ErrorAs(t, err, &caErr)
+	require.Equal(t, 20, caErr.Code)
+	require.Contains(t, err.Error(), "used its enrollments (renew with reenroll)")
+
+	renewed, err := ca.Reenroll(ctx, first, ReenrollRequest{})
+	require.NoError(t, err)
+	require.NoError(t, renewed.Check())
+	require.NotEqual(t, string(first.PrivateKey), string(renewed.PrivateKey), "a new key")
+	require.Equal(t, IdentityInfo{Name: "patient7", Org: "hospital", MSPID: "HospitalMSP", Role: "patient", Subject: "pat-00000007"}, renewed.Info)
+	require.Equal(t, f.CA.CertPEM, renewed.CACerts)
+
+	// The old certificate can renew too, until it is revoked; then only the new one can.
+	require.NoError(t, ca.RevokeSelf(ctx, first, ""))
+	_, err = ca.Reenroll(ctx, first, ReenrollRequest{})
+	require.ErrorAs(t, err, &caErr)
+	require.Equal(t, "reenroll", caErr.Op)
+	require.ErrorIs(t, err, ErrForbidden)
+	require.NotErrorIs(t, err, ErrEnrollmentRefused)
+	require.Contains(t, err.Error(), "does not accept this certificate")
+	again, err := ca.Reenroll(ctx, renewed, ReenrollRequest{})
+	require.NoError(t, err)
+	require.NoError(t, again.Check())
+
+	t.Run("one identity cannot revoke another's certificate", func(t *testing.T) {
+		p8, err := ca.Enroll(ctx, EnrollRequest{Name: "patient8", Secret: other})
+		require.NoError(t, err)
+		err = ca.RevokeSelf(ctx, &Credentials{Certificate: again.Certificate, PrivateKey: p8.PrivateKey}, "")
+		require.Error(t, err, "a token signed with another key")
+		_, err = ca.Reenroll(ctx, again, ReenrollRequest{})
+		require.NoError(t, err)
+	})
+	t.Run("bad credentials are refused before any request", func(t *testing.T) {
+		_, err := ca.Reenroll(ctx, nil, ReenrollRequest{})
+		require.ErrorContains(t, err, "no current credentials")
+		_, err = ca.Reenroll(ctx, &Credentials{Certificate: first.Certificate, PrivateKey: renewed.PrivateKey}, ReenrollRequest{})
+		require.ErrorContains(t, err, "does not match the certificate")
+	})
 }

@@ -74,8 +74,8 @@
 //
 // # Identities
 //
-// A [Wallet] is a folder of MSP-style identity folders. [CAClient] enrolls and registers identities by
-// speaking the Fabric CA REST API.
+// A [Wallet] is a folder of MSP-style identity folders, each replaced as a whole by [Wallet.Put].
+// [CAClient] enrolls, reenrolls and registers identities by speaking the Fabric CA REST API.
 //
 // # Testing
 //

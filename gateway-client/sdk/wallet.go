@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 )
@@ -109,8 +110,16 @@ func infoFromCert(info IdentityInfo, certPEM []byte) (IdentityInfo, error) {
 //	<wallet>/<name>/keystore/key.pem      (PKCS#8, mode 0600)
 //	<wallet>/<name>/cacerts/ca.pem
 //	<wallet>/<name>/identity.json         {"name","org","mspId","role","subject"}
+//
+// [Wallet.Put] replaces an entry as a whole (see there): a crash in the middle of a renewal leaves
+// the old identity, never a certificate with another identity's key.
 type Wallet struct {
 	dir string
+	// exchange swaps two folders atomically (renameExchange; tests replace it).
+	exchange func(a, b string) error
+	// failAt, when set (tests only), is called at each step of a replacement and stops it there
+	// with its error, as a crash would.
+	failAt func(step string) error
 }
 
 // OpenWallet opens the wallet in dir. The folder need not exist yet: [Wallet.Put] creates it.
@@ -125,7 +134,7 @@ func OpenWallet(dir string) (*Wallet, error) {
 	if st, err := os.Stat(abs); err == nil && !st.IsDir() {
 		return nil, fmt.Errorf("wallet %s: not a folder", abs)
 	}
-	return &Wallet{dir: abs}, nil
+	return &Wallet{dir: abs, exchange: renameExchange}, nil
 }
 
 // Dir returns the wallet folder.
@@ -138,7 +147,13 @@ func (w *Wallet) Get(name string) (*Credentials, error) {
 	}
 	dir := filepath.Join(w.dir, name)
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("wallet entry %q in %s: %w", name, w.dir, ErrNotFound)
+		// A replacement without an atomic exchange stopped between its two renames: the entry is
+		// still whole in its .old folder.
+		old := filepath.Join(w.dir, oldName(name))
+		if _, err := os.Stat(filepath.Join(old, "signcerts")); err != nil {
+			return nil, fmt.Errorf("wallet entry %q in %s: %w", name, w.dir, ErrNotFound)
+		}
+		dir = old
 	}
 	var info IdentityInfo
 	data, err := os.ReadFile(filepath.Join(dir, "identity.json"))
@@ -195,26 +210,128 @@ func (w *Wallet) Put(creds *Credentials) error {
 	if err != nil {
 		return fmt.Errorf("wallet put %q: %w", name, err)
 	}
-	dir := filepath.Join(w.dir, name)
-	files := []struct {
-		rel  string
-		data []byte
-		mode os.FileMode
-	}{
+	files := []walletFile{
 		{"keystore/key.pem", creds.PrivateKey, 0o600},
 		{"signcerts/cert.pem", creds.Certificate, 0o644},
 		{"cacerts/ca.pem", creds.CACerts, 0o644},
 		{"identity.json", append(meta, '\n'), 0o644},
 	}
+	if err := w.replace(name, files); err != nil {
+		return fmt.Errorf("wallet put %q: %w", name, err)
+	}
+	return nil
+}
+
+type walletFile struct {
+	rel  string
+	data []byte
+	mode os.FileMode
+}
+
+// errNoExchange: the platform or file system cannot swap two folders atomically.
+var errNoExchange = errors.New("atomic exchange not supported")
+
+func stagedPrefix(name string) string { return "." + name + ".staged-" }
+func oldName(name string) string      { return "." + name + ".old" }
+
+// replace writes files as the entry name. They are written and synced into a new hidden folder
+// (.<name>.staged-*) next to the entry, which then takes the entry's place in one step: a rename when
+// there is no entry, else an atomic exchange of the two folders (Linux renameat2 RENAME_EXCHANGE),
+// after which the old one is removed. Where no exchange is possible, the old entry is renamed to
+// .<name>.old first, and [Wallet.Get] reads it there until the new one is in place. At every point a
+// reader finds a whole entry: the old one or the new one.
+func (w *Wallet) replace(name string, files []walletFile) error {
+	if err := os.MkdirAll(w.dir, 0o700); err != nil {
+		return err
+	}
+	w.removeStale(name)
+	staged, err := os.MkdirTemp(w.dir, stagedPrefix(name))
+	if err != nil {
+		return err
+	}
+	abandon := func(err error) error {
+		_ = os.RemoveAll(staged)
+		return err
+	}
 	for _, f := range files {
 		if len(f.data) == 0 {
 			continue
 		}
-		if err := writeFileAtomic(filepath.Join(dir, f.rel), f.data, f.mode); err != nil {
-			return fmt.Errorf("wallet put %q: %w", name, err)
+		if err := writeFileSynced(filepath.Join(staged, f.rel), f.data, f.mode); err != nil {
+			return abandon(err)
+		}
+		if err := w.step("wrote " + f.rel); err != nil {
+			return err // as a crash: the staged folder stays, hidden, until removeStale
 		}
 	}
+	if err := syncDir(staged); err != nil {
+		return abandon(err)
+	}
+	if err := w.step("staged"); err != nil {
+		return err
+	}
+	target := filepath.Join(w.dir, name)
+	if _, err := os.Lstat(target); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Rename(staged, target); err != nil {
+			return abandon(err)
+		}
+		_ = os.RemoveAll(filepath.Join(w.dir, oldName(name)))
+		return syncDir(w.dir)
+	}
+	exchange := w.exchange
+	if exchange == nil {
+		exchange = renameExchange
+	}
+	switch err := exchange(staged, target); {
+	case err == nil:
+		// staged now holds the old entry.
+		if err := syncDir(w.dir); err != nil {
+			return err
+		}
+		if err := w.step("exchanged"); err != nil {
+			return err
+		}
+		_ = os.RemoveAll(staged)
+		return nil
+	case !errors.Is(err, errNoExchange):
+		return abandon(err)
+	}
+	old := filepath.Join(w.dir, oldName(name))
+	if err := os.RemoveAll(old); err != nil {
+		return abandon(err)
+	}
+	if err := os.Rename(target, old); err != nil {
+		return abandon(err)
+	}
+	if err := w.step("moved the old entry aside"); err != nil {
+		return err
+	}
+	if err := os.Rename(staged, target); err != nil {
+		return err // the entry stays whole in old, where Get reads it
+	}
+	if err := syncDir(w.dir); err != nil {
+		return err
+	}
+	_ = os.RemoveAll(old)
 	return nil
+}
+
+func (w *Wallet) step(name string) error {
+	if w.failAt == nil {
+		return nil
+	}
+	return w.failAt(name)
+}
+
+// removeStale removes staged folders of name left by a replacement that stopped (a crash) more than
+// a minute ago; a younger one may be another process's, in progress.
+func (w *Wallet) removeStale(name string) {
+	matches, _ := filepath.Glob(filepath.Join(w.dir, stagedPrefix(name)+"*"))
+	for _, m := range matches {
+		if st, err := os.Stat(m); err == nil && time.Since(st.ModTime()) > time.Minute {
+			_ = os.RemoveAll(m)
+		}
+	}
 }
 
 // List returns the entries of the wallet, sorted by name. A missing wallet folder is an empty wallet.
@@ -228,13 +345,28 @@ func (w *Wallet) List() ([]IdentityInfo, error) {
 		return nil, fmt.Errorf("wallet list: %w", err)
 	}
 	for _, e := range entries {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+		if !e.IsDir() {
+			continue
+		}
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			// A replacement stopped between its two renames: the entry is in its .old folder.
+			base, ok := strings.CutSuffix(strings.TrimPrefix(name, "."), ".old")
+			if !ok || checkName(base) != nil {
+				continue
+			}
+			if _, err := os.Lstat(filepath.Join(w.dir, base)); !errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			name = base
+		}
+		if _, err := w.Get(name); errors.Is(err, ErrNotFound) {
 			continue
 		}
 		if _, err := os.Stat(filepath.Join(w.dir, e.Name(), "signcerts")); err != nil {
 			continue
 		}
-		creds, err := w.Get(e.Name())
+		creds, err := w.Get(name)
 		if err != nil {
 			return nil, err
 		}
@@ -297,6 +429,47 @@ func firstPEM(dir, kind string) ([]byte, error) {
 		}
 	}
 	return nil, fmt.Errorf("no %s found in %s", strings.ToLower(kind), dir)
+}
+
+// writeFileSynced writes data to a new file at path with mode and syncs it, creating folders with
+// mode 0700.
+func writeFileSynced(path string, data []byte, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(mode); err != nil { // whatever the umask
+		_ = f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// syncDir makes the entries of dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // writeFileAtomic writes data to path through a temporary file and a rename, creating folders with

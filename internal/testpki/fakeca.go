@@ -36,20 +36,33 @@ type ecdsaSignature struct {
 	R, S *big.Int
 }
 
-// FakeCA speaks the part of the Fabric CA REST API the SDK uses, and checks what a real CA checks:
-// the enrollment secret, the CSR signature and common name, and the registrar's token signature.
+// FakeCA speaks the part of the Fabric CA REST API the SDK uses (enroll, reenroll, register,
+// revoke), and checks what a real CA checks: the enrollment secret and the number of enrollments, the
+// CSR signature and common name, the token signatures, and revoked certificates.
 type FakeCA struct {
 	CA  *CA
 	srv *httptest.Server
 
-	caName     string
-	mu         sync.Mutex
-	identities map[string]caIdentity
+	caName         string
+	mu             sync.Mutex
+	identities     map[string]*caIdentity
+	maxEnrollments int
+	revoked        map[string]bool // serials, hex
 }
 
 type caIdentity struct {
-	secret string
-	attrs  []Attribute
+	secret   string
+	attrs    []Attribute
+	enrolled int
+}
+
+// SetMaxEnrollments makes the CA refuse an identity's secret after n enrollments, as a Fabric CA
+// with registry.maxenrollments n does (with the same "Authentication failure", code 20). n <= 0: no
+// limit (the default).
+func (f *FakeCA) SetMaxEnrollments(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.maxEnrollments = n
 }
 
 // NewFakeCA starts an https Fabric CA on 127.0.0.1 that knows one registrar, admin:adminpw, and
@@ -59,7 +72,8 @@ func NewFakeCA(caName string) (*FakeCA, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &FakeCA{CA: ca, caName: caName, identities: map[string]caIdentity{"admin": {secret: "adminpw"}}}
+	f := &FakeCA{CA: ca, caName: caName, identities: map[string]*caIdentity{"admin": {secret: "adminpw"}},
+		revoked: map[string]bool{}}
 	srvCert, err := ca.IssueServer("localhost", "127.0.0.1")
 	if err != nil {
 		return nil, err
@@ -95,6 +109,10 @@ func (f *FakeCA) serve(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/api/v1/enroll":
 		f.enroll(w, r, body)
+	case "/api/v1/reenroll":
+		f.reenroll(w, r, body)
+	case "/api/v1/revoke":
+		f.revoke(w, r, body)
 	case "/api/v1/register":
 		f.register(w, r, body)
 	default:
@@ -106,11 +124,60 @@ func (f *FakeCA) enroll(w http.ResponseWriter, r *http.Request, body []byte) {
 	name, secret, ok := r.BasicAuth()
 	f.mu.Lock()
 	id, known := f.identities[name]
+	refused := !ok || !known || id.secret != secret || (f.maxEnrollments > 0 && id.enrolled >= f.maxEnrollments)
+	if !refused {
+		id.enrolled++ // counted when the secret is accepted, as a Fabric CA does
+	}
 	f.mu.Unlock()
-	if !ok || !known || id.secret != secret {
+	if refused {
 		f.reply(w, http.StatusUnauthorized, 20, nil, "Authentication failure")
 		return
 	}
+	f.issue(w, name, id, body)
+}
+
+// reenroll authenticates the caller by its token (a certificate of this CA, not revoked) and issues
+// a new certificate for the CSR, whose common name must be the caller's.
+func (f *FakeCA) reenroll(w http.ResponseWriter, r *http.Request, body []byte) {
+	who, serial, err := verifyTokenSerial(f.CA, r.Header.Get("Authorization"), r.Method, r.URL.RequestURI(), body)
+	f.mu.Lock()
+	id, known := f.identities[who]
+	revoked := f.revoked[serial]
+	f.mu.Unlock()
+	if err != nil || !known || revoked {
+		f.reply(w, http.StatusUnauthorized, 20, nil, "Authentication failure")
+		return
+	}
+	f.issue(w, who, id, body)
+}
+
+// revoke lets a caller revoke its own certificate by serial and AKI (the admin: any certificate).
+func (f *FakeCA) revoke(w http.ResponseWriter, r *http.Request, body []byte) {
+	who, callerSerial, err := verifyTokenSerial(f.CA, r.Header.Get("Authorization"), r.Method, r.URL.RequestURI(), body)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err != nil || f.revoked[callerSerial] {
+		f.reply(w, http.StatusUnauthorized, 20, nil, "Authentication failure")
+		return
+	}
+	var req struct {
+		Serial string `json:"serial"`
+		AKI    string `json:"aki"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || req.Serial == "" || req.AKI == "" {
+		f.reply(w, http.StatusBadRequest, 5, nil, "bad body")
+		return
+	}
+	if req.Serial != callerSerial && who != "admin" {
+		f.reply(w, http.StatusUnauthorized, 71, nil, "Authorization failure")
+		return
+	}
+	f.revoked[req.Serial] = true
+	f.reply(w, http.StatusOK, 0, map[string]any{"RevokedCerts": []map[string]string{{"Serial": req.Serial, "AKI": req.AKI}}}, "")
+}
+
+// issue signs the request's CSR for the identity name.
+func (f *FakeCA) issue(w http.ResponseWriter, name string, id *caIdentity, body []byte) {
 	var req struct {
 		Request  string             `json:"certificate_request"`
 		CAName   string             `json:"CAName"`
@@ -163,45 +230,59 @@ func (f *FakeCA) enroll(w http.ResponseWriter, r *http.Request, body []byte) {
 
 // VerifyToken checks a Fabric CA token the way the server does and returns the signer's name.
 func VerifyToken(ca *CA, token, method, uri string, body []byte) (string, error) {
+	name, _, err := verifyTokenSerial(ca, token, method, uri, body)
+	return name, err
+}
+
+// verifyTokenSerial is VerifyToken, which also returns the serial (hex) of the signer's certificate.
+func verifyTokenSerial(ca *CA, token, method, uri string, body []byte) (string, string, error) {
+	name, cert, err := verifyToken(ca, token, method, uri, body)
+	if err != nil {
+		return "", "", err
+	}
+	return name, cert.SerialNumber.Text(16), nil
+}
+
+func verifyToken(ca *CA, token, method, uri string, body []byte) (string, *x509.Certificate, error) {
 	b64cert, b64sig, ok := strings.Cut(token, ".")
 	if !ok {
-		return "", errors.New("token has no signature")
+		return "", nil, errors.New("token has no signature")
 	}
 	certPEM, err := base64.StdEncoding.DecodeString(b64cert)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	sig, err := base64.StdEncoding.DecodeString(b64sig)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	block, _ := pem.Decode(certPEM)
 	if block == nil {
-		return "", errors.New("no certificate in token")
+		return "", nil, errors.New("no certificate in token")
 	}
 	cert, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if err := cert.CheckSignatureFrom(ca.Cert); err != nil {
-		return "", fmt.Errorf("untrusted registrar certificate: %w", err)
+		return "", nil, fmt.Errorf("untrusted registrar certificate: %w", err)
 	}
 	payload := method + "." + base64.StdEncoding.EncodeToString([]byte(uri)) + "." +
 		base64.StdEncoding.EncodeToString(body) + "." + b64cert
 	digest := sha256.Sum256([]byte(payload))
 	pub := cert.PublicKey.(*ecdsa.PublicKey)
 	if !ecdsa.VerifyASN1(pub, digest[:], sig) {
-		return "", errors.New("token signature does not verify")
+		return "", nil, errors.New("token signature does not verify")
 	}
 	var rs ecdsaSignature
 	if _, err := asn1.Unmarshal(sig, &rs); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	half := new(big.Int).Rsh(pub.Curve.Params().N, 1)
 	if rs.S.Cmp(half) > 0 {
-		return "", errors.New("signature S is not low")
+		return "", nil, errors.New("signature S is not low")
 	}
-	return cert.Subject.CommonName, nil
+	return cert.Subject.CommonName, cert, nil
 }
 
 func (f *FakeCA) register(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -230,6 +311,6 @@ func (f *FakeCA) register(w http.ResponseWriter, r *http.Request, body []byte) {
 	if secret == "" {
 		secret = "generated-" + req.Name
 	}
-	f.identities[req.Name] = caIdentity{secret: secret, attrs: req.Attributes}
+	f.identities[req.Name] = &caIdentity{secret: secret, attrs: req.Attributes}
 	f.reply(w, http.StatusOK, 0, map[string]string{"secret": secret}, "")
 }

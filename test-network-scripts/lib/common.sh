@@ -35,6 +35,15 @@ need_tools() {
   fi
 }
 
+# random_secret prints 128 random bits from /dev/urandom as 32 lowercase hex characters: every
+# enrolment secret the scripts choose (see ca_secret in identities.sh) and the CAs' bootstrap secret.
+random_secret() {
+  local s
+  s=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+  [[ "$s" =~ ^[0-9a-f]{32}$ ]] || die "could not read 16 random bytes from /dev/urandom"
+  printf '%s\n' "$s"
+}
+
 # port_in_use PORT: true when something accepts connections on 127.0.0.1:PORT.
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -145,7 +154,8 @@ proc_names() {
 # stored in $NETDIR/settings on the first up, one NAME=value a line: the layout, and every HL_ variable
 # that gen_configtx or gen_crypto reads (found by reading their source, so a variable added there is
 # stored too) plus HL_PORT_OFFSET (the consenters' and anchor peers' ports are in the genesis block)
-# and HL_CA_ADMIN_SECRET (in each CA's database). Later commands take these values from the file: the
+# and HL_CA_ADMIN_SECRET (in each CA's database; chosen at random, 128 bits, when unset on the first
+# up: the settings file is mode 0600). Later commands take these values from the file: the
 # variable unset means the stored value, a different value is refused.
 
 # settings_names: the stored HL_ variables, one a line.
@@ -160,7 +170,7 @@ settings_names() {
 setting_default() {
   case "$1" in
     HL_PORT_OFFSET) echo 0 ;;
-    HL_CA_ADMIN_SECRET) echo adminpw ;;
+    HL_CA_ADMIN_SECRET) random_secret ;; # a new network's; store_settings keeps it
     *)
       # the default written where the variable is read: ${NAME:-default}
       declare -f gen_configtx gen_crypto gen_genesis 2>/dev/null | grep -o "\${$1:-[^}]*}" | head -n 1 |
@@ -219,6 +229,14 @@ store_settings() {
   local f name; f=$(settings_file)
   [ -f "$f" ] && return 0
   mkdir -p "$NETDIR"
+  # The CAs' bootstrap registrar secret: 128 random bits unless given, and never a short one (anyone
+  # who reaches a CA's port could try to guess it).
+  if [ -z "${HL_CA_ADMIN_SECRET:-}" ]; then
+    HL_CA_ADMIN_SECRET=$(random_secret)
+  elif [ "${#HL_CA_ADMIN_SECRET}" -lt 32 ]; then
+    die "HL_CA_ADMIN_SECRET is shorter than 32 characters (128 bits of hex); unset it and network.sh chooses one at random, stored in $f"
+  fi
+  export HL_CA_ADMIN_SECRET
   (
     umask 077 # it holds the CAs' bootstrap secret
     {

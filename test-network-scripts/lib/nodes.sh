@@ -24,17 +24,37 @@ start_ca() {
   if alive "$name"; then return; fi
   local d tls port home
   d=$(ca_org_dir "$org"); tls=$(ca_tls_dir "$org"); port=$(ca_port_of "$org"); home="$NETDIR/ca/$org"
-  mkdir -p "$home"
+  (umask 077 && mkdir -p "$home")
+  local args=(--home "$home" --address 127.0.0.1 --port "$port" --ca.name "ca-$org"
+    --registry.maxenrollments 1
+    --ca.certfile "$(ls "$d"/ca/*-cert.pem)" --ca.keyfile "$d/ca/priv_sk"
+    --tls.enabled --tls.certfile "$tls/server.crt" --tls.keyfile "$tls/server.key")
+  # One enrolment per identity (registry.maxenrollments 1): an identity's secret gives one certificate;
+  # after that only its current certificate renews it (reenroll). The CA also applies it to identities
+  # registered with more, or with no limit, on a network made before.
+  # The CA runs with umask 077: what it writes under $home (its config, which holds the bootstrap
+  # secret, its database) is mode 0600. The bootstrap secret is needed once, to create the config: by
+  # 'init', whose output (it prints the secret) goes nowhere but a masked error; never on a command
+  # line (every local user can read those in /proc), and never to the CA's log ('start' prints its
+  # settings, the bootstrap one included, and filters only lines that look like a password).
   # The CA signs with the org's own CA key pair, so the org's MSP trusts every certificate it issues.
-  # shellcheck disable=SC2046
-  FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS="127.0.0.1:$(ca_ops_port "$port")" \
-  FABRIC_CA_SERVER_OPERATIONS_TLS_ENABLED=true \
-  FABRIC_CA_SERVER_OPERATIONS_TLS_CERT_FILE="$tls/server.crt" \
-  FABRIC_CA_SERVER_OPERATIONS_TLS_KEY_FILE="$tls/server.key" \
-  start_proc "$name" "$BIN/fabric-ca-server" start -b "admin:${HL_CA_ADMIN_SECRET:-adminpw}" \
-    --home "$home" --address 127.0.0.1 --port "$port" --ca.name "ca-$org" \
-    --ca.certfile "$(ls "$d"/ca/*-cert.pem)" --ca.keyfile "$d/ca/priv_sk" \
-    --tls.enabled --tls.certfile "$tls/server.crt" --tls.keyfile "$tls/server.key"
+  if [ ! -f "$home/fabric-ca-server-config.yaml" ]; then
+    [ -n "${HL_CA_ADMIN_SECRET:-}" ] || die "no CA bootstrap secret (HL_CA_ADMIN_SECRET) in $(settings_file)"
+    local out
+    if ! out=$(umask 077 && FABRIC_CA_SERVER_BOOT="admin:$HL_CA_ADMIN_SECRET" "$BIN/fabric-ca-server" init "${args[@]}" 2>&1); then
+      printf '%s\n' "${out//$HL_CA_ADMIN_SECRET/<secret>}" >>"$(log_file "$name")"
+      die "fabric-ca-server init for $name failed; read $(log_file "$name")"
+    fi
+  fi
+  chmod 600 "$home/fabric-ca-server-config.yaml"
+  (
+    umask 077
+    FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS="127.0.0.1:$(ca_ops_port "$port")" \
+    FABRIC_CA_SERVER_OPERATIONS_TLS_ENABLED=true \
+    FABRIC_CA_SERVER_OPERATIONS_TLS_CERT_FILE="$tls/server.crt" \
+    FABRIC_CA_SERVER_OPERATIONS_TLS_KEY_FILE="$tls/server.key" \
+    start_proc "$name" "$BIN/fabric-ca-server" start "${args[@]}"
+  )
 }
 
 start_orderer() {

@@ -2,6 +2,8 @@ package provenance_test
 
 import (
 	"encoding/json"
+	"flag"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,6 +80,19 @@ func (w *world) custody(fn, gtinArg, key string, pageSize int) []provenancetypes
 	}
 }
 
+// recordEPCIS, when set, is where TestEPCISExportOfEveryEventKind writes the chaincode's answers
+// (GetBatch, every BatchCustody event, and GetUnit and UnitCustody of S000000) for the SDK's and
+// hlctl's tests to serve: go test -run TestEPCIS ./chaincode/provenance/ -record-epcis=$PWD/gateway-client/provenance/testdata/epcis-history.json
+var recordEPCIS = flag.String("record-epcis", "", "write the EPCIS history's chaincode answers to this `file`")
+
+// RecordedHistory is the layout of the recorded answers.
+type RecordedHistory struct {
+	Batch        provenancetypes.Batch   `json:"batch"`
+	BatchCustody []provenancetypes.Event `json:"batchCustody"`
+	Unit         provenancetypes.Unit    `json:"unit"`
+	UnitCustody  []provenancetypes.Event `json:"unitCustody"`
+}
+
 func marshalDoc(t *testing.T, doc *epcis.Document) []byte {
 	t.Helper()
 	raw, err := json.Marshal(doc)
@@ -109,6 +124,12 @@ func TestEPCISExportOfEveryEventKind(t *testing.T) {
 	raw := marshalDoc(t, doc)
 	require.NoError(t, v.Validate(raw), "the batch's export must validate:\n%s", raw)
 	require.Len(t, doc.Body.EventList, len(events))
+	if *recordEPCIS != "" {
+		rec := RecordedHistory{Batch: b, BatchCustody: events, Unit: w.unit("S000000"), UnitCustody: w.custody("UnitCustody", gtin, "S000000", 50)}
+		out, err := json.MarshalIndent(rec, "", " ")
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(*recordEPCIS, append(out, '\n'), 0o644))
+	}
 
 	t.Run("every custody event kind is exported with its mapping", func(t *testing.T) {
 		var seen []string

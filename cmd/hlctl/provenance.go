@@ -145,6 +145,7 @@ func provenanceGroup(env *Env) *cobra.Command {
 				return env.Print(page)
 			}
 		}),
+		provenanceEPCIS(env),
 		command("list (--owner <msp>:<gln> | --status <status>)", "list batches by holder or by status", func(fs *pflag.FlagSet) Runner {
 			owner := fs.String("owner", "", "holder `party` as <msp>:<gln>")
 			status := fs.String("status", "", "batch `status`: "+strings.Join(provenancetypes.BatchStatuses(), ", "))

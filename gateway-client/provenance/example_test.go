@@ -11,6 +11,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
+	"github.com/healthledger/healthledger/gateway-client/epcis/epcisschema"
 	"github.com/healthledger/healthledger/gateway-client/provenance"
 	"github.com/healthledger/healthledger/gateway-client/sdk"
 	"github.com/healthledger/healthledger/gateway-client/sdktest"
@@ -112,4 +113,57 @@ func ExampleClient_ClearSuspect() {
 	fmt.Println(ev.Type, ev.Serials, ev.Actor, ev.Reason)
 	// Output:
 	// SuspectCleared [S1] AUD-0001@InsurerMSP the scanner read one pack twice
+}
+
+// A manufacturer exports a batch's chain of custody as an EPCIS 2.0 document for a trading partner,
+// and checks it against the official GS1 schema first.
+func ExampleClient_EPCISForBatch() {
+	made := time.Date(2025, 2, 3, 8, 0, 0, 0, time.UTC)
+	mfr := provenancetypes.Party{MSPID: "PharmaMSP", GLN: "0614141000005"}
+	dist := provenancetypes.Party{MSPID: "PharmaMSP", GLN: "0614141000012"}
+	ev := func(typ, action, step, disp, tx string, at time.Time) provenancetypes.Event {
+		return provenancetypes.Event{Type: typ, Action: action, BizStep: step, Disposition: disp, EventTime: at, RecordTime: at,
+			ReadPoint: mfr.GLN, BizLocation: mfr.GLN, GTIN: "00614141000418", Lot: "LOT-A1", Quantity: 2, Actor: mfr, TxID: tx}
+	}
+	commissioned := ev(provenancetypes.EventBatchCommissioned, "ADD", "commissioning", "active", "tx-1", made)
+	shipped := ev(provenancetypes.EventShipped, "OBSERVE", "shipping", "in_transit", "tx-2", made.Add(time.Hour))
+	shipped.Serials, shipped.ShipmentID, shipped.Source, shipped.Destination = []string{"S1", "S2"}, "SH-1", &mfr, &dist
+
+	ledger := func(_ context.Context, call sdktest.Call) ([]byte, error) {
+		switch call.Function {
+		case "GetBatch":
+			return json.Marshal(provenancetypes.Batch{GTIN: "00614141000418", Lot: "LOT-A1", Expiry: "2027-06-30"})
+		case "BatchCustody":
+			return json.Marshal(provenancetypes.EventPage{Items: []provenancetypes.Event{commissioned, shipped}})
+		}
+		return nil, codes.New(codes.InvalidArgument, "unknown function %s", call.Function)
+	}
+	c, err := sdktest.NewClient(ledger, sdk.IdentityInfo{Name: "manufacturer1", MSPID: "PharmaMSP", Role: "manufacturer", Subject: mfr.GLN})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	doc, err := provenance.New(c).EPCISForBatch(context.Background(), "0614141000418", "LOT-A1")
+	if err != nil {
+		log.Fatal(err)
+	}
+	raw, err := json.Marshal(doc) // the EPCIS 2.0 JSON-LD to send
+	if err != nil {
+		log.Fatal(err)
+	}
+	v, err := epcisschema.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("valid:", v.Validate(raw) == nil)
+	for _, e := range doc.Body.EventList {
+		fmt.Println(e.Type, e.Action, e.BizStep, e.Disposition, e.EPCList, len(e.QuantityList), e.ILMD)
+	}
+	fmt.Println(doc.Body.EventList[1].BizTransactionList[0].BizTransaction)
+	// Output:
+	// valid: true
+	// ObjectEvent ADD commissioning active [] 1 map[cbvmda:itemExpirationDate:2027-06-30 cbvmda:lotNumber:LOT-A1]
+	// ObjectEvent OBSERVE shipping in_transit [https://id.gs1.org/01/00614141000418/21/S1 https://id.gs1.org/01/00614141000418/21/S2] 0 map[]
+	// urn:epcglobal:cbv:bt:0614141000005:SH-1
 }

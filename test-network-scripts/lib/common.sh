@@ -73,9 +73,18 @@ start_proc() {
   local logf; logf=$(log_file "$name")
   echo "----- start $(date -u +%FT%TZ)" >>"$logf"
   setsid "$@" >>"$logf" 2>&1 </dev/null &
-  echo $! >"$(pid_file "$name")"
+  local pid=$! i
+  echo "$pid" >"$(pid_file "$name")"
   echo "$1" >"$(pid_file "$name").cmd"
   if [ -n "${HL_STARTED_FILE:-}" ]; then echo "$name" >>"$HL_STARTED_FILE"; fi
+  # Until it execs BINARY, the child is a copy of this shell, and alive (which compares the running
+  # program with the recorded one) would take it for a process that ended: on a loaded machine a
+  # node was reported "exited while starting" with an empty log. Wait, bounded, until it has.
+  for i in $(seq 1 100); do
+    running "$pid" || break
+    alive "$name" && break
+    sleep 0.05
+  done
 }
 
 # log_since_start NAME [LINES]: the last LINES (default 5) lines of NAME's log written since its

@@ -384,7 +384,7 @@ func TestClaimsConsentCoverageSubmitAdjudicatePayClose(t *testing.T) {
 	require.NoError(t, err, "the patient reads the claim's header")
 	require.Equal(t, claimstypes.StatusClosed, header.Status)
 	_, err = patient.claims.GetClaimDetails(ctx(t), claimID)
-	require.ErrorIs(t, err, sdk.ErrForbidden, "the patient does not read the claim's private details")
+	require.ErrorIs(t, err, sdk.ErrNotFound, "the patient does not read the claim's private details: the answer of a missing claim")
 }
 
 // TestClaimsSubmissionWithoutConsentIsRefusedAndChangesNothing submits a claim for a patient who gave
@@ -743,12 +743,13 @@ func TestClaimsPrivateDetailsStayOffTheBlocksAndOutOfPharma(t *testing.T) {
 		}
 		maker := claimsConnect(t, "manufacturer", 0)
 		require.Equal(t, pharma.MSPID, maker.info.MSPID)
+		// A claim the caller may not see answers as a missing one.
 		_, err := maker.claims.GetClaimDetails(ctx(t), claimID)
-		require.ErrorIs(t, err, sdk.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrNotFound)
 		_, err = maker.claims.VerifyClaimDetails(ctx(t), claimID)
-		require.ErrorIs(t, err, sdk.ErrForbidden, "without the header or the details there is no preimage to check")
+		require.ErrorIs(t, err, sdk.ErrNotFound, "without the header or the details there is no preimage to check")
 		_, err = maker.claims.GetClaim(ctx(t), claimID)
-		require.ErrorIs(t, err, sdk.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrNotFound)
 
 		// Even the claim's payer, asking Pharma's peer, gets nothing: that peer holds no copy.
 		_, err = sdk.EvaluateJSON[claimstypes.ClaimRecord](ctx(t), cast.insurer.gw.Contract(claims.Chaincode), "GetClaimDetails",

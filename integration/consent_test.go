@@ -190,7 +190,7 @@ func TestConsentCrossOrgDenials(t *testing.T) {
 		Actions:  []consenttypes.Action{consenttypes.ActionAccess, consenttypes.ActionCollect},
 		Purposes: []consenttypes.Purpose{consenttypes.PurposeTreatment}, Classes: []consenttypes.DataClass{class},
 	})
-	rec := consentRegister(t, vc, "", pat.Subject, class, consenttypes.RecordDetails{URI: "https://ehr.invalid/" + unique("dr"), Description: "lab report"}, nil)
+	rec := &consentRegister(t, vc, "", pat.Subject, class, consenttypes.RecordDetails{URI: "https://ehr.invalid/" + unique("dr"), Description: "lab report"}, nil).Record
 
 	someConsent := func(id string) consenttypes.Consent {
 		return consenttypes.Consent{
@@ -215,8 +215,8 @@ func TestConsentCrossOrgDenials(t *testing.T) {
 		_, err = oc.ListConsentsByPatient(ctx(t), pat.Subject, 0, "")
 		require.ErrorIs(t, err, sdk.ErrForbidden)
 		_, err = oc.Revoke(ctx(t), provConsent, "")
-		require.ErrorIs(t, err, sdk.ErrForbidden)
-		consentForbidden(t, "reading the record's details from another org", func() error {
+		require.ErrorIs(t, err, sdk.ErrNotFound, "a consent the caller may not manage answers as a missing one")
+		consentHidden(t, oc, rec, "reading the record's details from another org", func() error {
 			_, err := oc.GetRecordDetails(ctx(t), rec.ID)
 			return err
 		})
@@ -252,26 +252,26 @@ func TestConsentCrossOrgDenials(t *testing.T) {
 		_, err = oc.ListAccessLog(ctx(t), pat.Subject, 0, "")
 		require.ErrorIs(t, err, sdk.ErrForbidden)
 		_, err = oc.GetConsent(ctx(t), provConsent)
-		require.ErrorIs(t, err, sdk.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrNotFound)
 		_, err = oc.ListRecordsByPatient(ctx(t), pat.Subject, 0, "")
 		require.ErrorIs(t, err, sdk.ErrForbidden)
-		consentForbidden(t, "another patient reading the record", func() error {
+		consentHidden(t, oc, rec, "another patient reading the record", func() error {
 			_, err := oc.GetRecord(ctx(t), rec.ID)
 			return err
 		})
 		_, err = oc.Grant(ctx(t), someConsent(unique("it-consent-bypatient")))
 		require.ErrorIs(t, err, sdk.ErrForbidden)
 		_, err = oc.Revoke(ctx(t), provConsent, "")
-		require.ErrorIs(t, err, sdk.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrNotFound)
 	})
 
 	t.Run("an insurer sees only what a consent permits", func(t *testing.T) {
-		consentForbidden(t, "the insurer reading the record before any consent lets it", func() error {
+		consentHidden(t, ic, rec, "the insurer reading the record before any consent lets it", func() error {
 			_, err := ic.GetRecord(ctx(t), rec.ID)
 			return err
 		})
 		_, err := ic.GetConsent(ctx(t), provConsent)
-		require.ErrorIs(t, err, sdk.ErrForbidden, "a consent naming the provider is not the insurer's to read")
+		require.ErrorIs(t, err, sdk.ErrNotFound, "a consent naming the provider is not the insurer's to read")
 		_, err = ic.ListRecordsByPatient(ctx(t), pat.Subject, 0, "")
 		require.ErrorIs(t, err, sdk.ErrForbidden)
 		_, err = ic.ListConsentsByPatient(ctx(t), pat.Subject, 0, "")
@@ -297,9 +297,9 @@ func TestConsentCrossOrgDenials(t *testing.T) {
 		require.Equal(t, insConsent, mine.ID)
 
 		_, err = ic.GetRecordDetails(ctx(t), rec.ID)
-		require.ErrorIs(t, err, sdk.ErrForbidden, "a consent never opens the private details to an insurer")
+		require.ErrorIs(t, err, sdk.ErrNotFound, "a consent never opens the private details to an insurer")
 		_, err = ic.GetConsent(ctx(t), provConsent)
-		require.ErrorIs(t, err, sdk.ErrForbidden)
+		require.ErrorIs(t, err, sdk.ErrNotFound)
 		_, err = ic.ListAccessLog(ctx(t), pat.Subject, 0, "")
 		require.ErrorIs(t, err, sdk.ErrForbidden)
 		_, err = ic.RecordAccess(ctx(t), pat.Subject, class, consenttypes.PurposePayment, rec.ID)
@@ -308,8 +308,8 @@ func TestConsentCrossOrgDenials(t *testing.T) {
 		_, err = pc.Revoke(ctx(t), insConsent, "")
 		require.NoError(t, err)
 		eventually(t, "the insurer losing the record with its consent", func() error {
-			if _, err := ic.GetRecord(ctx(t), rec.ID); !errors.Is(err, sdk.ErrForbidden) {
-				return fmt.Errorf("GetRecord after the revocation: %v, want forbidden", err)
+			if _, err := ic.GetRecord(ctx(t), rec.ID); !errors.Is(err, sdk.ErrNotFound) {
+				return fmt.Errorf("GetRecord after the revocation: %v, want the answer of a missing record", err)
 			}
 			return nil
 		})
@@ -327,8 +327,12 @@ func TestConsentRecordErasurePurgesDetailsAndKeepsTheHash(t *testing.T) {
 	})
 	document := []byte("DICOM study " + unique("img"))
 	details := consenttypes.RecordDetails{URI: "https://pacs.invalid/" + unique("study"), Description: "chest CT"}
-	rec := consentRegister(t, vc, "", pat.Subject, class, details, document)
-	require.Equal(t, consent.Digest(document), rec.SHA256)
+	reg := consentRegister(t, vc, "", pat.Subject, class, details, document)
+	rec := &reg.Record
+	salted, err := consenttypes.Anchor(reg.Salt, document)
+	require.NoError(t, err)
+	require.Equal(t, salted, rec.SHA256, "the anchor is the document's HMAC under the record's salt")
+	require.NotEqual(t, consent.Digest(document), rec.SHA256, "the anchor is no plain digest a guesser could compute")
 	require.Equal(t, consenttypes.CollectionFor(prov.MSPID), rec.Collection)
 
 	verifier := consentClient(t, identity(t, "insurer", 0))
@@ -336,7 +340,7 @@ func TestConsentRecordErasurePurgesDetailsAndKeepsTheHash(t *testing.T) {
 		verifier = consentClient(t, out)
 	}
 	eventually(t, "verifying the document through another org", func() error {
-		v, err := verifier.VerifyDocument(ctx(t), rec.ID, document)
+		v, err := verifier.VerifyDocument(ctx(t), rec.ID, reg.Salt, document)
 		if err != nil {
 			return err
 		}
@@ -345,9 +349,12 @@ func TestConsentRecordErasurePurgesDetailsAndKeepsTheHash(t *testing.T) {
 		}
 		return nil
 	})
-	v, err := verifier.VerifyDocument(ctx(t), rec.ID, append(document, '!'))
+	v, err := verifier.VerifyDocument(ctx(t), rec.ID, reg.Salt, append(document, '!'))
 	require.NoError(t, err)
 	require.Equal(t, consenttypes.Mismatch, v.Result, "a changed document does not verify")
+	v, err = verifier.VerifyRecord(ctx(t), rec.ID, consent.Digest(document))
+	require.NoError(t, err)
+	require.Equal(t, consenttypes.Mismatch, v.Result, "the plain digest of the right document confirms nothing without the salt")
 
 	readers := consentDetailReaders(t, rec, pat, prov)
 	for _, r := range readers {
@@ -415,7 +422,7 @@ func TestConsentRecordErasurePurgesDetailsAndKeepsTheHash(t *testing.T) {
 
 	// The verifier is another org's client: its peer may commit the erasure a block later.
 	eventually(t, "the verifier's peer seeing the erasure", func() error {
-		v, err = verifier.VerifyDocument(ctx(t), rec.ID, document)
+		v, err = verifier.VerifyDocument(ctx(t), rec.ID, reg.Salt, document)
 		if err != nil {
 			return err
 		}
@@ -452,8 +459,8 @@ func TestConsentPrivateDetailsNeverReachABlock(t *testing.T) {
 	// the private details' hash.
 	public := unique("PUBMARK")
 	require.NotContains(t, public, private)
-	rec := consentRegister(t, vc, public, pat.Subject, class,
-		consenttypes.RecordDetails{URI: "https://ehr.invalid/doc/" + private, Description: "discharge letter " + private}, nil)
+	rec := &consentRegister(t, vc, public, pat.Subject, class,
+		consenttypes.RecordDetails{URI: "https://ehr.invalid/doc/" + private, Description: "discharge letter " + private}, nil).Record
 	require.Equal(t, public, rec.ID)
 
 	view, err := vc.GetRecordDetails(ctx(t), rec.ID)
@@ -467,25 +474,35 @@ func TestConsentPrivateDetailsNeverReachABlock(t *testing.T) {
 	}
 	sc := connect(t, scanner.Name)
 	eventually(t, "the registration reaching the peer of "+scanner.Name, func() error {
-		_, err := consent.New(sc).VerifyRecord(ctx(t), rec.ID, rec.SHA256)
+		v, err := consent.New(sc).VerifyRecord(ctx(t), rec.ID, rec.SHA256)
+		if err == nil && v.Result != consenttypes.Match {
+			err = fmt.Errorf("record %s is not on the peer yet", rec.ID)
+		}
 		return err
 	})
 	require.NotEmpty(t, blocksContaining(t, sc, []byte(public)), "the scan finds the public marker (control)")
 	require.Empty(t, blocksContaining(t, sc, []byte(private)), "no block holds the private marker")
 }
 
-// consentForbidden waits out a peer that has not yet committed the record call reads (NOT_FOUND) and
-// requires that call then to fail with FORBIDDEN.
-func consentForbidden(t *testing.T, what string, call func() error) {
+// consentHidden waits until c's peer holds rec (VerifyRecord with its anchor matches: any role may ask)
+// and requires call then to fail as for a missing record: NOT_FOUND, with a message that names
+// neither the record's patient nor its custodian's collection.
+func consentHidden(t *testing.T, c *consent.Client, rec *consenttypes.Record, what string, call func() error) {
 	t.Helper()
-	var err error
 	eventually(t, what+" (waiting for the record to reach the peer)", func() error {
-		if err = call(); errors.Is(err, sdk.ErrNotFound) {
+		v, err := c.VerifyRecord(ctx(t), rec.ID, rec.SHA256)
+		if err != nil {
 			return err
+		}
+		if v.Result != consenttypes.Match {
+			return fmt.Errorf("record %s is not on the peer yet", rec.ID)
 		}
 		return nil
 	})
-	require.ErrorIs(t, err, sdk.ErrForbidden, what)
+	err := call()
+	require.ErrorIs(t, err, sdk.ErrNotFound, what)
+	require.NotContains(t, err.Error(), rec.Patient, what)
+	require.NotContains(t, err.Error(), rec.Collection, what)
 }
 
 // consentPatient returns the patient the consent tests act for: the last demo patient, the one other
@@ -560,7 +577,7 @@ func consentGrant(t *testing.T, pc *consent.Client, c consenttypes.Consent) *con
 
 // consentRegister registers record id ("" for a fresh one) of class for patient through the provider's
 // client vc, with the given private details; a nil document stands for the record id.
-func consentRegister(t *testing.T, vc *consent.Client, id, patient string, class consenttypes.DataClass, details consenttypes.RecordDetails, document []byte) *consenttypes.Record {
+func consentRegister(t *testing.T, vc *consent.Client, id, patient string, class consenttypes.DataClass, details consenttypes.RecordDetails, document []byte) *consent.Registration {
 	t.Helper()
 	if id == "" {
 		id = unique("it-consent-rec")
@@ -568,11 +585,11 @@ func consentRegister(t *testing.T, vc *consent.Client, id, patient string, class
 	if len(document) == 0 {
 		document = []byte(id)
 	}
-	var rec *consenttypes.Record
+	var rec *consent.Registration
 	eventually(t, "registering record "+id, func() error {
 		var err error
 		rec, err = vc.RegisterRecord(ctx(t), consent.RegisterRequest{
-			RecordID: id, Patient: patient, DataClass: class, SHA256: consent.Digest(document), Details: details,
+			RecordID: id, Patient: patient, DataClass: class, Document: document, Details: details,
 		})
 		if errors.Is(err, sdk.ErrForbidden) {
 			return err // the collect consent has not reached the endorsing peer yet
@@ -584,7 +601,7 @@ func consentRegister(t *testing.T, vc *consent.Client, id, patient string, class
 	})
 	require.Equal(t, id, rec.ID)
 	require.Equal(t, patient, rec.Patient)
-	require.NotContains(t, fmt.Sprintf("%+v", *rec), details.URI, "the answer holds no private detail")
+	require.NotContains(t, fmt.Sprintf("%+v", rec.Record), details.URI, "the answer holds no private detail")
 	return rec
 }
 

@@ -79,20 +79,6 @@ func who(c ccutil.Caller) string {
 	return c.MSPID + "/" + role + "/" + c.Subject
 }
 
-func requireClaimProvider(c ccutil.Caller, h *claimstypes.ClaimHeader, action string) error {
-	if !isClaimProvider(c, h) {
-		return codes.New(codes.Forbidden, "%s: only claim %s's provider %s of %s may do this; caller is %s", action, h.ID, h.Provider, h.ProviderMSP, who(c))
-	}
-	return nil
-}
-
-func requireClaimInsurer(c ccutil.Caller, h *claimstypes.ClaimHeader, action string) error {
-	if !isClaimInsurer(c, h) {
-		return codes.New(codes.Forbidden, "%s: only claim %s's insurer %s of %s may do this; caller is %s", action, h.ID, h.Insurer, h.InsurerMSP, who(c))
-	}
-	return nil
-}
-
 // requireStatus returns PRECONDITION_FAILED unless the claim is in one of the given statuses.
 func requireStatus(h *claimstypes.ClaimHeader, action string, from ...claimstypes.Status) error {
 	if !slices.Contains(from, h.Status) {

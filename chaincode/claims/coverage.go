@@ -101,12 +101,9 @@ func (c *Contract) UpdateCoverage(ctx txstate.Context, coverageID string) (*clai
 		return nil, err
 	}
 	st := newStore(ctx)
-	h, err := st.loadCoverage(coverageID)
+	h, err := visibleCoverage(st, "UpdateCoverage", coverageID, func(h *claimstypes.CoverageHeader) bool { return isCoverageInsurer(caller, h) })
 	if err != nil {
 		return nil, err
-	}
-	if !isCoverageInsurer(caller, h) {
-		return nil, codes.New(codes.Forbidden, "UpdateCoverage: only coverage %s's insurer %s of %s may do this; caller is %s", h.ID, h.Insurer, h.InsurerMSP, who(caller))
 	}
 	if terms.Member != h.Member {
 		return nil, codes.New(codes.InvalidArgument, "coverage %s belongs to member %s; the member cannot change", h.ID, h.Member)
@@ -146,14 +143,11 @@ func (c *Contract) GetCoverage(ctx txstate.Context, coverageID string) (*claimst
 	if err := wire.CheckID("coverage id", coverageID); err != nil {
 		return nil, err
 	}
-	h, err := newStore(ctx).loadCoverage(coverageID)
+	h, err := visibleCoverage(newStore(ctx), "GetCoverage", coverageID, func(h *claimstypes.CoverageHeader) bool { return canReadCoverage(caller, h) })
 	if err != nil {
 		return nil, err
 	}
-	if !canReadCoverage(caller, h) {
-		return nil, codes.New(codes.Forbidden, "GetCoverage: %s may not read coverage %s", who(caller), coverageID)
-	}
-	if err := requireBoundPatient(ctx, caller, h.Member, "GetCoverage"); err != nil {
+	if err := boundOrHidden(ctx, caller, h.Member, "GetCoverage", "coverage", coverageID); err != nil {
 		return nil, err
 	}
 	return h, nil
@@ -170,14 +164,11 @@ func (c *Contract) GetCoverageTerms(ctx txstate.Context, coverageID string) (*cl
 		return nil, err
 	}
 	st := newStore(ctx)
-	h, err := st.loadCoverage(coverageID)
+	h, err := visibleCoverage(st, "GetCoverageTerms", coverageID, func(h *claimstypes.CoverageHeader) bool { return canReadCoverageTerms(caller, h) })
 	if err != nil {
 		return nil, err
 	}
-	if !canReadCoverageTerms(caller, h) {
-		return nil, codes.New(codes.Forbidden, "GetCoverageTerms: %s may not read the terms of coverage %s", who(caller), coverageID)
-	}
-	if err := requireBoundPatient(ctx, caller, h.Member, "GetCoverageTerms"); err != nil {
+	if err := boundOrHidden(ctx, caller, h.Member, "GetCoverageTerms", "coverage", coverageID); err != nil {
 		return nil, err
 	}
 	return st.loadCoverageRecord(coverageID)

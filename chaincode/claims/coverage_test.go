@@ -107,7 +107,7 @@ func TestUpdateCoverage(t *testing.T) {
 
 	t.Run("another payer may not update the coverage", func(t *testing.T) {
 		before := f.l.Snapshot()
-		f.requireFails(t, update("insurer2", f.terms(nil)), codes.Forbidden, before)
+		f.requireFails(t, update("insurer2", f.terms(nil)), codes.NotFound, before) // the answer of a missing coverage
 	})
 	t.Run("the member cannot change", func(t *testing.T) {
 		before := f.l.Snapshot()
@@ -169,7 +169,8 @@ func TestCoverageReaders(t *testing.T) {
 			if tc.header {
 				assert.Equal(t, pat1, cctest.Decode[claimstypes.CoverageHeader](t, res).Member)
 			} else {
-				cctest.RequireCode(t, res, codes.Forbidden)
+				cctest.RequireCode(t, res, codes.NotFound)
+				assert.Equal(t, strings.ReplaceAll(f.evaluate(tc.caller, "GetCoverage", "cov-404").Message, "cov-404", covID), res.Message)
 			}
 		})
 		t.Run(name("terms", tc.full), func(t *testing.T) {
@@ -177,7 +178,8 @@ func TestCoverageReaders(t *testing.T) {
 			if tc.full {
 				assert.Equal(t, "PPO-GOLD", cctest.Decode[claimstypes.CoverageRecord](t, res).Terms.PlanID)
 			} else {
-				cctest.RequireCode(t, res, codes.Forbidden)
+				cctest.RequireCode(t, res, codes.NotFound)
+				assert.NotContains(t, res.Message, pat1)
 			}
 		})
 	}

@@ -43,15 +43,12 @@ func begin(ctx txstate.Context, action, claimID, reason string, by party, from .
 		return nil, err
 	}
 	st := newStore(ctx)
-	h, err := st.loadClaim(claimID)
-	if err != nil {
-		return nil, err
-	}
-	if by == byProvider {
-		err = requireClaimProvider(caller, h, action)
-	} else {
-		err = requireClaimInsurer(caller, h, action)
-	}
+	h, err := visibleClaim(st, action, claimID, func(h *claimstypes.ClaimHeader) bool {
+		if by == byProvider {
+			return isClaimProvider(caller, h)
+		}
+		return isClaimInsurer(caller, h)
+	})
 	if err != nil {
 		return nil, err
 	}

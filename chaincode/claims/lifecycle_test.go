@@ -113,7 +113,7 @@ func TestResubmitRefreshesTheDetailsAndTheirChecks(t *testing.T) {
 	t.Run("another provider may not resubmit", func(t *testing.T) {
 		before := f.l.Snapshot()
 		res := f.l.Invoke(cc, f.who("provider2"), "Resubmit", []string{"clm-1"}, cctest.WithTransientJSON(claimstypes.TransientClaim, f.details(nil)))
-		f.requireFails(t, res, codes.Forbidden, before)
+		f.requireFails(t, res, codes.NotFound, before)
 	})
 
 	d := f.details(func(d *claimstypes.ClaimDetails) { d.Lines[0].UnitChargeCents = 16_000 })
@@ -255,12 +255,12 @@ func TestTransitionsNeedTheRightParty(t *testing.T) {
 		code   codes.Code
 	}{
 		{"a provider may not pend", "provider1", "Pend", []string{"clm-1", "r"}, codes.Forbidden},
-		{"another payer of the same organisation may not pend", "insurer2", "Pend", []string{"clm-1", "r"}, codes.Forbidden},
-		{"an insurer of another organisation may not adjudicate", "rivalInsurer", "Adjudicate", []string{"clm-1"}, codes.Forbidden},
+		{"another payer of the same organisation may not pend", "insurer2", "Pend", []string{"clm-1", "r"}, codes.NotFound},
+		{"an insurer of another organisation may not adjudicate", "rivalInsurer", "Adjudicate", []string{"clm-1"}, codes.NotFound},
 		{"an auditor may not adjudicate", "auditor1", "Adjudicate", []string{"clm-1"}, codes.Forbidden},
 		{"the insurer may not void", "insurer1", "Void", []string{"clm-1", "r"}, codes.Forbidden},
-		{"another provider may not void", "provider2", "Void", []string{"clm-1", "r"}, codes.Forbidden},
-		{"the pharmacist may not void a provider's claim", "pharmacist1", "Void", []string{"clm-1", "r"}, codes.Forbidden},
+		{"another provider may not void", "provider2", "Void", []string{"clm-1", "r"}, codes.NotFound},
+		{"the pharmacist may not void a provider's claim", "pharmacist1", "Void", []string{"clm-1", "r"}, codes.NotFound},
 		{"the patient may not appeal", "patient1", "Appeal", []string{"clm-1", "r"}, codes.Forbidden},
 		{"a provider may not close", "provider1", "Close", []string{"clm-1"}, codes.Forbidden},
 		{"an unknown claim is not found", "insurer1", "Adjudicate", []string{"clm-404"}, codes.NotFound},
@@ -349,7 +349,7 @@ func TestAppeal(t *testing.T) {
 
 	t.Run("another provider may not appeal", func(t *testing.T) {
 		before := f.l.Snapshot()
-		f.requireFails(t, f.invoke("provider2", "Appeal", "clm-1", "covered"), codes.Forbidden, before)
+		f.requireFails(t, f.invoke("provider2", "Appeal", "clm-1", "covered"), codes.NotFound, before)
 	})
 	res := f.invoke("provider1", "Appeal", "clm-1", "97110 is covered by the plan")
 	t.Run("the provider appeals a denied claim", func(t *testing.T) {

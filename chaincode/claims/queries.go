@@ -12,7 +12,12 @@ import (
 
 // GetClaim returns a claim's public header. Readers: its provider, its insurer, its patient and
 // auditors.
+// A missing claim and one the caller may not read get the same NOT_FOUND.
 func (c *Contract) GetClaim(ctx txstate.Context, claimID string) (*claimstypes.ClaimHeader, error) {
+	return readClaim(ctx, claimID, "GetClaim")
+}
+
+func readClaim(ctx txstate.Context, claimID, action string) (*claimstypes.ClaimHeader, error) {
 	caller, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return nil, err
@@ -20,14 +25,11 @@ func (c *Contract) GetClaim(ctx txstate.Context, claimID string) (*claimstypes.C
 	if err := wire.CheckID("claim id", claimID); err != nil {
 		return nil, err
 	}
-	h, err := newStore(ctx).loadClaim(claimID)
+	h, err := visibleClaim(newStore(ctx), action, claimID, func(h *claimstypes.ClaimHeader) bool { return canReadClaim(caller, h) })
 	if err != nil {
 		return nil, err
 	}
-	if !canReadClaim(caller, h) {
-		return nil, codes.New(codes.Forbidden, "GetClaim: %s may not read claim %s", who(caller), claimID)
-	}
-	if err := requireBoundPatient(ctx, caller, h.Patient, "GetClaim"); err != nil {
+	if err := boundOrHidden(ctx, caller, h.Patient, action, "claim", claimID); err != nil {
 		return nil, err
 	}
 	return h, nil
@@ -44,12 +46,8 @@ func (c *Contract) GetClaimDetails(ctx txstate.Context, claimID string) (*claims
 		return nil, err
 	}
 	st := newStore(ctx)
-	h, err := st.loadClaim(claimID)
-	if err != nil {
+	if _, err := visibleClaim(st, "GetClaimDetails", claimID, func(h *claimstypes.ClaimHeader) bool { return canReadClaimDetails(caller, h) }); err != nil {
 		return nil, err
-	}
-	if !canReadClaimDetails(caller, h) {
-		return nil, codes.New(codes.Forbidden, "GetClaimDetails: %s may not read the details of claim %s", who(caller), claimID)
 	}
 	cs, err := st.loadClaimState(claimID)
 	if err != nil {
@@ -60,7 +58,7 @@ func (c *Contract) GetClaimDetails(ctx txstate.Context, claimID string) (*claims
 
 // ClaimHistory returns every version of a claim's public header, oldest first. Readers: as GetClaim.
 func (c *Contract) ClaimHistory(ctx txstate.Context, claimID string) ([]claimstypes.ClaimHistoryEntry, error) {
-	h, err := c.GetClaim(ctx, claimID)
+	h, err := readClaim(ctx, claimID, "ClaimHistory")
 	if err != nil {
 		return nil, err
 	}

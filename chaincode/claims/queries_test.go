@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
@@ -44,8 +45,10 @@ func TestClaimReaders(t *testing.T) {
 				assert.Equal(t, "clm-1", cctest.Decode[claimstypes.ClaimHeader](t, res).ID)
 				assert.Len(t, cctest.Decode[[]claimstypes.ClaimHistoryEntry](t, hist), 1)
 			} else {
-				cctest.RequireCode(t, res, codes.Forbidden)
-				cctest.RequireCode(t, hist, codes.Forbidden)
+				// The answer of a missing claim: nothing tells the caller clm-1 exists.
+				cctest.RequireCode(t, res, codes.NotFound)
+				cctest.RequireCode(t, hist, codes.NotFound)
+				assert.Equal(t, strings.ReplaceAll(f.evaluate(tc.caller, "GetClaim", "clm-404").Message, "clm-404", "clm-1"), res.Message)
 			}
 		})
 		t.Run(tc.caller+verb[tc.details]+"the claim's details", func(t *testing.T) {
@@ -53,7 +56,8 @@ func TestClaimReaders(t *testing.T) {
 			if tc.details {
 				assert.Equal(t, []string{"E11.9", "I10"}, cctest.Decode[claimstypes.ClaimRecord](t, res).Details.Diagnoses)
 			} else {
-				cctest.RequireCode(t, res, codes.Forbidden)
+				cctest.RequireCode(t, res, codes.NotFound)
+				assert.NotContains(t, res.Message, pat1)
 			}
 		})
 	}
@@ -199,18 +203,19 @@ func TestPatientReadsUseConsentsBinding(t *testing.T) {
 		return f.l.Evaluate(cc, id, fn, []string{arg})
 	}
 	for _, fn := range []string{"GetCoverage", "GetCoverageTerms"} {
-		t.Run(fn+" by a patient who never registered is forbidden", func(t *testing.T) {
-			ce := cctest.RequireCode(t, read(f.who("patient2"), fn, "cov-2"), codes.Forbidden)
-			assert.Contains(t, ce.Message, "RegisterPatient")
+		t.Run(fn+" by a patient who never registered answers as for a missing coverage", func(t *testing.T) {
+			ce := cctest.RequireCode(t, read(f.who("patient2"), fn, "cov-2"), codes.NotFound)
+			assert.Equal(t, strings.ReplaceAll(read(f.who("patient2"), fn, "cov-404").Message, "cov-404", "cov-2"), ce.Error())
 		})
 	}
 	for _, q := range [][2]string{{"GetClaim", "clm-1"}, {"ClaimHistory", "clm-1"}, {"GetCoverage", covID}, {"GetCoverageTerms", covID}} {
 		t.Run(q[0]+" by the registered key is allowed", func(t *testing.T) {
 			cctest.RequireOK(t, read(f.who("patient1"), q[0], q[1]))
 		})
-		t.Run(q[0]+" by another key for the same patient id is forbidden", func(t *testing.T) {
-			ce := cctest.RequireCode(t, read(forged, q[0], q[1]), codes.Forbidden)
-			assert.Contains(t, ce.Message, "registered key")
+		t.Run(q[0]+" by another key for the same patient id answers as for a missing object", func(t *testing.T) {
+			ce := cctest.RequireCode(t, read(forged, q[0], q[1]), codes.NotFound)
+			assert.Contains(t, ce.Message, "that this caller may see")
+			assert.NotContains(t, ce.Message, pat1)
 		})
 	}
 }

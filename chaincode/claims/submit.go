@@ -254,20 +254,16 @@ func sameClaim(st *store, existing, h *claimstypes.ClaimHeader, fp string) error
 
 // checkOriginal loads and checks the original claim a replacement or void names.
 func checkOriginal(st *store, caller ccutil.Caller, h *claimstypes.ClaimHeader) (*claimstypes.ClaimHeader, error) {
-	orig, err := st.loadClaim(h.OriginalClaimID)
-	if err != nil {
-		if codes.Of(err) == codes.NotFound {
-			return nil, codes.New(codes.NotFound, "original claim %s", h.OriginalClaimID)
-		}
-		return nil, err
-	}
 	action := "replace"
 	allowed := []claimstypes.Status{claimstypes.StatusSubmitted, claimstypes.StatusPended, claimstypes.StatusResubmitted, claimstypes.StatusAdjudicated, claimstypes.StatusAppealed}
 	if h.FrequencyCode == claimstypes.FrequencyVoid {
 		action = "void"
 		allowed = []claimstypes.Status{claimstypes.StatusSubmitted, claimstypes.StatusPended, claimstypes.StatusResubmitted}
 	}
-	if err := requireClaimProvider(caller, orig, action); err != nil {
+	// Only the original's provider learns anything about it: a missing original and another
+	// provider's get the same answer.
+	orig, err := visibleClaim(st, "SubmitClaim ("+action+")", h.OriginalClaimID, func(o *claimstypes.ClaimHeader) bool { return isClaimProvider(caller, o) })
+	if err != nil {
 		return nil, err
 	}
 	if orig.Patient != h.Patient || orig.InsurerMSP != h.InsurerMSP || orig.Insurer != h.Insurer {
@@ -333,11 +329,8 @@ func (c *Contract) Resubmit(ctx txstate.Context, claimID string) (*claimstypes.C
 		return nil, err
 	}
 	st := newStore(ctx)
-	h, err := st.loadClaim(claimID)
+	h, err := visibleClaim(st, "Resubmit", claimID, func(h *claimstypes.ClaimHeader) bool { return isClaimProvider(caller, h) })
 	if err != nil {
-		return nil, err
-	}
-	if err := requireClaimProvider(caller, h, "Resubmit"); err != nil {
 		return nil, err
 	}
 	details, err := readDetails(ctx, h.ClaimType, now.Format(claimstypes.DateLayout))

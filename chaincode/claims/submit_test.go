@@ -198,7 +198,7 @@ func TestReplacementClaims(t *testing.T) {
 
 	t.Run("another provider may not replace the claim", func(t *testing.T) {
 		before := f.l.Snapshot()
-		f.requireFails(t, f.submitAs("provider2", replacement, f.details(nil)), codes.Forbidden, before)
+		f.requireFails(t, f.submitAs("provider2", replacement, f.details(nil)), codes.NotFound, before)
 	})
 	t.Run("a replacement must keep the patient", func(t *testing.T) {
 		f.permit(pat2)

@@ -12,6 +12,8 @@ import (
 // succeeds only when the patient's consents permit the caller (as "<MSP>/<role>/<subject>") to
 // access that class for that purpose at the transaction's time; otherwise it fails with FORBIDDEN and
 // stores nothing. When recordId names a registered record, its patient and class must match. The
+// consent decision comes before the record is read, and a record of another patient or class gets the
+// very refusal of a missing consent, so a caller learns nothing about a record it may not read. The
 // entry's id is "<recordId>@<txId>": a retry is a new transaction and logs a new entry. Patients do
 // not log reads of their own data. Emits AccessRecorded.
 func (s *Contract) RecordAccess(ctx txstate.Context, patient, dataClass, purpose, recordID string) (*consenttypes.AccessEntry, error) {
@@ -30,13 +32,10 @@ func (s *Contract) RecordAccess(ctx txstate.Context, patient, dataClass, purpose
 	if err := wire.CheckID("record id", recordID); err != nil {
 		return nil, err
 	}
-	rec, found, err := getRecord(ctx, recordID)
-	if err != nil {
-		return nil, err
-	}
-	if found && (rec.Patient != patient || rec.DataClass != req.Class) {
-		return nil, codes.New(codes.InvalidArgument, "record %s is not a %s of patient %s", recordID, req.Class, patient)
-	}
+	// One refusal, built from the arguments only, for every way the call can be refused: no permitting
+	// consent, a record of another patient, a record of another class.
+	refused := codes.New(codes.Forbidden, "RecordAccess: %s may not access %s of patient %s for %s as record %s (CheckAccess tells what the consents decide)",
+		partyOf(caller), req.Class, patient, req.Purpose, recordID)
 	now, err := ccutil.TxTime(ctx)
 	if err != nil {
 		return nil, err
@@ -47,7 +46,14 @@ func (s *Contract) RecordAccess(ctx txstate.Context, patient, dataClass, purpose
 	}
 	d := consenttypes.Decide(consents, req, now)
 	if !d.Permitted() {
-		return nil, codes.New(codes.Forbidden, "RecordAccess: %s", d.Reason)
+		return nil, refused
+	}
+	rec, found, err := getRecord(ctx, recordID)
+	if err != nil {
+		return nil, err
+	}
+	if found && (rec.Patient != patient || rec.DataClass != req.Class) {
+		return nil, refused
 	}
 	txID := ctx.GetStub().GetTxID()
 	e := &consenttypes.AccessEntry{

@@ -33,14 +33,15 @@ func (s *Contract) Grant(ctx txstate.Context, consentJSON string) (*consenttypes
 	if _, err := s.requireManager(ctx, caller, c.Patient, "Grant"); err != nil {
 		return nil, err
 	}
-	if err != nil {
-		return nil, err
-	}
 	existing, found, err := getConsent(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
 	if found {
+		if existing.Patient != c.Patient {
+			// Consent ids are one namespace: the id is taken, but by whom and how stays unsaid.
+			return nil, codes.New(codes.Conflict, "consent id %s is taken; choose another id", c.ID)
+		}
 		if existing.Status == consenttypes.StatusActive && existing.SameTerms(c) {
 			return nil, codes.New(codes.Duplicate, "consent %s is already granted with these terms (version %d)", c.ID, existing.Version)
 		}
@@ -83,9 +84,6 @@ func (s *Contract) Update(ctx txstate.Context, consentJSON string) (*consenttype
 		return nil, err
 	}
 	if _, err := s.requireManager(ctx, caller, c.Patient, "Update"); err != nil {
-		return nil, err
-	}
-	if err != nil {
 		return nil, err
 	}
 	old, found, err := getConsent(ctx, c.ID)
@@ -154,13 +152,13 @@ func (s *Contract) Revoke(ctx txstate.Context, consentID string, reason string) 
 		return nil, err
 	}
 	if !found {
-		return nil, codes.New(codes.NotFound, "consent %s", consentID)
+		return nil, hidden("Revoke", "consent", consentID)
 	}
-	if _, err := s.requireManager(ctx, caller, old.Patient, "Revoke"); err != nil {
+	// A caller that does not manage the consent's patient gets the answer of a missing consent.
+	if rel, _, err := s.relationTo(ctx, caller, old.Patient, "Revoke"); err != nil {
 		return nil, err
-	}
-	if err != nil {
-		return nil, err
+	} else if rel == relNone {
+		return nil, hidden("Revoke", "consent", consentID)
 	}
 	if old.Status != consenttypes.StatusActive {
 		return nil, codes.New(codes.Duplicate, "consent %s is already revoked (at %s)", consentID, old.RevokedAt.Format(time.RFC3339))
@@ -389,7 +387,7 @@ func (s *Contract) readableConsent(ctx txstate.Context, caller ccutil.Caller, id
 		return nil, err
 	}
 	if !found {
-		return nil, codes.New(codes.NotFound, "consent %s", id)
+		return nil, hidden(action, "consent", id)
 	}
 	if caller.Role == wire.RoleAuditor {
 		return c, nil
@@ -403,7 +401,8 @@ func (s *Contract) readableConsent(ctx txstate.Context, caller ccutil.Caller, id
 		return nil, err
 	}
 	if rel == relNone {
-		return nil, codes.New(codes.Forbidden, "%s: %s may not read consent %s", action, partyOf(caller), id)
+		// The same answer as for a missing consent: nothing tells the caller the id exists.
+		return nil, hidden(action, "consent", id)
 	}
 	return c, nil
 }

@@ -241,11 +241,11 @@ func TestGetConsent(t *testing.T) {
 	}{
 		{"patient1", ""},
 		{"auditor1", ""},
-		{"insurer1", ""}, // the consent names InsurerMSP/insurer
-		{"patient2", codes.Forbidden},
-		{"provider1", codes.Forbidden},
-		{"manufacturer1", codes.Forbidden},
-		{"impostor1", codes.Forbidden},
+		{"insurer1", ""},             // the consent names InsurerMSP/insurer
+		{"patient2", codes.NotFound}, // the answer of a missing consent
+		{"provider1", codes.NotFound},
+		{"manufacturer1", codes.NotFound},
+		{"impostor1", codes.Forbidden}, // a role the map does not grant its MSP, refused before any lookup
 		{"noattrs", codes.Forbidden},
 	}
 	f := newFixture(t)
@@ -387,7 +387,7 @@ func TestTrailingDataIsRefusedAndChangesNothing(t *testing.T) {
 	t.Run("the transient details of a record", func(t *testing.T) {
 		f := newFixture(t)
 		f.grant("patient1", consentDoc("c-collect", pat1, hospital, classes(consenttypes.ClassObservation)))
-		details := asJSON(t, consenttypes.RecordDetails{URI: "https://ehr.example/r/1", Description: "d", Salt: "c2FsdA"})
+		details := asJSON(t, consenttypes.RecordDetails{URI: "https://ehr.example/r/1", Description: "d", Salt: "c2FsdHNhbHRzYWx0c2FsdA"})
 		cctest.RequireOK(t, f.invoke("provider1", "RegisterRecord", "r-1", pat1, string(consenttypes.ClassObservation), sum("document"), sum(details)))
 		before := f.l.Snapshot()
 		res := f.invokeWith("provider1", "PutRecordDetails", []cctest.CallOption{cctest.WithTransient(map[string][]byte{consenttypes.TransientRecord: []byte(details + "}")})}, "r-1")

@@ -16,8 +16,11 @@ import (
 // patient's active consents for the grantee's organisation (at most MaxActivePerGrantee), so it costs
 // the same whatever else the ledger holds.
 //
-// Callers: the patient, a delegate, an auditor, a provider or pharmacist (a data holder deciding a
-// disclosure), or a non-patient member of the grantee's organisation. Others get FORBIDDEN.
+// Callers (docs/consent.md, "Who may ask CheckAccess"): the patient, a delegate, an auditor, a
+// non-patient caller that the grantee covers (a grantee asking about itself), and a provider or
+// pharmacist asking whether it may disclose (action disclose: a data holder deciding a disclosure, as
+// the claims chaincode asks for every claim); each answer of that last kind is logged on the chaincode
+// server. Others get FORBIDDEN, decided before any consent is read.
 func (s *Contract) CheckAccess(ctx txstate.Context, patient, grantee, action, purpose, dataClass string) (*consenttypes.Decision, error) {
 	caller, err := callerOf(ctx, "CheckAccess")
 	if err != nil {
@@ -27,7 +30,8 @@ func (s *Contract) CheckAccess(ctx txstate.Context, patient, grantee, action, pu
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorizeCheck(ctx, caller, req); err != nil {
+	logged, err := s.authorizeCheck(ctx, caller, req)
+	if err != nil {
 		return nil, err
 	}
 	now, err := ccutil.TxTime(ctx)
@@ -39,6 +43,9 @@ func (s *Contract) CheckAccess(ctx txstate.Context, patient, grantee, action, pu
 		return nil, err
 	}
 	d := consenttypes.Decide(consents, req, now)
+	if logged {
+		s.logDecision(ctx, caller, req, d)
+	}
 	return &d, nil
 }
 
@@ -65,21 +72,27 @@ func parseRequest(patient, grantee, action, purpose, dataClass string) (consentt
 	return consenttypes.Request{Patient: patient, Grantee: g, Action: a, Purpose: p, Class: k}, nil
 }
 
-func (s *Contract) authorizeCheck(ctx txstate.Context, caller ccutil.Caller, req consenttypes.Request) error {
+// authorizeCheck returns FORBIDDEN unless the caller may ask CheckAccess this question, and whether
+// the answer is to be logged (a data holder asking about a disclosure to another grantee).
+func (s *Contract) authorizeCheck(ctx txstate.Context, caller ccutil.Caller, req consenttypes.Request) (bool, error) {
 	switch {
-	case caller.Is(wire.RoleAuditor, wire.RoleProvider, wire.RolePharmacist):
-		return nil
-	case caller.Role != wire.RolePatient && caller.MSPID == req.Grantee.MSPID:
-		return nil
+	case caller.Is(wire.RoleAuditor):
+		return false, nil
+	case caller.Role != wire.RolePatient && req.Grantee.Covers(granteeOf(caller)):
+		return false, nil // the grantee asking about itself
 	}
 	rel, _, err := s.relationTo(ctx, caller, req.Patient, "CheckAccess")
 	if err != nil {
-		return err
+		return false, err
 	}
-	if rel == relNone {
-		return codes.New(codes.Forbidden, "CheckAccess: %s may not ask about patient %s for %s", partyOf(caller), req.Patient, req.Grantee)
+	if rel != relNone {
+		return false, nil
 	}
-	return nil
+	if caller.Is(wire.RoleProvider, wire.RolePharmacist) && req.Action == consenttypes.ActionDisclose {
+		return true, nil
+	}
+	return false, codes.New(codes.Forbidden, "CheckAccess: %s may ask only about itself as the grantee, or as a provider or pharmacist about a disclosure; "+
+		"the patient, a delegate or an auditor may ask anything", partyOf(caller))
 }
 
 // activeConsents reads the patient's active consents for one grantee organisation: one bounded range

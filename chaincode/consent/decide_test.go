@@ -71,7 +71,8 @@ func TestCheckAccessDecides(t *testing.T) {
 			if !tc.at.IsZero() {
 				opts = append(opts, cctest.At(tc.at))
 			}
-			res := f.l.Evaluate(cc, f.who("provider1"), "CheckAccess",
+			// An auditor asks: a provider may ask only about itself or about a disclosure.
+			res := f.l.Evaluate(cc, f.who("auditor1"), "CheckAccess",
 				[]string{pat1, tc.grantee, string(consenttypes.ActionAccess), string(purpose), string(consenttypes.ClassObservation)}, opts...)
 			d := cctest.Decode[consenttypes.Decision](t, res)
 			require.Equal(t, tc.want, d.Decision, d.Reason)

@@ -112,6 +112,8 @@ func newFixtureOf(t testing.TB, chaincode shim.Chaincode, wrap func(shim.Chainco
 	f.id["hospitalAdmin"] = l.AdminIdentity(hospital, "hospitalAdmin")
 	f.id["insurerAdmin"] = l.AdminIdentity(insurer, "insurerAdmin")
 	f.id["noattrs"] = l.Identity(hospital, "noattrs", nil)
+	// A provider certificate of an organisation the consortium map does not name.
+	add("outsider1", "OutsiderMSP", "provider", "1003000142")
 	if registered {
 		for _, p := range []string{"patient1", "patient2", "patient3"} {
 			cctest.Decode[consenttypes.PatientBinding](t, f.invoke(p, "RegisterPatient"))
@@ -208,7 +210,7 @@ func sum(s string) string {
 // recordDetails is the transient JSON of a record's private details, with a fixed salt.
 func recordDetails(t testing.TB, uri, description string) []byte {
 	t.Helper()
-	return []byte(asJSON(t, consenttypes.RecordDetails{URI: uri, Description: description, Salt: "c2FsdA"}))
+	return []byte(asJSON(t, consenttypes.RecordDetails{URI: uri, Description: description, Salt: "c2FsdHNhbHRzYWx0c2FsdA"}))
 }
 
 // registerRecord registers a record as who in the two transactions a client makes: RegisterRecord
@@ -232,7 +234,7 @@ func (f *fixture) registerRecord(who string, details []byte, args ...string) *cc
 func recordOpt(t testing.TB, uri, description string) []cctest.CallOption {
 	t.Helper()
 	return []cctest.CallOption{cctest.WithTransient(map[string][]byte{
-		consenttypes.TransientRecord: []byte(asJSON(t, consenttypes.RecordDetails{URI: uri, Description: description, Salt: "c2FsdA"})),
+		consenttypes.TransientRecord: []byte(asJSON(t, consenttypes.RecordDetails{URI: uri, Description: description, Salt: "c2FsdHNhbHRzYWx0c2FsdA"})),
 	})}
 }
 

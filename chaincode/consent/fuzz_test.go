@@ -48,7 +48,7 @@ func nextConsortium(tb testing.TB) string {
 }
 
 // fuzzDetailsR3 are the private details record r-3 of the fuzz fixture is anchored with.
-const fuzzDetailsR3 = `{"uri":"https://ehr.invalid/` + phiMarker + `/r-3","description":"` + phiMarker + ` scan","salt":"c2FsdA"}`
+const fuzzDetailsR3 = `{"uri":"https://ehr.invalid/` + phiMarker + `/r-3","description":"` + phiMarker + ` scan","salt":"c2FsdHNhbHRzYWx0c2FsdA"}`
 
 func recordTransient(details string) map[string][]byte {
 	return map[string][]byte{consenttypes.TransientRecord: []byte(details)}
@@ -59,7 +59,7 @@ func recordTransient(details string) map[string][]byte {
 func fuzzSeeds(tb testing.TB) (accepted, refused []cctest.Seed) {
 	grant := `{"id":"c-new","patient":"pat-7f3a9c21","grantee":"PharmaMSP","decision":"permit","actions":["use"],"purposes":["HRESCH"],"dataClasses":["*"]}`
 	update := `{"id":"c-1","patient":"pat-7f3a9c21","grantee":"InsurerMSP","decision":"permit","actions":["disclose","use"],"purposes":["HPAYMT"],"dataClasses":["Claim"],"version":1}`
-	details := `{"uri":"https://ehr.invalid/` + phiMarker + `/r-2","description":"` + phiMarker + ` x-ray","salt":"c2FsdA"}`
+	details := `{"uri":"https://ehr.invalid/` + phiMarker + `/r-2","description":"` + phiMarker + ` x-ray","salt":"c2FsdHNhbHRzYWx0c2FsdA"}`
 	junk := `{"id":"c-j","patient":"pat-7f3a9c21","grantee":"PharmaMSP","decision":"permit","actions":["` +
 		strings.Repeat(`x","`, consenttypes.MaxListLen) + `x"],"purposes":["TREAT"],"dataClasses":["*"]}`
 	p1, p3 := caller("patient1"), caller("patient3")

@@ -2,6 +2,7 @@ package consent_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
@@ -13,21 +14,28 @@ import (
 // The callers of the access matrix, in the roles docs/consent.md names. patient1 is "the patient",
 // patient3 its recorded delegate, patient2 another patient, impostor1 a certificate of another MSP
 // that claims patient1's subject id; provider1/pharmacist1 belong to the custodian organisation.
+// distributor1 completes the consortium map's roles; outsider1 is a provider certificate of an MSP the
+// map does not name.
 var matrixCallers = []string{
-	"patient1", "patient3", "patient2", "provider1", "pharmacist1", "insurer1", "auditor1", "manufacturer1", "impostor1", "noattrs",
-	"patient1b", "patient4", "hospitalAdmin", "insurerAdmin",
+	"patient1", "patient3", "patient2", "provider1", "pharmacist1", "insurer1", "auditor1", "manufacturer1", "distributor1", "impostor1", "noattrs",
+	"patient1b", "patient4", "hospitalAdmin", "insurerAdmin", "outsider1",
 }
+
+// roleHolders are the callers whose certificate carries a role the map grants their organisation.
+var roleHolders = []string{"patient1", "patient3", "patient2", "provider1", "pharmacist1", "insurer1", "auditor1", "manufacturer1", "distributor1",
+	"patient1b", "patient4"}
 
 // TestAccessMatrix runs every transaction as every caller on a fresh ledger holding: consent c-1 of
 // patient1 letting InsurerMSP insurers receive claims for payment, consent c-collect letting
 // HospitalMSP access and collect Observations for treatment, record r-1 of patient1 registered by
-// provider1, and patient3 as patient1's delegate. A caller outside a transaction's allowed set must get
-// FORBIDDEN and change nothing; a caller inside it must succeed (or get the code listed in expect).
+// provider1, and patient3 as patient1's delegate. A caller inside a transaction's allowed set must
+// succeed (or get the code listed in expect). A caller outside it must be refused (FORBIDDEN, or the
+// NOT_FOUND of an object it may not see), change nothing, name no patient it did not pass, and get
+// byte for byte the answer it gets on a ledger where c-1 and r-1 do not exist: no existence oracle.
 func TestAccessMatrix(t *testing.T) {
 	self := []string{"patient1", "patient3"}
 	owners := []string{"patient1", "patient3", "auditor1"}
 	custodian := []string{"provider1", "pharmacist1"}
-	everyone := matrixCallers
 	rows := []struct {
 		fn       string
 		args     []string
@@ -53,7 +61,7 @@ func TestAccessMatrix(t *testing.T) {
 		{fn: "RegisterRecord", args: []string{"r-2", pat1, "Observation", sum("r-2"), sum("details")}, allowed: custodian},
 		{fn: "PutRecordDetails", args: []string{"r-1"}, opts: recordOpt(t, "https://ehr.example/r/1", "private description"), allowed: custodian,
 			expect: map[string]codes.Code{"provider1": codes.Duplicate, "pharmacist1": codes.Duplicate}},
-		{fn: "VerifyRecord", args: []string{"r-1", sum("document")}, evalOnly: true, allowed: everyone},
+		{fn: "VerifyRecord", args: []string{"r-1", sum("document")}, evalOnly: true, allowed: roleHolders},
 		{fn: "GetRecord", args: []string{"r-1"}, evalOnly: true, allowed: append(slices.Clone(owners), custodian...)},
 		{fn: "RecordHistory", args: []string{"r-1"}, evalOnly: true, allowed: append(slices.Clone(owners), custodian...)},
 		{fn: "GetRecordDetails", args: []string{"r-1"}, evalOnly: true, allowed: append(slices.Clone(self), custodian...)},
@@ -78,21 +86,28 @@ func TestAccessMatrix(t *testing.T) {
 				name = row.fn + " by " + caller + " is allowed"
 			}
 			t.Run(name, func(t *testing.T) {
-				f := newFixture(t)
-				f.grant("patient1", consentDoc("c-1", pat1, insurer+"/insurer", actions(consenttypes.ActionDisclose), purposes(consenttypes.PurposePayment), classes(consenttypes.ClassClaim)))
-				cctest.RequireOK(t, f.invoke("patient1", "AddDelegate", pat3, hospital))
-				f.register("r-1", "document", "https://ehr.example/r/1")
+				f := matrixFixture(t, true)
 				before := f.l.Snapshot()
-				var res *cctest.Result
-				if row.evalOnly {
-					res = f.l.Evaluate(cc, f.who(caller), row.fn, row.args, row.opts...)
-				} else {
-					res = f.l.Invoke(cc, f.who(caller), row.fn, row.args, row.opts...)
+				call := func(f *fixture) *cctest.Result {
+					if row.evalOnly {
+						return f.l.Evaluate(cc, f.who(caller), row.fn, row.args, row.opts...)
+					}
+					return f.l.Invoke(cc, f.who(caller), row.fn, row.args, row.opts...)
 				}
+				res := call(f)
 				switch {
 				case !allowed:
-					cctest.RequireCode(t, res, codes.Forbidden)
+					require.False(t, res.OK(), "%s answered %s", row.fn, res)
+					code := codes.Of(res.Err())
+					require.Contains(t, []codes.Code{codes.Forbidden, codes.NotFound}, code, "%s", res)
 					f.l.RequireUnchanged(t, before)
+					passed := slices.ContainsFunc(row.args, func(a string) bool { return strings.Contains(a, pat1) })
+					if !passed && f.who(caller).Attrs["subject"] != pat1 {
+						require.NotContains(t, res.Message, pat1, "the refusal names a patient the caller did not pass")
+					}
+					missing := call(matrixFixture(t, false))
+					require.Equal(t, missing.Status, res.Status)
+					require.Equal(t, missing.Message, res.Message, "the answer tells whether c-1 or r-1 exists")
 				case row.expect[caller] != "":
 					cctest.RequireCode(t, res, row.expect[caller])
 				default:
@@ -101,6 +116,20 @@ func TestAccessMatrix(t *testing.T) {
 			})
 		}
 	}
+}
+
+// matrixFixture is the matrix's ledger: patient3 is patient1's delegate and HospitalMSP may collect
+// patient1's Observations (c-collect); with objects, consent c-1 and record r-1 exist too.
+func matrixFixture(t *testing.T, objects bool) *fixture {
+	t.Helper()
+	f := newFixture(t)
+	cctest.RequireOK(t, f.invoke("patient1", "AddDelegate", pat3, hospital))
+	f.grant("patient1", consentDoc("c-collect", pat1, hospital, classes(consenttypes.ClassObservation)))
+	if objects {
+		f.grant("patient1", consentDoc("c-1", pat1, insurer+"/insurer", actions(consenttypes.ActionDisclose), purposes(consenttypes.PurposePayment), classes(consenttypes.ClassClaim)))
+		f.register("r-1", "document", "https://ehr.example/r/1")
+	}
+	return f
 }
 
 // TestEvaluateTransactionsAreDeclared pins the contract's surface, read from its real metadata: the

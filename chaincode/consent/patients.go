@@ -157,18 +157,25 @@ func (s *Contract) RegisterPatient(ctx txstate.Context) (*consenttypes.PatientBi
 // patient (with the registered key), a delegate, an auditor or an organisation's admin (who approves
 // recoveries).
 func (s *Contract) GetPatient(ctx txstate.Context, patient string) (*consenttypes.PatientBinding, error) {
-	if err := wire.CheckID("patient", patient); err != nil {
+	// The caller first: a role the consortium map does not grant its organisation is refused before
+	// the arguments are looked at.
+	if _, err := ccutil.CallerOf(ctx); err != nil {
 		return nil, err
 	}
 	admin, err := isAdmin(ctx)
 	if err != nil {
 		return nil, err
 	}
+	var c ccutil.Caller
 	if !admin {
-		c, err := callerOf(ctx, "GetPatient")
-		if err != nil {
+		if c, err = callerOf(ctx, "GetPatient"); err != nil {
 			return nil, err
 		}
+	}
+	if err := wire.CheckID("patient", patient); err != nil {
+		return nil, err
+	}
+	if !admin {
 		if err := s.requireOwnerOrAuditor(ctx, c, patient, "GetPatient"); err != nil {
 			return nil, err
 		}
@@ -275,11 +282,11 @@ func (s *Contract) RotatePatientKey(ctx txstate.Context, newKeyPEM, signatureB64
 // One approval per organisation; the approval is in the patient's access log. CompleteRecovery needs
 // approvals of consenttypes.MinRecoveryOrgs distinct organisations.
 func (s *Contract) ApproveRecovery(ctx txstate.Context, patient, newKeyHash string) (*consenttypes.RecoveryApproval, error) {
-	admin, err := isAdmin(ctx)
+	c, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c, err := ccutil.CallerOf(ctx)
+	admin, err := isAdmin(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -27,6 +27,7 @@ func TestPrivateDetailsNeverReachPublicData(t *testing.T) {
 	raw := asJSON(t, consenttypes.RecordDetails{
 		URI:         "https://ehr.example/patients/" + marker + "/lab.pdf",
 		Description: "Lipid panel of Jane " + marker,
+		Salt:        "c2FsdHNhbHRzYWx0c2FsdA",
 	})
 	details := []cctest.CallOption{cctest.WithTransient(map[string][]byte{consenttypes.TransientRecord: []byte(raw)})}
 	submit("patient1", "Grant", nil, asJSON(t, consentDoc("c-1", pat1, hospital)))

@@ -2,6 +2,7 @@ package consent
 
 import (
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"time"
@@ -13,14 +14,15 @@ import (
 	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
-// RegisterRecord anchors an off-chain health record in public state: its SHA-256, class, patient and
+// RegisterRecord anchors an off-chain health record in public state: its anchor (the hex HMAC-SHA256
+// of the document keyed by the salt of its private details, consenttypes.Anchor), class, patient and
 // detailsHash, the hex SHA-256 of its private details ({"uri","description","salt"}: the bytes that
 // PutRecordDetails will store in the collection of the caller's organisation, consentRecords<MSPID>).
 // It carries no private data, so every organisation's peers may endorse it. The caller must be a
 // provider or pharmacist that some consent permits to collect that class for some purpose (deny
 // overrides permit per purpose). Re-registering an id with the same anchor fails with DUPLICATE, with
 // another with CONFLICT. Emits RecordRegistered.
-func (s *Contract) RegisterRecord(ctx txstate.Context, recordID, patient, dataClass, sha256hex, detailsHash string) (*consenttypes.Record, error) {
+func (s *Contract) RegisterRecord(ctx txstate.Context, recordID, patient, dataClass, anchor, detailsHash string) (*consenttypes.Record, error) {
 	caller, err := callerOf(ctx, "RegisterRecord")
 	if err != nil {
 		return nil, err
@@ -38,7 +40,7 @@ func (s *Contract) RegisterRecord(ctx txstate.Context, recordID, patient, dataCl
 	if err != nil {
 		return nil, err
 	}
-	sum, err := consenttypes.CheckSHA256(sha256hex)
+	sum, err := consenttypes.CheckSHA256(anchor)
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +52,16 @@ func (s *Contract) RegisterRecord(ctx txstate.Context, recordID, patient, dataCl
 	if err != nil {
 		return nil, err
 	}
+	// The consent decision comes first: it depends only on the arguments and the caller, so a caller
+	// that may not collect this class of this patient learns nothing about the record id.
+	consents, err := activeConsents(ctx, patient, caller.MSPID)
+	if err != nil {
+		return nil, err
+	}
+	d, purpose := decideAnyPurpose(consents, patient, granteeOf(caller), consenttypes.ActionCollect, class, now)
+	if !d.Permitted() {
+		return nil, codes.New(codes.Forbidden, "RegisterRecord: %s", d.Reason)
+	}
 	existing, found, err := getRecord(ctx, recordID)
 	if err != nil {
 		return nil, err
@@ -59,15 +71,8 @@ func (s *Contract) RegisterRecord(ctx txstate.Context, recordID, patient, dataCl
 			existing.DetailsHash == commitment {
 			return nil, codes.New(codes.Duplicate, "record %s is already registered with this hash", recordID)
 		}
-		return nil, codes.New(codes.Conflict, "record %s is already registered with another anchor", recordID)
-	}
-	consents, err := activeConsents(ctx, patient, caller.MSPID)
-	if err != nil {
-		return nil, err
-	}
-	d, purpose := decideAnyPurpose(consents, patient, granteeOf(caller), consenttypes.ActionCollect, class, now)
-	if !d.Permitted() {
-		return nil, codes.New(codes.Forbidden, "RegisterRecord: %s", d.Reason)
+		// Record ids are one namespace: the id is taken, but whose record it is stays unsaid.
+		return nil, codes.New(codes.Conflict, "record id %s is taken; choose another id", recordID)
 	}
 	rec := &consenttypes.Record{
 		ID: recordID, Patient: patient, DataClass: class, SHA256: sum, RegisteredBy: partyOf(caller),
@@ -91,19 +96,23 @@ func (s *Contract) RegisterRecord(ctx txstate.Context, recordID, patient, dataCl
 // policy (its member org's peer) decides its validity, and the details reach only that org's peers.
 // The caller must be a provider or pharmacist of the registering organisation; the details' SHA-256
 // must be the anchor's detailsHash (INVALID_ARGUMENT otherwise). Storing the same details again
-// fails with DUPLICATE; an erased record takes none (PRECONDITION_FAILED). It answers the public anchor.
+// fails with DUPLICATE; an erased record takes none (PRECONDITION_FAILED). Details without a salt of at
+// least consenttypes.MinSaltBytes random bytes are INVALID_ARGUMENT. A record id that does not exist or
+// that the caller does not hold gets one answer (NOT_FOUND). It answers the public anchor.
 func (s *Contract) PutRecordDetails(ctx txstate.Context, recordID string) (*consenttypes.Record, error) {
 	caller, err := callerOf(ctx, "PutRecordDetails")
 	if err != nil {
 		return nil, err
 	}
-	rec, err := mustRecord(ctx, recordID)
-	if err != nil {
+	if !caller.Is(wire.RoleProvider, wire.RolePharmacist) {
+		return nil, codes.New(codes.Forbidden, "PutRecordDetails needs role provider or pharmacist; caller is %s", partyOf(caller))
+	}
+	if err := wire.CheckID("record id", recordID); err != nil {
 		return nil, err
 	}
-	if !isCustodian(caller, rec) {
-		return nil, codes.New(codes.Forbidden, "PutRecordDetails: only a provider or pharmacist of %s may store the details of record %s; caller is %s",
-			rec.RegisteredByMSP, recordID, partyOf(caller))
+	rec, err := hiddenRecord(ctx, recordID, "PutRecordDetails", func(rec *consenttypes.Record) (bool, error) { return isCustodian(caller, rec), nil })
+	if err != nil {
+		return nil, err
 	}
 	if rec.Erased {
 		return nil, codes.New(codes.PreconditionFailed, "record %s is erased: it takes no details", recordID)
@@ -134,13 +143,24 @@ func (s *Contract) PutRecordDetails(ctx txstate.Context, recordID string) (*cons
 	return rec, nil
 }
 
-// VerifyRecord tells anyone whether a presented document's SHA-256 matches a registered record. The
-// answer holds for an erased record too: the hash stays.
-func (s *Contract) VerifyRecord(ctx txstate.Context, recordID, sha256hex string) (*consenttypes.Verification, error) {
+// VerifyRecord tells a caller with a consortium role whether anchor, the hex HMAC-SHA256 of a document
+// keyed by the record's salt (consenttypes.Anchor), is the anchor record recordID was registered with.
+// Only who holds the salt (the custodian, and whoever it hands the record to) can compute it, so a
+// guessed document cannot be confirmed. A missing record answers mismatch, byte for byte as a
+// registered one does, and whether the record is erased is told only on a match: the answer reveals
+// nothing to a caller that does not hold the document and its salt.
+func (s *Contract) VerifyRecord(ctx txstate.Context, recordID, anchor string) (*consenttypes.Verification, error) {
+	caller, err := ccutil.CallerOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if caller.Role == "" {
+		return nil, codes.New(codes.Forbidden, "VerifyRecord needs a certificate with a consortium role; caller of %s has none", caller.MSPID)
+	}
 	if err := wire.CheckID("record id", recordID); err != nil {
 		return nil, err
 	}
-	sum, err := consenttypes.CheckSHA256(sha256hex)
+	sum, err := consenttypes.CheckSHA256(anchor)
 	if err != nil {
 		return nil, err
 	}
@@ -148,12 +168,9 @@ func (s *Contract) VerifyRecord(ctx txstate.Context, recordID, sha256hex string)
 	if err != nil {
 		return nil, err
 	}
-	if !found {
-		return nil, codes.New(codes.NotFound, "record %s", recordID)
-	}
-	v := &consenttypes.Verification{RecordID: recordID, Result: consenttypes.Mismatch, Erased: rec.Erased}
-	if rec.SHA256 == sum {
-		v.Result = consenttypes.Match
+	v := &consenttypes.Verification{RecordID: recordID, Result: consenttypes.Mismatch}
+	if found && hmacEqual(rec.SHA256, sum) {
+		v.Result, v.Erased = consenttypes.Match, rec.Erased
 	}
 	return v, nil
 }
@@ -202,19 +219,18 @@ func (s *Contract) GetRecordDetails(ctx txstate.Context, recordID string) (*cons
 	if err != nil {
 		return nil, err
 	}
-	rec, err := mustRecord(ctx, recordID)
-	if err != nil {
+	if err := wire.CheckID("record id", recordID); err != nil {
 		return nil, err
 	}
-	if !isCustodian(caller, rec) {
+	rec, err := hiddenRecord(ctx, recordID, "GetRecordDetails", func(rec *consenttypes.Record) (bool, error) {
+		if isCustodian(caller, rec) {
+			return true, nil
+		}
 		rel, _, err := s.relationTo(ctx, caller, rec.Patient, "GetRecordDetails")
-		if err != nil {
-			return nil, err
-		}
-		if rel == relNone {
-			return nil, codes.New(codes.Forbidden, "GetRecordDetails: only patient %s, a delegate, or a provider or pharmacist of %s may read the details of record %s; caller is %s",
-				rec.Patient, rec.RegisteredByMSP, recordID, partyOf(caller))
-		}
+		return rel != relNone, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if rec.Erased {
 		// Say "erased" only when the purge really happened: the hashed copy, which every peer of
@@ -253,11 +269,14 @@ func (s *Contract) RequestErasure(ctx txstate.Context, recordID, reason string) 
 	if err := consenttypes.CheckReason(reason); err != nil {
 		return nil, err
 	}
-	rec, err := mustRecord(ctx, recordID)
-	if err != nil {
+	if err := wire.CheckID("record id", recordID); err != nil {
 		return nil, err
 	}
-	if _, err := s.requireManager(ctx, caller, rec.Patient, "RequestErasure"); err != nil {
+	rec, err := hiddenRecord(ctx, recordID, "RequestErasure", func(rec *consenttypes.Record) (bool, error) {
+		rel, _, err := s.relationTo(ctx, caller, rec.Patient, "RequestErasure")
+		return rel != relNone, err
+	})
+	if err != nil {
 		return nil, err
 	}
 	switch {
@@ -276,7 +295,7 @@ func (s *Contract) RequestErasure(ctx txstate.Context, recordID, reason string) 
 }
 
 // EraseRecord purges a record's private details with Fabric's private data purge and marks the public
-// anchor erased (erasedAt, erasedBy, reason), so the record's history shows it; the hash stays and
+// anchor erased (erasedAt, erasedBy, reason), so the record's history shows it; the anchor stays and
 // VerifyRecord keeps answering. Callers: the patient or a delegate at any time; a provider or
 // pharmacist of the registering organisation once the patient requested it (PRECONDITION_FAILED
 // before). Erasing twice fails with DUPLICATE. Emits RecordErased.
@@ -288,21 +307,17 @@ func (s *Contract) EraseRecord(ctx txstate.Context, recordID, reason string) (*c
 	if err := consenttypes.CheckReason(reason); err != nil {
 		return nil, err
 	}
-	rec, err := mustRecord(ctx, recordID)
-	if err != nil {
+	if err := wire.CheckID("record id", recordID); err != nil {
 		return nil, err
 	}
-	rel, why, err := s.relationTo(ctx, caller, rec.Patient, "EraseRecord")
+	rel := relNone
+	rec, err := hiddenRecord(ctx, recordID, "EraseRecord", func(rec *consenttypes.Record) (bool, error) {
+		r, _, err := s.relationTo(ctx, caller, rec.Patient, "EraseRecord")
+		rel = r
+		return r != relNone || isCustodian(caller, rec), err
+	})
 	if err != nil {
 		return nil, err
-	}
-	if why != "" {
-		return nil, codes.New(codes.Forbidden, "EraseRecord: %s", why)
-	}
-	custodian := isCustodian(caller, rec)
-	if rel == relNone && !custodian {
-		return nil, codes.New(codes.Forbidden, "EraseRecord: only patient %s, a delegate, or the custodian %s at the patient's request may erase record %s; caller is %s",
-			rec.Patient, rec.RegisteredByMSP, recordID, partyOf(caller))
 	}
 	if rec.Erased {
 		return nil, codes.New(codes.Duplicate, "record %s is already erased (at %s)", recordID, rec.ErasedAt.Format(time.RFC3339))
@@ -373,49 +388,33 @@ func isCustodian(c ccutil.Caller, rec *consenttypes.Record) bool {
 }
 
 // readableRecord returns a record's anchor when the caller may read it.
+// A missing record and a refused one get the same answer (hidden).
 func (s *Contract) readableRecord(ctx txstate.Context, caller ccutil.Caller, recordID, action string) (*consenttypes.Record, error) {
-	rec, err := mustRecord(ctx, recordID)
-	if err != nil {
-		return nil, err
-	}
-	if caller.Role == wire.RoleAuditor || isCustodian(caller, rec) {
-		return rec, nil
-	}
-	rel, _, err := s.relationTo(ctx, caller, rec.Patient, action)
-	if err != nil {
-		return nil, err
-	}
-	if rel != relNone {
-		return rec, nil
-	}
-	if caller.Role != wire.RolePatient {
-		consents, err := activeConsents(ctx, rec.Patient, caller.MSPID)
-		if err != nil {
-			return nil, err
-		}
-		now, err := ccutil.TxTime(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if d, _ := decideAnyPurpose(consents, rec.Patient, granteeOf(caller), consenttypes.ActionAccess, rec.DataClass, now); d.Permitted() {
-			return rec, nil
-		}
-	}
-	return nil, codes.New(codes.Forbidden, "%s: %s may not read record %s", action, partyOf(caller), recordID)
-}
-
-func mustRecord(ctx txstate.Context, recordID string) (*consenttypes.Record, error) {
 	if err := wire.CheckID("record id", recordID); err != nil {
 		return nil, err
 	}
-	rec, found, err := getRecord(ctx, recordID)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, codes.New(codes.NotFound, "record %s", recordID)
-	}
-	return rec, nil
+	return hiddenRecord(ctx, recordID, action, func(rec *consenttypes.Record) (bool, error) {
+		if caller.Role == wire.RoleAuditor || isCustodian(caller, rec) {
+			return true, nil
+		}
+		rel, _, err := s.relationTo(ctx, caller, rec.Patient, action)
+		if err != nil || rel != relNone {
+			return rel != relNone, err
+		}
+		if caller.Role == wire.RolePatient {
+			return false, nil
+		}
+		consents, err := activeConsents(ctx, rec.Patient, caller.MSPID)
+		if err != nil {
+			return false, err
+		}
+		now, err := ccutil.TxTime(ctx)
+		if err != nil {
+			return false, err
+		}
+		d, _ := decideAnyPurpose(consents, rec.Patient, granteeOf(caller), consenttypes.ActionAccess, rec.DataClass, now)
+		return d.Permitted(), nil
+	})
 }
 
 func getRecord(ctx txstate.Context, recordID string) (*consenttypes.Record, bool, error) {
@@ -441,4 +440,9 @@ func putRecord(ctx txstate.Context, rec *consenttypes.Record) error {
 
 func recordEvent(rec *consenttypes.Record, by string, at time.Time) consenttypes.RecordEvent {
 	return consenttypes.RecordEvent{RecordID: rec.ID, Patient: rec.Patient, DataClass: rec.DataClass, Collection: rec.Collection, By: by, At: at}
+}
+
+// hmacEqual compares two lowercase hex anchors in constant time.
+func hmacEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

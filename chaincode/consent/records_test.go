@@ -2,6 +2,7 @@ package consent_test
 
 import (
 	"encoding/hex"
+	"strings"
 	"testing"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
@@ -153,7 +154,6 @@ func TestVerifyRecord(t *testing.T) {
 		{"the presented document matches", "insurer1", sum("document"), consenttypes.Match},
 		{"an altered document does not match", "distributor1", sum("document!"), consenttypes.Mismatch},
 		{"an uppercase digest of the document matches", "patient2", upper(sum("document")), consenttypes.Match},
-		{"anyone may verify, even without attributes", "noattrs", sum("document"), consenttypes.Match},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -161,8 +161,16 @@ func TestVerifyRecord(t *testing.T) {
 			require.Equal(t, consenttypes.Verification{RecordID: "r-1", Result: tc.want, Erased: false}, v)
 		})
 	}
-	t.Run("an unknown record is not found", func(t *testing.T) {
-		cctest.RequireCode(t, f.eval("insurer1", "VerifyRecord", "r-404", sum("document")), codes.NotFound)
+	t.Run("an unknown record answers mismatch, as a registered one does", func(t *testing.T) {
+		missing := f.eval("insurer1", "VerifyRecord", "r-404", sum("document!"))
+		present := f.eval("insurer1", "VerifyRecord", "r-1", sum("document!"))
+		require.Equal(t, consenttypes.Verification{RecordID: "r-404", Result: consenttypes.Mismatch}, cctest.Decode[consenttypes.Verification](t, missing))
+		require.Equal(t, strings.ReplaceAll(string(present.Payload), "r-1", "r-404"), string(missing.Payload))
+	})
+	t.Run("a certificate without a role may not verify", func(t *testing.T) {
+		for _, who := range []string{"noattrs", "hospitalAdmin", "impostor1", "outsider1"} {
+			cctest.RequireCode(t, f.eval(who, "VerifyRecord", "r-1", sum("document")), codes.Forbidden)
+		}
 	})
 	t.Run("a short hash is an invalid argument", func(t *testing.T) {
 		cctest.RequireCode(t, f.eval("insurer1", "VerifyRecord", "r-1", "abcd"), codes.InvalidArgument)
@@ -189,7 +197,9 @@ func TestGetRecord(t *testing.T) {
 	}{
 		{"patient1", ""}, {"auditor1", ""}, {"provider2", ""}, {"pharmacist1", ""},
 		{"insurer1", ""}, // a consent lets it access Observations
-		{"patient2", codes.Forbidden}, {"manufacturer1", codes.Forbidden}, {"impostor1", codes.Forbidden},
+		// Who may not see the record gets the answer of a missing one; a role the map does not grant
+		// is refused as such.
+		{"patient2", codes.NotFound}, {"manufacturer1", codes.NotFound}, {"impostor1", codes.Forbidden},
 	}
 	for _, tc := range tests {
 		verb := "may"
@@ -210,7 +220,7 @@ func TestGetRecord(t *testing.T) {
 	}
 	t.Run("an insurer whose consent is revoked may no longer read it", func(t *testing.T) {
 		cctest.RequireOK(t, f.invoke("patient1", "Revoke", "c-ins", ""))
-		cctest.RequireCode(t, f.eval("insurer1", "GetRecord", "r-1"), codes.Forbidden)
+		cctest.RequireCode(t, f.eval("insurer1", "GetRecord", "r-1"), codes.NotFound)
 	})
 	t.Run("the records of a patient are listed for the patient only", func(t *testing.T) {
 		page := cctest.Decode[consenttypes.RecordPage](t, f.eval("patient1", "ListRecordsByPatient", pat1, "0", ""))
@@ -233,7 +243,13 @@ func TestGetRecordDetails(t *testing.T) {
 	}
 	for _, who := range []string{"patient2", "insurer1", "auditor1", "manufacturer1", "impostor1", "noattrs"} {
 		t.Run(who+" may not read the private details", func(t *testing.T) {
-			cctest.RequireCode(t, f.eval(who, "GetRecordDetails", "r-1"), codes.Forbidden)
+			code := codes.NotFound // the answer of a missing record
+			if who == "impostor1" || who == "noattrs" {
+				code = codes.Forbidden // refused for the certificate, before any lookup
+			}
+			ce := cctest.RequireCode(t, f.eval(who, "GetRecordDetails", "r-1"), code)
+			require.NotContains(t, ce.Message, pat1)
+			require.NotContains(t, ce.Message, "consentRecords", "the refusal names the record's collection")
 		})
 	}
 	t.Run("an unknown record is not found", func(t *testing.T) {
@@ -293,20 +309,23 @@ func TestEraseRecord(t *testing.T) {
 		fn     string
 		code   codes.Code
 	}{
-		{"another patient may not erase", "patient2", "EraseRecord", codes.Forbidden},
-		{"an insurer may not erase", "insurer1", "EraseRecord", codes.Forbidden},
-		{"an auditor may not erase", "auditor1", "EraseRecord", codes.Forbidden},
-		{"a provider of another organisation may not erase", "manufacturer1", "EraseRecord", codes.Forbidden},
-		{"a provider may not request erasure", "provider1", "RequestErasure", codes.Forbidden},
-		{"another patient may not request erasure", "patient2", "RequestErasure", codes.Forbidden},
+		{"another patient may not erase", "patient2", "EraseRecord", codes.NotFound},
+		{"an insurer may not erase", "insurer1", "EraseRecord", codes.NotFound},
+		{"an auditor may not erase", "auditor1", "EraseRecord", codes.NotFound},
+		{"a provider of another organisation may not erase", "manufacturer1", "EraseRecord", codes.NotFound},
+		{"a provider may not request erasure", "provider1", "RequestErasure", codes.NotFound},
+		{"another patient may not request erasure", "patient2", "RequestErasure", codes.NotFound},
 	}
 	for _, tc := range failures {
 		t.Run(tc.name+" and nothing changes", func(t *testing.T) {
 			f := newFixture(t)
 			f.register("r-1", "document", "https://ehr.example/r/1")
 			before := f.l.Snapshot()
-			cctest.RequireCode(t, f.invoke(tc.caller, tc.fn, "r-1", ""), tc.code)
+			refused := f.invoke(tc.caller, tc.fn, "r-1", "")
+			cctest.RequireCode(t, refused, tc.code)
 			f.l.RequireUnchanged(t, before)
+			missing := f.invoke(tc.caller, tc.fn, "r-404", "")
+			require.Equal(t, strings.ReplaceAll(missing.Message, "r-404", "r-1"), refused.Message, "a refused caller cannot tell r-1 from a missing record")
 		})
 	}
 

@@ -2,6 +2,7 @@ package provenance
 
 import (
 	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/healthledger/healthledger/chaincode/internal/txstate"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 	"github.com/healthledger/healthledger/chaincode/wire"
@@ -153,6 +154,11 @@ func (t *txn) commissionSerials(gtin, lot string, serials []string) error {
 
 // GetBatch returns a batch. Any member may read it.
 func (c *Contract) GetBatch(ctx txstate.Context, gtin, lot string) (*provenancetypes.Batch, error) {
+	// The caller first: a role the consortium map does not grant its organisation is refused before
+	// any argument or object is looked at. Any member, with a role or without, may read.
+	if _, err := ccutil.CallerOf(ctx); err != nil {
+		return nil, err
+	}
 	gtin, lot, err := batchArgs(gtin, lot)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package provenance
 
 import (
+	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"slices"
 
 	"github.com/healthledger/healthledger/chaincode/codes"
@@ -249,6 +250,11 @@ func (c *Contract) Receive(ctx txstate.Context, shipmentID string) (*provenancet
 
 // GetShipment returns a shipment. Any member may read it.
 func (c *Contract) GetShipment(ctx txstate.Context, shipmentID string) (*provenancetypes.Shipment, error) {
+	// The caller first: a role the consortium map does not grant its organisation is refused before
+	// any argument or object is looked at. Any member, with a role or without, may read.
+	if _, err := ccutil.CallerOf(ctx); err != nil {
+		return nil, err
+	}
 	if err := wire.CheckID("shipment id", shipmentID); err != nil {
 		return nil, err
 	}

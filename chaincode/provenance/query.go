@@ -60,6 +60,11 @@ func (t *txn) fetch(objectType string, attrs []string, size int32, bookmark stri
 // BatchCustody returns the chain of custody of a batch: every event of the batch and of its units,
 // oldest first, one page at a time. Any member may read it.
 func (c *Contract) BatchCustody(ctx txstate.Context, gtin, lot string, pageSize int, bookmark string) (*provenancetypes.EventPage, error) {
+	// The caller first: a role the consortium map does not grant its organisation is refused before
+	// any argument or object is looked at. Any member, with a role or without, may read.
+	if _, err := ccutil.CallerOf(ctx); err != nil {
+		return nil, err
+	}
 	gtin, lot, err := batchArgs(gtin, lot)
 	if err != nil {
 		return nil, err
@@ -162,6 +167,11 @@ func (c *cursor) pop() { c.st.Skip++ }
 // named the unit, and the events concerning its whole batch (recall, quarantine, readings...). It
 // merges those indexes, so a page costs a small multiple of its size. Any member may read it.
 func (c *Contract) UnitCustody(ctx txstate.Context, gtin, serial string, pageSize int, bookmark string) (*provenancetypes.EventPage, error) {
+	// The caller first: a role the consortium map does not grant its organisation is refused before
+	// any argument or object is looked at. Any member, with a role or without, may read.
+	if _, err := ccutil.CallerOf(ctx); err != nil {
+		return nil, err
+	}
 	gtin, err := unitArgs(gtin, serial)
 	if err != nil {
 		return nil, err
@@ -256,6 +266,11 @@ func (c *Contract) UnitCustody(ctx txstate.Context, gtin, serial string, pageSiz
 // ListBatchesByOwner lists the batches of which a party holds units or has units inbound, with its
 // counts, one page at a time. Any member may read it.
 func (c *Contract) ListBatchesByOwner(ctx txstate.Context, mspID, gln string, pageSize int, bookmark string) (*provenancetypes.HoldingPage, error) {
+	// The caller first: a role the consortium map does not grant its organisation is refused before
+	// any argument or object is looked at. Any member, with a role or without, may read.
+	if _, err := ccutil.CallerOf(ctx); err != nil {
+		return nil, err
+	}
 	p := provenancetypes.Party{MSPID: mspID, GLN: gln}
 	if err := provenancetypes.CheckParty(p); err != nil {
 		return nil, invalidArg(err)
@@ -318,6 +333,11 @@ func (t *txn) getBatchSummary(gtin, lot string) (*batchSummary, error) {
 // ListBatchesByStatus lists the batches that carry a status (recalled, quarantined, excursion,
 // suspect), or that carry none (active), one page at a time. Any member may read it.
 func (c *Contract) ListBatchesByStatus(ctx txstate.Context, status string, pageSize int, bookmark string) (*provenancetypes.BatchPage, error) {
+	// The caller first: a role the consortium map does not grant its organisation is refused before
+	// any argument or object is looked at. Any member, with a role or without, may read.
+	if _, err := ccutil.CallerOf(ctx); err != nil {
+		return nil, err
+	}
 	if !slices.Contains(provenancetypes.BatchStatuses(), status) {
 		return nil, codes.New(codes.InvalidArgument, "batch status %s is not one of %v", wire.Quote(status), provenancetypes.BatchStatuses())
 	}

@@ -65,6 +65,11 @@ func (c *Contract) RegisterProduct(ctx txstate.Context, productJSON string) (*pr
 
 // GetProduct returns a product. Any member may read it.
 func (c *Contract) GetProduct(ctx txstate.Context, gtin string) (*provenancetypes.Product, error) {
+	// The caller first: a role the consortium map does not grant its organisation is refused before
+	// any argument or object is looked at. Any member, with a role or without, may read.
+	if _, err := ccutil.CallerOf(ctx); err != nil {
+		return nil, err
+	}
 	g, err := gtinArg(gtin)
 	if err != nil {
 		return nil, err
@@ -115,6 +120,11 @@ func (c *Contract) RegisterParty(ctx txstate.Context) (*provenancetypes.PartyRec
 
 // GetParty returns a registered party. Any member may read it.
 func (c *Contract) GetParty(ctx txstate.Context, mspID, gln string) (*provenancetypes.PartyRecord, error) {
+	// The caller first: a role the consortium map does not grant its organisation is refused before
+	// any argument or object is looked at. Any member, with a role or without, may read.
+	if _, err := ccutil.CallerOf(ctx); err != nil {
+		return nil, err
+	}
 	p := provenancetypes.Party{MSPID: mspID, GLN: gln}
 	if err := provenancetypes.CheckParty(p); err != nil {
 		return nil, invalidArg(err)

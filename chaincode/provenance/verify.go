@@ -2,6 +2,7 @@ package provenance
 
 import (
 	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/healthledger/healthledger/chaincode/internal/txstate"
 	"github.com/healthledger/healthledger/chaincode/provenance/provenancetypes"
 )
@@ -12,6 +13,11 @@ import (
 // member may call it. expiry is YYYY-MM-DD or the GS1 YYMMDD form. When several answers apply the
 // first of provenancetypes.VerifyResults wins; "expired" compares with the transaction's date.
 func (c *Contract) Verify(ctx txstate.Context, gtin, serial, lot, expiry string) (*provenancetypes.VerifyResult, error) {
+	// The caller first: a role the consortium map does not grant its organisation is refused before
+	// any argument or object is looked at. Any member, with a role or without, may read.
+	if _, err := ccutil.CallerOf(ctx); err != nil {
+		return nil, err
+	}
 	gtin, lot, err := batchArgs(gtin, lot)
 	if err != nil {
 		return nil, err
@@ -69,6 +75,11 @@ func (c *Contract) Verify(ctx txstate.Context, gtin, serial, lot, expiry string)
 // true when its batch is recalled). It reads the unit's key and its batch's key. Any member may call
 // it; the claims chaincode calls it to match a pharmacy claim with a dispense.
 func (c *Contract) GetUnit(ctx txstate.Context, gtin, serial string) (*provenancetypes.Unit, error) {
+	// The caller first: a role the consortium map does not grant its organisation is refused before
+	// any argument or object is looked at. Any member, with a role or without, may read.
+	if _, err := ccutil.CallerOf(ctx); err != nil {
+		return nil, err
+	}
 	gtin, err := unitArgs(gtin, serial)
 	if err != nil {
 		return nil, err

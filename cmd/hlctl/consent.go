@@ -111,25 +111,29 @@ func consentGroup(env *Env) *cobra.Command {
 				return cc.ListDelegates(ctx, args[0], *size, *bookmark)
 			})
 		}),
-		command("register <record-id> <patient> <class>", "anchor a health record (details stay private)", func(fs *pflag.FlagSet) Runner {
-			digest := consentDigestFlags(fs)
+		command("register <record-id> <patient> <class>", "anchor a health record under a fresh salt (details and salt stay private)", func(fs *pflag.FlagSet) Runner {
+			doc := fs.String("document", "", "the record's document `file`: its anchor is its HMAC-SHA256 under the salt")
 			uri := fs.String("uri", "", "the record's location `uri` (private)")
 			description := fs.String("description", "", "the record's `description` (private)")
-			return consentRun(env, 3, "consent register <record-id> <patient> <class> --uri <uri> (--sha256 <hex> | --document <file>)", func(ctx context.Context, cc *consent.Client, args []string) (any, error) {
-				sum, err := digest()
+			salt := fs.String("salt", "", "the record's `salt` (base64 of at least 16 random bytes; default: a fresh one)")
+			return consentRun(env, 3, "consent register <record-id> <patient> <class> --uri <uri> --document <file> [--salt <base64>]", func(ctx context.Context, cc *consent.Client, args []string) (any, error) {
+				if *doc == "" {
+					return nil, Usagef("pass --document: the anchor is computed from the document and the salt")
+				}
+				data, err := os.ReadFile(*doc)
 				if err != nil {
-					return nil, err
+					return nil, fmt.Errorf("read the document: %w", err)
 				}
 				return cc.RegisterRecord(ctx, consent.RegisterRequest{
-					RecordID: args[0], Patient: args[1], DataClass: consenttypes.DataClass(args[2]), SHA256: sum,
-					Details: consenttypes.RecordDetails{URI: *uri, Description: *description},
+					RecordID: args[0], Patient: args[1], DataClass: consenttypes.DataClass(args[2]), Document: data,
+					Details: consenttypes.RecordDetails{URI: *uri, Description: *description, Salt: *salt},
 				})
 			})
 		}),
-		command("verify <record-id>", "check a document against a record's hash", func(fs *pflag.FlagSet) Runner {
-			digest := consentDigestFlags(fs)
-			return consentRun(env, 1, "consent verify <record-id> (--sha256 <hex> | --document <file>)", func(ctx context.Context, cc *consent.Client, args []string) (any, error) {
-				sum, err := digest()
+		command("verify <record-id>", "check a document against a record's salted anchor", func(fs *pflag.FlagSet) Runner {
+			anchor := consentAnchorFlags(fs)
+			return consentRun(env, 1, "consent verify <record-id> (--anchor <hex> | --document <file> --salt <base64>)", func(ctx context.Context, cc *consent.Client, args []string) (any, error) {
+				sum, err := anchor()
 				if err != nil {
 					return nil, err
 				}
@@ -198,22 +202,30 @@ func consentPageFlags(fs *pflag.FlagSet) (*int, *string) {
 	return size, bookmark
 }
 
-// consentDigestFlags declares --sha256 and --document and returns a function that yields the digest.
-func consentDigestFlags(fs *pflag.FlagSet) func() (string, error) {
-	hexSum := fs.String("sha256", "", "the document's hex SHA-256 `digest`")
-	doc := fs.String("document", "", "hash this `file` instead of passing --sha256")
+// consentAnchorFlags declares --anchor, --document and --salt and returns a function that yields the
+// anchor: given, or the document's HMAC-SHA256 under the salt.
+func consentAnchorFlags(fs *pflag.FlagSet) func() (string, error) {
+	hexAnchor := fs.String("anchor", "", "the record's hex `anchor` (HMAC-SHA256 of the document under its salt)")
+	doc := fs.String("document", "", "compute the anchor of this `file` (with --salt) instead of passing --anchor")
+	salt := fs.String("salt", "", "the record's `salt` (base64), from whoever handed over the record")
 	return func() (string, error) {
 		switch {
-		case (*hexSum == "") == (*doc == ""):
-			return "", Usagef("pass exactly one of --sha256 and --document")
-		case *hexSum != "":
-			return *hexSum, nil
+		case (*hexAnchor == "") == (*doc == ""):
+			return "", Usagef("pass exactly one of --anchor and --document")
+		case *hexAnchor != "":
+			return *hexAnchor, nil
+		case *salt == "":
+			return "", Usagef("--document needs the record's --salt")
 		}
 		data, err := os.ReadFile(*doc)
 		if err != nil {
 			return "", fmt.Errorf("read the document: %w", err)
 		}
-		return consent.Digest(data), nil
+		anchor, err := consenttypes.Anchor(*salt, data)
+		if err != nil {
+			return "", fmt.Errorf("compute the anchor: %w", err)
+		}
+		return anchor, nil
 	}
 }
 

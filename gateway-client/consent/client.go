@@ -195,45 +195,59 @@ type RegisterRequest struct {
 	RecordID  string
 	Patient   string
 	DataClass consenttypes.DataClass
-	// SHA256 is the hex SHA-256 of the off-chain document (see Digest).
-	SHA256  string
+	// Document is the off-chain document. Its public anchor is its HMAC-SHA256 keyed by Details.Salt
+	// (consenttypes.Anchor), so that nobody without the salt can confirm a guessed document.
+	Document []byte
+	// Details are the record's private details. An empty Salt gets a fresh random one (NewSalt).
 	Details consenttypes.RecordDetails
 }
 
-// RegisterRecord registers a record in two transactions. First RegisterRecord anchors its hash, class,
-// patient and the SHA-256 of its encoded details in public state, endorsed as the chaincode's policy
-// asks (organisations that do not hold the details see only that hash). Then PutRecordDetails stores
-// the details in the caller's organisation's collection, endorsed by that organisation alone, so the
-// details reach no peer outside the collection. When Details.Salt is empty it adds a random one, so
-// that the hash cannot confirm a guessed URI. When the second step fails the record stays anchored;
-// the error says so, and PutRecordDetails with the same details (salt included) completes it.
-func (c *Client) RegisterRecord(ctx context.Context, req RegisterRequest) (*consenttypes.Record, error) {
-	_, kerr := consenttypes.CheckDataClass(string(req.DataClass))
-	sum, herr := consenttypes.CheckSHA256(req.SHA256)
-	if err := local("RegisterRecord", consenttypes.CheckID("record id", req.RecordID), consenttypes.CheckID("patient", req.Patient), kerr, herr, req.Details.Validate()); err != nil {
-		return nil, err
-	}
+// Registration is what RegisterRecord answers: the public anchor, and the salt that keys it. Keep the
+// salt with the record: a verifier needs it, with the document, to check the document (VerifyDocument);
+// hand it only to those who may read the record.
+type Registration struct {
+	consenttypes.Record
+	Salt string `json:"salt"`
+}
+
+// RegisterRecord registers a record in two transactions. First RegisterRecord anchors the document's
+// salted anchor, class, patient and the SHA-256 of its encoded details in public state, endorsed as the
+// chaincode's policy asks (organisations that do not hold the details see only that hash). Then
+// PutRecordDetails stores the details, salt included, in the caller's organisation's collection,
+// endorsed by that organisation alone, so the details reach no peer outside the collection. When the
+// second step fails the record stays anchored; the error says so, and PutRecordDetails with the same
+// details (salt included) completes it.
+func (c *Client) RegisterRecord(ctx context.Context, req RegisterRequest) (*Registration, error) {
 	details := req.Details
 	if details.Salt == "" {
-		salt, err := newSalt()
+		salt, err := NewSalt()
 		if err != nil {
 			return nil, fmt.Errorf("consent.RegisterRecord: %w", err)
 		}
 		details.Salt = salt
+	}
+	_, kerr := consenttypes.CheckDataClass(string(req.DataClass))
+	if err := local("RegisterRecord", consenttypes.CheckID("record id", req.RecordID), consenttypes.CheckID("patient", req.Patient), kerr, details.Validate()); err != nil {
+		return nil, err
+	}
+	anchor, err := consenttypes.Anchor(details.Salt, req.Document)
+	if err != nil {
+		return nil, local("RegisterRecord", err)
 	}
 	raw, err := json.Marshal(details)
 	if err != nil {
 		return nil, fmt.Errorf("consent.RegisterRecord: encode the details: %w", err)
 	}
 	h := sha256.Sum256(raw)
-	rec, err := sdk.SubmitJSON[consenttypes.Record](ctx, c.k, "RegisterRecord", []string{req.RecordID, req.Patient, string(req.DataClass), sum, hex.EncodeToString(h[:])})
+	rec, err := sdk.SubmitJSON[consenttypes.Record](ctx, c.k, "RegisterRecord", []string{req.RecordID, req.Patient, string(req.DataClass), anchor, hex.EncodeToString(h[:])})
 	if err != nil {
 		return nil, err
 	}
+	reg := &Registration{Record: *rec, Salt: details.Salt}
 	if err := c.putDetails(ctx, req.RecordID, raw); err != nil {
-		return rec, fmt.Errorf("consent.RegisterRecord: record %s is anchored but its details are not stored (call PutRecordDetails with the same details and salt): %w", req.RecordID, err)
+		return reg, fmt.Errorf("consent.RegisterRecord: record %s is anchored but its details are not stored (call PutRecordDetails with the same details and salt): %w", req.RecordID, err)
 	}
-	return rec, nil
+	return reg, nil
 }
 
 // PutRecordDetails stores the private details of a record already anchored by this organisation
@@ -260,18 +274,25 @@ func (c *Client) putDetails(ctx context.Context, recordID string, raw []byte) er
 	return err
 }
 
-// VerifyRecord tells whether a document with the given hex SHA-256 matches record recordID.
-func (c *Client) VerifyRecord(ctx context.Context, recordID, sha256hex string) (*consenttypes.Verification, error) {
-	sum, herr := consenttypes.CheckSHA256(sha256hex)
+// VerifyRecord tells whether anchor (the hex HMAC-SHA256 of a document keyed by the record's salt:
+// consenttypes.Anchor) is record recordID's anchor. The caller needs a consortium role. A record that
+// does not exist answers mismatch, as a registered one does; erased is told only on a match.
+func (c *Client) VerifyRecord(ctx context.Context, recordID, anchor string) (*consenttypes.Verification, error) {
+	sum, herr := consenttypes.CheckSHA256(anchor)
 	if err := local("VerifyRecord", consenttypes.CheckID("record id", recordID), herr); err != nil {
 		return nil, err
 	}
 	return sdk.EvaluateJSON[consenttypes.Verification](ctx, c.k, "VerifyRecord", []string{recordID, sum})
 }
 
-// VerifyDocument hashes document and verifies it against record recordID.
-func (c *Client) VerifyDocument(ctx context.Context, recordID string, document []byte) (*consenttypes.Verification, error) {
-	return c.VerifyRecord(ctx, recordID, Digest(document))
+// VerifyDocument computes document's anchor under salt (the record's salt, from whoever handed over
+// the record: Registration.Salt at the custodian) and verifies it against record recordID.
+func (c *Client) VerifyDocument(ctx context.Context, recordID, salt string, document []byte) (*consenttypes.Verification, error) {
+	anchor, err := consenttypes.Anchor(salt, document)
+	if err != nil {
+		return nil, local("VerifyDocument", err)
+	}
+	return c.VerifyRecord(ctx, recordID, anchor)
 }
 
 // GetRecord returns a record's public anchor.
@@ -332,7 +353,8 @@ func (c *Client) EraseRecord(ctx context.Context, recordID, reason string) (*con
 	return sdk.SubmitJSON[consenttypes.Record](ctx, c.k, "EraseRecord", []string{recordID, reason})
 }
 
-// Digest returns the lowercase hex SHA-256 of a document, the form RegisterRecord and VerifyRecord take.
+// Digest returns the lowercase hex SHA-256 of a document. Record anchors are no plain digests: see
+// consenttypes.Anchor.
 func Digest(document []byte) string {
 	sum := sha256.Sum256(document)
 	return hex.EncodeToString(sum[:])
@@ -378,8 +400,9 @@ func local(fn string, errs ...error) error {
 	return nil
 }
 
-func newSalt() (string, error) {
-	var b [16]byte
+// NewSalt draws a record salt: base64url of consenttypes.MinSaltBytes random bytes.
+func NewSalt() (string, error) {
+	var b [consenttypes.MinSaltBytes]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("draw a salt: %w", err)
 	}

@@ -57,6 +57,9 @@ func newClient(t *testing.T, r *recorder, id sdk.IdentityInfo) *consent.Client {
 
 var provider1 = sdk.IdentityInfo{Name: "provider1", MSPID: "HospitalMSP", Role: "provider", Subject: "1003000126"}
 
+// testSalt is base64url of the 16 bytes "saltsaltsaltsalt".
+const testSalt = "c2FsdHNhbHRzYWx0c2FsdA"
+
 func sampleConsent() consenttypes.Consent {
 	return consenttypes.Consent{
 		ID: "c-1", Patient: "pat-7f3a9c21", Grantee: "InsurerMSP", Decision: consenttypes.Permit,
@@ -69,6 +72,8 @@ func sampleConsent() consenttypes.Consent {
 func TestCallsReachTheChaincodeAsTheWireAPISays(t *testing.T) {
 	ctx := context.Background()
 	hash := consent.Digest([]byte("document"))
+	anchor, err := consenttypes.Anchor(testSalt, []byte("document"))
+	require.NoError(t, err)
 	insurer := consenttypes.Grantee{MSPID: "InsurerMSP"}
 	tests := []struct {
 		name   string
@@ -130,10 +135,10 @@ func TestCallsReachTheChaincodeAsTheWireAPISays(t *testing.T) {
 			_, err := c.ListDelegates(ctx, "pat-7f3a9c21", 0, "")
 			return err
 		}, "ListDelegates", []string{"pat-7f3a9c21", "0", ""}, false},
-		{"VerifyDocument evaluates the document's digest", func(c *consent.Client) error {
-			_, err := c.VerifyDocument(ctx, "r-1", []byte("document"))
+		{"VerifyDocument evaluates the document's anchor under the salt", func(c *consent.Client) error {
+			_, err := c.VerifyDocument(ctx, "r-1", testSalt, []byte("document"))
 			return err
-		}, "VerifyRecord", []string{"r-1", hash}, false},
+		}, "VerifyRecord", []string{"r-1", anchor}, false},
 		{"VerifyRecord sends the digest in lowercase", func(c *consent.Client) error {
 			_, err := c.VerifyRecord(ctx, "r-1", strings.ToUpper(hash))
 			return err
@@ -212,11 +217,14 @@ func TestRegisterRecordKeepsDetailsPrivate(t *testing.T) {
 	r := &recorder{payload: []byte(`{"id":"r-1","patient":"pat-7f3a9c21","dataClass":"Observation","sha256":"x","registeredBy":"a","registeredByMsp":"HospitalMSP","registeredAt":"2025-01-01T09:00:00Z","collection":"consentRecordsHospitalMSP","purpose":"TREAT","consentIds":["c-1"]}`)}
 	c := newClient(t, r, provider1)
 	rec, err := c.RegisterRecord(ctx, consent.RegisterRequest{
-		RecordID: "r-1", Patient: "pat-7f3a9c21", DataClass: consenttypes.ClassObservation, SHA256: consent.Digest([]byte("doc")),
+		RecordID: "r-1", Patient: "pat-7f3a9c21", DataClass: consenttypes.ClassObservation, Document: []byte("doc"),
 		Details: consenttypes.RecordDetails{URI: "https://ehr.example/secret-uri", Description: "secret description"},
 	})
 	require.NoError(t, err)
 	require.Equal(t, "consentRecordsHospitalMSP", rec.Collection)
+	salt, err := consenttypes.DecodeSalt(rec.Salt)
+	require.NoError(t, err, "the answer carries the salt the verifier needs")
+	require.Len(t, salt, consenttypes.MinSaltBytes)
 
 	require.Len(t, r.calls, 2, "the anchor, then the details")
 	anchor, put := r.calls[0], r.calls[1]
@@ -234,13 +242,16 @@ func TestRegisterRecordKeepsDetailsPrivate(t *testing.T) {
 	require.NoError(t, json.Unmarshal(put.Transient[consenttypes.TransientRecord], &details))
 	require.Equal(t, "https://ehr.example/secret-uri", details.URI)
 	require.Equal(t, "secret description", details.Description)
-	require.NotEmpty(t, details.Salt, "a random salt is added")
+	require.Equal(t, rec.Salt, details.Salt, "a random salt is added, and kept in the private details")
 	sum := sha256.Sum256(put.Transient[consenttypes.TransientRecord])
-	require.Equal(t, []string{"r-1", "pat-7f3a9c21", "Observation", consent.Digest([]byte("doc")), hex.EncodeToString(sum[:])}, anchor.Args,
-		"the anchor commits to the exact bytes the details transaction stores")
+	salted, err := consenttypes.Anchor(rec.Salt, []byte("doc"))
+	require.NoError(t, err)
+	require.NotEqual(t, consent.Digest([]byte("doc")), salted, "the public anchor is no plain digest of the document")
+	require.Equal(t, []string{"r-1", "pat-7f3a9c21", "Observation", salted, hex.EncodeToString(sum[:])}, anchor.Args,
+		"the anchor is the document's HMAC under the salt, and commits to the exact bytes the details transaction stores")
 
 	_, err = c.RegisterRecord(ctx, consent.RegisterRequest{
-		RecordID: "r-2", Patient: "pat-7f3a9c21", DataClass: consenttypes.ClassObservation, SHA256: consent.Digest([]byte("doc")),
+		RecordID: "r-2", Patient: "pat-7f3a9c21", DataClass: consenttypes.ClassObservation, Document: []byte("doc"),
 		Details: consenttypes.RecordDetails{URI: "https://ehr.example/secret-uri"},
 	})
 	require.NoError(t, err)
@@ -286,7 +297,16 @@ func TestBadInputFailsLocally(t *testing.T) {
 			return err
 		}},
 		{"record details without a uri", func(c *consent.Client) error {
-			_, err := c.RegisterRecord(ctx, consent.RegisterRequest{RecordID: "r-1", Patient: "p", DataClass: consenttypes.ClassObservation, SHA256: good})
+			_, err := c.RegisterRecord(ctx, consent.RegisterRequest{RecordID: "r-1", Patient: "p", DataClass: consenttypes.ClassObservation, Document: []byte("doc")})
+			return err
+		}},
+		{"record details with a one-byte salt", func(c *consent.Client) error {
+			_, err := c.RegisterRecord(ctx, consent.RegisterRequest{RecordID: "r-1", Patient: "p", DataClass: consenttypes.ClassObservation, Document: []byte("doc"),
+				Details: consenttypes.RecordDetails{URI: "https://ehr.example/r/1", Salt: "QQ"}})
+			return err
+		}},
+		{"a document verified under no salt", func(c *consent.Client) error {
+			_, err := c.VerifyDocument(ctx, "r-1", "", []byte("doc"))
 			return err
 		}},
 		{"a delegate with a malformed MSP id", func(c *consent.Client) error {

@@ -115,8 +115,13 @@ func TestRecordDetailsValidate(t *testing.T) {
 		in   consenttypes.RecordDetails
 		ok   bool
 	}{
-		{"an absolute uri with a description is valid", consenttypes.RecordDetails{URI: "https://ehr.example/r/1", Description: "x"}, true},
-		{"a urn is valid", consenttypes.RecordDetails{URI: "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66"}, true},
+		{"an absolute uri with a description is valid", consenttypes.RecordDetails{URI: "https://ehr.example/r/1", Description: "x", Salt: goodSalt}, true},
+		{"a urn is valid", consenttypes.RecordDetails{URI: "urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66", Salt: goodSalt}, true},
+		{"a padded standard base64 salt is valid", consenttypes.RecordDetails{URI: "https://ehr.example/r/1", Salt: "c2FsdHNhbHRzYWx0c2FsdA=="}, true},
+		{"details without a salt are invalid", consenttypes.RecordDetails{URI: "https://ehr.example/r/1"}, false},
+		{"a salt of 15 bytes is invalid", consenttypes.RecordDetails{URI: "https://ehr.example/r/1", Salt: "c2FsdHNhbHRzYWx0c2Fs"}, false},
+		{"a salt of one repeated byte is invalid", consenttypes.RecordDetails{URI: "https://ehr.example/r/1", Salt: "AAAAAAAAAAAAAAAAAAAAAA"}, false},
+		{"a salt that is not base64 is invalid", consenttypes.RecordDetails{URI: "https://ehr.example/r/1", Salt: "not base64 at all, not at all!"}, false},
 		{"a missing uri is invalid", consenttypes.RecordDetails{Description: "x"}, false},
 		{"a relative uri is invalid", consenttypes.RecordDetails{URI: "r/1"}, false},
 		{"an overlong description is invalid", consenttypes.RecordDetails{URI: "https://ehr.example/r/1", Description: strings.Repeat("d", consenttypes.MaxDescriptionLen+1)}, false},

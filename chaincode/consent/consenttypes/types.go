@@ -86,12 +86,13 @@ const CollectionPrefix = "consentRecords"
 func CollectionFor(mspID string) string { return CollectionPrefix + mspID }
 
 // RecordDetails are the private details of a record: protected health information that never reaches
-// public state or a block. Salt is an optional random value the client adds so that the hash of the
-// private value, which the block does carry, cannot be confirmed by guessing the URI.
+// public state or a block. Salt is required: base64 of at least MinSaltBytes random bytes. It keys the
+// record's public anchor (Anchor), so that only who holds the salt can check a document against it, and
+// it makes the hash of the private value, which the block does carry, unguessable from the URI.
 type RecordDetails struct {
 	URI         string `json:"uri"`
 	Description string `json:"description,omitempty" metadata:",optional"`
-	Salt        string `json:"salt,omitempty" metadata:",optional"`
+	Salt        string `json:"salt"`
 }
 
 // Validate returns INVALID_ARGUMENT unless the details are usable. Its messages never echo the values.
@@ -105,8 +106,8 @@ func (d *RecordDetails) Validate() error {
 	if len(d.Description) > MaxDescriptionLen {
 		return codes.New(codes.InvalidArgument, "the record description is longer than %d bytes", MaxDescriptionLen)
 	}
-	if len(d.Salt) > MaxSaltLen {
-		return codes.New(codes.InvalidArgument, "the record salt is longer than %d bytes", MaxSaltLen)
+	if _, err := DecodeSalt(d.Salt); err != nil {
+		return err
 	}
 	return nil
 }

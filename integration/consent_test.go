@@ -372,7 +372,7 @@ func TestConsentRecordErasurePurgesDetailsAndKeepsTheHash(t *testing.T) {
 			continue
 		}
 		eventually(t, "asking the peers of "+org.Name+" for the details", func() error {
-			view, err := sdk.EvaluateJSON[consenttypes.RecordDetailsView](ctx(t), pinned, "GetRecordDetails", []string{rec.ID}, sdk.WithEndorsingOrgs(org.MSPID))
+			view, err := sdk.EvaluateSealedJSON[consenttypes.RecordDetailsView](ctx(t), pinned, "GetRecordDetails", []string{rec.ID}, sdk.WithEndorsingOrgs(org.MSPID))
 			if err == nil {
 				t.Fatalf("the peers of %s, outside collection %s, answered details %+v", org.Name, rec.Collection, view)
 			}
@@ -672,7 +672,7 @@ func consentDetailReaders(t *testing.T, rec *consenttypes.Record, pat, prov sdk.
 					return typed.GetRecordDetails(ctx, rec.ID)
 				}},
 				consentDetailReader{name: id.Name + " on the peers of " + org.Name, read: func(ctx context.Context) (*consenttypes.RecordDetailsView, error) {
-					return sdk.EvaluateJSON[consenttypes.RecordDetailsView](ctx, c.Contract(consent.Chaincode), "GetRecordDetails",
+					return sdk.EvaluateSealedJSON[consenttypes.RecordDetailsView](ctx, c.Contract(consent.Chaincode), "GetRecordDetails",
 						[]string{rec.ID}, sdk.WithEndorsingOrgs(org.MSPID))
 				}},
 			)

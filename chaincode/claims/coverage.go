@@ -5,6 +5,7 @@ import (
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/healthledger/healthledger/chaincode/internal/txstate"
+	"github.com/healthledger/healthledger/chaincode/seal"
 	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
@@ -155,7 +156,9 @@ func (c *Contract) GetCoverage(ctx txstate.Context, coverageID string) (*claimst
 
 // GetCoverageTerms returns a coverage's private terms and accumulators. Readers: its insurer, its
 // member and an auditor of the insurer's organisation.
-func (c *Contract) GetCoverageTerms(ctx txstate.Context, coverageID string) (*claimstypes.CoverageRecord, error) {
+//
+// The answer is sealed under the caller's key (transient field seal.TransientKey; docs/privacy.md).
+func (c *Contract) GetCoverageTerms(ctx txstate.Context, coverageID string) (*seal.Envelope, error) {
 	caller, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return nil, err
@@ -171,7 +174,11 @@ func (c *Contract) GetCoverageTerms(ctx txstate.Context, coverageID string) (*cl
 	if err := boundOrHidden(ctx, caller, h.Member, "GetCoverageTerms", "coverage", coverageID); err != nil {
 		return nil, err
 	}
-	return st.loadCoverageRecord(coverageID)
+	rec, err := st.loadCoverageRecord(coverageID)
+	if err != nil {
+		return nil, err
+	}
+	return ccutil.Sealed(ctx, "GetCoverageTerms", rec)
 }
 
 // readTerms reads, normalizes and validates the transient coverage terms.

@@ -176,7 +176,7 @@ func TestCoverageReaders(t *testing.T) {
 		t.Run(name("terms", tc.full), func(t *testing.T) {
 			res := f.evaluate(tc.caller, "GetCoverageTerms", covID)
 			if tc.full {
-				assert.Equal(t, "PPO-GOLD", cctest.Decode[claimstypes.CoverageRecord](t, res).Terms.PlanID)
+				assert.Equal(t, "PPO-GOLD", cctest.DecodeSealed[claimstypes.CoverageRecord](t, res).Terms.PlanID)
 			} else {
 				cctest.RequireCode(t, res, codes.NotFound)
 				assert.NotContains(t, res.Message, pat1)

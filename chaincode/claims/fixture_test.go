@@ -272,7 +272,7 @@ func (f *fixture) invoke(caller, fn string, args ...string) *cctest.Result {
 
 func (f *fixture) evaluate(caller, fn string, args ...string) *cctest.Result {
 	f.t.Helper()
-	return f.l.Evaluate(cc, f.who(caller), fn, args)
+	return f.l.Evaluate(cc, f.who(caller), fn, args, cctest.WithSealKey(cctest.SealKey()))
 }
 
 // header reads a claim's public header straight from world state.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
+	"github.com/healthledger/healthledger/chaincode/seal"
 	"github.com/stretchr/testify/require"
 )
 
@@ -61,6 +62,7 @@ func jsonTransient(tb testing.TB, field string, v any) map[string][]byte {
 func fuzzSeeds(fx *fixture) (accepted, refused []cctest.Seed) {
 	tb := fx.t
 	prov, insr, aud := fuzzCaller("provider1"), fuzzCaller("insurer1"), fuzzCaller("auditor1")
+	sealKey := map[string][]byte{seal.TransientKey: cctest.SealKey()}
 	terms := fx.terms(func(t *claimstypes.CoverageTerms) { t.Member, t.PlanID = pat2, "PLAN-"+phiMarker })
 	newTerms := fx.terms(func(t *claimstypes.CoverageTerms) { t.PlanID, t.DeductibleCents = "PLAN-"+phiMarker, 10_000 })
 	fresh := fx.details(func(d *claimstypes.ClaimDetails) { d.Lines[0].UnitChargeCents = 77_700 })
@@ -76,7 +78,7 @@ func fuzzSeeds(fx *fixture) (accepted, refused []cctest.Seed) {
 		{Who: insr, Fn: "RegisterCoverage", Args: []string{"cov-2"}, Transient: jsonTransient(tb, claimstypes.TransientCoverage, terms)},
 		{Who: insr, Fn: "UpdateCoverage", Args: []string{covID}, Transient: jsonTransient(tb, claimstypes.TransientCoverage, newTerms)},
 		{Who: prov, Fn: "GetCoverage", Args: []string{covID}},
-		{Who: insr, Fn: "GetCoverageTerms", Args: []string{covID}},
+		{Who: insr, Fn: "GetCoverageTerms", Args: []string{covID}, Transient: sealKey},
 		{Who: prov, Fn: "SubmitClaim", Args: []string{toJSON(tb, submission("c-new"))}, Transient: jsonTransient(tb, claimstypes.TransientClaim, fresh)},
 		{Who: prov, Fn: "Resubmit", Args: []string{"c-pend"}, Transient: jsonTransient(tb, claimstypes.TransientClaim, resub)},
 		{Who: insr, Fn: "Pend", Args: []string{"c-sub", "need the operative report"}},
@@ -86,7 +88,7 @@ func fuzzSeeds(fx *fixture) (accepted, refused []cctest.Seed) {
 		{Who: prov, Fn: "Appeal", Args: []string{"c-denied", "the service is covered"}},
 		{Who: prov, Fn: "Void", Args: []string{"c-sub", "billed in error"}},
 		{Who: prov, Fn: "GetClaim", Args: []string{"c-sub"}},
-		{Who: insr, Fn: "GetClaimDetails", Args: []string{"c-sub"}},
+		{Who: insr, Fn: "GetClaimDetails", Args: []string{"c-sub"}, Transient: sealKey},
 		{Who: aud, Fn: "ClaimHistory", Args: []string{"c-paid"}},
 		{Who: prov, Fn: "ListClaimsByProvider", Args: []string{hospitalMSP, npi1, "0", ""}},
 		{Who: insr, Fn: "ListClaimsByInsurer", Args: []string{insurerMSP, "2", ""}},
@@ -108,6 +110,9 @@ func fuzzSeeds(fx *fixture) (accepted, refused []cctest.Seed) {
 			Transient: jsonTransient(tb, claimstypes.TransientCoverage, fx.terms(func(t *claimstypes.CoverageTerms) { t.Member, t.PlanID = pat2, "PLAN "+phiMarker }))},
 		{Who: insr, Fn: "Pay", Args: []string{"c-adj"}, Transient: jsonTransient(tb, claimstypes.TransientPayment, claimstypes.PaymentInput{AmountCents: paid, PaymentRef: "EFT " + phiMarker})},
 		{Who: insr, Fn: "Pay", Args: []string{"c-adj"}, Transient: jsonTransient(tb, claimstypes.TransientPayment, claimstypes.PaymentInput{AmountCents: paid + 1, PaymentRef: "EFT-" + phiMarker})},
+		// A private read without a seal key, and with a key that is no key.
+		{Who: insr, Fn: "GetClaimDetails", Args: []string{"c-sub"}},
+		{Who: insr, Fn: "GetCoverageTerms", Args: []string{covID}, Transient: map[string][]byte{seal.TransientKey: []byte(phiMarker)}},
 	}
 	return accepted, refused
 }
@@ -140,11 +145,12 @@ func TestTheFuzzSeedsReachEveryTransaction(t *testing.T) {
 // function name, arguments and transient data, from the fuzz fixture (with the fake consent and
 // provenance chaincodes), and checks the invariants of cctest.CheckCall: a refusal carries a stable
 // code (never INTERNAL), writes nothing and sets no event; private input never reaches public state,
-// an event, an error or a submit answer.
+// an event, an error or any answer: a client may submit even an evaluate-only function, and then its
+// answer goes into a block (the private reads answer sealed, docs/privacy.md).
 func FuzzClaims(f *testing.F) {
 	fx := fuzzFixture(f)
-	_, submit := fx.l.Transactions(cc, fx.who("auditor1"))
-	inv := cctest.Invariants{Chaincode: cc, Submit: submit, Marker: phiMarker, Public: publicTransient}
+	evaluate, submit := fx.l.Transactions(cc, fx.who("auditor1"))
+	inv := cctest.Invariants{Chaincode: cc, Submit: append(evaluate, submit...), Marker: phiMarker, Public: publicTransient}
 	callers := make([]*cctest.Identity, len(fuzzCallerNames))
 	for i, name := range fuzzCallerNames {
 		callers[i] = fx.who(name)

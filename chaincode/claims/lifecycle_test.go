@@ -68,7 +68,7 @@ func TestClaimLifecycleFromSubmissionToClose(t *testing.T) {
 		assert.Equal(t, "send the visit notes", hist[1].Value.StatusReason)
 	})
 	t.Run("the private record holds the final details, adjudication and payment", func(t *testing.T) {
-		rec := cctest.Decode[claimstypes.ClaimRecord](t, f.evaluate("insurer1", "GetClaimDetails", "clm-1"))
+		rec := cctest.DecodeSealed[claimstypes.ClaimRecord](t, f.evaluate("insurer1", "GetClaimDetails", "clm-1"))
 		assert.Equal(t, f.header("clm-1").DetailsHash, claimstypes.HashDetails(rec.Details))
 		assert.Equal(t, []string{"E11.9", "I10"}, rec.Details.Diagnoses)
 		require.NotNil(t, rec.Adjudication)
@@ -306,7 +306,7 @@ func TestAdjudicationThroughTheContract(t *testing.T) {
 	cctest.RequireOK(t, f.submitAs("provider1", submission("clm-2"), d))
 	cctest.RequireOK(t, f.invoke("insurer1", "Adjudicate", "clm-2"))
 	t.Run("the next claim meets the rest of the deductible and pays after coinsurance", func(t *testing.T) {
-		rec := cctest.Decode[claimstypes.ClaimRecord](t, f.evaluate("provider1", "GetClaimDetails", "clm-2"))
+		rec := cctest.DecodeSealed[claimstypes.ClaimRecord](t, f.evaluate("provider1", "GetClaimDetails", "clm-2"))
 		l := rec.Adjudication.Lines[0]
 		assert.Equal(t, int64(40_000), l.AllowedCents)
 		assert.Equal(t, int64(8_000), l.PaidCents)
@@ -317,7 +317,7 @@ func TestAdjudicationThroughTheContract(t *testing.T) {
 		}, l.Adjustments)
 	})
 	t.Run("the accumulators hold the deductible met and the amount paid this year", func(t *testing.T) {
-		rec := cctest.Decode[claimstypes.CoverageRecord](t, f.evaluate("insurer1", "GetCoverageTerms", covID))
+		rec := cctest.DecodeSealed[claimstypes.CoverageRecord](t, f.evaluate("insurer1", "GetCoverageTerms", covID))
 		assert.Equal(t, []claimstypes.Accumulator{{Year: 2024, DeductibleMetCents: 50_000, PaidCents: 8_000}}, rec.Accumulators)
 	})
 

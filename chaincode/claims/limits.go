@@ -3,6 +3,7 @@ package claims
 import (
 	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccguard"
+	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 )
 
 // The raw bounds on arguments that are no document: the Limits table of docs/claims.md.
@@ -18,6 +19,8 @@ const (
 // docs/claims.md lists them.
 func Limits() ccguard.Limits {
 	ids := ccguard.Func{MaxArg: maxIDArg}
+	// sealed: a private read, which takes the caller's seal key (docs/privacy.md, Sealed answers).
+	sealed := ccguard.Func{MaxArg: maxIDArg, Transient: ccutil.SealKeyBound()}
 	text := ccguard.Func{MaxArg: maxTextArg}
 	coverage := ccguard.Func{MaxArg: maxIDArg, Transient: map[string]int{claimstypes.TransientCoverage: claimstypes.MaxCoverageTermsBytes}}
 	return ccguard.Limits{
@@ -42,11 +45,11 @@ func Limits() ccguard.Limits {
 		"ListClaimsByStatus":   text,
 
 		"GetCoverage":      ids,
-		"GetCoverageTerms": ids,
+		"GetCoverageTerms": sealed,
 		"Adjudicate":       ids,
 		"Close":            ids,
 		"GetClaim":         ids,
-		"GetClaimDetails":  ids,
+		"GetClaimDetails":  sealed,
 		"ClaimHistory":     ids,
 	}
 }

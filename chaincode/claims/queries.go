@@ -7,6 +7,7 @@ import (
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/healthledger/healthledger/chaincode/internal/txstate"
+	"github.com/healthledger/healthledger/chaincode/seal"
 	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
@@ -37,7 +38,10 @@ func readClaim(ctx txstate.Context, claimID, action string) (*claimstypes.ClaimH
 
 // GetClaimDetails returns a claim's private record: details, adjudication and payment. Readers: its
 // provider, its insurer and an auditor of either party's organisation.
-func (c *Contract) GetClaimDetails(ctx txstate.Context, claimID string) (*claimstypes.ClaimRecord, error) {
+//
+// The answer is sealed under the caller's key (transient field seal.TransientKey; docs/privacy.md), so
+// that it holds no private data even in a block.
+func (c *Contract) GetClaimDetails(ctx txstate.Context, claimID string) (*seal.Envelope, error) {
 	caller, err := ccutil.CallerOf(ctx)
 	if err != nil {
 		return nil, err
@@ -53,7 +57,7 @@ func (c *Contract) GetClaimDetails(ctx txstate.Context, claimID string) (*claims
 	if err != nil {
 		return nil, err
 	}
-	return &cs.Record, nil
+	return ccutil.Sealed(ctx, "GetClaimDetails", &cs.Record)
 }
 
 // ClaimHistory returns every version of a claim's public header, oldest first. Readers: as GetClaim.

@@ -54,7 +54,7 @@ func TestClaimReaders(t *testing.T) {
 		t.Run(tc.caller+verb[tc.details]+"the claim's details", func(t *testing.T) {
 			res := f.evaluate(tc.caller, "GetClaimDetails", "clm-1")
 			if tc.details {
-				assert.Equal(t, []string{"E11.9", "I10"}, cctest.Decode[claimstypes.ClaimRecord](t, res).Details.Diagnoses)
+				assert.Equal(t, []string{"E11.9", "I10"}, cctest.DecodeSealed[claimstypes.ClaimRecord](t, res).Details.Diagnoses)
 			} else {
 				cctest.RequireCode(t, res, codes.NotFound)
 				assert.NotContains(t, res.Message, pat1)
@@ -200,7 +200,7 @@ func TestPatientReadsUseConsentsBinding(t *testing.T) {
 	cctest.RequireOK(t, f.registerCoverageAs("insurer1", "cov-2", f.terms(func(c *claimstypes.CoverageTerms) { c.Member = pat2 })))
 	forged := f.l.Identity(hospitalMSP, "patient1-forged", cctest.RoleAttrs("patient", pat1))
 	read := func(id *cctest.Identity, fn, arg string) *cctest.Result {
-		return f.l.Evaluate(cc, id, fn, []string{arg})
+		return f.l.Evaluate(cc, id, fn, []string{arg}, cctest.WithSealKey(cctest.SealKey()))
 	}
 	for _, fn := range []string{"GetCoverage", "GetCoverageTerms"} {
 		t.Run(fn+" by a patient who never registered answers as for a missing coverage", func(t *testing.T) {

@@ -149,7 +149,7 @@ func (f *fixture) invokeWith(name, fn string, opts []cctest.CallOption, args ...
 
 func (f *fixture) eval(name, fn string, args ...string) *cctest.Result {
 	f.t.Helper()
-	return f.l.Evaluate(cc, f.who(name), fn, args)
+	return f.l.Evaluate(cc, f.who(name), fn, args, cctest.WithSealKey(cctest.SealKey()))
 }
 
 // consentDoc returns a permit consent of patient for grantee; mods adjust it.

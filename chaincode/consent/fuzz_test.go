@@ -7,6 +7,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/cctest"
+	"github.com/healthledger/healthledger/chaincode/seal"
 	"github.com/stretchr/testify/require"
 )
 
@@ -63,6 +64,7 @@ func fuzzSeeds(tb testing.TB) (accepted, refused []cctest.Seed) {
 	junk := `{"id":"c-j","patient":"pat-7f3a9c21","grantee":"PharmaMSP","decision":"permit","actions":["` +
 		strings.Repeat(`x","`, consenttypes.MaxListLen) + `x"],"purposes":["TREAT"],"dataClasses":["*"]}`
 	p1, p3 := caller("patient1"), caller("patient3")
+	sealKey := map[string][]byte{seal.TransientKey: cctest.SealKey()}
 	prov, aud, mfr := caller("provider1"), caller("auditor1"), caller("manufacturer1")
 	accepted = []cctest.Seed{
 		{Who: p1, Fn: "Grant", Args: []string{grant}},
@@ -83,7 +85,7 @@ func fuzzSeeds(tb testing.TB) (accepted, refused []cctest.Seed) {
 		{Who: mfr, Fn: "VerifyRecord", Args: []string{"r-1", sum("document")}},
 		{Who: p1, Fn: "GetRecord", Args: []string{"r-1"}},
 		{Who: aud, Fn: "RecordHistory", Args: []string{"r-1"}},
-		{Who: p1, Fn: "GetRecordDetails", Args: []string{"r-1"}},
+		{Who: p1, Fn: "GetRecordDetails", Args: []string{"r-1"}, Transient: sealKey},
 		{Who: aud, Fn: "ListRecordsByPatient", Args: []string{pat1, "0", ""}},
 		{Who: p1, Fn: "RequestErasure", Args: []string{"r-1", ""}},
 		{Who: p3, Fn: "EraseRecord", Args: []string{"r-1", "patient request"}},
@@ -111,11 +113,14 @@ func fuzzSeeds(tb testing.TB) (accepted, refused []cctest.Seed) {
 		{Who: prov, Fn: "PutRecordDetails", Args: []string{"r-3"},
 			Transient: recordTransient(`{"uri":"` + phiMarker + `"}`)},
 		{Who: prov, Fn: "PutRecordDetails", Args: []string{"r-3"}, Transient: recordTransient(details)},
-		{Who: caller("noattrs"), Fn: "GetRecordDetails", Args: []string{"r-1"}},
+		{Who: caller("noattrs"), Fn: "GetRecordDetails", Args: []string{"r-1"}, Transient: sealKey},
 		{Who: caller("patient1b"), Fn: "Grant", Args: []string{grant}},
 		{Who: caller("patient4"), Fn: "AddDelegate", Args: []string{"guardian-1", hospital}},
 		{Who: p1, Fn: "RotatePatientKey", Args: []string{rotateKeyPEM, "MEUCIQ=="}},
 		{Who: caller("patient1b"), Fn: "RotatePatientKey", Args: []string{rotateKeyPEM, rotateSig}},
+		// A private read without a seal key, and with a key that is no key.
+		{Who: p1, Fn: "GetRecordDetails", Args: []string{"r-1"}},
+		{Who: p1, Fn: "GetRecordDetails", Args: []string{"r-1"}, Transient: map[string][]byte{seal.TransientKey: []byte("short")}},
 	}
 	return accepted, refused
 }
@@ -140,11 +145,13 @@ func TestTheFuzzSeedsReachEveryTransaction(t *testing.T) {
 // FuzzConsent calls the consent chaincode through its router, as a client would, with any caller,
 // function name, arguments and transient data, from the fuzz fixture, and checks the invariants of
 // cctest.CheckCall: a refusal carries a stable code (never INTERNAL), writes nothing and sets no
-// event; private input never reaches public state, an event, an error or a submit answer.
+// event; private input never reaches public state, an event, an error or any answer: a client may
+// submit even an evaluate-only function, and then its answer goes into a block (the private reads
+// answer sealed, docs/privacy.md).
 func FuzzConsent(f *testing.F) {
 	fx := fuzzFixture(f)
-	_, submit := fx.l.Transactions(cc, fx.who("auditor1"))
-	inv := cctest.Invariants{Chaincode: cc, Submit: submit, Marker: phiMarker}
+	evaluate, submit := fx.l.Transactions(cc, fx.who("auditor1"))
+	inv := cctest.Invariants{Chaincode: cc, Submit: append(evaluate, submit...), Marker: phiMarker}
 	callers := make([]*cctest.Identity, len(matrixCallers))
 	for i, name := range matrixCallers {
 		callers[i] = fx.who(name)

@@ -3,6 +3,7 @@ package consent
 import (
 	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccguard"
+	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 )
 
 // The raw bounds on arguments that are no document: the Limits table of docs/consent.md.
@@ -19,6 +20,8 @@ const (
 // docs/consent.md lists them.
 func Limits() ccguard.Limits {
 	ids := ccguard.Func{MaxArg: maxIDArg}
+	// sealed: a private read, which takes the caller's seal key (docs/privacy.md, Sealed answers).
+	sealed := ccguard.Func{MaxArg: maxIDArg, Transient: ccutil.SealKeyBound()}
 	text := ccguard.Func{MaxArg: maxTextArg}
 	doc := ccguard.Func{MaxArg: consenttypes.MaxConsentBytes}
 	return ccguard.Limits{
@@ -44,7 +47,7 @@ func Limits() ccguard.Limits {
 		"VerifyRecord":     ids,
 		"GetRecord":        ids,
 		"RecordHistory":    ids,
-		"GetRecordDetails": ids,
+		"GetRecordDetails": sealed,
 		"RegisterPatient":  ids,
 		"CompleteRecovery": ids,
 		"GetPatient":       ids,

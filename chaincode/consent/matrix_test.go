@@ -64,7 +64,7 @@ func TestAccessMatrix(t *testing.T) {
 		{fn: "VerifyRecord", args: []string{"r-1", sum("document")}, evalOnly: true, allowed: roleHolders},
 		{fn: "GetRecord", args: []string{"r-1"}, evalOnly: true, allowed: append(slices.Clone(owners), custodian...)},
 		{fn: "RecordHistory", args: []string{"r-1"}, evalOnly: true, allowed: append(slices.Clone(owners), custodian...)},
-		{fn: "GetRecordDetails", args: []string{"r-1"}, evalOnly: true, allowed: append(slices.Clone(self), custodian...)},
+		{fn: "GetRecordDetails", args: []string{"r-1"}, opts: []cctest.CallOption{cctest.WithSealKey(cctest.SealKey())}, evalOnly: true, allowed: append(slices.Clone(self), custodian...)},
 		{fn: "ListRecordsByPatient", args: []string{pat1, "0", ""}, evalOnly: true, allowed: owners},
 		{fn: "RequestErasure", args: []string{"r-1", ""}, allowed: self},
 		{fn: "EraseRecord", args: []string{"r-1", ""}, allowed: append(slices.Clone(self), custodian...),

@@ -36,7 +36,7 @@ func TestPrivateDetailsNeverReachPublicData(t *testing.T) {
 	submit("provider1", "RecordAccess", nil, pat1, "Observation", "TREAT", "r-1")
 
 	// Reading the details back works, and only through an evaluation.
-	view := cctest.Decode[consenttypes.RecordDetailsView](t, f.eval("provider1", "GetRecordDetails", "r-1"))
+	view := cctest.DecodeSealed[consenttypes.RecordDetailsView](t, f.eval("provider1", "GetRecordDetails", "r-1"))
 	require.Contains(t, view.URI, marker)
 	require.Contains(t, string(f.l.PrivateData(cc, consenttypes.CollectionFor(hospital), "r-1")), marker,
 		"the marker is in the private collection, so the scan below can find it if it leaks")

@@ -11,6 +11,7 @@ import (
 	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
 	"github.com/healthledger/healthledger/chaincode/internal/ccutil"
 	"github.com/healthledger/healthledger/chaincode/internal/txstate"
+	"github.com/healthledger/healthledger/chaincode/seal"
 	"github.com/healthledger/healthledger/chaincode/wire"
 )
 
@@ -212,9 +213,10 @@ func (s *Contract) RecordHistory(ctx txstate.Context, recordID string) ([]consen
 
 // GetRecordDetails returns a record's private location and description to the patient, a delegate, or
 // a provider or pharmacist of the registering organisation. It answers NOT_FOUND once the details are
-// erased, and UNAVAILABLE on a peer that does not hold the collection. Evaluate it only: a submitted
-// transaction would write its answer into a block.
-func (s *Contract) GetRecordDetails(ctx txstate.Context, recordID string) (*consenttypes.RecordDetailsView, error) {
+// erased, and UNAVAILABLE on a peer that does not hold the collection. The answer is sealed under the
+// caller's key (transient field seal.TransientKey; docs/privacy.md), so that even a submitted call puts
+// no private data into a block.
+func (s *Contract) GetRecordDetails(ctx txstate.Context, recordID string) (*seal.Envelope, error) {
 	caller, err := callerOf(ctx, "GetRecordDetails")
 	if err != nil {
 		return nil, err
@@ -255,7 +257,7 @@ func (s *Contract) GetRecordDetails(ctx txstate.Context, recordID string) (*cons
 	if err := json.Unmarshal(raw, &details); err != nil {
 		return nil, codes.New(codes.Internal, "decoding the details of record %s", recordID)
 	}
-	return &consenttypes.RecordDetailsView{RecordID: recordID, Collection: rec.Collection, URI: details.URI, Description: details.Description}, nil
+	return ccutil.Sealed(ctx, "GetRecordDetails", &consenttypes.RecordDetailsView{RecordID: recordID, Collection: rec.Collection, URI: details.URI, Description: details.Description})
 }
 
 // RequestErasure lets the patient or a delegate ask the custodian (the registering organisation) to

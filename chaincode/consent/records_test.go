@@ -236,7 +236,7 @@ func TestGetRecordDetails(t *testing.T) {
 	cctest.RequireOK(t, f.invoke("patient1", "AddDelegate", pat3, hospital))
 	for _, who := range []string{"patient1", "patient3", "provider1", "provider2", "pharmacist1"} {
 		t.Run(who+" may read the private details", func(t *testing.T) {
-			v := cctest.Decode[consenttypes.RecordDetailsView](t, f.eval(who, "GetRecordDetails", "r-1"))
+			v := cctest.DecodeSealed[consenttypes.RecordDetailsView](t, f.eval(who, "GetRecordDetails", "r-1"))
 			require.Equal(t, consenttypes.RecordDetailsView{RecordID: "r-1", Collection: "consentRecordsHospitalMSP",
 				URI: "https://ehr.example/r/1", Description: "private description"}, v)
 		})

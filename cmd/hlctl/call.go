@@ -47,22 +47,35 @@ func callCommand(env *Env, submit bool) *cobra.Command {
 			}
 			k := c.Contract(args[0])
 			if !submit {
-				res, err := k.Evaluate(ctx, args[1], args[2:], opts...)
+				// A function that answers sealed gets a seal key and its answer opened. Metadata
+				// that cannot be read (a system chaincode) means a plain call: a sealed function
+				// refuses one, so nothing private is answered in the clear.
+				info, err := describe(ctx, k, args[1])
+				call := k.Evaluate
+				if err == nil && info.sealed {
+					call = k.EvaluateSealed
+				}
+				res, err := call(ctx, args[1], args[2:], opts...)
 				if err != nil {
 					return err
 				}
 				return env.PrintRaw(res)
 			}
+			info, err := describe(ctx, k, args[1])
 			if !*allowEvaluateOnly {
-				only, err := evaluateOnly(ctx, k, args[1])
 				if err != nil {
 					return err
 				}
-				if only {
-					return Usagef("%s.%s is declared evaluate-only: submitting it would write its answer, private data included, into a block that every org keeps; use evaluate, or pass --allow-evaluate-only", args[0], args[1])
+				if info.evaluateOnly {
+					return Usagef("%s.%s is declared evaluate-only: submitting it would write its answer into a block that every org keeps; use evaluate, or pass --allow-evaluate-only", args[0], args[1])
 				}
 			}
-			tx, err := k.SubmitTx(ctx, args[1], args[2:], opts...)
+			submitTx := k.SubmitTx
+			if err == nil && info.sealed {
+				// The block gets the sealed envelope; the user sees the plain answer.
+				submitTx = k.SubmitSealed
+			}
+			tx, err := submitTx(ctx, args[1], args[2:], opts...)
 			if err != nil {
 				return err
 			}
@@ -110,30 +123,45 @@ func completeChaincodes(env *Env) cobra.CompletionFunc {
 	}
 }
 
-// evaluateOnly reports whether the chaincode's contract metadata declares fn evaluate-only. fn may
-// name its contract ("Contract:Function"). A function the metadata does not list is not: the
-// chaincode refuses it anyway. A chaincode whose metadata cannot be read is an error, so that a
+// fnInfo is what the contract metadata says of a function.
+type fnInfo struct {
+	evaluateOnly bool // tagged evaluate: clients evaluate it
+	sealed       bool // it answers a sealed envelope (package chaincode/seal): its answer is private
+}
+
+// describe reads the chaincode's contract metadata for fn, which may name its contract
+// ("Contract:Function"). A function the metadata does not list is neither evaluate-only nor sealed:
+// the chaincode refuses it anyway. A chaincode whose metadata cannot be read is an error, so that a
 // private read is never submitted by mistake.
-func evaluateOnly(ctx context.Context, k *sdk.Contract, fn string) (bool, error) {
+func describe(ctx context.Context, k *sdk.Contract, fn string) (fnInfo, error) {
 	raw, err := k.Evaluate(ctx, "org.hyperledger.fabric:GetMetadata", nil)
 	if err != nil {
-		return false, fmt.Errorf("reading the contract metadata, to tell whether %s is evaluate-only (--allow-evaluate-only skips this): %w", fn, err)
+		return fnInfo{}, fmt.Errorf("reading the contract metadata, to tell whether %s is evaluate-only (--allow-evaluate-only skips this): %w", fn, err)
 	}
 	var md struct {
 		Contracts map[string]struct {
 			Transactions []struct {
-				Name string   `json:"name"`
-				Tag  []string `json:"tag"`
+				Name    string   `json:"name"`
+				Tag     []string `json:"tag"`
+				Returns struct {
+					Ref string `json:"$ref"`
+				} `json:"returns"`
 			} `json:"transactions"`
 		} `json:"contracts"`
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]json.RawMessage `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
 	}
 	if err := json.Unmarshal(raw, &md); err != nil {
-		return false, fmt.Errorf("the contract metadata is not JSON, so whether %s is evaluate-only is unknown (--allow-evaluate-only skips this): %w", fn, err)
+		return fnInfo{}, fmt.Errorf("the contract metadata is not JSON, so whether %s is evaluate-only is unknown (--allow-evaluate-only skips this): %w", fn, err)
 	}
 	contract, name, qualified := strings.Cut(fn, ":")
 	if !qualified {
 		contract, name = "", fn
 	}
+	var info fnInfo
 	for cname, c := range md.Contracts {
 		if qualified && cname != contract {
 			continue
@@ -144,12 +172,20 @@ func evaluateOnly(ctx context.Context, k *sdk.Contract, fn string) (bool, error)
 			}
 			for _, tag := range tx.Tag {
 				if strings.EqualFold(tag, "evaluate") {
-					return true, nil
+					info.evaluateOnly = true
+				}
+			}
+			if ref, ok := strings.CutPrefix(tx.Returns.Ref, "#/components/schemas/"); ok {
+				props := md.Components.Schemas[ref].Properties
+				_, hasSealed := props["sealed"]
+				_, hasBox := props["box"]
+				if hasSealed && hasBox && len(props) == 2 {
+					info.sealed = true
 				}
 			}
 		}
 	}
-	return false, nil
+	return info, nil
 }
 
 // parseTransient reads --transient values: key=@file takes the file's content, key=- standard input

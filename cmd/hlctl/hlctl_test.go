@@ -92,13 +92,13 @@ func TestHelpAndUsageErrors(t *testing.T) {
 }
 
 func TestEvaluatePrintsReadablyOrAsJSON(t *testing.T) {
-	c := testClient(t, func(_ context.Context, call sdktest.Call) ([]byte, error) {
+	c := testClient(t, metadataWith(nil, func(_ context.Context, call sdktest.Call) ([]byte, error) {
 		require.False(t, call.Submit)
 		require.Equal(t, "consent", call.Chaincode)
 		require.Equal(t, "Get", call.Function)
 		require.Equal(t, []string{"c-1"}, call.Args)
 		return []byte(`{"id":"c-1","actions":["access","use"],"period":{"start":"2024-01-01"},"grantees":[{"org":"InsurerMSP","role":"insurer"}],"tags":[]}`), nil
-	})
+	}))
 	out, errOut, code := runHlctl(t, c, nil, "evaluate", "consent", "Get", "c-1")
 	require.Equal(t, 0, code, errOut)
 	require.Equal(t, `id: c-1

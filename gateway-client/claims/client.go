@@ -115,12 +115,13 @@ func (c *Client) GetCoverage(ctx context.Context, coverageID string) (*claimstyp
 }
 
 // GetCoverageTerms returns a coverage's private terms and accumulators: its payer, its member and an
-// auditor of the payer's organisation may read them.
+// auditor of the payer's organisation may read them. It is a sealed read (sdk.EvaluateSealed): the
+// chaincode answers under a key drawn for the call, which the client opens.
 func (c *Client) GetCoverageTerms(ctx context.Context, coverageID string) (*claimstypes.CoverageRecord, error) {
 	if err := local("GetCoverageTerms", claimstypes.CheckID("coverage id", coverageID)); err != nil {
 		return nil, err
 	}
-	rec, err := sdk.EvaluateJSON[claimstypes.CoverageRecord](ctx, c.k, "GetCoverageTerms", []string{coverageID})
+	rec, err := sdk.EvaluateSealedJSON[claimstypes.CoverageRecord](ctx, c.k, "GetCoverageTerms", []string{coverageID})
 	if err != nil {
 		return nil, err
 	}
@@ -194,12 +195,13 @@ func (c *Client) GetClaim(ctx context.Context, claimID string) (*claimstypes.Cla
 }
 
 // GetClaimDetails returns a claim's private record (details, adjudication, payment): its provider,
-// its insurer and an auditor of either organisation may read it.
+// its insurer and an auditor of either organisation may read it. It is a sealed read
+// (sdk.EvaluateSealed).
 func (c *Client) GetClaimDetails(ctx context.Context, claimID string) (*claimstypes.ClaimRecord, error) {
 	if err := local("GetClaimDetails", claimstypes.CheckID("claim id", claimID)); err != nil {
 		return nil, err
 	}
-	return sdk.EvaluateJSON[claimstypes.ClaimRecord](ctx, c.k, "GetClaimDetails", []string{claimID})
+	return sdk.EvaluateSealedJSON[claimstypes.ClaimRecord](ctx, c.k, "GetClaimDetails", []string{claimID})
 }
 
 // VerifyClaimDetails reads a claim's public header and private record and checks that the details

@@ -9,6 +9,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/claims/claimstypes"
 	"github.com/healthledger/healthledger/chaincode/codes"
+	"github.com/healthledger/healthledger/chaincode/seal"
 	"github.com/healthledger/healthledger/gateway-client/claims"
 	"github.com/healthledger/healthledger/gateway-client/sdk"
 	"github.com/healthledger/healthledger/gateway-client/sdktest"
@@ -35,10 +36,15 @@ func (g *gateway) handle(_ context.Context, call sdktest.Call) ([]byte, error) {
 	if err := g.errs[call.Function]; err != nil {
 		return nil, err
 	}
-	if a, ok := g.answers[call.Function]; ok {
-		return a, nil
+	a, ok := g.answers[call.Function]
+	if !ok {
+		a = []byte(`{}`)
 	}
-	return []byte(`{}`), nil
+	if call.Function == "GetClaimDetails" || call.Function == "GetCoverageTerms" {
+		// The private reads answer sealed, as the chaincode does.
+		return sdktest.Sealed(call, json.RawMessage(a))
+	}
+	return a, nil
 }
 
 func (g *gateway) answer(t *testing.T, fn string, v any) {
@@ -406,9 +412,14 @@ func TestQueries(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotNil(t, hist)
 
+	g.answer(t, "GetCoverageTerms", claimstypes.CoverageRecord{CoverageID: "cov-1", Terms: claimstypes.CoverageTerms{PlanID: "PPO-GOLD"}})
 	cov, err := c.GetCoverageTerms(ctx, "cov-1")
 	require.NoError(t, err)
 	assert.NotNil(t, cov.Accumulators)
+	assert.Equal(t, "PPO-GOLD", cov.Terms.PlanID, "the sealed answer opens to the plain terms")
+	sealed := g.last(t)
+	assert.Len(t, sealed.Transient[seal.TransientKey], seal.KeySize, "a sealed read carries a fresh seal key")
+	assert.Equal(t, []string{insurer1.MSPID}, sealed.EndorsingOrgs, "and sends it to the caller's org only")
 }
 
 func TestDecodeEvent(t *testing.T) {

@@ -315,13 +315,14 @@ func (c *Client) RecordHistory(ctx context.Context, recordID string) ([]consentt
 	return nonNil(*h), nil
 }
 
-// GetRecordDetails returns a record's private location and description. It is always evaluated, never
-// submitted: a submitted answer would be written into a block.
+// GetRecordDetails returns a record's private location and description. It is always evaluated, and
+// a sealed read (sdk.EvaluateSealed): the chaincode answers under a key drawn for the call, which the
+// client opens, so not even a submitted call would write the details into a block.
 func (c *Client) GetRecordDetails(ctx context.Context, recordID string) (*consenttypes.RecordDetailsView, error) {
 	if err := local("GetRecordDetails", consenttypes.CheckID("record id", recordID)); err != nil {
 		return nil, err
 	}
-	return sdk.EvaluateJSON[consenttypes.RecordDetailsView](ctx, c.k, "GetRecordDetails", []string{recordID})
+	return sdk.EvaluateSealedJSON[consenttypes.RecordDetailsView](ctx, c.k, "GetRecordDetails", []string{recordID})
 }
 
 // ListRecordsByPatient returns one page of a patient's record anchors.

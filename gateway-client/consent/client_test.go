@@ -12,6 +12,7 @@ import (
 
 	"github.com/healthledger/healthledger/chaincode/codes"
 	"github.com/healthledger/healthledger/chaincode/consent/consenttypes"
+	"github.com/healthledger/healthledger/chaincode/seal"
 	"github.com/healthledger/healthledger/gateway-client/consent"
 	"github.com/healthledger/healthledger/gateway-client/sdk"
 	"github.com/healthledger/healthledger/gateway-client/sdktest"
@@ -30,6 +31,10 @@ func (r *recorder) handle(_ context.Context, call sdktest.Call) ([]byte, error) 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = append(r.calls, call)
+	if call.Function == "GetRecordDetails" && r.err == nil {
+		// The private read answers sealed, as the chaincode does.
+		return sdktest.Sealed(call, json.RawMessage(r.payload))
+	}
 	return r.payload, r.err
 }
 
@@ -151,7 +156,7 @@ func TestCallsReachTheChaincodeAsTheWireAPISays(t *testing.T) {
 			_, err := c.RecordHistory(ctx, "r-1")
 			return err
 		}, "RecordHistory", []string{"r-1"}, false},
-		{"GetRecordDetails is only ever evaluated", func(c *consent.Client) error {
+		{"GetRecordDetails is only ever evaluated, sealed", func(c *consent.Client) error {
 			_, err := c.GetRecordDetails(ctx, "r-1")
 			return err
 		}, "GetRecordDetails", []string{"r-1"}, false},
@@ -180,6 +185,12 @@ func TestCallsReachTheChaincodeAsTheWireAPISays(t *testing.T) {
 			require.Equal(t, tc.fn, got.Function)
 			require.Equal(t, tc.args, got.Args)
 			require.Equal(t, tc.submit, got.Submit)
+			if tc.fn == "GetRecordDetails" {
+				require.Len(t, got.Transient[seal.TransientKey], seal.KeySize, "a sealed read carries a fresh seal key")
+				require.Len(t, got.Transient, 1)
+				require.Equal(t, []string{provider1.MSPID}, got.EndorsingOrgs, "and the key goes to the caller's org only")
+				return
+			}
 			require.Empty(t, got.Transient, "only RegisterRecord carries transient data")
 		})
 	}
@@ -194,6 +205,21 @@ func TestResultsAreTyped(t *testing.T) {
 		require.True(t, d.Permitted())
 		require.Equal(t, []string{"c-1"}, d.ConsentIDs)
 		require.Equal(t, 2025, d.At.Year())
+	})
+	t.Run("the sealed record details open to the plain view", func(t *testing.T) {
+		r := &recorder{payload: []byte(`{"recordId":"r-1","collection":"consentRecordsHospitalMSP","uri":"https://ehr.example/r/1","description":"lipid panel"}`)}
+		v, err := newClient(t, r, provider1).GetRecordDetails(ctx, "r-1")
+		require.NoError(t, err)
+		require.Equal(t, "https://ehr.example/r/1", v.URI)
+		require.Equal(t, "lipid panel", v.Description)
+	})
+	t.Run("record details that are not sealed fail with sdk.ErrUnsealed", func(t *testing.T) {
+		r := &recorder{err: nil, payload: []byte(`{"uri":"https://ehr.example/r/1"}`)}
+		c, err := sdktest.NewClient(func(_ context.Context, call sdktest.Call) ([]byte, error) { return r.payload, nil }, provider1, sdk.WithoutRetry())
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = c.Close() })
+		_, err = consent.New(c).GetRecordDetails(ctx, "r-1")
+		require.ErrorIs(t, err, sdk.ErrUnsealed)
 	})
 	t.Run("an empty history is an empty slice", func(t *testing.T) {
 		r := &recorder{payload: nil}

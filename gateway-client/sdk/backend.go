@@ -11,8 +11,8 @@ import (
 // backend is the narrow seam between the SDK and a Fabric gateway: every network call the SDK makes
 // goes through it. gatewayBackend drives fabric-gateway; tests supply fakes.
 type backend interface {
-	// evaluate runs a query.
-	evaluate(ctx context.Context, p proposal) ([]byte, error)
+	// evaluate runs a query; it returns the answer and the id of the transaction proposed.
+	evaluate(ctx context.Context, p proposal) ([]byte, string, error)
 	// endorse gets a transaction endorsed.
 	endorse(ctx context.Context, p proposal) (endorsed, error)
 	// chaincodeEvents opens a stream of a chaincode's events, starting at from.
@@ -112,12 +112,13 @@ func (b *gatewayBackend) newProposal(p proposal) (*client.Proposal, error) {
 	return prop, nil
 }
 
-func (b *gatewayBackend) evaluate(ctx context.Context, p proposal) ([]byte, error) {
+func (b *gatewayBackend) evaluate(ctx context.Context, p proposal) ([]byte, string, error) {
 	prop, err := b.newProposal(p)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return prop.EvaluateWithContext(ctx)
+	res, err := prop.EvaluateWithContext(ctx)
+	return res, prop.TransactionID(), err
 }
 
 func (b *gatewayBackend) endorse(ctx context.Context, p proposal) (endorsed, error) {

@@ -261,10 +261,10 @@ type deadlineSpy struct {
 	seen chan time.Duration
 }
 
-func (s deadlineSpy) evaluate(ctx context.Context, p proposal) ([]byte, error) {
+func (s deadlineSpy) evaluate(ctx context.Context, p proposal) ([]byte, string, error) {
 	dl, ok := ctx.Deadline()
 	if !ok {
-		return nil, errors.New("no deadline")
+		return nil, "", errors.New("no deadline")
 	}
 	s.seen <- time.Until(dl)
 	return s.backend.evaluate(ctx, p)

@@ -46,9 +46,15 @@ type Committed struct {
 // profile's next reachable peer and evaluates there. A query with private data of the caller's org
 // (see [WithFallbackOrgs]) runs only on a peer of that org. Errors are [*Error].
 func (k *Contract) Evaluate(ctx context.Context, fn string, args []string, opts ...CallOption) ([]byte, error) {
+	res, _, err := k.evaluate(ctx, fn, args, opts)
+	return res, err
+}
+
+// evaluate is Evaluate, returning the id of the transaction proposed (the last attempt's) as well.
+func (k *Contract) evaluate(ctx context.Context, fn string, args []string, opts []CallOption) ([]byte, string, error) {
 	p, err := k.proposal(fn, args, opts)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	c := k.c
 	r := c.retrier(k.name, fn)
@@ -56,17 +62,17 @@ func (k *Contract) Evaluate(ctx context.Context, fn string, args []string, opts 
 		pn := c.pin()
 		if err := pn.ownOrg(ctx, p); err != nil {
 			pn.unpin()
-			return nil, mapError(k.name, fn, "", r.attempts, err)
+			return nil, "", mapError(k.name, fn, "", r.attempts, err)
 		}
 		sctx, cancel := stageContext(ctx, c.cfg.timeouts.Evaluate)
-		res, err := pn.s.b.evaluate(sctx, p)
+		res, txID, err := pn.s.b.evaluate(sctx, p)
 		cancel()
 		pn.unpin()
 		if err == nil {
-			return res, nil
+			return res, txID, nil
 		}
 		if !transientFailure(err) || !r.retry(ctx, c, pn.s, err) {
-			return nil, mapError(k.name, fn, "", r.attempts, err)
+			return nil, "", mapError(k.name, fn, "", r.attempts, err)
 		}
 	}
 }

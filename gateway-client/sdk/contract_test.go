@@ -30,9 +30,9 @@ func (b *stageBackend) note(ctx context.Context, stage string) {
 	}
 }
 
-func (b *stageBackend) evaluate(ctx context.Context, p proposal) ([]byte, error) {
+func (b *stageBackend) evaluate(ctx context.Context, p proposal) ([]byte, string, error) {
 	b.note(ctx, "evaluate")
-	return nil, nil
+	return nil, "tx-0", nil
 }
 
 func (b *stageBackend) endorse(ctx context.Context, p proposal) (endorsed, error) {

@@ -67,7 +67,6 @@ func (g *gatewayService) Evaluate(ctx context.Context, req *gateway.EvaluateRequ
 	if call.Chaincode == "qscc" && call.Function == "GetChainInfo" {
 		return g.chainInfo()
 	}
-	call.TransactionID = ""
 	res, err := g.h(ctx, call)
 	if err != nil {
 		return nil, g.failure(call, err, true)

@@ -32,8 +32,8 @@ type Call struct {
 	EndorsingOrgs []string `json:"endorsingOrgs,omitempty"`
 	// Submit is true for a submitted transaction, false for an evaluation.
 	Submit bool `json:"submit"`
-	// TransactionID is the id of the submitted transaction, fresh for each attempt; "" for
-	// evaluations.
+	// TransactionID is the id of the proposal's transaction, fresh for each attempt; an evaluation
+	// has one too (a sealed answer is bound to it, package chaincode/seal), which never commits.
 	TransactionID string `json:"transactionId,omitempty"`
 	// Caller is the identity that signed the proposal: as given to [Server.Client] or
 	// [Server.Credentials], or else read from its certificate (name, MSP id, role and subject).

@@ -61,9 +61,10 @@ func TestAHandlerSeesEveryDetailOfACall(t *testing.T) {
 		require.Equal(t, []string{"HospitalMSP", "InsurerMSP"}, sub.EndorsingOrgs)
 		require.Equal(t, provider1, sub.Caller)
 	})
-	t.Run("an evaluation has no transaction id, and empty arguments are an empty list", func(t *testing.T) {
+	t.Run("an evaluation has its proposal's transaction id, and empty arguments are an empty list", func(t *testing.T) {
 		require.False(t, eval.Submit)
-		require.Empty(t, eval.TransactionID)
+		require.Len(t, eval.TransactionID, 64)
+		require.NotEqual(t, sub.TransactionID, eval.TransactionID)
 		require.NotNil(t, eval.Args)
 		require.Empty(t, eval.Args)
 		require.Nil(t, eval.Transient)

@@ -57,6 +57,7 @@ func WithTxID(id string) CallOption {
 // Result is the outcome of one Invoke or Evaluate.
 type Result struct {
 	TxID      string
+	Function  string    // the function called
 	Time      time.Time // the transaction's timestamp
 	Status    int32     // 200 on success; contractapi reports failures as 500
 	Payload   []byte
@@ -123,7 +124,7 @@ func (l *Ledger) call(submit bool, chaincode string, caller *Identity, fn string
 		now = *cfg.at
 	}
 	t := newTx(txID, now, caller.creator, cfg.transient)
-	res := &Result{TxID: txID, Time: t.time}
+	res := &Result{TxID: txID, Function: fn, Time: t.time}
 
 	cc, ok := l.chaincode(chaincode)
 	if !ok {

@@ -72,8 +72,9 @@ func TestPrivateReadsAnswerSealed(t *testing.T) {
 		}
 	}
 	t.Run("a refused reader learns nothing more with a key", func(t *testing.T) {
-		cctest.RequireCode(t, f.evaluate("provider2", "GetClaimDetails", "clm-1"), codes.Forbidden)
-		cctest.RequireCode(t, f.evaluate("insurer2", "GetCoverageTerms", covID), codes.Forbidden)
+		// The answer of a missing object (no existence oracle), key or not.
+		cctest.RequireCode(t, f.evaluate("provider2", "GetClaimDetails", "clm-1"), codes.NotFound)
+		cctest.RequireCode(t, f.evaluate("insurer2", "GetCoverageTerms", covID), codes.NotFound)
 	})
 	t.Run("the opened answers decode as the wire types", func(t *testing.T) {
 		rec := cctest.DecodeSealed[claimstypes.ClaimRecord](t, f.evaluate("insurer1", "GetClaimDetails", "clm-1"))

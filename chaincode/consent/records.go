@@ -257,7 +257,7 @@ func (s *Contract) GetRecordDetails(ctx txstate.Context, recordID string) (*seal
 	if err := json.Unmarshal(raw, &details); err != nil {
 		return nil, codes.New(codes.Internal, "decoding the details of record %s", recordID)
 	}
-	return ccutil.Sealed(ctx, "GetRecordDetails", &consenttypes.RecordDetailsView{RecordID: recordID, Collection: rec.Collection, URI: details.URI, Description: details.Description})
+	return ccutil.Sealed(ctx, "GetRecordDetails", &consenttypes.RecordDetailsView{RecordID: recordID, Collection: rec.Collection, URI: details.URI, Description: details.Description, Salt: details.Salt})
 }
 
 // RequestErasure lets the patient or a delegate ask the custodian (the registering organisation) to

@@ -238,7 +238,7 @@ func TestGetRecordDetails(t *testing.T) {
 		t.Run(who+" may read the private details", func(t *testing.T) {
 			v := cctest.DecodeSealed[consenttypes.RecordDetailsView](t, f.eval(who, "GetRecordDetails", "r-1"))
 			require.Equal(t, consenttypes.RecordDetailsView{RecordID: "r-1", Collection: "consentRecordsHospitalMSP",
-				URI: "https://ehr.example/r/1", Description: "private description"}, v)
+				URI: "https://ehr.example/r/1", Description: "private description", Salt: "c2FsdHNhbHRzYWx0c2FsdA"}, v)
 		})
 	}
 	for _, who := range []string{"patient2", "insurer1", "auditor1", "manufacturer1", "impostor1", "noattrs"} {

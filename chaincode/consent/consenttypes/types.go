@@ -118,6 +118,9 @@ type RecordDetailsView struct {
 	Collection  string `json:"collection"`
 	URI         string `json:"uri"`
 	Description string `json:"description,omitempty" metadata:",optional"`
+	// Salt keys the record's public anchor (Anchor): whoever may read the details may check a
+	// document against the anchor with it (VerifyRecord).
+	Salt string `json:"salt,omitempty" metadata:",optional"`
 }
 
 // Verification results.

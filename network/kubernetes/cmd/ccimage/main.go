@@ -2,8 +2,8 @@
 // container daemon: it builds the static server binary (CGO_ENABLED=0, -trimpath) with the go
 // command, puts it on an empty base as a non-root user (package ociimage) and writes, into -out:
 //
-//	NAME-cc.tar     the image tarball, tagged healthledger/NAME-cc:BUILD (docker/podman load,
-//	                kind load image-archive, ctr images import, crane push)
+//	NAME-cc.tar     the image as an OCI layout archive, tagged healthledger/NAME-cc:BUILD (ctr
+//	                images import, kind load image-archive, podman load, skopeo oci-archive:)
 //	NAME-cc.build   BUILD: the first 16 hex digits of the binary's SHA-256, which names the build in
 //	                the image tag and in the chaincode package label (package.sh reads it)
 //

@@ -134,9 +134,8 @@ func rootfs(spec Spec) ([]byte, error) {
 }
 
 // Write writes img to path as an OCI image layout archive (oci-layout, index.json, blobs/) whose
-// index names the image ref. ctr images import, kind load image-archive, podman load, skopeo
-// (oci-archive:) and docker load (Docker 25 and later) read it; the manifest is kept as built, so
-// the digest a runtime shows is the one ccimage printed.
+// index names the image ref, for ctr images import, kind load image-archive, podman load and skopeo
+// (oci-archive:). The manifest is kept as built, so the digest a runtime shows is the one built.
 func Write(path, ref string, img v1.Image) error {
 	tag, err := name.NewTag(ref)
 	if err != nil {

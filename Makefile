@@ -4,7 +4,7 @@ NET := test-network-scripts/network.sh
 # The pinned Go toolchain (export GOTOOLCHAIN=...), for every target.
 include toolchain.env
 
-.PHONY: vulncheck help fabric network-up network-down network-purge network-status deploy logs demo test unit integration faults lint bench
+.PHONY: vulncheck help fabric network-up network-down network-purge network-status deploy logs demo test unit integration faults lint bench k8s-images
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(firstword $(MAKEFILE_LIST)) | sed 's/:.*## /\t/'
@@ -53,7 +53,11 @@ bench: ## the benchmark matrix on a fresh network (ports +20000), into docs/benc
 vulncheck: ## known vulnerabilities in every binary built or run here, against the list in docs/security.md
 	test-network-scripts/vulncheck.sh
 
-lint: ## gofmt, go vet and go mod tidy -diff
-	test -z "$$(gofmt -l chaincode gateway-client cmd internal integration examples test-network-scripts)"
+lint: ## gofmt, go vet and go mod tidy -diff (the root module and network/kubernetes)
+	test -z "$$(gofmt -l chaincode gateway-client cmd internal integration examples test-network-scripts network/kubernetes)"
 	go vet ./...
 	go mod tidy -diff
+	cd network/kubernetes && go vet ./... && go mod tidy -diff
+
+k8s-images: ## chaincode server images as OCI archives, no Docker daemon needed, into .k8s/images (docs/kubernetes.md)
+	cd network/kubernetes && go run ./cmd/ccimage -root ../.. -out ../../.k8s/images

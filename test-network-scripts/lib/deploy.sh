@@ -2,6 +2,10 @@
 # real lifecycle (install, approve per org, commit). Sourced by network.sh.
 # shellcheck shell=bash
 
+# The package format, shared with the Kubernetes packages (network/kubernetes/package.sh).
+# shellcheck source=ccaas.sh
+source "$(dirname "${BASH_SOURCE[0]}")/ccaas.sh"
+
 # BENCH_ONLY: the chaincodes that only benchmark networks get. baseline lets any client write 1 MiB
 # under any key, so it is never deployed by default nor onto a target: only when asked for, by
 # 'network.sh up --with-baseline' (HL_WITH_BASELINE=1), by HL_CHAINCODES naming it, or by
@@ -303,17 +307,11 @@ build_cc() {
   sha256sum "$bin" | cut -c1-16
 }
 
-# make_package DIR LABEL CONNECTION_JSON: a ccaas package (metadata.json + code.tar.gz holding
-# connection.json), built deterministically so the same content always gives the same package id.
+# make_package DIR LABEL CONNECTION_JSON: a ccaas package (lib/ccaas.sh, the format the Kubernetes
+# packages share) in DIR/package.tgz; prints its package id as the peer calculates it.
 make_package() {
-  local dir=$1 label=$2
-  mkdir -p "$dir/src"
-  printf '%s\n' "$3" >"$dir/src/connection.json"
-  printf '{"type":"ccaas","label":"%s"}\n' "$label" >"$dir/metadata.json"
-  local tarflags=(--sort=name --mtime='UTC 2020-01-01' --owner=0 --group=0 --numeric-owner)
-  tar "${tarflags[@]}" -C "$dir/src" -cf - connection.json | gzip -n >"$dir/code.tar.gz"
-  tar "${tarflags[@]}" -C "$dir" -cf - code.tar.gz metadata.json | gzip -n >"$dir/package.tgz"
-  (target_env "${T_ORGS[0]}"; "$BIN/peer" lifecycle chaincode calculatepackageid "$dir/package.tgz")
+  ccaas_pack "$1" "$2" "$3" || die "could not write the package $2 in $1"
+  (target_env "${T_ORGS[0]}"; "$BIN/peer" lifecycle chaincode calculatepackageid "$1/package.tgz")
 }
 
 cc_port() { echo $(( ${T_CC_BASE[$1]} + CC_PORT_INDEX )); }
@@ -353,13 +351,9 @@ cc_connection() {
   local org=$1 name=$2 addr="${T_CC_HOST[$1]}:$(cc_port "$1")"
   if [ "$T_MODE" = own ]; then
     local pd; pd=$(peer_dir "$org")
-    jq -n --arg addr "$addr" --rawfile key "$pd/tls/server.key" --rawfile cert "$pd/tls/server.crt" \
-      --rawfile root "$NETDIR/ccaas/$org/tls/ca.crt" \
-      '{address:$addr, dial_timeout:"10s", tls_required:true, client_auth_required:true,
-        client_key:$key, client_cert:$cert, root_cert:$root}'
+    ccaas_connection "$addr" "$NETDIR/ccaas/$org/tls/ca.crt" "$pd/tls/server.key" "$pd/tls/server.crt"
   else
-    jq -n --arg addr "$addr" --rawfile root "$NETDIR/ccaas/$org/tls/ca.crt" \
-      '{address:$addr, dial_timeout:"10s", tls_required:true, client_auth_required:false, root_cert:$root}'
+    ccaas_connection "$addr" "$NETDIR/ccaas/$org/tls/ca.crt"
   fi
 }
 

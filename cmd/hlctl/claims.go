@@ -85,6 +85,7 @@ func claimsGroup(env *Env) *cobra.Command {
 		}),
 		claimsReasonCommand(env, "appeal", "appeal a denied claim, once (provider)", (*claims.Client).Appeal),
 		claimsReasonCommand(env, "void", "void a claim before adjudication (provider)", (*claims.Client).Void),
+		claimsExportGroup(env),
 		command("list (--provider <msp>/<subject> | --insurer <msp> | --status <status>)", "list claims by provider, insurer or status", func(fs *pflag.FlagSet) Runner {
 			provider := fs.String("provider", "", "the provider as `msp/subject`, e.g. HospitalMSP/1003000126")
 			insurer := fs.String("insurer", "", "the insurer organisation's `msp` id")

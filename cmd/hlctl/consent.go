@@ -18,6 +18,7 @@ func consentGroup(env *Env) *cobra.Command {
 	return group("consent", "patient consents, access decisions and log, record anchors", chaincodeGroupID,
 		consentTermsCommand(env, "grant", "grant a consent (from a JSON file, - for stdin, or flags)"),
 		consentTermsCommand(env, "update", "replace a consent's terms (from a JSON file, - for stdin, or flags)"),
+		consentExportGroup(env),
 		command("register-patient", "bind the calling patient's id to this identity's key (before any other write)", func(*pflag.FlagSet) Runner {
 			return consentRun(env, 0, "consent register-patient", func(ctx context.Context, cc *consent.Client, _ []string) (any, error) {
 				return cc.RegisterPatient(ctx)

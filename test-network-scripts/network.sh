@@ -21,6 +21,12 @@
 #   network.sh status               every node's state (in consensus? caught up?), the Raft leader,
 #                                   the chaincodes; exit 1 unless all are healthy
 #   network.sh logs [NAME]          list the logs, or follow one (e.g. peer0-hospital, orderer1)
+#   network.sh revoke NAME --reason REASON
+#                                   revoke a wallet identity's certificate at its org's CA and put the
+#                                   CA's CRL into the org's MSP definition on the channel (a config
+#                                   update signed by the org's admin); returns once every org's peer
+#                                   has the config block. REASON: keycompromise, superseded,
+#                                   cessationofoperation, privilegewithdrawn, ... (RFC 5280's list)
 #
 # Environment: HL_NETWORK_DIR (state folder, default <repo>/.network). Stored with the network on its
 # first up, and refused later with another value (see $HL_NETWORK_DIR/settings): HL_PORT_OFFSET (added
@@ -50,6 +56,10 @@ source "$HERE/lib/identities.sh"
 source "$HERE/lib/deploy.sh"
 # shellcheck source=lib/patients.sh
 source "$HERE/lib/patients.sh"
+# shellcheck source=lib/chconfig.sh
+source "$HERE/lib/chconfig.sh"
+# shellcheck source=lib/revoke.sh
+source "$HERE/lib/revoke.sh"
 
 O_NAMES=(); ORGS=()
 
@@ -463,6 +473,7 @@ main() {
     restart) cmd_restart "$@" ;;
     status) cmd_status "$@" ;;
     logs) cmd_logs "$@" ;;
+    revoke) cmd_revoke "$@" ;;
     -h|--help|help) usage ;;
     "") usage >&2; exit 2 ;;
     *) echo "network.sh: unknown command '$cmd'" >&2; usage >&2; exit 2 ;;

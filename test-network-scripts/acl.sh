@@ -21,6 +21,8 @@ HL_T0=$(date +%s)
 source "$HERE/lib/common.sh"
 # shellcheck source=lib/deploy.sh
 source "$HERE/lib/deploy.sh"
+# shellcheck source=lib/chconfig.sh
+source "$HERE/lib/chconfig.sh"
 O_NAMES=(); ORGS=()
 
 # scratch: the run's temporary folder (removed at exit).
@@ -30,35 +32,16 @@ cleanup() { [ -z "$ACL_TMP" ] || rm -rf "$ACL_TMP"; }
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 
-# config_json OUT: the channel's current config, as JSON, fetched as the first org's admin.
-config_json() {
-  local out=$1 tmp=$2
-  (
-    target_env "${T_ORGS[0]}"
-    mapfile -t oargs < <(target_orderer_args)
-    "$BIN/peer" channel fetch config "$tmp/config_block.pb" -c "$T_CHANNEL" "${oargs[@]}" >"$tmp/fetch.log" 2>&1
-  ) || die "fetching the config of $T_CHANNEL failed: $(tail -n 3 "$tmp/fetch.log")"
-  "$BIN/configtxlator" proto_decode --type common.Block --input "$tmp/config_block.pb" |
-    jq '.data.data[0].payload.data.config' >"$out"
-}
-
-peer_height() { # ORG
-  (
-    target_env "$1"
-    "$BIN/peer" channel getinfo -c "$T_CHANNEL" 2>/dev/null | sed -n 's/^Blockchain info: //p' | jq -r '.height'
-  )
-}
-
 cmd_show() {
   local tmp
   tmp=$(scratch)
-  config_json "$tmp/config.json" "$tmp"
+  chconfig_fetch "$tmp/config.json" "$tmp"
   jq -r '.channel_group.groups.Application.values.ACLs.value.acls // {} | to_entries[] | "\(.key) \(.value.policy_ref)"' \
     "$tmp/config.json" | sort
 }
 
 cmd_set() {
-  local kv res pol tmp filter='.' n majority i org before=() deadline
+  local kv res pol tmp filter='.' n majority
   [ $# -gt 0 ] || usage_die "set: give RESOURCE=POLICY at least once"
   for kv in "$@"; do
     res=${kv%%=*}; pol=${kv#*=}
@@ -67,42 +50,16 @@ cmd_set() {
     filter+=" | .channel_group.groups.Application.values.ACLs.value.acls[\"$res\"] = {policy_ref: \"$pol\"}"
   done
   tmp=$(scratch)
-  config_json "$tmp/config.json" "$tmp"
+  chconfig_fetch "$tmp/config.json" "$tmp"
   jq "$filter" "$tmp/config.json" >"$tmp/modified.json"
   if cmp -s <(jq -S . "$tmp/config.json") <(jq -S . "$tmp/modified.json"); then
     log "acl: nothing to change"
     return 0
   fi
-  "$BIN/configtxlator" proto_encode --type common.Config --input "$tmp/config.json" --output "$tmp/config.pb"
-  "$BIN/configtxlator" proto_encode --type common.Config --input "$tmp/modified.json" --output "$tmp/modified.pb"
-  "$BIN/configtxlator" compute_update --channel_id "$T_CHANNEL" --original "$tmp/config.pb" \
-    --updated "$tmp/modified.pb" --output "$tmp/update.pb"
-  "$BIN/configtxlator" proto_decode --type common.ConfigUpdate --input "$tmp/update.pb" >"$tmp/update.json"
-  jq -n --arg ch "$T_CHANNEL" --slurpfile u "$tmp/update.json" \
-    '{payload: {header: {channel_header: {channel_id: $ch, type: 2}}, data: {config_update: $u[0]}}}' >"$tmp/envelope.json"
-  "$BIN/configtxlator" proto_encode --type common.Envelope --input "$tmp/envelope.json" --output "$tmp/envelope.pb"
-
   n=${#T_ORGS[@]}; majority=${HL_ACL_SIGNERS:-$((n / 2 + 1))}
   [[ "$majority" =~ ^[1-9][0-9]*$ ]] && [ "$majority" -le "$n" ] || usage_die "HL_ACL_SIGNERS must be 1..$n"
-  for org in "${T_ORGS[@]}"; do before+=("$(peer_height "$org")"); done
-  for ((i = 0; i < majority - 1; i++)); do
-    ( target_env "${T_ORGS[$i]}"; "$BIN/peer" channel signconfigtx -f "$tmp/envelope.pb" >>"$tmp/sign.log" 2>&1 ) ||
-      die "the admin of ${T_ORGS[$i]} could not sign: $(tail -n 3 "$tmp/sign.log")"
-  done
-  (
-    target_env "${T_ORGS[$((majority - 1))]}"
-    mapfile -t oargs < <(target_orderer_args)
-    "$BIN/peer" channel update -f "$tmp/envelope.pb" -c "$T_CHANNEL" "${oargs[@]}" >"$tmp/update.log" 2>&1
-  ) || die "the config update was refused: $(tail -n 3 "$tmp/update.log")"
+  chconfig_update "$tmp" "$tmp/config.json" "$tmp/modified.json" "${HL_ACL_TIMEOUT:-60}" "${T_ORGS[@]:0:$majority}"
   log "acl: update signed by the admins of ${T_ORGS[*]:0:$majority} and sent: $*"
-  deadline=$(($(date +%s) + ${HL_ACL_TIMEOUT:-60}))
-  for i in "${!T_ORGS[@]}"; do
-    while [ "$(peer_height "${T_ORGS[$i]}")" -le "${before[$i]}" ]; do
-      [ "$(date +%s)" -lt "$deadline" ] ||
-        die "the peer of ${T_ORGS[$i]} did not commit the config block within ${HL_ACL_TIMEOUT:-60} s"
-      sleep 0.5
-    done
-  done
   log "acl: every org's peer committed the new config"
 }
 

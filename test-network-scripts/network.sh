@@ -19,8 +19,16 @@
 #   network.sh stop NAME            stop one node
 #   network.sh restart NAME         stop, then start one node
 #   network.sh status               every node's state (in consensus? caught up?), the Raft leader,
-#                                   the chaincodes; exit 1 unless all are healthy
+#                                   the chaincodes, the certificates that expire soonest and a warning
+#                                   for each due within HL_CERT_WARN_DAYS (30); exit 1 unless all
+#                                   nodes are healthy
 #   network.sh logs [NAME]          list the logs, or follow one (e.g. peer0-hospital, orderer1)
+#   network.sh revoke NAME --reason REASON
+#                                   revoke a wallet identity's certificate at its org's CA and put the
+#                                   CA's CRL into the org's MSP definition on the channel (a config
+#                                   update signed by the org's admin); returns once every org's peer
+#                                   has the config block. REASON: keycompromise, superseded,
+#                                   cessationofoperation, privilegewithdrawn, ... (RFC 5280's list)
 #
 # Environment: HL_NETWORK_DIR (state folder, default <repo>/.network). Stored with the network on its
 # first up, and refused later with another value (see $HL_NETWORK_DIR/settings): HL_PORT_OFFSET (added
@@ -50,6 +58,12 @@ source "$HERE/lib/identities.sh"
 source "$HERE/lib/deploy.sh"
 # shellcheck source=lib/patients.sh
 source "$HERE/lib/patients.sh"
+# shellcheck source=lib/chconfig.sh
+source "$HERE/lib/chconfig.sh"
+# shellcheck source=lib/revoke.sh
+source "$HERE/lib/revoke.sh"
+# shellcheck source=lib/expiry.sh
+source "$HERE/lib/expiry.sh"
 
 O_NAMES=(); ORGS=()
 
@@ -385,6 +399,8 @@ cmd_deploy() {
 
 cmd_status() {
   [ $# -eq 0 ] || usage_die "status takes no argument"
+  local warn_days
+  warn_days=$(cert_warn_days) || exit 2
   has_network || { echo "no network in $NETDIR"; return 1; }
   resolve_settings
   load_layout "$NET_LAYOUT"
@@ -427,6 +443,7 @@ cmd_status() {
   fi
   echo "  raft leader: $(leader_line)"
   echo "  highest orderer height of $CHANNEL: $TOP (a node more than $(height_margin) blocks below counts as behind)"
+  cert_expiries | expiry_report "$(date +%s)" "$warn_days" 5
   local first=${ORGS[0]}
   if alive "peer0-$first"; then
     echo "  committed chaincodes:"
@@ -463,6 +480,7 @@ main() {
     restart) cmd_restart "$@" ;;
     status) cmd_status "$@" ;;
     logs) cmd_logs "$@" ;;
+    revoke) cmd_revoke "$@" ;;
     -h|--help|help) usage ;;
     "") usage >&2; exit 2 ;;
     *) echo "network.sh: unknown command '$cmd'" >&2; usage >&2; exit 2 ;;

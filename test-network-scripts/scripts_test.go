@@ -69,6 +69,12 @@ func TestBadInputGetsAClearErrorAndStartsNothing(t *testing.T) {
 		{"a log cap that is no number", []string{"up"}, 1, "HL_LOG_MAX_MB must be a positive whole number of MiB, not '64M'"},
 		{"a negative count of log copies", []string{"up"}, 1, "HL_LOG_KEEP must be 0 to 100, not '-1'"},
 		{"a log check interval of zero", []string{"up"}, 1, "HL_LOG_CHECK_SECONDS must be a positive whole number, not '0'"},
+		{"revoke without a name", []string{"revoke", "--reason", "keycompromise"}, 2, "revoke: name the wallet identity"},
+		{"revoke without a reason", []string{"revoke", "patient1"}, 2, "revoke: --reason is required"},
+		{"revoke with a reason RFC 5280 lacks", []string{"revoke", "patient1", "--reason", "stolen"}, 2, "revoke: unknown reason 'stolen' (one of: unspecified keycompromise"},
+		{"revoke with an unknown flag", []string{"revoke", "patient1", "--force"}, 2, "revoke: unknown argument '--force'"},
+		{"revoke two at once", []string{"revoke", "patient1", "patient2", "--reason", "keycompromise"}, 2, "revoke: one identity at a time"},
+		{"revoke before up", []string{"revoke", "patient1", "--reason", "keycompromise"}, 1, "no network in"},
 	}
 	envOf := map[string]string{
 		"a log cap that is no number":    "HL_LOG_MAX_MB=64M",
@@ -512,4 +518,21 @@ func TestLogKeeperCutsALogOverItsCapAndTheWriterGoesOn(t *testing.T) {
 		t.Fatalf("the keeper did not end within 5s of TERM: %s", output())
 	}
 	require.Contains(t, output(), "peer0-a.log: 2001 bytes, over 1000; cut, the copy is peer0-a.log.1")
+}
+
+// TestRevokeRefusesWhatIsNotARevocableWalletIdentity: before it asks any CA or peer, revoke refuses a
+// name with no wallet entry and an org's CA registrar.
+func TestRevokeRefusesWhatIsNotARevocableWalletIdentity(t *testing.T) {
+	netdir := fakeNetwork(t, storedSettings)
+	out, code := run(t, netdir, 40000, "revoke", "nobody", "--reason", "keycompromise")
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, "revoke: unknown identity 'nobody' (no wallet entry "+filepath.Join(netdir, "wallet", "nobody")+")")
+	reg := filepath.Join(netdir, "wallet", "registrar.hospital")
+	require.NoError(t, os.MkdirAll(filepath.Join(reg, "signcerts"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(reg, "identity.json"), []byte(`{"name":"registrar.hospital","org":"hospital"}`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(reg, "signcerts", "cert.pem"), []byte("x"), 0o644))
+	out, code = run(t, netdir, 40000, "revoke", "registrar.hospital", "--reason", "keycompromise")
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, "revoke: registrar.hospital is its org's CA registrar")
+	requireNothingStarted(t, netdir)
 }

@@ -67,6 +67,22 @@ func TestASystemChaincodeRefusalByTheChannelACLsIsErrForbidden(t *testing.T) {
 	require.Empty(t, CodeOf(err), "no chaincode code: the refusal is the peer's")
 }
 
+func TestACreatorCertificateThePeersRefuseIsErrForbidden(t *testing.T) {
+	refused := "error validating proposal: access denied: channel [healthchannel] creator org [HospitalMSP]"
+	f := &fakeGateway{
+		EvaluateFn: func(gwCall) ([]byte, error) { return nil, endorseFailure(refused) },
+		EndorseFn:  func(gwCall) ([]byte, error) { return nil, endorseFailure(refused) },
+	}
+	c := connectFixture(t, newNetFixture(t, f), fastRetry())
+	_, err := c.Contract("baseline").Evaluate(context.Background(), "Read", []string{"k"})
+	require.ErrorIs(t, err, ErrForbidden)
+	_, err = c.Contract("baseline").Submit(context.Background(), "Add", []string{"k", "1"})
+	require.ErrorIs(t, err, ErrForbidden)
+	f.EvaluateFn = func(gwCall) ([]byte, error) { return nil, endorseFailure("chaincode crashed") }
+	_, err = c.Contract("baseline").Evaluate(context.Background(), "Read", []string{"k"})
+	require.NotErrorIs(t, err, ErrForbidden)
+}
+
 func TestAForbiddenDeliverStatusIsErrForbidden(t *testing.T) {
 	require.ErrorIs(t, &deliverStatusError{status: common.Status_FORBIDDEN}, ErrForbidden)
 	require.NotErrorIs(t, &deliverStatusError{status: common.Status_SERVICE_UNAVAILABLE}, ErrForbidden)

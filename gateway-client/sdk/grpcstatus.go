@@ -39,16 +39,24 @@ func isPermissionDenied(err error) bool { return grpcCode(err) == codes.Permissi
 // chaincode response 500 in the status message or in a peer's error details.
 const aclDenied = "access denied for ["
 
-// isACLDenied: a system chaincode refused the caller by the channel's ACLs.
+// creatorDenied is how a peer refuses a proposal whose creator the channel's MSPs do not accept: a
+// certificate revoked by a CRL in the org's MSP definition, expired, or not issued by the org's CAs
+// ("access denied: channel [healthchannel] creator org [HospitalMSP]"). The peer logs the reason;
+// the client gets only this.
+const creatorDenied = "access denied: channel ["
+
+// isACLDenied: a system chaincode refused the caller by the channel's ACLs, or a peer refused the
+// caller's certificate.
 func isACLDenied(err error) bool {
 	if err == nil {
 		return false
 	}
-	if strings.Contains(err.Error(), aclDenied) {
+	has := func(s string) bool { return strings.Contains(s, aclDenied) || strings.Contains(s, creatorDenied) }
+	if has(err.Error()) {
 		return true
 	}
 	for _, d := range detailsOf(err) {
-		if strings.Contains(d.GetMessage(), aclDenied) {
+		if has(d.GetMessage()) {
 			return true
 		}
 	}

@@ -43,9 +43,9 @@ func TestFHIRExportFromChaincodeAnswers(t *testing.T) {
 
 	rec := claimRecording{
 		Header: cctest.Decode[claimstypes.ClaimHeader](t, f.evaluate("insurer1", "GetClaim", "clm-fhir")),
-		Record: cctest.Decode[claimstypes.ClaimRecord](t, f.evaluate("insurer1", "GetClaimDetails", "clm-fhir")),
+		Record: cctest.DecodeSealed[claimstypes.ClaimRecord](t, f.evaluate("insurer1", "GetClaimDetails", "clm-fhir")),
 	}
-	require.Equal(t, rec.Record, cctest.Decode[claimstypes.ClaimRecord](t, f.evaluate("provider1", "GetClaimDetails", "clm-fhir")),
+	require.Equal(t, rec.Record, cctest.DecodeSealed[claimstypes.ClaimRecord](t, f.evaluate("provider1", "GetClaimDetails", "clm-fhir")),
 		"the provider reads the same record as the insurer")
 	require.Equal(t, claimstypes.StatusPaid, rec.Header.Status)
 	require.Equal(t, claimstypes.OutcomePartial, rec.Record.Adjudication.Outcome)

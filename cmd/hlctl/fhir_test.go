@@ -51,7 +51,7 @@ func recordedAnswers(t *testing.T, paid bool) sdktest.Handler {
 		case "GetClaim":
 			return claimRec["header"], nil
 		case "GetClaimDetails":
-			return record, nil
+			return sdktest.Sealed(call, json.RawMessage(record))
 		}
 		return nil, codes.New(codes.InvalidArgument, "unexpected %s", call.Function)
 	}

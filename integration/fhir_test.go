@@ -112,7 +112,7 @@ func TestFHIRExportsOfALiveConsentAccessAndPaidClaim(t *testing.T) {
 		require.Len(t, eob.Item, 3)
 	}
 	_, err = patient.claims.ExplanationOfBenefit(ctx(t), claimID)
-	require.ErrorIs(t, err, sdk.ErrForbidden, "the patient does not read the private details, so gets no EOB")
+	require.ErrorIs(t, err, sdk.ErrNotFound, "the patient does not read the private details, so gets no EOB: the answer of a missing claim")
 
 	remitStart := time.Now()
 	text, err := cast.insurer.claims.Remittance835(ctx(t), claimID, fhir.X12Options{Control: 5})

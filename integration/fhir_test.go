@@ -146,7 +146,7 @@ func TestFHIRExportsOfALiveConsentAccessAndPaidClaim(t *testing.T) {
 	run = sdkHlctl(t, bin, "--identity", who.Name, "claims", "export", "eob", claimID)
 	require.Equal(t, 1, run.code)
 	require.Empty(t, run.stdout)
-	require.Contains(t, run.stderr, "FORBIDDEN")
+	require.Contains(t, run.stderr, "NOT_FOUND", "the answer of a missing claim: no existence oracle")
 	require.NotContains(t, run.stderr, "E11.9", "a refusal names no diagnosis")
 }
 

@@ -68,7 +68,7 @@ func evaluateAndSubmit(ctx context.Context, c *sdk.Client, key string) (error, e
 // client's evaluate and submit (sdk.ErrForbidden), while another client of the same org and a demo
 // user of it go on working. Bad input changes nothing.
 func TestRevokedCertificateIsRefusedByEveryPeer(t *testing.T) {
-	stateDir(t)
+	dir := []string{"HL_NETWORK_DIR=" + stateDir(t)}
 	org := env.net.Orgs()[0].Name
 	victim := freshClient(t, org, "revokee")
 	bystander := freshClient(t, org, "bystander")
@@ -84,13 +84,13 @@ func TestRevokedCertificateIsRefusedByEveryPeer(t *testing.T) {
 	require.NoError(t, err)
 
 	// Bad input: a clear error, and no config block.
-	out, err := env.networkOutput("revoke", victim, "--reason", "stolen")
+	out, err := env.networkOutputEnv(dir, "revoke", victim, "--reason", "stolen")
 	require.Error(t, err, out)
 	require.Contains(t, out, "unknown reason 'stolen'")
-	out, err = env.networkOutput("revoke", "nobody-"+key, "--reason", "keycompromise")
+	out, err = env.networkOutputEnv(dir, "revoke", "nobody-"+key, "--reason", "keycompromise")
 	require.Error(t, err, out)
 	require.Contains(t, out, "unknown identity 'nobody-"+key+"'")
-	out, err = env.networkOutput("revoke", victim)
+	out, err = env.networkOutputEnv(dir, "revoke", victim)
 	require.Error(t, err, out)
 	require.Contains(t, out, "--reason is required")
 	h, err := provHeight(ctx(t), connect(t, identityOfOrg(t, org).Name))
@@ -98,7 +98,7 @@ func TestRevokedCertificateIsRefusedByEveryPeer(t *testing.T) {
 	require.Equal(t, heightBefore, h, "a refused revoke wrote a block")
 
 	start := time.Now()
-	out, err = env.networkOutput("revoke", victim, "--reason", "keycompromise")
+	out, err = env.networkOutputEnv(dir, "revoke", victim, "--reason", "keycompromise")
 	require.NoError(t, err, out)
 	committed := time.Now()
 	require.Contains(t, out, "revoked "+victim)
@@ -133,7 +133,7 @@ func TestRevokedCertificateIsRefusedByEveryPeer(t *testing.T) {
 	syncPeers(t, orgClients(t))
 	heightBefore, err = provHeight(ctx(t), connect(t, identityOfOrg(t, org).Name))
 	require.NoError(t, err)
-	out, err = env.networkOutput("revoke", victim, "--reason", "keycompromise")
+	out, err = env.networkOutputEnv(dir, "revoke", victim, "--reason", "keycompromise")
 	require.Error(t, err, out)
 	require.Contains(t, out, "already revoked")
 	h, err = provHeight(ctx(t), connect(t, identityOfOrg(t, org).Name))
@@ -167,7 +167,7 @@ func refusedByTheMSP(err error) bool {
 // A new certificate for the same patient id is recovered by admins of two orgs (ApproveRecovery) and
 // the patient (CompleteRecovery), and then grants consents; the revoked one stays refused.
 func TestRevokeThenRecoverAPatientsLostKey(t *testing.T) {
-	stateDir(t)
+	dir := []string{"HL_NETWORK_DIR=" + stateDir(t)}
 	home := identity(t, "patient", 0)
 	other := consentOtherOrg(t, home.Org)
 	grantee := consentOtherMSP(t, home.MSPID)
@@ -181,7 +181,7 @@ func TestRevokeThenRecoverAPatientsLostKey(t *testing.T) {
 	_, err = lost.submit(t, "Grant", consentRawDoc(t, unique("revrec-before"), subject, grantee))
 	require.NoError(t, err, "the patient's grant before the revocation")
 
-	out, err := env.networkOutput("revoke", lostCreds.Info.Name, "--reason", "keycompromise")
+	out, err := env.networkOutputEnv(dir, "revoke", lostCreds.Info.Name, "--reason", "keycompromise")
 	require.NoError(t, err, out)
 
 	_, err = lost.submit(t, "Grant", consentRawDoc(t, unique("revrec-lost"), subject, grantee))

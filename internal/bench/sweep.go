@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"text/tabwriter"
 	"time"
 )
@@ -86,6 +87,11 @@ func RunSweep(ctx context.Context, env *Env, cfg SweepConfig, opts RunOptions) (
 	if id, err := baselineIdentity(env); err == nil {
 		rep.Network = ReadNetworkInfo(ctx, env, id)
 	}
+	// Each point prepares afresh and numbers its operations from 0, so each gets a run id of its
+	// own: a second point of consent-grant or claims-submit must not register the same users or
+	// submit the same ids as the first.
+	base := env.RunID
+	defer func() { env.RunID = base }()
 	for _, name := range cfg.Workloads {
 		spec, _ := reg.Get(name) // checked by Validate
 		for _, c := range cfg.Concurrencies {
@@ -95,6 +101,7 @@ func RunSweep(ctx context.Context, env *Env, cfg SweepConfig, opts RunOptions) (
 				rep.Points = append(rep.Points, p)
 				continue
 			}
+			env.RunID = base + "p" + strconv.Itoa(len(rep.Points))
 			env.logf("sweep: %s at concurrency %d", name, c)
 			res, err := Run(ctx, env, spec, Config{Workload: name, Concurrency: c, Duration: cfg.Duration, Warmup: cfg.Warmup}, opts)
 			p.Result = res

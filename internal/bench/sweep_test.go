@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,13 +42,21 @@ func TestSweepConfigValidate(t *testing.T) {
 }
 
 func TestRunSweep(t *testing.T) {
-	var writes atomic.Int64
+	var (
+		writes atomic.Int64
+		mu     sync.Mutex
+		keys   = map[string]int{}
+	)
 	env := testEnv(t, func(_ context.Context, call sdktest.Call) ([]byte, error) {
 		if call.Function == "Write" {
 			writes.Add(1)
+			mu.Lock()
+			keys[call.Args[0]]++
+			mu.Unlock()
 		}
 		return nil, nil
 	})
+	runID := env.RunID
 	cfg := SweepConfig{Workloads: []string{BaselineWrite, ConsentGrant}, Concurrencies: []int{1, 3},
 		Duration: Duration(150 * time.Millisecond), Warmup: Duration(20 * time.Millisecond)}
 	rep, err := RunSweep(context.Background(), env, cfg, RunOptions{})
@@ -71,6 +80,12 @@ func TestRunSweep(t *testing.T) {
 		require.Contains(t, p.Skipped, "consent")
 	}
 	require.GreaterOrEqual(t, writes.Load(), int64(rep.Points[0].Result.Stats.Succeeded+rep.Points[1].Result.Stats.Succeeded))
+	mu.Lock()
+	for k, n := range keys {
+		require.Equal(t, 1, n, "key %s written by two points: each point needs ids of its own", k)
+	}
+	mu.Unlock()
+	require.Equal(t, runID, env.RunID, "the sweep gives the environment its run id back")
 
 	var out bytes.Buffer
 	require.NoError(t, WriteSweepText(&out, rep))

@@ -128,7 +128,8 @@ func WriteSweepText(w io.Writer, rep *SweepReport) error {
 	fmt.Fprintln(tw, "workload\tconcurrency\ttx/s\tp50 ms\tp99 ms\tfailed\tretries\t")
 	for _, p := range rep.Points {
 		if p.Result == nil {
-			fmt.Fprintf(tw, "%s\t%d\tnot run: %s%s\t\t\t\t\t\n", p.Workload, p.Concurrency, p.Skipped, p.Error)
+			// The reason trails the columns, so that a long one leaves them aligned.
+			fmt.Fprintf(tw, "%s\t%d\t-\t-\t-\t-\t-\t  not run: %s%s\n", p.Workload, p.Concurrency, p.Skipped, p.Error)
 			continue
 		}
 		s := p.Result.Stats

@@ -89,10 +89,12 @@ func TestRunSweep(t *testing.T) {
 
 	var out bytes.Buffer
 	require.NoError(t, WriteSweepText(&out, rep))
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
 	require.Len(t, lines, 5)
 	require.Contains(t, lines[0], "p99 ms")
 	require.Contains(t, lines[3], "not run: ")
+	require.Equal(t, strings.Index(lines[0], "retries")+len("retries"), strings.Index(lines[3], "-  not run")+1,
+		"a point that did not run keeps the columns aligned:\n%s", out.String())
 
 	t.Run("an interrupted sweep records the points left as skipped", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())

@@ -10,7 +10,9 @@
 //	hlbench list                                          the workloads
 //	hlbench matrix -o results.json                        the standard matrix on one network
 //	hlbench tune -o tuning.json                           baseline write latency/throughput by concurrency
-//	hlbench report -matrix results.json -tuning t1.json -tuning t2.json -o docs/benchmarks.md
+//	hlbench sweep -w baseline-write,consent-grant -c 8,24,48 -d 10s -o sweep.json   each workload at each concurrency
+//	hlbench chart -sweep sweep.json -svg docs/bench-sweep.svg                       its throughput-latency chart
+//	hlbench report -matrix results.json -tuning t1.json -tuning t2.json -sweep sweep.json -o docs/benchmarks.md
 //
 // The network is found through -profiles (default $HEALTHLEDGER_NETWORK, else $HL_NETWORK_DIR/profiles,
 // else .network/profiles); its processes through -netdir (default $HL_NETWORK_DIR, else the folder
@@ -45,7 +47,9 @@ commands:
   list     list the workloads
   matrix   run the standard matrix on one network and write its results as JSON
   tune     measure baseline-write latency and throughput at several concurrencies
-  report   render matrix and tuning results as docs/benchmarks.md
+  sweep    run workloads at several concurrencies each: throughput, latency, failures, retries
+  chart    draw a sweep's throughput-latency chart (SVG) and its section of the page
+  report   render matrix, tuning and sweep results as docs/benchmarks.md
 
 'hlbench <command> -h' lists a command's flags.
 `
@@ -65,6 +69,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdMatrix(ctx, args, stdout, stderr)
 	case "tune":
 		err = cmdTune(ctx, args, stdout, stderr)
+	case "sweep":
+		err = cmdSweep(ctx, args, stdout, stderr)
+	case "chart":
+		err = cmdChart(args, stdout, stderr)
 	case "report":
 		err = cmdReport(args, stdout, stderr)
 	case "help", "-h", "--help":

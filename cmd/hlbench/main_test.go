@@ -49,6 +49,11 @@ func TestCommandLine(t *testing.T) {
 		{"an undefined flag is refused", []string{"run", "-bogus"}, "flag provided but not defined"},
 		{"a malformed scaling point is refused", []string{"matrix", "-records", "1000,lots"}, `"lots" is not a count`},
 		{"a tuning concurrency below 1 is refused", []string{"tune", "-c", "0"}, "concurrencies of at least 1"},
+		{"a sweep concurrency below 1 is refused before connecting", []string{"sweep", "-c", "0,8"}, "at least 1 and increasing"},
+		{"sweep concurrencies out of order are refused", []string{"sweep", "-c", "24,8"}, "at least 1 and increasing"},
+		{"a malformed sweep concurrency is refused", []string{"sweep", "-c", "8,many"}, `"many" is not a count`},
+		{"an unknown sweep workload is refused before connecting", []string{"sweep", "-w", "baseline-write,nope"}, `"nope"`},
+		{"a stray chart argument is refused", []string{"chart", "extra"}, `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,4 +130,63 @@ func TestParseInts(t *testing.T) {
 			require.Equal(t, tt.want, got)
 		})
 	}
+}
+
+func TestChartRendersASavedSweep(t *testing.T) {
+	dir := t.TempDir()
+	point := func(w string, c int, txs, p50, p99 float64, ok int) bench.SweepPoint {
+		r := &bench.Result{Workload: w, Config: bench.Config{Workload: w, Concurrency: c}}
+		r.Stats.Succeeded, r.Stats.Ops, r.Stats.TxPerSecond = ok, ok, txs
+		r.Stats.Latency.P50Ms, r.Stats.Latency.P99Ms = p50, p99
+		return bench.SweepPoint{Workload: w, Concurrency: c, Result: r}
+	}
+	rep := &bench.SweepReport{Command: "hlbench sweep -c 8,24", Started: time.Date(2026, 12, 6, 4, 20, 0, 0, time.UTC),
+		Machine: bench.MachineInfo{Cores: 2}, Config: bench.DefaultSweepConfig(),
+		Points: []bench.SweepPoint{point(bench.BaselineWrite, 8, 60, 120, 200, 600), point(bench.BaselineWrite, 24, 150, 150, 300, 1500)}}
+	in := filepath.Join(dir, "sweep.json")
+	require.NoError(t, writeJSON(in, rep))
+
+	svg, md := filepath.Join(dir, "bench-sweep.svg"), filepath.Join(dir, "sweep.md")
+	code, _, errOut := runCLI(t, "chart", "-sweep", in, "-svg", svg, "-md", md, "-note", "One short run.")
+	require.Equal(t, 0, code, errOut)
+	chart, err := os.ReadFile(svg)
+	require.NoError(t, err)
+	require.Contains(t, string(chart), "<svg xmlns=")
+	require.Contains(t, string(chart), "2026-12-06, 2 cores")
+	section, err := os.ReadFile(md)
+	require.NoError(t, err)
+	require.Contains(t, string(section), "](bench-sweep.svg)")
+	require.Contains(t, string(section), "| baseline-write | 24 | 150 | 150 | 300 | 0 | 0 |")
+	require.Contains(t, string(section), "> One short run.")
+
+	t.Run("without -svg or -md the chart goes to stdout", func(t *testing.T) {
+		code, out, errOut := runCLI(t, "chart", "-sweep", in)
+		require.Equal(t, 0, code, errOut)
+		require.Equal(t, string(chart), out)
+	})
+	t.Run("report puts the sweep into the page", func(t *testing.T) {
+		m := &bench.MatrixReport{Command: "hlbench matrix", Config: bench.DefaultMatrixConfig(), Specs: []bench.SpecInfo{},
+			Runs: []bench.MatrixRun{{Phase: bench.PhaseBaselineStart, Workload: bench.BaselineWrite, Skipped: "not deployed"}}}
+		require.NoError(t, writeJSON(filepath.Join(dir, "m.json"), m))
+		code, out, errOut := runCLI(t, "report", "-matrix", filepath.Join(dir, "m.json"), "-sweep", in, "-sweep-chart", "bench-sweep.svg")
+		require.Equal(t, 0, code, errOut)
+		require.Contains(t, out, "## Concurrency sweep")
+		require.Contains(t, out, "![Throughput against latency")
+	})
+	t.Run("a sweep with nothing measured is an error, and no chart is written", func(t *testing.T) {
+		empty := filepath.Join(dir, "empty.json")
+		require.NoError(t, writeJSON(empty, &bench.SweepReport{Points: []bench.SweepPoint{{Workload: bench.BaselineWrite, Concurrency: 8, Error: "prepare failed"}}}))
+		out := filepath.Join(dir, "none.svg")
+		code, _, errOut := runCLI(t, "chart", "-sweep", empty, "-svg", out)
+		require.Equal(t, 1, code)
+		require.Contains(t, errOut, "no measured point")
+		require.NoFileExists(t, out)
+	})
+	t.Run("a zero latency is an error", func(t *testing.T) {
+		bad := filepath.Join(dir, "zero.json")
+		require.NoError(t, writeJSON(bad, &bench.SweepReport{Points: []bench.SweepPoint{point(bench.BaselineWrite, 8, 60, 0, 200, 600)}}))
+		code, _, errOut := runCLI(t, "chart", "-sweep", bad, "-svg", filepath.Join(dir, "zero.svg"))
+		require.Equal(t, 1, code)
+		require.Contains(t, errOut, "p50 is 0")
+	})
 }

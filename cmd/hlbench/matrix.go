@@ -140,7 +140,11 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 		out      string
 		doc      bench.DocInfo
 		noteFile string
+		sweep    string
 	)
+	fs.StringVar(&sweep, "sweep", "", "results of hlbench sweep, shown as the Concurrency sweep section")
+	fs.StringVar(&doc.SweepChart, "sweep-chart", "", "the sweep's chart as the page links it (e.g. bench-sweep.svg; 'hlbench chart' draws it)")
+	fs.StringVar(&doc.SweepNote, "sweep-note", "", "a paragraph to put above the sweep's table")
 	fs.StringVar(&matrix, "matrix", "bench-matrix.json", "results of hlbench matrix")
 	fs.Var(&tunings, "tuning", "results of hlbench tune (repeat, one per BatchTimeout)")
 	fs.Var(&settings, "setting", "a network setting to state (repeatable), e.g. HL_GATEWAY_CONCURRENCY=500")
@@ -171,6 +175,13 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		ts = append(ts, &t)
+	}
+	if sweep != "" {
+		var sw bench.SweepReport
+		if err := readJSON(sweep, &sw); err != nil {
+			return err
+		}
+		doc.Sweep = &sw
 	}
 	w := stdout
 	if out != "" {

@@ -20,6 +20,11 @@ type DocInfo struct {
 	// Settings are network settings the channel does not record (the peers' gateway concurrency ...),
 	// as the script that started the network set them.
 	Settings []string
+	// Sweep is a concurrency sweep to show, nil for none; SweepChart is the path of its chart as the
+	// page links it (e.g. bench-sweep.svg), "" for no chart; SweepNote a paragraph above its table.
+	Sweep      *SweepReport
+	SweepChart string
+	SweepNote  string
 }
 
 // The published Fabric 2.5 figure the baseline write is stated next to.
@@ -56,6 +61,7 @@ type pageData struct {
 	Targets  []targetRow
 	Scaling  *scalingSection // nil when not measured
 	Tuning   *tuningSection  // nil when not measured
+	Sweep    *sweepSection   // nil when not measured
 	Defaults defaultsSection
 	Usage    []usageRow
 	Machine  machineSection
@@ -199,10 +205,68 @@ func newPageData(m *MatrixReport, tunings []*TuningReport, doc DocInfo) pageData
 	d.Targets = targetRows(a)
 	d.Scaling = newScalingSection(m, a)
 	d.Tuning = newTuningSection(tunings)
+	d.Sweep = newSweepSection(doc.Sweep, doc.SweepChart, doc.SweepNote)
 	d.Defaults = newDefaultsSection(m, tunings)
 	d.Usage = usageRows(m)
 	d.Machine = newMachineSection(m.Machine)
 	d.Network = newNetworkSection(m.Network)
 	d.Published = newPublishedSection(m, a)
 	return d
+}
+
+type sweepSection struct {
+	Started, Command, Duration, Warmup, Chart, Note, CPU string
+	Cores                                                int
+	Rows                                                 []sweepRow
+}
+
+type sweepRow struct {
+	// NotRun rows say why in Why.
+	NotRun                       bool
+	Workload, TPS, P50, P99, Why string
+	Concurrency, Failed, Retries int
+}
+
+func newSweepSection(rep *SweepReport, chart, note string) *sweepSection {
+	if rep == nil {
+		return nil
+	}
+	s := &sweepSection{
+		Started: rep.Started.Format("2006-01-02 15:04 UTC"), Command: rep.Command,
+		Duration: rep.Config.Duration.String(), Warmup: rep.Config.Warmup.String(), Chart: chart,
+		CPU: rep.Machine.CPUModel, Cores: rep.Machine.Cores,
+	}
+	if note != "" {
+		s.Note = strings.ReplaceAll(strings.TrimSpace(note), "\n", "\n> ")
+	}
+	for _, p := range rep.Points {
+		if p.Result == nil {
+			s.Rows = append(s.Rows, sweepRow{NotRun: true, Workload: p.Workload, Concurrency: p.Concurrency, Why: escape(p.Skipped + p.Error)})
+			continue
+		}
+		st := p.Result.Stats
+		row := sweepRow{Workload: p.Workload, Concurrency: p.Concurrency, TPS: tps(st.TxPerSecond),
+			P50: num(st.Latency.P50Ms), P99: num(st.Latency.P99Ms), Failed: st.Failed, Retries: st.Retries}
+		if st.Succeeded == 0 { // no latency was measured
+			row.P50, row.P99 = "—", "—"
+		}
+		s.Rows = append(s.Rows, row)
+	}
+	return s
+}
+
+// RenderSweepSection writes the "Concurrency sweep" section of the benchmark page on its own (the
+// same text RenderMarkdown puts in the page), for a sweep run apart from the matrix.
+func RenderSweepSection(w io.Writer, rep *SweepReport, chart, note string) error {
+	if rep == nil {
+		return fmt.Errorf("%w: no sweep to render", ErrConfig)
+	}
+	var b strings.Builder
+	if err := pageTemplate.ExecuteTemplate(&b, "sweep", newSweepSection(rep, chart, note)); err != nil {
+		return fmt.Errorf("render the sweep section: %w", err)
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("writing the sweep section: %w", err)
+	}
+	return nil
 }

@@ -203,29 +203,24 @@ type TuningReport struct {
 	Points  []*Result   `json:"points"`
 }
 
-// RunTuning measures baseline-write at each concurrency for d after warm-up w.
+// RunTuning measures baseline-write at each concurrency for d after warm-up w: a sweep of that one
+// workload (RunSweep), reported as the BatchTimeout comparison wants it.
 func RunTuning(ctx context.Context, env *Env, concurrencies []int, d, w time.Duration, opts RunOptions) (*TuningReport, error) {
 	if len(concurrencies) == 0 || d <= 0 {
 		return nil, fmt.Errorf("%w: tuning needs concurrencies and a duration", ErrConfig)
 	}
-	spec, err := Workloads().Get(BaselineWrite)
+	sw, err := RunSweep(ctx, env, SweepConfig{Workloads: []string{BaselineWrite}, Concurrencies: concurrencies, Duration: Duration(d), Warmup: Duration(w)}, opts)
 	if err != nil {
 		return nil, err
 	}
-	rep := &TuningReport{Started: time.Now().UTC(), Machine: ReadMachineInfo(), Points: []*Result{}}
-	if id, err := baselineIdentity(env); err == nil {
-		rep.Network = ReadNetworkInfo(ctx, env, id)
-	}
-	for _, c := range concurrencies {
-		if ctx.Err() != nil {
-			break
+	rep := &TuningReport{Started: sw.Started, Machine: sw.Machine, Network: sw.Network, Points: []*Result{}}
+	for _, p := range sw.Points {
+		switch {
+		case p.Error != "" || (p.Skipped != "" && p.Skipped != "interrupted"):
+			return nil, fmt.Errorf("baseline-write at concurrency %d: %s%s", p.Concurrency, p.Skipped, p.Error)
+		case p.Result != nil:
+			rep.Points = append(rep.Points, p.Result)
 		}
-		env.logf("tune: baseline-write at concurrency %d (BatchTimeout %s)", c, rep.Network.BatchTimeout)
-		res, err := Run(ctx, env, spec, Config{Workload: spec.Name, Concurrency: c, Duration: Duration(d), Warmup: Duration(w)}, opts)
-		if err != nil {
-			return nil, err
-		}
-		rep.Points = append(rep.Points, res)
 	}
 	return rep, nil
 }

@@ -3,8 +3,11 @@
 package integration
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -21,9 +24,21 @@ func TestStatusShowsCertificateExpiry(t *testing.T) {
 	require.NotNil(t, m, out)
 	n, err := strconv.Atoi(m[1])
 	require.NoError(t, err)
-	// 3 orderers and 3 peers (node and TLS), 4 CA servers' TLS, 4 CAs and 4 TLS CAs, 4 admins (and
-	// their TLS), and the wallet: at least 13 identities and the 3 registrars.
-	require.GreaterOrEqual(t, n, 6*2+4+4+4+4*2+16, out)
+	// Every orderer and peer (node and TLS), every CA (its server's TLS, the CA and the TLS CA), every
+	// org's admin (and its TLS), and every wallet identity: 48 on the default layout.
+	orderers := len(regexp.MustCompile(`(?m)^  orderer\d*\s`).FindAllString(out, -1))
+	require.NotZero(t, orderers, out)
+	peers := len(env.net.Orgs())
+	cas := peers + 1 // one per org and the orderer org's
+	wallet, err := os.ReadDir(filepath.Join(strings.TrimPrefix(dir, "HL_NETWORK_DIR="), "wallet"))
+	require.NoError(t, err)
+	identities := 0
+	for _, e := range wallet {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			identities++
+		}
+	}
+	require.GreaterOrEqual(t, n, (orderers+peers)*2+cas*3+cas*2+identities, out)
 	require.Regexp(t, `\n    \d{4}-\d{2}-\d{2}    36\d d  wallet    `, out, "the soonest are the wallet identities")
 	require.NotContains(t, out, "warning:")
 

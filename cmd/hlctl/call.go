@@ -232,3 +232,24 @@ func parseTransient(values []string, stdin io.Reader) (map[string][]byte, error)
 // maxTransientBytes bounds a transient value read from standard input (the peers' gRPC limit is
 // 100 MB; no healthledger transaction takes anything near 4 MiB).
 const maxTransientBytes = 4 << 20
+
+// typedRun wraps a command of a chaincode's typed client: it checks the number of positional
+// arguments, connects, makes the typed client with newClient, calls fn and writes its result with
+// print.
+func typedRun[C any](env *Env, nargs int, usage string, newClient func(*sdk.Client) C,
+	fn func(ctx context.Context, c C, args []string) (any, error), print func(any) error) Runner {
+	return func(ctx context.Context, args []string) error {
+		if len(args) != nargs {
+			return Usagef("usage: hlctl %s", usage)
+		}
+		c, err := env.Client(ctx)
+		if err != nil {
+			return err
+		}
+		out, err := fn(ctx, newClient(c), args)
+		if err != nil {
+			return err
+		}
+		return print(out)
+	}
+}

@@ -120,20 +120,7 @@ func claimsGroup(env *Env) *cobra.Command {
 
 // claimsRun checks the number of arguments, connects and prints what fn returns.
 func claimsRun(env *Env, nargs int, usage string, fn func(ctx context.Context, c *claims.Client, args []string) (any, error)) Runner {
-	return func(ctx context.Context, args []string) error {
-		if len(args) != nargs {
-			return Usagef("usage: hlctl %s", usage)
-		}
-		c, err := env.Client(ctx)
-		if err != nil {
-			return err
-		}
-		out, err := fn(ctx, claims.New(c), args)
-		if err != nil {
-			return err
-		}
-		return env.Print(out)
-	}
+	return typedRun(env, nargs, usage, claims.New, fn, env.Print)
 }
 
 // claimsSimple is a command taking one id.

@@ -180,20 +180,7 @@ func consentGroup(env *Env) *cobra.Command {
 // consentRun wraps a consent command: it checks the number of positional arguments, connects, calls
 // fn and prints its result.
 func consentRun(env *Env, nargs int, usage string, fn func(ctx context.Context, cc *consent.Client, args []string) (any, error)) Runner {
-	return func(ctx context.Context, args []string) error {
-		if len(args) != nargs {
-			return Usagef("usage: hlctl %s", usage)
-		}
-		c, err := env.Client(ctx)
-		if err != nil {
-			return err
-		}
-		out, err := fn(ctx, consent.New(c), args)
-		if err != nil {
-			return err
-		}
-		return env.Print(out)
-	}
+	return typedRun(env, nargs, usage, consent.New, fn, env.Print)
 }
 
 // consentPageFlags declares --page-size and --bookmark.

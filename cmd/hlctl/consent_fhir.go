@@ -31,20 +31,7 @@ func consentExportGroup(env *Env) *cobra.Command {
 // fhirRun is consentRun for an export: the document is the output, so it is written as indented JSON
 // with or without --json.
 func fhirRun(env *Env, nargs int, usage string, fn func(ctx context.Context, cc *consent.Client, args []string) (any, error)) Runner {
-	return func(ctx context.Context, args []string) error {
-		if len(args) != nargs {
-			return Usagef("usage: hlctl %s", usage)
-		}
-		c, err := env.Client(ctx)
-		if err != nil {
-			return err
-		}
-		doc, err := fn(ctx, consent.New(c), args)
-		if err != nil {
-			return err
-		}
-		return printDocument(env, doc)
-	}
+	return typedRun(env, nargs, usage, consent.New, fn, func(doc any) error { return printDocument(env, doc) })
 }
 
 // printDocument writes a FHIR document as indented JSON.
